@@ -1,0 +1,26 @@
+// A scir_hpc subcommand: its options and what it does. Commands are thin: they read options
+// and call the library.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "scir/core/config.h"
+#include "scir/dist/comm.h"
+
+namespace scir::app {
+
+struct Command {
+  std::string name;
+  std::string summary;
+  std::function<void(OptionSet&)> declare_options;
+  std::function<void(const OptionSet&, Comm&)> run;
+};
+
+// Every command, in the order --help lists them.
+const std::vector<Command>& all_commands();
+
+Command info_command();
+
+}  // namespace scir::app

@@ -1,0 +1,10 @@
+#include "command.h"
+
+namespace scir::app {
+
+const std::vector<Command>& all_commands() {
+  static const std::vector<Command> commands = {info_command()};
+  return commands;
+}
+
+}  // namespace scir::app

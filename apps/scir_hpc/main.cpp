@@ -1,0 +1,102 @@
+// scir_hpc: parse the command and its options, run it, and turn any error into one line and an
+// exit code (2: bad input, 1: internal failure).
+#include <iostream>
+
+#include "command.h"
+#include "scir/core/logging.h"
+#include "scir/core/threads.h"
+#include "scir/dist/agreement.h"
+#include "scir/dist/mpi_comm.h"
+#include "scir/dist/mpi_environment.h"
+
+namespace {
+
+using scir::app::Command;
+
+std::string usage() {
+  std::string text =
+      "usage: scir_hpc <command> [options]    (scir_hpc <command> --help for its options)\n"
+      "Self-rewarding language models with Self-Consistent Internal Rewards (SCIR).\n\n"
+      "commands:\n";
+  for (const Command& command : scir::app::all_commands()) {
+    text += "  " + command.name + std::string(12 - std::min<size_t>(11, command.name.size()), ' ') +
+            command.summary + "\n";
+  }
+  return text;
+}
+
+const Command& find_command(const std::string& name) {
+  std::string known;
+  for (const Command& command : scir::app::all_commands()) {
+    if (command.name == name) return command;
+    known += (known.empty() ? "" : ", ") + command.name;
+  }
+  throw scir::InputError("unknown command '" + name + "' (expected one of: " + known + ")");
+}
+
+void declare_common(scir::OptionSet& options) {
+  options.add_int(
+      "threads", 0,
+      "threads per rank for LibTorch and OpenBLAS (0: cores of the host / ranks on it)");
+}
+
+void apply_common(const scir::OptionSet& options, scir::Comm& comm) {
+  const long long threads = options.get_int("threads");
+  if (threads < 0) options.reject("threads", "an integer >= 0 (0: automatic)");
+  scir::apply_threads(threads == 0 ? scir::default_threads(comm.ranks_on_host())
+                                   : static_cast<int>(threads));
+}
+
+int run(scir::Comm& world, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    if (world.rank() == 0) (args.empty() ? std::cerr : std::cout) << usage();
+    return args.empty() ? scir::kExitBadInput : scir::kExitOk;
+  }
+  const Command* command = nullptr;
+  scir::OptionSet options(args[0]);
+  scir::agree_or_throw(world, [&] {
+    command = &find_command(args[0]);
+    declare_common(options);
+    command->declare_options(options);
+    options.parse(std::vector<std::string>(args.begin() + 1, args.end()));
+  });
+  if (options.help_requested() || options.dump_requested()) {
+    if (world.rank() == 0) {
+      std::cout << (options.help_requested() ? options.help_text() : options.dump_ini());
+    }
+    return scir::kExitOk;
+  }
+  scir::agree_or_throw(world, [&] { apply_common(options, world); });
+  command->run(options, world);
+  return scir::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::unique_ptr<scir::MpiEnvironment> mpi;
+  std::unique_ptr<scir::MpiComm> world;
+  try {
+    mpi = std::make_unique<scir::MpiEnvironment>(&argc, &argv);
+    world = scir::MpiComm::world();
+  } catch (const std::exception& error) {
+    std::cerr << "scir_hpc: error: " << error.what() << std::endl;
+    return scir::kExitInternal;
+  }
+  scir::log_set_rank(world->rank(), world->size());
+  try {
+    return run(*world, std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const scir::AgreedError& error) {
+    // Every rank holds this error: report it once and end normally.
+    if (world->rank() == 0) std::cerr << "scir_hpc: error: " << error.what() << std::endl;
+    return error.exit_code();
+  } catch (const std::exception& error) {
+    const scir::ErrorReport report = scir::report_for(error);
+    std::cerr << "scir_hpc: error: "
+              << (world->size() > 1 ? scir::cat("[rank ", world->rank(), "] ") : "")
+              << report.message << std::endl;
+    // The other ranks may be waiting in a collective this rank will never join.
+    if (world->size() > 1) scir::abort_job(report.exit_code);
+    return report.exit_code;
+  }
+}

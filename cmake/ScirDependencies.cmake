@@ -1,0 +1,32 @@
+# Every dependency through find_package; see docs/ARCHITECTURE.md for where each comes from.
+find_package(Torch REQUIRED)
+find_package(MPI REQUIRED COMPONENTS C)
+find_package(Boost REQUIRED COMPONENTS program_options)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(SentencePiece REQUIRED)
+
+# The parallel (MPI-IO) build of HDF5 is required: all ranks write one run.h5.
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR "scir_hpc needs the parallel HDF5 build (Debian: libhdf5-openmpi-dev)")
+endif()
+
+if(SCIR_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+
+# GPU collectives: compiled when the CUDA toolkit and NCCL are present (they link here even
+# though no GPU runs them), left out cleanly otherwise.
+set(SCIR_HAVE_NCCL OFF)
+if(NOT SCIR_WITH_NCCL STREQUAL "OFF")
+  find_package(CUDAToolkit QUIET)
+  find_package(NCCL QUIET)
+  if(CUDAToolkit_FOUND AND NCCL_FOUND)
+    set(SCIR_HAVE_NCCL ON)
+  elseif(SCIR_WITH_NCCL STREQUAL "ON")
+    message(FATAL_ERROR "SCIR_WITH_NCCL=ON but the CUDA toolkit or NCCL was not found")
+  endif()
+endif()
+message(STATUS "scir_hpc: LibTorch ${Torch_VERSION}, HDF5 ${HDF5_VERSION} (parallel), "
+               "NCCL communicator: ${SCIR_HAVE_NCCL}")

@@ -1,0 +1,20 @@
+// What this process runs on: LibTorch, the BLAS under it, CUDA, and a measured sgemm rate that
+// the benchmarks use as the peak for MFU.
+#pragma once
+
+#include <string>
+
+namespace scir {
+
+std::string torch_version();
+// The shared library that provides sgemm_ (e.g. .../openblas-pthread/libblas.so.3), plus
+// OpenBLAS's own configuration string when it is OpenBLAS.
+std::string blas_description();
+bool torch_has_cuda();
+std::string host_name();
+
+// Multiplies n x n float32 matrices with LibTorch for about `seconds` and returns GFLOP/s
+// (2 n^3 flops a product) on the threads currently set.
+double measure_sgemm_gflops(double seconds, int n = 1024);
+
+}  // namespace scir

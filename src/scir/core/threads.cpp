@@ -1,0 +1,48 @@
+#include "scir/core/threads.h"
+
+#include <dlfcn.h>
+#include <sched.h>
+
+#include <torch/torch.h>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+namespace {
+
+// OpenBLAS is reached through whatever libblas.so.3 Debian's alternatives picked, so its
+// controls are looked up at run time instead of linked.
+template <class Function>
+Function blas_symbol(const char* name) {
+  return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, name));
+}
+
+}  // namespace
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return count;
+  }
+  return 1;
+}
+
+int default_threads(int ranks_on_host) {
+  const int per_rank = available_cores() / std::max(1, ranks_on_host);
+  return std::max(1, per_rank);
+}
+
+void apply_threads(int n) {
+  if (n < 1) throw InputError(cat("option '--threads': expected an integer >= 1, got ", n));
+  torch::set_num_threads(n);
+  if (auto set_blas = blas_symbol<void (*)(int)>("openblas_set_num_threads")) set_blas(n);
+}
+
+int blas_threads() {
+  auto get_blas = blas_symbol<int (*)()>("openblas_get_num_threads");
+  return get_blas ? get_blas() : -1;
+}
+
+}  // namespace scir

@@ -1,0 +1,22 @@
+#include "scir/dist/comm.h"
+
+namespace scir {
+
+std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text) {
+  auto bytes = torch::empty({static_cast<long>(text.size())}, torch::kUInt8);
+  std::memcpy(bytes.data_ptr(), text.data(), text.size());
+  std::vector<std::string> texts;
+  for (const torch::Tensor& part : comm.all_gather_varied(bytes)) {
+    const auto* begin = static_cast<const char*>(part.data_ptr());
+    texts.emplace_back(begin, begin + part.numel());
+  }
+  return texts;
+}
+
+double all_reduce_scalar(Comm& comm, double value, ReduceOp op) {
+  auto tensor = torch::full({1}, value, torch::kFloat64);
+  comm.all_reduce(tensor, op);
+  return tensor.item<double>();
+}
+
+}  // namespace scir

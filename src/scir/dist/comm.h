@@ -1,0 +1,43 @@
+// The communicator every distributed piece of scir_hpc talks to. MpiComm moves CPU tensors,
+// NcclComm CUDA tensors, SerialComm stands for a single process; callers never know which.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace scir {
+
+enum class ReduceOp { kSum, kAverage, kMax, kMin };
+
+class Comm {
+ public:
+  virtual ~Comm() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual std::string backend() const = 0;
+
+  virtual void barrier() = 0;
+  // In place on every rank. kAverage needs a floating-point tensor.
+  virtual void all_reduce(torch::Tensor& tensor, ReduceOp op) = 0;
+  // In place: every rank ends with root's values (shapes must already match).
+  virtual void broadcast(torch::Tensor& tensor, int root) = 0;
+  // Equal shapes on every rank; returns [size, ...shape] in rank order.
+  virtual torch::Tensor all_gather(const torch::Tensor& tensor) = 0;
+  // Tensors whose first dimension differs between ranks (zero rows allowed; the other
+  // dimensions must match). Returns one tensor per rank, in rank order.
+  virtual std::vector<torch::Tensor> all_gather_varied(const torch::Tensor& tensor) = 0;
+  // Ranks with the same color form a new communicator, ordered by key (then by rank).
+  virtual std::unique_ptr<Comm> split(int color, int key) = 0;
+  // Ranks of this communicator that share the calling process's host.
+  virtual int ranks_on_host() = 0;
+};
+
+// Helpers built on the interface.
+std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text);
+double all_reduce_scalar(Comm& comm, double value, ReduceOp op);
+
+}  // namespace scir

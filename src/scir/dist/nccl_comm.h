@@ -1,0 +1,51 @@
+// Collectives over NCCL for CUDA tensors, bootstrapped over MPI (rank 0 creates the unique id
+// and broadcasts it). Compiled where the CUDA toolkit and NCCL are found (SCIR_HAVE_NCCL).
+// Each operation runs on the communicator's own stream and is synchronised before it returns,
+// so it is ordered after and before LibTorch's work on the legacy default stream.
+#pragma once
+
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include "scir/dist/mpi_comm.h"
+
+namespace scir {
+
+class NcclComm : public Comm {
+ public:
+  // Creates one NCCL communicator over the ranks of `bootstrap`, each on the GPU
+  // (rank on host) mod (GPUs on host).
+  explicit NcclComm(MpiComm& bootstrap);
+  ~NcclComm() override;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string backend() const override { return "nccl"; }
+  int device() const { return device_; }
+
+  void barrier() override;
+  void all_reduce(torch::Tensor& tensor, ReduceOp op) override;
+  void broadcast(torch::Tensor& tensor, int root) override;
+  torch::Tensor all_gather(const torch::Tensor& tensor) override;
+  std::vector<torch::Tensor> all_gather_varied(const torch::Tensor& tensor) override;
+  std::unique_ptr<Comm> split(int color, int key) override;
+  int ranks_on_host() override { return bootstrap_->ranks_on_host(); }
+
+  // Number of CUDA devices visible to this process (0 without a GPU or driver).
+  static int visible_devices();
+
+ private:
+  NcclComm(std::unique_ptr<Comm> owned_bootstrap);
+  void initialise(MpiComm& bootstrap);
+  void synchronise(const char* operation);
+
+  std::unique_ptr<Comm> owned_bootstrap_;
+  MpiComm* bootstrap_ = nullptr;
+  ncclComm_t comm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  int rank_ = 0;
+  int size_ = 1;
+  int device_ = 0;
+};
+
+}  // namespace scir

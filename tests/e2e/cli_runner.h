@@ -1,0 +1,30 @@
+// Runs a shell command and captures what it printed and its exit code.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+inline CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> chunk{};
+  size_t read = 0;
+  while ((read = fread(chunk.data(), 1, chunk.size(), pipe)) > 0)
+    result.out.append(chunk.data(), read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+inline std::string scir_hpc(const std::string& args) {
+  return std::string(SCIR_HPC_BINARY) + " " + args;
+}

@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+
+#include "cli_runner.h"
+
+namespace {
+
+int count_lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(Cli, NoCommandPrintsUsageAndExitsTwo) {
+  const CommandResult result = run_command(scir_hpc(""));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.out.find("usage: scir_hpc <command>"), std::string::npos);
+  EXPECT_NE(result.out.find("info"), std::string::npos);
+}
+
+TEST(Cli, UnknownCommandIsOneLineExitTwo) {
+  const CommandResult result = run_command(scir_hpc("frobnicate"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "scir_hpc: error: unknown command 'frobnicate' (expected one of: info)\n");
+}
+
+TEST(Cli, UnknownOptionIsOneLineExitTwo) {
+  const CommandResult result = run_command(scir_hpc("info --bogus 3"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "scir_hpc: error: unknown option '--bogus'\n");
+}
+
+TEST(Cli, BadValueIsOneLineExitTwo) {
+  const CommandResult result = run_command(scir_hpc("info --threads two"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "scir_hpc: error: option '--threads': expected an integer, got 'two'\n");
+  const CommandResult range = run_command(scir_hpc("info --sgemm-seconds -1"));
+  EXPECT_EQ(range.exit_code, 2);
+  EXPECT_EQ(range.out,
+            "scir_hpc: error: option '--sgemm-seconds': expected a number in (0, 60], got '-1'\n");
+}
+
+TEST(Cli, MissingConfigFileIsOneLineExitTwo) {
+  const CommandResult result = run_command(scir_hpc("info --config /nonexistent.ini"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out,
+            "scir_hpc: error: --config: cannot open '/nonexistent.ini' (expected a readable INI "
+            "file)\n");
+}
+
+TEST(Cli, ConfigFileAndOverrideDumpedAsIni) {
+  const std::string ini = ::testing::TempDir() + "cli_info.ini";
+  std::ofstream(ini) << "threads = 1\nsgemm-seconds = 0.5\n";
+  const CommandResult result =
+      run_command(scir_hpc("info --config " + ini + " --sgemm-seconds 0.25 --dump-config"));
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("threads = 1\n"), std::string::npos);
+  EXPECT_NE(result.out.find("sgemm-seconds = 0.25\n"), std::string::npos);
+}
+
+TEST(Cli, CommandHelpListsItsOptions) {
+  const CommandResult result = run_command(scir_hpc("info --help"));
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("--sgemm-seconds"), std::string::npos);
+  EXPECT_NE(result.out.find("--threads"), std::string::npos);
+}
+
+TEST(Cli, InfoOnTwoRanksReportsEachRankOnce) {
+  const CommandResult result =
+      run_command(std::string(SCIR_MPIEXEC) + " " + scir_hpc("info --sgemm-seconds 0.2"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("rank 0 of 2"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("rank 1 of 2"), std::string::npos) << result.out;
+  // Two ranks on a 2-core host: one thread each for LibTorch and OpenBLAS by default.
+  const std::regex threads("threads: torch ([0-9]+), BLAS (-?[0-9]+)");
+  int seen = 0;
+  for (std::sregex_iterator it(result.out.begin(), result.out.end(), threads), end; it != end;
+       ++it, ++seen) {
+    EXPECT_EQ(std::stoi((*it)[1]), 1);
+  }
+  EXPECT_EQ(seen, 2);
+  const std::regex rate("sgemm: ([0-9.e+]+) GFLOP/s");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(result.out, match, rate)) << result.out;
+  EXPECT_GT(std::stod(match[1]), 0.5);
+  EXPECT_NE(result.out.find("(parallel)"), std::string::npos);
+}
+
+TEST(Cli, BadOptionUnderMpiIsReportedOnceWithExitTwo) {
+  const CommandResult result =
+      run_command(std::string(SCIR_MPIEXEC) + " " + scir_hpc("info --threads -3"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(count_lines(result.out), 1) << result.out;
+  EXPECT_EQ(result.out,
+            "scir_hpc: error: option '--threads': expected an integer >= 0 (0: automatic), got "
+            "'-3'\n");
+}
+
+}  // namespace
