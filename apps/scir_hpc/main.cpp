@@ -6,6 +6,7 @@
 #include "scir/core/logging.h"
 #include "scir/core/threads.h"
 #include "scir/dist/agreement.h"
+#include "scir/dist/guarded_main.h"
 #include "scir/dist/mpi_comm.h"
 #include "scir/dist/mpi_environment.h"
 
@@ -84,19 +85,7 @@ int main(int argc, char** argv) {
     return scir::kExitInternal;
   }
   scir::log_set_rank(world->rank(), world->size());
-  try {
+  return scir::run_guarded(*world, "scir_hpc", [&] {
     return run(*world, std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const scir::AgreedError& error) {
-    // Every rank holds this error: report it once and end normally.
-    if (world->rank() == 0) std::cerr << "scir_hpc: error: " << error.what() << std::endl;
-    return error.exit_code();
-  } catch (const std::exception& error) {
-    const scir::ErrorReport report = scir::report_for(error);
-    std::cerr << "scir_hpc: error: "
-              << (world->size() > 1 ? scir::cat("[rank ", world->rank(), "] ") : "")
-              << report.message << std::endl;
-    // The other ranks may be waiting in a collective this rank will never join.
-    if (world->size() > 1) scir::abort_job(report.exit_code);
-    return report.exit_code;
-  }
+  });
 }
