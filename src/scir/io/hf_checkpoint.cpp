@@ -1,0 +1,146 @@
+#include "scir/io/hf_checkpoint.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "scir/core/errors.h"
+#include "scir/io/safetensors.h"
+
+namespace scir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Weight files of a directory: the index's shards, or the single model.safetensors.
+std::vector<std::string> weight_files(const fs::path& directory) {
+  const fs::path index_path = directory / "model.safetensors.index.json";
+  if (fs::exists(index_path)) {
+    std::ifstream file(index_path);
+    const nlohmann::json index = nlohmann::json::parse(file, nullptr, false);
+    if (index.is_discarded() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
+      throw InputError(cat(index_path.string(), ": expected an object with 'weight_map'"));
+    }
+    std::set<std::string> shards;
+    for (const auto& [name, shard] : index["weight_map"].items()) {
+      if (!shard.is_string())
+        throw InputError(
+            cat(index_path.string(), ": weight_map['", name, "'] must be a file name"));
+      shards.insert(shard.get<std::string>());
+    }
+    std::vector<std::string> paths;
+    for (const std::string& shard : shards) paths.push_back((directory / shard).string());
+    return paths;
+  }
+  const fs::path single = directory / "model.safetensors";
+  if (!fs::exists(single)) {
+    throw InputError(
+        cat(directory.string(), ": no model.safetensors or model.safetensors.index.json"));
+  }
+  return {single.string()};
+}
+
+void write_json(const fs::path& path, const nlohmann::json& json) {
+  std::ofstream file(path);
+  file << json.dump(2) << "\n";
+  if (!file) throw InputError(cat(path.string(), ": cannot write"));
+}
+
+}  // namespace
+
+LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype) {
+  const fs::path root(directory);
+  if (!fs::is_directory(root)) throw InputError(cat(directory, ": not a model directory"));
+  const ModelConfig config = ModelConfig::from_file((root / "config.json").string());
+  LoadedModel loaded;
+  loaded.tokenizer = load_tokenizer(directory);
+  if (loaded.tokenizer->vocab_size() > config.vocab_size) {
+    throw InputError(cat(directory, ": tokenizer has ", loaded.tokenizer->vocab_size(),
+                         " tokens but config.json vocab_size is ", config.vocab_size));
+  }
+  loaded.model = std::make_shared<Transformer>(config, dtype);
+  std::map<std::string, torch::Tensor> expected = loaded.model->named_weights();
+  std::set<std::string> seen;
+  torch::NoGradGuard no_grad;
+  for (const std::string& path : weight_files(root)) {
+    for (auto& [name, tensor] : read_safetensors(path).tensors) {
+      // Buffers some exporters save, and a tied head, are not parameters to load.
+      if (name.size() > 19 && name.compare(name.size() - 19, 19, "rotary_emb.inv_freq") == 0)
+        continue;
+      if (name == "lm_head.weight" && config.tie_word_embeddings) continue;
+      auto target = expected.find(name);
+      if (target == expected.end()) {
+        throw InputError(cat(path, ": unexpected tensor '", name, "' for ", config.architecture));
+      }
+      if (target->second.sizes() != tensor.sizes()) {
+        throw InputError(cat(path, ": tensor '", name, "' has shape ", tensor.sizes(),
+                             ", config.json implies ", target->second.sizes()));
+      }
+      if (!tensor.is_floating_point()) {
+        throw InputError(cat(path, ": tensor '", name, "' must be F32, F16 or BF16"));
+      }
+      target->second.copy_(tensor.to(dtype));
+      seen.insert(name);
+    }
+  }
+  for (const auto& [name, tensor] : expected) {
+    if (!seen.count(name)) throw InputError(cat(directory, ": missing tensor '", name, "'"));
+  }
+  return loaded;
+}
+
+void save_hf_model(const std::string& directory, const Transformer& model,
+                   const Tokenizer& tokenizer, torch::ScalarType save_dtype,
+                   int64_t max_shard_bytes) {
+  const fs::path target = fs::absolute(directory);
+  const fs::path staging =
+      target.parent_path() / cat(".", target.filename().string(), ".tmp-", getpid());
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+
+  ModelConfig config = model.config();
+  config.torch_dtype = save_dtype == torch::kBFloat16 ? "bfloat16"
+                       : save_dtype == torch::kHalf   ? "float16"
+                                                      : "float32";
+  write_json(staging / "config.json", config.to_json());
+  write_json(staging / "generation_config.json",
+             {{"bos_token_id", config.bos_token_id}, {"eos_token_id", config.eos_token_id}});
+  save_tokenizer(tokenizer, staging.string());
+
+  // Group the weights into shards in name order.
+  std::vector<NamedTensors> shards(1);
+  int64_t shard_bytes = 0, total_bytes = 0;
+  for (const auto& [name, weight] : model.named_weights()) {
+    torch::Tensor data = weight.detach().to(save_dtype);
+    const int64_t bytes = data.nbytes();
+    if (max_shard_bytes > 0 && shard_bytes > 0 && shard_bytes + bytes > max_shard_bytes) {
+      shards.emplace_back();
+      shard_bytes = 0;
+    }
+    shards.back().emplace_back(name, data);
+    shard_bytes += bytes;
+    total_bytes += bytes;
+  }
+  const std::map<std::string, std::string> metadata = {{"format", "pt"}};
+  if (max_shard_bytes <= 0) {
+    write_safetensors((staging / "model.safetensors").string(), shards[0], metadata);
+  } else {
+    nlohmann::json weight_map = nlohmann::json::object();
+    for (size_t i = 0; i < shards.size(); ++i) {
+      char name[64];
+      std::snprintf(name, sizeof name, "model-%05zu-of-%05zu.safetensors", i + 1, shards.size());
+      write_safetensors((staging / name).string(), shards[i], metadata);
+      for (const auto& [tensor_name, tensor] : shards[i]) weight_map[tensor_name] = name;
+    }
+    write_json(staging / "model.safetensors.index.json",
+               {{"metadata", {{"total_size", total_bytes}}}, {"weight_map", weight_map}});
+  }
+  fs::remove_all(target);
+  fs::rename(staging, target);
+}
+
+}  // namespace scir

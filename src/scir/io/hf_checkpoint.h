@@ -1,0 +1,31 @@
+// A Hugging Face model directory: config.json, model.safetensors (or sharded
+// model-0000i-of-0000n.safetensors with model.safetensors.index.json), the tokenizer file, and
+// generation_config.json. What save_hf_model writes loads with transformers' from_pretrained.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "scir/model/transformer.h"
+#include "scir/tokenizer/tokenizer.h"
+
+namespace scir {
+
+struct LoadedModel {
+  std::shared_ptr<Transformer> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+// Weights in F32, F16 or BF16 are converted to `dtype`. A missing directory or file, a
+// malformed file, a missing, unexpected or misshapen tensor, or a tokenizer whose vocabulary
+// does not fit the model is an InputError naming it.
+LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype = torch::kFloat);
+
+// Writes the model (weights in `save_dtype`) and tokenizer into a temporary directory beside
+// `directory`, then renames it into place. max_shard_bytes > 0 splits the weights into shards
+// of at most that size (one tensor never splits) with an index file.
+void save_hf_model(const std::string& directory, const Transformer& model,
+                   const Tokenizer& tokenizer, torch::ScalarType save_dtype = torch::kFloat,
+                   int64_t max_shard_bytes = 0);
+
+}  // namespace scir

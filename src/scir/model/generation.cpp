@@ -1,0 +1,96 @@
+#include "scir/model/generation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "scir/core/errors.h"
+#include "scir/core/rng.h"
+
+namespace scir {
+
+int64_t sample_top_p(const float* logits, int64_t vocab, double temperature, double top_p,
+                     double u) {
+  const float largest = *std::max_element(logits, logits + vocab);
+  std::vector<double> probability(vocab);
+  double total = 0;
+  for (int64_t i = 0; i < vocab; ++i) {
+    probability[i] = std::exp((logits[i] - largest) / temperature);
+    total += probability[i];
+  }
+  std::vector<int64_t> order(vocab);
+  std::iota(order.begin(), order.end(), 0);
+  // Most likely first; ties by id so the order is fully determined.
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return probability[a] != probability[b] ? probability[a] > probability[b] : a < b;
+  });
+  double kept = 0;
+  int64_t nucleus = 0;
+  while (nucleus < vocab && (nucleus == 0 || kept < top_p * total))
+    kept += probability[order[nucleus++]];
+  double target = u * kept;
+  for (int64_t i = 0; i < nucleus; ++i) {
+    target -= probability[order[i]];
+    if (target < 0) return order[i];
+  }
+  return order[nucleus - 1];
+}
+
+std::vector<std::vector<int64_t>> generate(Transformer& model,
+                                           const std::vector<GenerationRequest>& requests,
+                                           const SamplingOptions& options, int64_t eos_id,
+                                           int64_t pad_id) {
+  torch::NoGradGuard no_grad;
+  const int64_t rows = static_cast<int64_t>(requests.size());
+  std::vector<std::vector<int64_t>> outputs(rows);
+  if (rows == 0 || options.max_new_tokens <= 0) return outputs;
+  if (!options.greedy && (options.temperature <= 0 || options.top_p <= 0 || options.top_p > 1)) {
+    throw InputError(cat("sampling needs temperature > 0 and top_p in (0, 1], got ",
+                         options.temperature, " and ", options.top_p));
+  }
+  int64_t longest = 0;
+  for (const auto& request : requests) longest = std::max<int64_t>(longest, request.prompt.size());
+
+  // Left padding: every prompt ends at the same cache index, so one step serves all rows.
+  torch::Tensor ids = torch::full({rows, longest}, pad_id, torch::kLong);
+  torch::Tensor mask = torch::zeros({rows, longest + options.max_new_tokens}, torch::kLong);
+  std::vector<RngStream> streams;
+  for (int64_t b = 0; b < rows; ++b) {
+    const auto& prompt = requests[b].prompt;
+    const int64_t offset = longest - static_cast<int64_t>(prompt.size());
+    for (size_t k = 0; k < prompt.size(); ++k) ids[b][offset + k] = prompt[k];
+    mask[b].narrow(0, offset, prompt.size()).fill_(1);
+    streams.push_back(
+        RngStream::derive(options.seed, {requests[b].prompt_id, requests[b].sample_index}));
+  }
+  KvCache cache = model.new_cache(rows, longest + options.max_new_tokens);
+  std::vector<bool> finished(rows, false);
+  torch::Tensor step_input = ids;
+  for (int64_t step = 0; step < options.max_new_tokens; ++step) {
+    const int64_t filled = cache.length + step_input.size(1);
+    const torch::Tensor hidden = model.hidden(step_input, mask.narrow(1, 0, filled), &cache);
+    const torch::Tensor last =
+        model.logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat).contiguous();
+    std::vector<int64_t> chosen(rows, pad_id);
+    bool all_done = true;
+    for (int64_t b = 0; b < rows; ++b) {
+      if (finished[b]) continue;
+      const float* row = last.data_ptr<float>() + b * last.size(1);
+      // Greedy draws no random number, sampling exactly one a step: streams stay aligned.
+      const int64_t token = options.greedy ? std::max_element(row, row + last.size(1)) - row
+                                           : sample_top_p(row, last.size(1), options.temperature,
+                                                          options.top_p, streams[b].next_uniform());
+      outputs[b].push_back(token);
+      chosen[b] = token;
+      finished[b] = token == eos_id;
+      all_done = all_done && finished[b];
+    }
+    if (all_done) break;
+    for (int64_t b = 0; b < rows; ++b)
+      mask[b][filled] = outputs[b].size() == size_t(step + 1) ? 1 : 0;
+    step_input = torch::tensor(chosen, torch::kLong).unsqueeze(1);
+  }
+  return outputs;
+}
+
+}  // namespace scir

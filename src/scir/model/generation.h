@@ -1,0 +1,38 @@
+// Batched sampling with a KV cache: temperature, top-p, a cap on new tokens, EOS stop, or greedy.
+// Each sequence draws from its own random stream derived from (seed, prompt id, sample index),
+// so what it samples does not depend on which other sequences share its batch or rank.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "scir/model/transformer.h"
+
+namespace scir {
+
+struct SamplingOptions {
+  double temperature = 0.7;
+  double top_p = 0.9;
+  int64_t max_new_tokens = 64;
+  bool greedy = false;
+  uint64_t seed = 0;
+};
+
+struct GenerationRequest {
+  std::vector<int64_t> prompt;  // ids, BOS first
+  uint64_t prompt_id = 0;
+  uint64_t sample_index = 0;
+};
+
+// Returns each request's new tokens, without the prompt; a final EOS is kept when generated.
+std::vector<std::vector<int64_t>> generate(Transformer& model,
+                                           const std::vector<GenerationRequest>& requests,
+                                           const SamplingOptions& options, int64_t eos_id,
+                                           int64_t pad_id);
+
+// Samples one token from logits [vocab] (float32, contiguous) with temperature and top-p, using
+// u in [0, 1): the smallest set of most likely tokens whose probability reaches top_p is kept.
+int64_t sample_top_p(const float* logits, int64_t vocab, double temperature, double top_p,
+                     double u);
+
+}  // namespace scir

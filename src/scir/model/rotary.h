@@ -1,0 +1,18 @@
+// Rotary position embeddings in the Hugging Face Llama convention: frequencies
+// theta^(-2i/d) for i < d/2, duplicated over both halves, and rotate_half(x) = [-x2, x1].
+#pragma once
+
+#include <torch/torch.h>
+
+namespace scir {
+
+struct RotaryTables {
+  torch::Tensor cos;  // [B, T, head_dim], float32
+  torch::Tensor sin;
+};
+
+RotaryTables rotary_tables(const torch::Tensor& positions, int64_t head_dim, double theta);
+// x: [B, heads, T, head_dim]; computed in at least float32, returned in x's dtype.
+torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryTables& tables);
+
+}  // namespace scir

@@ -1,0 +1,60 @@
+#include "scir/model/sequence_logprobs.h"
+
+#include <algorithm>
+
+#include "scir/core/errors.h"
+#include "scir/model/precision.h"
+
+namespace scir {
+
+ResponseLogProbs response_logprobs(Transformer& model, const std::vector<PromptResponse>& batch,
+                                   int64_t pad_id) {
+  const int64_t rows = static_cast<int64_t>(batch.size());
+  int64_t width = 1, longest_response = 0, targets = 0;
+  for (const PromptResponse& item : batch) {
+    if (item.prompt.empty()) throw InternalError("response_logprobs: empty prompt (BOS missing)");
+    width = std::max<int64_t>(width, item.prompt.size() + item.response.size());
+    longest_response = std::max<int64_t>(longest_response, item.response.size());
+    targets += item.response.size();
+  }
+  // Right-padded sequences; the tokens predicted at response positions are the targets.
+  std::vector<int64_t> ids(rows * width, pad_id), mask(rows * width, 0);
+  std::vector<int64_t> source_rows, predictor_index, target_ids, destination;
+  source_rows.reserve(targets);
+  ResponseLogProbs result;
+  for (int64_t b = 0; b < rows; ++b) {
+    const auto& item = batch[b];
+    std::copy(item.prompt.begin(), item.prompt.end(), ids.begin() + b * width);
+    std::copy(item.response.begin(), item.response.end(),
+              ids.begin() + b * width + item.prompt.size());
+    const int64_t length = item.prompt.size() + item.response.size();
+    std::fill(mask.begin() + b * width, mask.begin() + b * width + length, 1);
+    for (size_t k = 0; k < item.response.size(); ++k) {
+      source_rows.push_back(b);
+      predictor_index.push_back(b * width + item.prompt.size() + k - 1);
+      target_ids.push_back(item.response[k]);
+      destination.push_back(b * longest_response + k);
+    }
+    result.lengths.push_back(item.response.size());
+  }
+  const auto as_tensor = [](std::vector<int64_t>& values, std::vector<int64_t> shape) {
+    return torch::from_blob(values.data(), shape, torch::kLong).clone();
+  };
+  const torch::Tensor input = as_tensor(ids, {rows, width});
+  const torch::Tensor attention = as_tensor(mask, {rows, width});
+  const torch::Tensor hidden = model.hidden(input, attention);
+  const torch::ScalarType precision = compute_dtype(model.dtype());
+  // Only the positions that predict a response token go through the LM head.
+  const torch::Tensor predictors =
+      hidden.reshape({rows * width, -1}).index_select(0, as_tensor(predictor_index, {targets}));
+  const torch::Tensor log_probs = torch::log_softmax(model.logits(predictors).to(precision), -1);
+  const torch::Tensor picked = log_probs.gather(1, as_tensor(target_ids, {targets, 1})).squeeze(1);
+  result.sum =
+      torch::zeros({rows}, precision).index_add(0, as_tensor(source_rows, {targets}), picked);
+  result.token_logps = torch::zeros({rows * longest_response}, precision)
+                           .index_add(0, as_tensor(destination, {targets}), picked)
+                           .view({rows, longest_response});
+  return result;
+}
+
+}  // namespace scir

@@ -1,0 +1,180 @@
+#include "scir/model/transformer.h"
+
+#include <cmath>
+
+#include "scir/core/errors.h"
+#include "scir/model/attention_mask.h"
+#include "scir/model/precision.h"
+
+namespace scir {
+namespace {
+
+torch::nn::Linear linear(int64_t in, int64_t out) {
+  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+}
+
+}  // namespace
+
+RmsNorm::RmsNorm(int64_t size, double eps) : eps_(eps) {
+  weight = register_parameter("weight", torch::ones({size}));
+}
+
+torch::Tensor RmsNorm::forward(const torch::Tensor& x) {
+  // Statistics in float32 whatever the run dtype, as the reference implementation does.
+  const torch::Tensor xf = x.to(compute_dtype(x.scalar_type()));
+  const torch::Tensor normed = xf * torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps_);
+  return weight * normed.to(x.scalar_type());
+}
+
+Attention::Attention(const ModelConfig& config)
+    : heads_(config.num_attention_heads),
+      kv_heads_(config.num_key_value_heads),
+      head_dim_(config.head_dim) {
+  q_proj = register_module("q_proj", linear(config.hidden_size, heads_ * head_dim_));
+  k_proj = register_module("k_proj", linear(config.hidden_size, kv_heads_ * head_dim_));
+  v_proj = register_module("v_proj", linear(config.hidden_size, kv_heads_ * head_dim_));
+  o_proj = register_module("o_proj", linear(heads_ * head_dim_, config.hidden_size));
+}
+
+torch::Tensor Attention::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                 const torch::Tensor& bias, KvCache* cache, int64_t layer) {
+  const int64_t batch = x.size(0), steps = x.size(1);
+  const int64_t groups = heads_ / kv_heads_;
+  torch::Tensor q = q_proj(x).view({batch, steps, heads_, head_dim_}).transpose(1, 2);
+  torch::Tensor k = k_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  torch::Tensor v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  q = apply_rotary(q, rotary);
+  k = apply_rotary(k, rotary);
+  if (cache) {
+    const int64_t start = cache->length;
+    cache->keys[layer].narrow(2, start, steps).copy_(k);
+    cache->values[layer].narrow(2, start, steps).copy_(v);
+    k = cache->keys[layer].narrow(2, 0, start + steps);
+    v = cache->values[layer].narrow(2, 0, start + steps);
+  }
+  const int64_t keys = k.size(2);
+  // Grouped-query attention without copying keys: the query heads that share a key head are
+  // stacked along the query axis, [B, kv_heads, groups * T, head_dim].
+  const torch::Tensor grouped_q = q.reshape({batch, kv_heads_, groups * steps, head_dim_});
+  torch::Tensor scores =
+      torch::matmul(grouped_q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));
+  scores = scores.view({batch, kv_heads_, groups, steps, keys}) + bias.unsqueeze(1);
+  const torch::Tensor weights =
+      torch::softmax(scores.to(compute_dtype(scores.scalar_type())), -1).to(q.scalar_type());
+  const torch::Tensor context =
+      torch::matmul(weights.view({batch, kv_heads_, groups * steps, keys}), v)
+          .view({batch, heads_, steps, head_dim_})
+          .transpose(1, 2)
+          .reshape({batch, steps, heads_ * head_dim_});
+  return o_proj(context);
+}
+
+SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
+  gate_proj = register_module("gate_proj", linear(config.hidden_size, config.intermediate_size));
+  up_proj = register_module("up_proj", linear(config.hidden_size, config.intermediate_size));
+  down_proj = register_module("down_proj", linear(config.intermediate_size, config.hidden_size));
+}
+
+torch::Tensor SwiGluMlp::forward(const torch::Tensor& x) {
+  return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+}
+
+DecoderLayer::DecoderLayer(const ModelConfig& config) {
+  self_attn = register_module("self_attn", std::make_shared<Attention>(config));
+  mlp = register_module("mlp", std::make_shared<SwiGluMlp>(config));
+  input_layernorm = register_module(
+      "input_layernorm", std::make_shared<RmsNorm>(config.hidden_size, config.rms_norm_eps));
+  post_attention_layernorm =
+      register_module("post_attention_layernorm",
+                      std::make_shared<RmsNorm>(config.hidden_size, config.rms_norm_eps));
+}
+
+torch::Tensor DecoderLayer::forward(const torch::Tensor& x, const RotaryTables& rotary,
+                                    const torch::Tensor& bias, KvCache* cache, int64_t layer) {
+  const torch::Tensor h =
+      x + self_attn->forward(input_layernorm->forward(x), rotary, bias, cache, layer);
+  return h + mlp->forward(post_attention_layernorm->forward(h));
+}
+
+DecoderStack::DecoderStack(const ModelConfig& config) {
+  embed_tokens =
+      register_module("embed_tokens", torch::nn::Embedding(config.vocab_size, config.hidden_size));
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
+    layers->push_back(std::make_shared<DecoderLayer>(config));
+  }
+  register_module("layers", layers);
+  norm =
+      register_module("norm", std::make_shared<RmsNorm>(config.hidden_size, config.rms_norm_eps));
+}
+
+Transformer::Transformer(const ModelConfig& config, torch::ScalarType dtype)
+    : config_(config), dtype_(dtype) {
+  config_.validate("model config");
+  model_ = register_module("model", std::make_shared<DecoderStack>(config_));
+  if (!config_.tie_word_embeddings) {
+    lm_head_ = register_module("lm_head", linear(config_.hidden_size, config_.vocab_size));
+  }
+  to(dtype_);
+}
+
+torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
+                                  const torch::Tensor& attention_mask, KvCache* cache) {
+  const int64_t past = cache ? cache->length : 0;
+  const int64_t steps = input_ids.size(1);
+  if (attention_mask.size(0) != input_ids.size(0) || attention_mask.size(1) != past + steps) {
+    throw InternalError(cat("attention mask ", attention_mask.sizes(), " does not cover ", past,
+                            " past + ", steps, " new positions"));
+  }
+  if (cache && past + steps > cache->capacity) {
+    throw InternalError(cat("KV cache of ", cache->capacity, " positions is full"));
+  }
+  const torch::Tensor positions = positions_from_mask(attention_mask).narrow(1, past, steps);
+  const RotaryTables rotary = rotary_tables(positions, config_.head_dim, config_.rope_theta);
+  const torch::Tensor bias = attention_bias(attention_mask, past, config_.sliding_window, dtype_);
+  torch::Tensor x = model_->embed_tokens(input_ids);
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    x = model_->layers->ptr<DecoderLayer>(i)->forward(x, rotary, bias, cache, i);
+  }
+  if (cache) cache->length += steps;
+  return model_->norm->forward(x);
+}
+
+torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
+  if (config_.tie_word_embeddings) {
+    return torch::matmul(hidden_states, model_->embed_tokens->weight.t());
+  }
+  return lm_head_(hidden_states);
+}
+
+KvCache Transformer::new_cache(int64_t batch, int64_t capacity) const {
+  KvCache cache;
+  cache.capacity = capacity;
+  const auto options = torch::TensorOptions().dtype(dtype_).device(model_->norm->weight.device());
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    cache.keys.push_back(
+        torch::empty({batch, config_.num_key_value_heads, capacity, config_.head_dim}, options));
+    cache.values.push_back(torch::empty_like(cache.keys.back()));
+  }
+  return cache;
+}
+
+void Transformer::init_weights(uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  auto generator = at::detail::createCPUGenerator(seed);
+  for (auto& [name, weight] : named_weights()) {
+    if (weight.dim() == 1) {
+      weight.fill_(1.0);
+    } else {
+      torch::Tensor values = at::normal(0.0, 0.02, weight.sizes(), generator);
+      weight.copy_(values);
+    }
+  }
+}
+
+std::map<std::string, torch::Tensor> Transformer::named_weights() const {
+  std::map<std::string, torch::Tensor> weights;
+  for (const auto& item : named_parameters()) weights[item.key()] = item.value();
+  return weights;
+}
+
+}  // namespace scir

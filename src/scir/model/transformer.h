@@ -1,0 +1,101 @@
+// The Llama/Mistral decoder: token embedding, layers of (RMSNorm, grouped-query attention with
+// rotary embeddings, RMSNorm, SwiGLU MLP) with residuals, a final RMSNorm and the LM head
+// (optionally tied to the embedding). Parameter names are the Hugging Face checkpoint names.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "scir/model/kv_cache.h"
+#include "scir/model/model_config.h"
+#include "scir/model/rotary.h"
+
+namespace scir {
+
+class RmsNorm : public torch::nn::Module {
+ public:
+  RmsNorm(int64_t size, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+
+ private:
+  double eps_;
+};
+
+class Attention : public torch::nn::Module {
+ public:
+  explicit Attention(const ModelConfig& config);
+  // x: [B, T, hidden]; bias: [B, 1, T, K]. With a cache, keys/values are written at
+  // [cache.length, cache.length + T) of layer `layer` and attention runs over all K filled ones.
+  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+                        const torch::Tensor& bias, KvCache* cache, int64_t layer);
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+
+ private:
+  int64_t heads_, kv_heads_, head_dim_;
+};
+
+class SwiGluMlp : public torch::nn::Module {
+ public:
+  explicit SwiGluMlp(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+
+class DecoderLayer : public torch::nn::Module {
+ public:
+  explicit DecoderLayer(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+                        const torch::Tensor& bias, KvCache* cache, int64_t layer);
+  std::shared_ptr<RmsNorm> input_layernorm, post_attention_layernorm;
+  std::shared_ptr<Attention> self_attn;
+  std::shared_ptr<SwiGluMlp> mlp;
+};
+
+// "model." in the checkpoint names.
+class DecoderStack : public torch::nn::Module {
+ public:
+  explicit DecoderStack(const ModelConfig& config);
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers;
+  std::shared_ptr<RmsNorm> norm;
+};
+
+class Transformer : public torch::nn::Module {
+ public:
+  // Parameters are created in float32 and moved to `dtype`; call init_weights or load weights.
+  Transformer(const ModelConfig& config, torch::ScalarType dtype = torch::kFloat);
+
+  // Final-normed hidden states [B, T, hidden] for input_ids [B, T]. attention_mask is
+  // [B, past + T] (1: real token, 0: padding), past = cache ? cache->length : 0. With a cache,
+  // the new keys and values are appended and cache->length advances by T.
+  torch::Tensor hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                       KvCache* cache = nullptr);
+  // LM head over hidden states [..., hidden] -> [..., vocab].
+  torch::Tensor logits(const torch::Tensor& hidden_states);
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                        KvCache* cache = nullptr) {
+    return logits(hidden(input_ids, attention_mask, cache));
+  }
+
+  KvCache new_cache(int64_t batch, int64_t capacity) const;
+  // Normal(0, 0.02) for matrices and embeddings, ones for norms (as transformers initialises),
+  // from a generator seeded with `seed`.
+  void init_weights(uint64_t seed);
+  // Checkpoint name -> parameter (lm_head.weight absent when tied).
+  std::map<std::string, torch::Tensor> named_weights() const;
+
+  const ModelConfig& config() const { return config_; }
+  torch::ScalarType dtype() const { return dtype_; }
+
+ private:
+  ModelConfig config_;
+  torch::ScalarType dtype_;
+  std::shared_ptr<DecoderStack> model_;
+  torch::nn::Linear lm_head_{nullptr};
+};
+
+}  // namespace scir

@@ -1,0 +1,35 @@
+#include "scir/tokenizer/chat_template.h"
+
+#include "scir/core/errors.h"
+
+namespace scir {
+
+ChatTemplate parse_chat_template(const std::string& name, const std::string& option) {
+  if (name == "plain") return ChatTemplate::kPlain;
+  if (name == "mistral") return ChatTemplate::kMistralInstruct;
+  throw InputError("option '--" + option + "': expected plain or mistral, got '" + name + "'");
+}
+
+std::string chat_template_name(ChatTemplate chat_template) {
+  return chat_template == ChatTemplate::kPlain ? "plain" : "mistral";
+}
+
+std::string render_prompt(ChatTemplate chat_template, const std::string& instruction) {
+  switch (chat_template) {
+    case ChatTemplate::kPlain:
+      return instruction + "\n";
+    case ChatTemplate::kMistralInstruct:
+      return "[INST] " + instruction + " [/INST]";
+  }
+  return instruction;
+}
+
+std::vector<int64_t> prompt_ids(const Tokenizer& tokenizer, ChatTemplate chat_template,
+                                const std::string& instruction) {
+  std::vector<int64_t> ids{tokenizer.bos_id()};
+  const std::vector<int64_t> text = tokenizer.encode(render_prompt(chat_template, instruction));
+  ids.insert(ids.end(), text.begin(), text.end());
+  return ids;
+}
+
+}  // namespace scir

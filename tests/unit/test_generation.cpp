@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "scir/model/generation.h"
+#include "tiny_model.h"
+
+namespace scir {
+namespace {
+
+using testing_support::tiny_model;
+
+TEST(SampleTopP, KeepsTheSmallestNucleusReachingTopP) {
+  // Probabilities 0.5, 0.3, 0.2 (logits are their logs; temperature 1).
+  const float logits[3] = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
+  // top_p 0.6: the nucleus is {0, 1} (0.5 < 0.6 <= 0.8); u splits it 0.5 : 0.3.
+  EXPECT_EQ(sample_top_p(logits, 3, 1.0, 0.6, 0.0), 0);
+  EXPECT_EQ(sample_top_p(logits, 3, 1.0, 0.6, 0.62), 0);   // 0.62 * 0.8 = 0.496 < 0.5
+  EXPECT_EQ(sample_top_p(logits, 3, 1.0, 0.6, 0.63), 1);   // 0.504 >= 0.5
+  EXPECT_EQ(sample_top_p(logits, 3, 1.0, 0.6, 0.999), 1);  // never token 2
+  // top_p 1: everything; u near 1 reaches the least likely token.
+  EXPECT_EQ(sample_top_p(logits, 3, 1.0, 1.0, 0.95), 2);
+  // A tiny top_p keeps only the most likely token.
+  EXPECT_EQ(sample_top_p(logits, 3, 1.0, 0.01, 0.99), 0);
+  // A low temperature sharpens: at T = 0.1, token 0 holds > 99% of the mass.
+  EXPECT_EQ(sample_top_p(logits, 3, 0.1, 1.0, 0.99), 0);
+}
+
+TEST(Generate, GreedyEqualsArgmaxOfFullForwards) {
+  auto model = tiny_model();
+  SamplingOptions options;
+  options.greedy = true;
+  options.max_new_tokens = 6;
+  const std::vector<GenerationRequest> requests = {{{1, 5, 6, 7}, 0, 0}, {{1, 9}, 1, 0}};
+  const auto outputs = generate(*model, requests, options, /*eos_id=*/2, /*pad_id=*/0);
+  torch::NoGradGuard no_grad;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    std::vector<int64_t> sequence = requests[r].prompt;
+    std::vector<int64_t> expected;
+    for (int step = 0; step < 6; ++step) {
+      const torch::Tensor ids = torch::tensor(sequence, torch::kLong).unsqueeze(0);
+      const torch::Tensor logits = model->forward(ids, torch::ones_like(ids))[0][ids.size(1) - 1];
+      const int64_t token = logits.argmax().item<int64_t>();
+      expected.push_back(token);
+      sequence.push_back(token);
+      if (token == 2) break;
+    }
+    EXPECT_EQ(outputs[r], expected) << "request " << r;
+  }
+}
+
+TEST(Generate, SampleDependsOnlyOnSeedPromptIdAndSampleIndex) {
+  auto model = tiny_model();
+  SamplingOptions options;
+  options.temperature = 1.0;
+  options.top_p = 0.95;
+  options.max_new_tokens = 8;
+  options.seed = 42;
+  const GenerationRequest target{{1, 5, 6, 7}, 17, 3};
+  const auto alone = generate(*model, {target}, options, 2, 0);
+  const auto batched =
+      generate(*model, {{{1, 30, 31, 32, 33, 34}, 4, 0}, target, {{1, 9}, 5, 1}}, options, 2, 0);
+  EXPECT_EQ(alone[0], batched[1]);
+  EXPECT_EQ(alone[0].size(), 8u);
+  // Another sample index or seed draws another stream.
+  GenerationRequest other = target;
+  other.sample_index = 4;
+  const auto different = generate(*model, {other}, options, 2, 0);
+  SamplingOptions reseeded = options;
+  reseeded.seed = 43;
+  const auto different_seed = generate(*model, {target}, reseeded, 2, 0);
+  EXPECT_TRUE(different[0] != alone[0] || different_seed[0] != alone[0]);
+}
+
+TEST(Generate, StopsRightAfterEos) {
+  auto model = tiny_model();
+  SamplingOptions options;
+  options.greedy = true;
+  options.max_new_tokens = 8;
+  const GenerationRequest request{{1, 5, 6}, 0, 0};
+  const auto free_run = generate(*model, {request}, options, /*eos_id=*/-1, 0)[0];
+  ASSERT_EQ(free_run.size(), 8u);
+  // Declare the third generated token to be EOS: generation must end there, EOS included.
+  const int64_t eos = free_run[2];
+  const auto stopped = generate(*model, {request, {{1, 7}, 1, 0}}, options, eos, 0)[0];
+  const auto first = std::find(free_run.begin(), free_run.end(), eos);
+  EXPECT_EQ(stopped, std::vector<int64_t>(free_run.begin(), first + 1));
+}
+
+}  // namespace
+}  // namespace scir
