@@ -22,5 +22,8 @@ struct Command {
 const std::vector<Command>& all_commands();
 
 Command info_command();
+Command init_command();
+Command score_command();
+Command generate_command();
 
 }  // namespace scir::app

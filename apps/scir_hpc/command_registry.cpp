@@ -3,7 +3,8 @@
 namespace scir::app {
 
 const std::vector<Command>& all_commands() {
-  static const std::vector<Command> commands = {info_command()};
+  static const std::vector<Command> commands = {info_command(), init_command(), score_command(),
+                                                generate_command()};
   return commands;
 }
 

@@ -21,7 +21,9 @@ TEST(Cli, NoCommandPrintsUsageAndExitsTwo) {
 TEST(Cli, UnknownCommandIsOneLineExitTwo) {
   const CommandResult result = run_command(scir_hpc("frobnicate"));
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.out, "scir_hpc: error: unknown command 'frobnicate' (expected one of: info)\n");
+  EXPECT_EQ(result.out,
+            "scir_hpc: error: unknown command 'frobnicate' (expected one of: info, init, score, "
+            "generate)\n");
 }
 
 TEST(Cli, UnknownOptionIsOneLineExitTwo) {

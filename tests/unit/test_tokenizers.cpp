@@ -42,7 +42,8 @@ TEST(ChatTemplate, PlainAndMistralInstruct) {
     parse_chat_template("chatml", "chat-template");
     FAIL();
   } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(), "option '--chat-template': expected plain or mistral, got 'chatml'");
+    EXPECT_STREQ(error.what(),
+                 "option '--chat-template': expected none, plain or mistral, got 'chatml'");
   }
 }
 

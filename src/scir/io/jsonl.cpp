@@ -72,9 +72,15 @@ JsonlWriter::~JsonlWriter() {
   }
 }
 
-void JsonlWriter::write(const nlohmann::json& value) {
+std::string json_line(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void JsonlWriter::write(const nlohmann::json& value) { write_line(json_line(value)); }
+
+void JsonlWriter::write_line(const std::string& json_text) {
   std::ostream& out = path_ == "-" ? std::cout : file_;
-  out << value.dump() << "\n";
+  out << json_text << "\n";
 }
 
 void JsonlWriter::commit() {

@@ -23,12 +23,18 @@ std::string string_field(const JsonlRecord& record, const std::string& path, con
 std::vector<int64_t> ids_field(const JsonlRecord& record, const std::string& path,
                                const char* field);
 
+// One JSON document on one line. Bytes that are not UTF-8 (a byte-level model can sample any
+// byte) become U+FFFD, so the line is always valid JSON; exact ids travel in id fields.
+std::string json_line(const nlohmann::json& value);
+
 class JsonlWriter {
  public:
   // path "-" writes to stdout.
   explicit JsonlWriter(std::string path);
   ~JsonlWriter();
   void write(const nlohmann::json& value);
+  // A line that is already one JSON document.
+  void write_line(const std::string& json_text);
   // Renames the temporary file into place; without commit() the destructor removes it.
   void commit();
 

@@ -5,17 +5,29 @@
 namespace scir {
 
 ChatTemplate parse_chat_template(const std::string& name, const std::string& option) {
+  if (name == "none") return ChatTemplate::kNone;
   if (name == "plain") return ChatTemplate::kPlain;
   if (name == "mistral") return ChatTemplate::kMistralInstruct;
-  throw InputError("option '--" + option + "': expected plain or mistral, got '" + name + "'");
+  throw InputError("option '--" + option + "': expected none, plain or mistral, got '" + name +
+                   "'");
 }
 
 std::string chat_template_name(ChatTemplate chat_template) {
-  return chat_template == ChatTemplate::kPlain ? "plain" : "mistral";
+  switch (chat_template) {
+    case ChatTemplate::kNone:
+      return "none";
+    case ChatTemplate::kPlain:
+      return "plain";
+    case ChatTemplate::kMistralInstruct:
+      return "mistral";
+  }
+  return "none";
 }
 
 std::string render_prompt(ChatTemplate chat_template, const std::string& instruction) {
   switch (chat_template) {
+    case ChatTemplate::kNone:
+      return instruction;
     case ChatTemplate::kPlain:
       return instruction + "\n";
     case ChatTemplate::kMistralInstruct:

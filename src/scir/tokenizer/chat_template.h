@@ -1,5 +1,6 @@
-// How an instruction becomes the prompt the model continues: plain, or Mistral-instruct
-// "[INST] ... [/INST]". BOS is added here (as an id), never as text.
+// How an instruction becomes the prompt the model continues: none (the text as it is), plain
+// (the text and a newline), or Mistral-instruct "[INST] ... [/INST]". BOS is added here (as an
+// id), never as text.
 #pragma once
 
 #include <string>
@@ -9,9 +10,9 @@
 
 namespace scir {
 
-enum class ChatTemplate { kPlain, kMistralInstruct };
+enum class ChatTemplate { kNone, kPlain, kMistralInstruct };
 
-// "plain" or "mistral"; anything else is an InputError naming `option`.
+// "none", "plain" or "mistral"; anything else is an InputError naming `option`.
 ChatTemplate parse_chat_template(const std::string& name, const std::string& option);
 std::string chat_template_name(ChatTemplate chat_template);
 

@@ -1,0 +1,38 @@
+#include "model_options.h"
+
+#include "scir/io/jsonl.h"
+#include "scir/model/precision.h"
+
+namespace scir::app {
+
+void declare_model_io_options(OptionSet& options) {
+  options.add_required_string("model", "Hugging Face model directory (config.json, safetensors)")
+      .add_required_string("input", "input JSONL file")
+      .add_string("output", "-", "output JSONL file ('-': stdout)")
+      .add_string("dtype", "float32", "compute dtype: float32, bfloat16 or float16")
+      .add_string("chat-template", "none",
+                  "how a text prompt is wrapped: none, plain (a newline after) or mistral "
+                  "([INST] ... [/INST])")
+      .add_int("batch-size", 16, "sequences a forward pass");
+}
+
+ModelIo open_model_io(const OptionSet& options) {
+  ModelIo io;
+  io.batch_size = options.get_int("batch-size");
+  if (io.batch_size < 1) options.reject("batch-size", "an integer >= 1");
+  io.chat_template = parse_chat_template(options.get_string("chat-template"), "chat-template");
+  const torch::ScalarType dtype = dtype_from_name(options.get_string("dtype"), "dtype");
+  options.existing_file("input");
+  io.loaded = load_hf_model(options.get_string("model"), dtype);
+  io.loaded.model->eval();
+  return io;
+}
+
+void write_output_lines(const OptionSet& options, int rank, const std::vector<std::string>& lines) {
+  if (rank != 0) return;
+  JsonlWriter writer(options.get_string("output"));
+  for (const std::string& line : lines) writer.write_line(line);
+  writer.commit();
+}
+
+}  // namespace scir::app

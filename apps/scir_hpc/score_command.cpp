@@ -1,0 +1,56 @@
+// scir_hpc score: log pi(response | prompt) for every line of a JSONL file, sharded over ranks.
+#include "command.h"
+#include "model_options.h"
+#include "scir/dist/agreement.h"
+#include "scir/dist/sharding.h"
+#include "scir/io/jsonl.h"
+
+namespace scir::app {
+namespace {
+
+void declare(OptionSet& options) {
+  declare_model_io_options(options);
+  options.add_bool("append-eos", false, "end each text response with EOS before scoring");
+}
+
+void run(const OptionSet& options, Comm& comm) {
+  ModelIo io;
+  std::vector<ScoreRecord> records;
+  agree_or_throw(comm, [&] {
+    io = open_model_io(options);
+    TextEncoding encoding = io.encoding();
+    encoding.append_eos = options.get_bool("append-eos");
+    records = read_score_records(options.get_string("input"), encoding);
+  });
+  torch::NoGradGuard no_grad;
+  const std::vector<size_t> mine = shard_indices(records.size(), comm.rank(), comm.size());
+  std::vector<std::pair<size_t, std::string>> lines;
+  for (size_t start = 0; start < mine.size(); start += io.batch_size) {
+    const size_t end = std::min(mine.size(), start + static_cast<size_t>(io.batch_size));
+    std::vector<PromptResponse> batch;
+    for (size_t i = start; i < end; ++i) batch.push_back(records[mine[i]].ids);
+    const ResponseLogProbs scores =
+        response_logprobs(*io.loaded.model, batch, io.loaded.tokenizer->pad_id());
+    for (size_t i = start; i < end; ++i) {
+      const int64_t row = static_cast<int64_t>(i - start);
+      nlohmann::json out = records[mine[i]].source;
+      const int64_t length = scores.lengths[row];
+      const torch::Tensor tokens = scores.token_logps[row].narrow(0, 0, length).to(torch::kDouble);
+      out["logp"] = scores.sum[row].item<double>();
+      out["token_logps"] =
+          std::vector<double>(tokens.data_ptr<double>(), tokens.data_ptr<double>() + length);
+      out["n_tokens"] = length;
+      lines.emplace_back(mine[i], json_line(out));
+    }
+  }
+  write_output_lines(options, comm.rank(), gather_in_item_order(comm, lines));
+}
+
+}  // namespace
+
+Command score_command() {
+  return {"score", "log-probabilities of responses given prompts (JSONL in, JSONL out)", declare,
+          run};
+}
+
+}  // namespace scir::app

@@ -1,0 +1,158 @@
+// score, generate and init driven through the binary, checked against the library.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_runner.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/model/generation.h"
+#include "scir/model/sequence_logprobs.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class ModelCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    directory_ = new fs::path(fs::path(::testing::TempDir()) / "scir_model_cli");
+    fs::remove_all(*directory_);
+    fs::create_directories(*directory_);
+    const CommandResult init =
+        run_command(scir_hpc("init --out " + model() +
+                             " --seed 11 --model.hidden_size 32 "
+                             "--model.intermediate_size 48 --model.num_hidden_layers 2 "
+                             "--model.num_attention_heads 4 --model.num_key_value_heads 2"));
+    ASSERT_EQ(init.exit_code, 0) << init.out;
+  }
+  static void TearDownTestSuite() { delete directory_; }
+  static std::string model() { return (*directory_ / "model").string(); }
+  static std::string file(const std::string& name, const std::string& text) {
+    const std::string path = (*directory_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  static std::vector<nlohmann::json> lines_of(const std::string& text) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line[0] == '{') lines.push_back(nlohmann::json::parse(line));
+    }
+    return lines;
+  }
+  static fs::path* directory_;
+};
+fs::path* ModelCli::directory_ = nullptr;
+
+TEST_F(ModelCli, ScoreOnTwoRanksEqualsLibraryLogProbs) {
+  const std::string input =
+      file("score.jsonl",
+           "{\"prompt\": \"sort: 3 1 2\\n\", \"response\": \"1 2 3\"}\n"
+           "{\"prompt_ids\": [256, 97, 98], \"response_ids\": [99, 100, 257]}\n"
+           "{\"prompt\": \"x\", \"response\": \"\"}\n");
+  const std::string output = (*directory_ / "scored.jsonl").string();
+  const CommandResult result =
+      run_command(std::string(SCIR_MPIEXEC) + " " +
+                  scir_hpc("score --model " + model() + " --input " + input + " --output " +
+                           output + " --batch-size 2"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  std::ifstream scored(output);
+  std::stringstream text;
+  text << scored.rdbuf();
+  const auto lines = lines_of(text.str());
+  ASSERT_EQ(lines.size(), 3u);
+
+  scir::LoadedModel loaded = scir::load_hf_model(model());
+  torch::NoGradGuard no_grad;
+  std::vector<int64_t> prompt{256};
+  for (char c : std::string("sort: 3 1 2\n")) prompt.push_back(static_cast<unsigned char>(c));
+  const std::vector<scir::PromptResponse> expected_batch = {
+      {prompt, {'1', ' ', '2', ' ', '3'}}, {{256, 97, 98}, {99, 100, 257}}, {{256, 'x'}, {}}};
+  const auto expected = scir::response_logprobs(*loaded.model, expected_batch, 258);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(lines[i]["logp"].get<double>(), expected.sum[i].item<double>(), 1e-5) << i;
+    EXPECT_EQ(lines[i]["n_tokens"].get<int64_t>(), expected.lengths[i]);
+    double total = 0;
+    for (double token : lines[i]["token_logps"]) total += token;
+    EXPECT_NEAR(total, lines[i]["logp"].get<double>(), 1e-5);
+  }
+  EXPECT_EQ(lines[1]["prompt_ids"], nlohmann::json({256, 97, 98}));  // input fields echoed
+  EXPECT_EQ(lines[2]["logp"].get<double>(), 0.0);
+}
+
+TEST_F(ModelCli, GenerateIsTheSameOnOneAndTwoRanksAndGreedyMatchesLibrary) {
+  const std::string input = file("prompts.jsonl",
+                                 "{\"id\": 0, \"prompt\": \"add: 12+5=\"}\n"
+                                 "{\"id\": \"b\", \"prompt\": \"reverse: abc\"}\n"
+                                 "{\"id\": 7, \"prompt_ids\": [256, 65]}\n");
+  const std::string sampled = "generate --model " + model() + " --input " + input +
+                              " --n 3 --temperature 1.0 --top-p 0.95 --max-new-tokens 6 --seed 5";
+  const CommandResult one = run_command(scir_hpc(sampled + " --batch-size 4"));
+  const CommandResult two =
+      run_command(std::string(SCIR_MPIEXEC) + " " + scir_hpc(sampled + " --batch-size 2"));
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  ASSERT_EQ(two.exit_code, 0) << two.out;
+  const auto one_lines = lines_of(one.out);
+  ASSERT_EQ(one_lines.size(), 9u);
+  EXPECT_EQ(one_lines, lines_of(two.out));
+  EXPECT_EQ(one_lines[4]["id"], "b");
+  EXPECT_EQ(one_lines[4]["sample"], 1);
+
+  const CommandResult greedy = run_command(scir_hpc("generate --model " + model() + " --input " +
+                                                    input + " --greedy --max-new-tokens 5"));
+  ASSERT_EQ(greedy.exit_code, 0) << greedy.out;
+  const auto greedy_lines = lines_of(greedy.out);
+  ASSERT_EQ(greedy_lines.size(), 3u);
+  scir::LoadedModel loaded = scir::load_hf_model(model());
+  scir::SamplingOptions options;
+  options.greedy = true;
+  options.max_new_tokens = 5;
+  const auto expected = scir::generate(*loaded.model, {{{256, 65}, 7, 0}}, options, 257, 258);
+  EXPECT_EQ(greedy_lines[2]["response_ids"].get<std::vector<int64_t>>(), expected[0]);
+}
+
+TEST_F(ModelCli, ShardedInitLoadsAndBadInputsExitTwoNamingTheProblem) {
+  const std::string sharded = (*directory_ / "sharded").string();
+  const CommandResult init =
+      run_command(scir_hpc("init --out " + sharded + " --shard-bytes 20000"));
+  ASSERT_EQ(init.exit_code, 0) << init.out;
+  EXPECT_TRUE(fs::exists(sharded + "/model.safetensors.index.json"));
+  EXPECT_NO_THROW(scir::load_hf_model(sharded));
+
+  const auto expect_error = [&](const std::string& args, const std::string& message) {
+    const CommandResult result = run_command(scir_hpc(args));
+    EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.out;
+    EXPECT_EQ(result.out, "scir_hpc: error: " + message + "\n") << args;
+  };
+  const std::string malformed =
+      file("malformed.jsonl", "{\"prompt\": \"a\", \"response\": \"b\"}\n{oops\n");
+  expect_error("score --model " + model() + " --input " + malformed,
+               malformed + ":2: invalid JSON");
+  const std::string missing = file("missing.jsonl", "{\"prompt\": \"a\"}\n");
+  expect_error("score --model " + model() + " --input " + missing,
+               missing + ":1: missing field 'response' (or 'response_ids')");
+  const std::string empty = file("empty.jsonl", "");
+  expect_error("generate --model " + model() + " --input " + empty,
+               empty + ": empty (expected one JSON object a line)");
+  const std::string outside = file("outside.jsonl", "{\"id\": 1, \"prompt_ids\": [1, 999]}\n");
+  expect_error("generate --model " + model() + " --input " + outside,
+               outside + ":1: field 'prompt_ids' holds id 999 outside the vocabulary of 259");
+  expect_error("score --model /nonexistent --input " + missing,
+               "/nonexistent: not a model directory");
+  expect_error("generate --model " + model() + " --input " + missing + " --top-p 1.5",
+               "option '--top-p': expected a number in (0, 1], got '1.5'");
+  expect_error(
+      "init --out " + sharded + " --model.num_key_value_heads 3",
+      "[model] options: num_attention_heads (4) must be a multiple of num_key_value_heads (3)");
+  // Nothing partial is left behind by a failed command.
+  expect_error("score --model " + model() + " --input " + malformed + " --output " +
+                   (*directory_ / "never.jsonl").string(),
+               malformed + ":2: invalid JSON");
+  EXPECT_FALSE(fs::exists(*directory_ / "never.jsonl"));
+}
+
+}  // namespace
