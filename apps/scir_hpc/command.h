@@ -25,5 +25,9 @@ Command info_command();
 Command init_command();
 Command score_command();
 Command generate_command();
+Command world_command();
+Command pretrain_command();
+Command sft_command();
+Command eval_command();
 
 }  // namespace scir::app

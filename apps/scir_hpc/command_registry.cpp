@@ -3,8 +3,9 @@
 namespace scir::app {
 
 const std::vector<Command>& all_commands() {
-  static const std::vector<Command> commands = {info_command(), init_command(), score_command(),
-                                                generate_command()};
+  static const std::vector<Command> commands = {
+      info_command(),  init_command(),     score_command(), generate_command(),
+      world_command(), pretrain_command(), sft_command(),   eval_command()};
   return commands;
 }
 

@@ -1,0 +1,131 @@
+#include "scir/data/world/world_datasets.h"
+
+#include <filesystem>
+#include <set>
+
+#include "scir/core/errors.h"
+#include "scir/io/jsonl.h"
+
+namespace scir::world {
+namespace {
+
+// Draws tasks whose instruction no earlier draw (in any data set) has used.
+class DisjointTasks {
+ public:
+  explicit DisjointTasks(const World& world) : world_(world) {}
+  Task next(RngStream& rng, const char* dataset) {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      Task task = world_.sample_task(rng);
+      if (used_.insert(task.instruction).second) return task;
+    }
+    throw InputError(cat("world: too few distinct instructions for the ", dataset,
+                         " data set (raise world.max_value or world.max_length, or lower sizes)"));
+  }
+
+ private:
+  const World& world_;
+  std::set<std::string> used_;
+};
+
+// Two responses of different oracle quality, both with plausible mistakes or correct.
+struct ScoredPair {
+  std::string a, b;
+  double q_a, q_b;
+};
+
+ScoredPair distinct_pair(const World& world, const Task& task, RngStream& rng) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string a = world.mixed_quality_response(task, rng, 0.3);
+    const std::string b = world.corrupted_response(task, rng, 3);
+    const double q_a = world.quality(task.instruction, a), q_b = world.quality(task.instruction, b);
+    if (q_a != q_b) return {a, b, q_a, q_b};
+  }
+  return {task.reference, "", 1.0, world.quality(task.instruction, "")};
+}
+
+}  // namespace
+
+void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
+                          const DatasetSizes& sizes, uint64_t seed, const std::string& directory) {
+  std::filesystem::create_directories(directory);
+  const auto path = [&](const std::string& name) {
+    return (std::filesystem::path(directory) / name).string();
+  };
+  DisjointTasks tasks(world);
+
+  {
+    RngStream rng = RngStream::derive(seed, {kStreamCorpus});
+    JsonlWriter out(path("corpus.jsonl"));
+    for (int i = 0; i < sizes.corpus; ++i) {
+      const Task task = tasks.next(rng, "corpus");
+      out.write({{"prompt", task.instruction},
+                 {"response", world.mixed_quality_response(task, rng, sizes.p_correct)}});
+    }
+    out.commit();
+  }
+  {
+    RngStream rng = RngStream::derive(seed, {kStreamIft});
+    JsonlWriter out(path("ift.jsonl"));
+    for (int i = 0; i < sizes.ift; ++i) {
+      const Task task = tasks.next(rng, "ift");
+      out.write({{"prompt", task.instruction}, {"response", task.reference}});
+    }
+    out.commit();
+  }
+  {
+    RngStream rng = RngStream::derive(seed, {kStreamEft});
+    JsonlWriter out(path("eft.jsonl"));
+    for (int i = 0; i < sizes.eft_pairs; ++i) {
+      const Task task = tasks.next(rng, "eft");
+      const ScoredPair pair = distinct_pair(world, task, rng);
+      // Both orders, so the judge cannot learn a position preference.
+      for (const bool swap : {false, true}) {
+        const std::string& a = swap ? pair.b : pair.a;
+        const std::string& b = swap ? pair.a : pair.b;
+        const double q_a = swap ? pair.q_b : pair.q_a, q_b = swap ? pair.q_a : pair.q_b;
+        out.write({{"prompt", pairwise.render_pairwise(task.instruction, a, b)},
+                   {"response", q_a > q_b ? "A" : "B"},
+                   {"instruction", task.instruction},
+                   {"response_a", a},
+                   {"response_b", b},
+                   {"q_a", q_a},
+                   {"q_b", q_b}});
+      }
+    }
+    out.commit();
+  }
+  {
+    RngStream rng = RngStream::derive(seed, {kStreamPool});
+    for (int t = 1; t <= sizes.iterations; ++t) {
+      JsonlWriter out(path(cat("pool_", t, ".jsonl")));
+      for (int i = 0; i < sizes.pool; ++i) {
+        out.write({{"id", i}, {"prompt", tasks.next(rng, "pool").instruction}});
+      }
+      out.commit();
+    }
+  }
+  {
+    RngStream rng = RngStream::derive(seed, {kStreamEval});
+    JsonlWriter out(path("eval_prompts.jsonl"));
+    for (int i = 0; i < sizes.eval_prompts; ++i) {
+      out.write({{"id", i}, {"prompt", tasks.next(rng, "eval").instruction}});
+    }
+    out.commit();
+  }
+  {
+    RngStream rng = RngStream::derive(seed, {kStreamHeldout});
+    JsonlWriter out(path("heldout_pairs.jsonl"));
+    for (int i = 0; i < sizes.heldout_pairs; ++i) {
+      const Task task = tasks.next(rng, "heldout pairs");
+      const ScoredPair pair = distinct_pair(world, task, rng);
+      out.write({{"prompt", task.instruction},
+                 {"response_a", pair.a},
+                 {"response_b", pair.b},
+                 {"q_a", pair.q_a},
+                 {"q_b", pair.q_b}});
+    }
+    out.commit();
+  }
+}
+
+}  // namespace scir::world

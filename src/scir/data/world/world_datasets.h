@@ -1,0 +1,49 @@
+// The embedded world's data sets, each from its own random stream and with no instruction
+// shared between any two of them, written as JSONL a user can read (the same formats a user
+// supplies for a real model):
+//   corpus.jsonl         {"prompt", "response"}: M0's pretraining text, responses of mixed
+//                        quality (correct with probability p_correct, else 1-3 corruptions)
+//   ift.jsonl            {"prompt", "response"}: seed instruction data, correct responses
+//   eft.jsonl            {"prompt", "response"}: judge prompts (pairwise template, both orders
+//                        of each pair) with the oracle's verdict "A" or "B"; plus the fields
+//                        instruction, response_a, response_b, q_a, q_b
+//   pool_<t>.jsonl       {"id", "prompt"}: prompts of self-rewarding iteration t (fresh per t)
+//   eval_prompts.jsonl   {"id", "prompt"}: held-out evaluation prompts
+//   heldout_pairs.jsonl  {"prompt", "response_a", "response_b", "q_a", "q_b"}: oracle-labelled
+//                        pairs for reward-model accuracy (never a tie)
+#pragma once
+
+#include <string>
+
+#include "scir/data/judge_template.h"
+#include "scir/data/world/world.h"
+
+namespace scir::world {
+
+struct DatasetSizes {
+  int corpus = 6000;
+  int ift = 1500;
+  int eft_pairs = 1500;  // each written in both orders
+  int pool = 256;        // prompts an iteration
+  int iterations = 2;
+  int eval_prompts = 200;
+  int heldout_pairs = 300;
+  double p_correct = 0.3;  // share of correct responses in the corpus
+};
+
+// Writes the files above into `directory` (created if missing). An instruction space too small
+// for the requested disjoint sizes is an InputError.
+void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
+                          const DatasetSizes& sizes, uint64_t seed, const std::string& directory);
+
+// Ids of the data sets' random streams (RngStream::derive(seed, {kStream..., ...})).
+enum DatasetStream : uint64_t {
+  kStreamCorpus = 1,
+  kStreamIft,
+  kStreamEft,
+  kStreamPool,
+  kStreamEval,
+  kStreamHeldout
+};
+
+}  // namespace scir::world

@@ -1,0 +1,236 @@
+#include "scir/eval/world_eval.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "scir/dist/sharding.h"
+#include "scir/model/generation.h"
+#include "scir/model/sequence_logprobs.h"
+
+namespace scir {
+namespace {
+
+std::vector<std::string> greedy_answers(Transformer& model, const PairwiseJudge& judge,
+                                        const std::vector<std::string>& prompts,
+                                        const WorldEvalSettings& settings) {
+  SamplingOptions options;
+  options.greedy = true;
+  options.max_new_tokens = settings.max_new_tokens;
+  std::vector<std::string> answers;
+  for (size_t start = 0; start < prompts.size(); start += settings.batch_size) {
+    std::vector<GenerationRequest> batch;
+    for (size_t i = start; i < std::min(prompts.size(), start + settings.batch_size); ++i) {
+      batch.push_back({prompt_ids(judge.tokenizer, judge.chat_template, prompts[i]), i, 0});
+    }
+    for (const auto& ids :
+         generate(model, batch, options, judge.tokenizer.eos_id(), judge.tokenizer.pad_id())) {
+      answers.push_back(judge.tokenizer.decode(ids));
+    }
+  }
+  return answers;
+}
+
+// Log-probabilities of each held-out pair's two responses (response text + EOS).
+std::pair<torch::Tensor, torch::Tensor> pair_logprobs(Transformer& model,
+                                                      const PairwiseJudge& judge,
+                                                      const std::vector<LabelledPair>& pairs,
+                                                      int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> first, second;
+  const auto item = [&](const std::string& instruction, const std::string& response) {
+    std::vector<int64_t> ids = judge.tokenizer.encode(response);
+    ids.push_back(judge.tokenizer.eos_id());
+    return PromptResponse{prompt_ids(judge.tokenizer, judge.chat_template, instruction), ids};
+  };
+  for (size_t start = 0; start < pairs.size(); start += batch_size) {
+    std::vector<PromptResponse> batch;
+    const size_t end = std::min(pairs.size(), start + batch_size);
+    for (size_t i = start; i < end; ++i)
+      batch.push_back(item(pairs[i].instruction, pairs[i].response_a));
+    for (size_t i = start; i < end; ++i)
+      batch.push_back(item(pairs[i].instruction, pairs[i].response_b));
+    const torch::Tensor sums =
+        response_logprobs(model, batch, judge.tokenizer.pad_id()).sum.to(torch::kDouble);
+    const int64_t count = static_cast<int64_t>(end - start);
+    first.push_back(sums.narrow(0, 0, count));
+    second.push_back(sums.narrow(0, count, count));
+  }
+  if (first.empty()) return {torch::zeros({0}, torch::kDouble), torch::zeros({0}, torch::kDouble)};
+  return {torch::cat(first), torch::cat(second)};
+}
+
+std::vector<double> to_vector(const torch::Tensor& tensor) {
+  const torch::Tensor values = tensor.to(torch::kDouble).contiguous();
+  return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+}
+
+}  // namespace
+
+std::pair<double, double> preference_accuracy(const std::vector<double>& p,
+                                              const std::vector<double>& q_first,
+                                              const std::vector<double>& q_second) {
+  double credit = 0, counted = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (q_first[i] == q_second[i]) continue;
+    counted += 1;
+    if (p[i] == 0.5) {
+      credit += 0.5;
+    } else if ((p[i] > 0.5) == (q_first[i] > q_second[i])) {
+      credit += 1;
+    }
+  }
+  return {credit, counted};
+}
+
+WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
+                               Transformer* reference, const WorldEvalInputs& inputs,
+                               const WorldEvalSettings& settings) {
+  const auto sum = [&](double value) { return all_reduce_scalar(comm, value, ReduceOp::kSum); };
+  WorldEvaluation result;
+  // Greedy answers and their oracle quality.
+  std::vector<std::string> prompts;
+  for (size_t i : shard_indices(inputs.prompts.size(), comm.rank(), comm.size()))
+    prompts.push_back(inputs.prompts[i]);
+  const std::vector<std::string> answers = greedy_answers(model, inputs.judge, prompts, settings);
+  std::vector<std::string> baseline_answers;
+  if (baseline) baseline_answers = greedy_answers(*baseline, inputs.judge, prompts, settings);
+  std::map<std::string, std::pair<double, double>> by_family;
+  double quality = 0, exact = 0, length = 0, wins = 0, baseline_quality = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const double q = inputs.world.quality(prompts[i], answers[i]);
+    quality += q;
+    exact += q == 1.0 ? 1 : 0;
+    length += static_cast<double>(answers[i].size());
+    const std::string family = prompts[i].substr(0, prompts[i].find(':'));
+    by_family[family].first += q;
+    by_family[family].second += 1;
+    if (baseline) {
+      const double q_base = inputs.world.quality(prompts[i], baseline_answers[i]);
+      baseline_quality += q_base;
+      wins += q > q_base ? 1.0 : q == q_base ? 0.5 : 0.0;
+    }
+  }
+  const double count = sum(static_cast<double>(prompts.size()));
+  result.mean_quality = sum(quality) / count;
+  result.exact_share = sum(exact) / count;
+  result.mean_length = sum(length) / count;
+  if (baseline) {
+    result.win_rate = sum(wins) / count;
+    result.baseline_quality = sum(baseline_quality) / count;
+  }
+  for (const std::string& name : inputs.world.knobs().families) {
+    const double family_count = sum(by_family[name].second);
+    if (family_count > 0)
+      result.quality_by_family[name] = sum(by_family[name].first) / family_count;
+  }
+
+  // The judge on held-out oracle-labelled pairs.
+  std::vector<LabelledPair> pairs;
+  for (size_t i : shard_indices(inputs.heldout_pairs.size(), comm.rank(), comm.size())) {
+    pairs.push_back(inputs.heldout_pairs[i]);
+  }
+  std::vector<JudgedPair> judged;
+  std::vector<double> q_a, q_b;
+  for (const LabelledPair& pair : pairs) {
+    judged.push_back({pair.instruction, pair.response_a, pair.response_b});
+    q_a.push_back(pair.q_a);
+    q_b.push_back(pair.q_b);
+  }
+  const auto [grm_credit, grm_count] = preference_accuracy(
+      to_vector(judge_pairs(model, inputs.judge, judged, settings.batch_size)), q_a, q_b);
+  result.acc_grm_heldout = sum(grm_credit) / std::max(1.0, sum(grm_count));
+
+  if (reference) {
+    const auto [policy_a, policy_b] =
+        pair_logprobs(model, inputs.judge, pairs, settings.batch_size);
+    const auto [reference_a, reference_b] =
+        pair_logprobs(*reference, inputs.judge, pairs, settings.batch_size);
+    const torch::Tensor margin =
+        settings.beta * ((policy_a - reference_a) - (policy_b - reference_b));
+    const auto [irm_credit, irm_count] =
+        preference_accuracy(to_vector(torch::sigmoid(margin)), q_a, q_b);
+    result.acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));
+  }
+
+  // The judge on pairs of the model's own samples: the pairs self-rewarding will label.
+  SamplingOptions sampling;
+  sampling.temperature = settings.own_temperature;
+  sampling.top_p = settings.own_top_p;
+  sampling.max_new_tokens = settings.max_new_tokens;
+  sampling.seed = settings.seed;
+  std::vector<JudgedPair> own;
+  std::vector<double> own_q_a, own_q_b;
+  const std::vector<size_t> mine = shard_indices(inputs.prompts.size(), comm.rank(), comm.size());
+  for (size_t start = 0; start < mine.size(); start += settings.batch_size) {
+    std::vector<GenerationRequest> requests;
+    const size_t end = std::min(mine.size(), start + static_cast<size_t>(settings.batch_size));
+    for (size_t i = start; i < end; ++i) {
+      for (int s = 0; s < settings.own_samples; ++s) {
+        requests.push_back({prompt_ids(inputs.judge.tokenizer, inputs.judge.chat_template,
+                                       inputs.prompts[mine[i]]),
+                            mine[i], static_cast<uint64_t>(s)});
+      }
+    }
+    const auto samples = generate(model, requests, sampling, inputs.judge.tokenizer.eos_id(),
+                                  inputs.judge.tokenizer.pad_id());
+    for (size_t i = start; i < end; ++i) {
+      const std::string& instruction = inputs.prompts[mine[i]];
+      std::vector<std::string> texts;
+      for (int s = 0; s < settings.own_samples; ++s) {
+        texts.push_back(
+            inputs.judge.tokenizer.decode(samples[(i - start) * settings.own_samples + s]));
+      }
+      for (size_t a = 0; a < texts.size(); ++a) {
+        for (size_t b = a + 1; b < texts.size(); ++b) {
+          const double qa = inputs.world.quality(instruction, texts[a]);
+          const double qb = inputs.world.quality(instruction, texts[b]);
+          if (texts[a] == texts[b] || qa == qb) continue;
+          own.push_back({instruction, texts[a], texts[b]});
+          own_q_a.push_back(qa);
+          own_q_b.push_back(qb);
+        }
+      }
+    }
+  }
+  const auto [own_credit, own_count] = preference_accuracy(
+      to_vector(judge_pairs(model, inputs.judge, own, settings.batch_size)), own_q_a, own_q_b);
+  result.own_pairs = static_cast<int64_t>(sum(own_count));
+  result.acc_grm_own = sum(own_credit) / std::max(1.0, static_cast<double>(result.own_pairs));
+  return result;
+}
+
+std::string format_world_evaluation(const WorldEvaluation& evaluation) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(3);
+  out << "family      mean quality\n";
+  for (const auto& [name, quality] : evaluation.quality_by_family) {
+    out << "  " << name << std::string(10 - std::min<size_t>(9, name.size()), ' ') << quality
+        << "\n";
+  }
+  out << "mean quality " << evaluation.mean_quality << "  exact " << evaluation.exact_share
+      << "  mean length " << evaluation.mean_length << "\n";
+  if (evaluation.win_rate >= 0) {
+    out << "win rate vs baseline " << evaluation.win_rate << " (baseline quality "
+        << evaluation.baseline_quality << ")\n";
+  }
+  out << "judge accuracy: held-out pairs " << evaluation.acc_grm_heldout << ", own-sample pairs "
+      << evaluation.acc_grm_own << " (" << evaluation.own_pairs << " pairs)\n";
+  if (evaluation.acc_irm_heldout >= 0) {
+    out << "implicit reward accuracy: held-out pairs " << evaluation.acc_irm_heldout << "\n";
+  }
+  nlohmann::json json = {{"mean_quality", evaluation.mean_quality},
+                         {"exact_share", evaluation.exact_share},
+                         {"mean_length", evaluation.mean_length},
+                         {"quality_by_family", evaluation.quality_by_family},
+                         {"acc_grm_heldout", evaluation.acc_grm_heldout},
+                         {"acc_grm_own", evaluation.acc_grm_own},
+                         {"own_pairs", evaluation.own_pairs}};
+  if (evaluation.win_rate >= 0) json["win_rate_vs_baseline"] = evaluation.win_rate;
+  if (evaluation.acc_irm_heldout >= 0) json["acc_irm_heldout"] = evaluation.acc_irm_heldout;
+  out << json.dump() << "\n";
+  return out.str();
+}
+
+}  // namespace scir

@@ -1,0 +1,62 @@
+// Evaluation of a model in the embedded world (METHOD.md section 6), sharded over ranks:
+// greedy answers to held-out prompts scored by the oracle (mean quality by family, exact
+// share, length, win rate against a baseline: win when q is higher, a tie counts one half);
+// the pairwise judge's accuracy on held-out oracle-labelled pairs and on pairs of the model's
+// own samples; with a reference model, the implicit reward's accuracy on the held-out pairs.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scir/data/labelled_pairs.h"
+#include "scir/data/world/world.h"
+#include "scir/dist/comm.h"
+#include "scir/rewards/grm.h"
+
+namespace scir {
+
+struct WorldEvalSettings {
+  int64_t batch_size = 32;
+  int64_t max_new_tokens = 32;
+  int own_samples = 4;  // samples a prompt for the judge's own-sample pairs
+  double own_temperature = 1.0;
+  double own_top_p = 1.0;
+  uint64_t seed = 0;
+  double beta = 0.1;  // of the implicit reward
+};
+
+struct WorldEvaluation {
+  std::map<std::string, double> quality_by_family;
+  double mean_quality = 0, exact_share = 0, mean_length = 0;
+  double win_rate = -1;  // vs baseline; -1 without one
+  double baseline_quality = -1;
+  double acc_grm_heldout = 0;
+  double acc_grm_own = 0;
+  int64_t own_pairs = 0;        // pairs of distinct, differently scored own samples
+  double acc_irm_heldout = -1;  // -1 without a reference model
+};
+
+struct WorldEvalInputs {
+  const world::World& world;
+  const PairwiseJudge& judge;
+  std::vector<std::string> prompts;  // held-out instructions
+  std::vector<LabelledPair> heldout_pairs;
+};
+
+// baseline and reference may be null. Every rank returns the same result.
+WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
+                               Transformer* reference, const WorldEvalInputs& inputs,
+                               const WorldEvalSettings& settings);
+
+// Accuracy of preferences p (P(first > second)) against labels: 1 when p > 1/2 and
+// q_first > q_second (or both reversed), 1/2 when p == 1/2; pairs with equal q are skipped.
+// Returns (sum of credit, pairs counted).
+std::pair<double, double> preference_accuracy(const std::vector<double>& p,
+                                              const std::vector<double>& q_first,
+                                              const std::vector<double>& q_second);
+
+// The summary as a table with a final JSON line, as `scir_hpc eval` prints it.
+std::string format_world_evaluation(const WorldEvaluation& evaluation);
+
+}  // namespace scir

@@ -1,0 +1,127 @@
+#include "scir/io/h5_group.h"
+
+#include <hdf5.h>
+
+#include <filesystem>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+namespace {
+
+// Closes an HDF5 handle when it goes out of scope.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id_ < 0) throw InternalError("HDF5: " + what + " failed");
+  }
+  ~Handle() { close_(id_); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw InternalError("HDF5: " + what + " failed");
+}
+
+}  // namespace
+
+void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as codes, reported by us
+  size_t rows = 0;
+  bool first = true;
+  for (const auto& [name, values] : group.columns) {
+    if (!first && values.size() != rows) {
+      throw InternalError(cat("HDF5 group ", group_path, ": column ", name, " has ", values.size(),
+                              " rows, others ", rows));
+    }
+    rows = values.size();
+    first = false;
+  }
+  const bool exists = std::filesystem::exists(file);
+  Handle handle(exists ? H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
+                       : H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                H5Fclose, "opening " + file);
+  if (H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) > 0) {
+    check(H5Ldelete(handle, group_path.c_str(), H5P_DEFAULT), "replacing " + group_path);
+  }
+  Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "link properties");
+  H5Pset_create_intermediate_group(link_properties, 1);
+  Handle target(H5Gcreate2(handle, group_path.c_str(), link_properties, H5P_DEFAULT, H5P_DEFAULT),
+                H5Gclose, "creating " + group_path);
+  for (const auto& [name, values] : group.columns) {
+    const hsize_t extent = values.size();
+    Handle space(H5Screate_simple(1, &extent, nullptr), H5Sclose, "dataspace");
+    Handle dataset(H5Dcreate2(target, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                              H5P_DEFAULT),
+                   H5Dclose, "creating " + group_path + "/" + name);
+    if (!values.empty()) {
+      check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            "writing " + name);
+    }
+  }
+  for (const auto& [name, value] : group.numbers) {
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+    Handle attribute(
+        H5Acreate2(target, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+        "attribute " + name);
+    check(H5Awrite(attribute, H5T_NATIVE_DOUBLE, &value), "writing attribute " + name);
+  }
+  for (const auto& [name, value] : group.texts) {
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+    H5Tset_size(type, std::max<size_t>(1, value.size()));
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace");
+    Handle attribute(H5Acreate2(target, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                     H5Aclose, "attribute " + name);
+    const std::string padded = value.empty() ? std::string(1, '\0') : value;
+    check(H5Awrite(attribute, type, padded.data()), "writing attribute " + name);
+  }
+}
+
+H5Group read_h5_group(const std::string& file, const std::string& group_path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (!std::filesystem::exists(file)) throw InputError(cat(file, ": no such HDF5 file"));
+  Handle handle(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + file);
+  if (H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) <= 0) {
+    throw InputError(cat(file, ": no group ", group_path));
+  }
+  Handle source(H5Gopen2(handle, group_path.c_str(), H5P_DEFAULT), H5Gclose,
+                "opening " + group_path);
+  H5Group group;
+  H5G_info_t info;
+  check(H5Gget_info(source, &info), "group info");
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    char name[256];
+    H5Lget_name_by_idx(source, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+    Handle dataset(H5Dopen2(source, name, H5P_DEFAULT), H5Dclose, cat("opening ", name));
+    Handle space(H5Dget_space(dataset), H5Sclose, "dataspace");
+    std::vector<double> values(H5Sget_simple_extent_npoints(space));
+    if (!values.empty()) {
+      check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            cat("reading ", name));
+    }
+    group.columns[name] = std::move(values);
+  }
+  H5O_info_t object;
+  check(H5Oget_info2(source, &object, H5O_INFO_NUM_ATTRS), "attribute count");
+  for (hsize_t i = 0; i < object.num_attrs; ++i) {
+    Handle attribute(
+        H5Aopen_by_idx(source, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
+        H5Aclose, "attribute");
+    char name[256];
+    H5Aget_name(attribute, sizeof name, name);
+    Handle type(H5Aget_type(attribute), H5Tclose, "attribute type");
+    if (H5Tget_class(type) != H5T_FLOAT) continue;
+    double value = 0;
+    check(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), cat("reading attribute ", name));
+    group.numbers[name] = value;
+  }
+  return group;
+}
+
+}  // namespace scir

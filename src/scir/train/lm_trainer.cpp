@@ -1,0 +1,116 @@
+#include "scir/train/lm_trainer.h"
+
+#include <chrono>
+#include <numeric>
+
+#include "scir/core/errors.h"
+#include "scir/core/logging.h"
+#include "scir/core/rng.h"
+#include "scir/dist/gradient_sync.h"
+#include "scir/dist/sharding.h"
+
+namespace scir {
+
+const std::vector<size_t>& BatchSampler::permutation(uint64_t epoch) {
+  if (epoch != cached_epoch_) {
+    cached_.resize(count_);
+    std::iota(cached_.begin(), cached_.end(), 0);
+    RngStream rng = RngStream::derive(seed_, {0x5e9u, epoch});
+    for (size_t i = count_; i > 1; --i) std::swap(cached_[i - 1], cached_[rng.next_u64() % i]);
+    cached_epoch_ = epoch;
+  }
+  return cached_;
+}
+
+std::vector<size_t> BatchSampler::batch(int64_t step, int64_t batch_size) {
+  std::vector<size_t> indices;
+  for (int64_t k = 0; k < batch_size; ++k) {
+    const uint64_t position = static_cast<uint64_t>(step * batch_size + k);
+    indices.push_back(permutation(position / count_)[position % count_]);
+  }
+  return indices;
+}
+
+namespace {
+
+std::string format_duration(double seconds) {
+  const int total = static_cast<int>(seconds + 0.5);
+  return total >= 60 ? cat(total / 60, "m", total % 60, "s") : cat(total, "s");
+}
+
+}  // namespace
+
+LmStepMetrics train_language_model(Transformer& model, Comm& comm,
+                                   const std::vector<PromptResponse>& examples,
+                                   const LmTrainOptions& options, int64_t pad_id,
+                                   const std::function<void(int64_t)>& on_step) {
+  if (examples.empty()) throw InputError(cat(options.label, ": no training examples"));
+  if (options.batch_size % comm.size() != 0) {
+    throw InputError(cat("option '--train.batch_size': expected a multiple of the ", comm.size(),
+                         " ranks, got ", options.batch_size));
+  }
+  std::vector<torch::Tensor> parameters = model.parameters();
+  broadcast_parameters(comm, parameters);
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.lr)
+                                                .betas({options.adam_beta1, options.adam_beta2})
+                                                .weight_decay(options.weight_decay));
+  const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
+  BatchSampler sampler(examples.size(), options.seed);
+  LmStepMetrics metrics;
+  model.train();
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  for (int64_t step = 0; step < options.steps; ++step) {
+    const auto step_start = Clock::now();
+    const double lr = schedule.at(step);
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    }
+    const std::vector<size_t> batch = sampler.batch(step, options.batch_size);
+    std::vector<PromptResponse> mine;
+    for (size_t i : shard_indices(batch.size(), comm.rank(), comm.size()))
+      mine.push_back(examples[batch[i]]);
+
+    optimizer.zero_grad();
+    const ResponseLogProbs scored = response_logprobs(model, mine, pad_id);
+    double local_tokens = 0;
+    for (int64_t length : scored.lengths) local_tokens += static_cast<double>(length);
+    const double global_tokens = all_reduce_scalar(comm, local_tokens, ReduceOp::kSum);
+    // Each rank divides its part by the global count (tokens or sequences); the gradient
+    // average over ranks then multiplies by 1/ranks, undone here by the factor comm.size().
+    torch::Tensor loss;
+    if (options.per_sequence_loss) {
+      const torch::Tensor lengths =
+          torch::tensor(scored.lengths, torch::kLong).clamp_min(1).to(scored.sum.scalar_type());
+      loss = -(scored.sum / lengths).sum() / static_cast<double>(options.batch_size) * comm.size();
+    } else {
+      loss = -scored.sum.sum() / global_tokens * comm.size();
+    }
+    loss.backward();
+    average_gradients(comm, parameters);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.grad_clip);
+    optimizer.step();
+
+    const double mean_loss = all_reduce_scalar(comm, loss.item<double>(), ReduceOp::kAverage);
+    const double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
+    metrics.step.push_back(static_cast<double>(step));
+    metrics.loss.push_back(mean_loss);
+    metrics.lr.push_back(lr);
+    metrics.grad_norm.push_back(grad_norm);
+    metrics.tokens.push_back(global_tokens);
+    metrics.tokens_per_s.push_back(global_tokens / seconds);
+    if ((step + 1) % options.log_every == 0 || step + 1 == options.steps) {
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      const double eta = elapsed / (step + 1) * (options.steps - step - 1);
+      log_info(cat("[", options.label, "] step ", step + 1, "/", options.steps, " loss ", mean_loss,
+                   " lr ", lr, " |g| ", grad_norm, " ",
+                   static_cast<int64_t>(global_tokens / seconds), " tok/s ETA ",
+                   format_duration(eta)));
+    }
+    if (on_step) on_step(step + 1);
+  }
+  model.eval();
+  return metrics;
+}
+
+}  // namespace scir

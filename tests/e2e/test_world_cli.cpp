@@ -1,0 +1,109 @@
+// The embedded world's commands on 2 ranks: world -> init -> pretrain -> sft -> eval.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "scir/io/h5_group.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string mpi(const std::string& args) {
+  return std::string(SCIR_MPIEXEC) + " " + scir_hpc(args);
+}
+
+TEST(WorldCli, TinyPipelineOnTwoRanksWritesModelsMetricsAndEvaluation) {
+  const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli";
+  fs::remove_all(root);
+  const std::string data = (root / "data").string();
+  const auto ok = [](const CommandResult& result) {
+    EXPECT_EQ(result.exit_code, 0) << result.out;
+    return result.exit_code == 0;
+  };
+  ASSERT_TRUE(
+      ok(run_command(scir_hpc("world --out " + data +
+                              " --seed 2 --data.corpus 200 --data.ift 60 --data.eft_pairs 60 "
+                              "--data.pool 16 --data.eval_prompts 12 --data.heldout_pairs 20"))));
+  ASSERT_TRUE(ok(run_command(scir_hpc("init --out " + (root / "init").string() +
+                                      " --model.hidden_size 32 --model.intermediate_size 64"))));
+  const std::string train =
+      " --train.steps 12 --train.batch_size 8 --train.warmup_steps 2 --train.log_every 4";
+  ASSERT_TRUE(ok(run_command(mpi("pretrain --model " + (root / "init").string() + " --data " +
+                                 data + "/corpus.jsonl --out " + (root / "m0").string() + train +
+                                 " --train.checkpoint_every 6"))));
+  EXPECT_TRUE(fs::exists(root / "m0" / "step_6" / "model.safetensors"));
+  ASSERT_TRUE(ok(run_command(mpi("sft --model " + (root / "m0").string() + " --data " + data +
+                                 "/ift.jsonl," + data + "/eft.jsonl --out " +
+                                 (root / "m1").string() + train + " --train.loss_norm sequence"))));
+
+  const scir::H5Group pretrain =
+      scir::read_h5_group((root / "m0" / "metrics.h5").string(), "/pretrain/steps");
+  ASSERT_EQ(pretrain.columns.at("loss").size(), 12u);
+  for (const char* column : {"step", "loss", "lr", "grad_norm", "tokens", "tokens_per_s"}) {
+    ASSERT_EQ(pretrain.columns.at(column).size(), 12u) << column;
+    for (double value : pretrain.columns.at(column)) EXPECT_TRUE(std::isfinite(value)) << column;
+  }
+  EXPECT_LT(pretrain.columns.at("loss").back(), pretrain.columns.at("loss").front());
+  EXPECT_EQ(scir::read_h5_group((root / "m1" / "metrics.h5").string(), "/sft/steps")
+                .columns.at("loss")
+                .size(),
+            12u);
+
+  const CommandResult eval =
+      run_command(mpi("eval --model " + (root / "m1").string() + " --baseline " +
+                      (root / "m0").string() + " --reference " + (root / "m0").string() +
+                      " --world-data " + data + " --eval.max_new_tokens 8"));
+  ASSERT_TRUE(ok(eval));
+  const std::string trimmed = eval.out.substr(0, eval.out.find_last_not_of('\n') + 1);
+  const std::string last_line = trimmed.substr(trimmed.rfind('\n') + 1);
+  const auto summary = nlohmann::json::parse(last_line);
+  for (const char* key : {"mean_quality", "acc_grm_heldout", "acc_grm_own", "win_rate_vs_baseline",
+                          "acc_irm_heldout", "exact_share"}) {
+    ASSERT_TRUE(summary.contains(key)) << key;
+    EXPECT_GE(summary[key].get<double>(), 0.0) << key;
+    EXPECT_LE(summary[key].get<double>(), 1.0) << key;
+  }
+  EXPECT_EQ(summary["quality_by_family"].size(), 5u);
+  EXPECT_NE(eval.out.find("judge accuracy: held-out pairs"), std::string::npos);
+}
+
+TEST(WorldCli, BadTrainingInputExitsTwoNamingIt) {
+  const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli_bad";
+  fs::remove_all(root);
+  fs::create_directories(root);
+  ASSERT_EQ(run_command(scir_hpc("init --out " + (root / "init").string() +
+                                 " --model.hidden_size 16 "
+                                 "--model.intermediate_size 32"))
+                .exit_code,
+            0);
+  const std::string bad = (root / "bad.jsonl").string();
+  std::ofstream(bad) << "{\"prompt\": \"sort: 2 1\", \"response\": \"1 2\"}\n{\"prompt\": \"x\"}\n";
+  const CommandResult missing =
+      run_command(scir_hpc("sft --model " + (root / "init").string() + " --data " + bad +
+                           " --out " + (root / "out").string()));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.out, "scir_hpc: error: " + bad + ":2: missing field 'response'\n");
+  EXPECT_FALSE(fs::exists(root / "out"));
+  const std::string good = (root / "good.jsonl").string();
+  std::ofstream(good) << "{\"prompt\": \"sort: 2 1\", \"response\": \"1 2\"}\n";
+  const CommandResult uneven =
+      run_command(mpi("pretrain --model " + (root / "init").string() + " --data " + good +
+                      " --out " + (root / "out").string() + " --train.batch_size 7"));
+  EXPECT_EQ(uneven.exit_code, 2);
+  EXPECT_NE(
+      uneven.out.find("option '--train.batch_size': expected a multiple of the 2 ranks, got '7'"),
+      std::string::npos)
+      << uneven.out;
+  const CommandResult template_error = run_command(
+      scir_hpc("world --out " + (root / "w").string() + " --judge.pairwise_template " + bad));
+  EXPECT_EQ(template_error.exit_code, 2);
+  EXPECT_EQ(template_error.out,
+            "scir_hpc: error: " + bad + ": judge template lacks the placeholder {instruction}\n");
+}
+
+}  // namespace
