@@ -1,6 +1,7 @@
 // score, generate and init driven through the binary, checked against the library.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,9 @@ namespace fs = std::filesystem;
 class ModelCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    directory_ = new fs::path(fs::path(::testing::TempDir()) / "scir_model_cli");
+    // One directory a process: ctest may run these tests in parallel processes.
+    directory_ = new fs::path(fs::path(::testing::TempDir()) /
+                              ("scir_model_cli_" + std::to_string(getpid())));
     fs::remove_all(*directory_);
     fs::create_directories(*directory_);
     const CommandResult init =
@@ -28,7 +31,10 @@ class ModelCli : public ::testing::Test {
                              "--model.num_attention_heads 4 --model.num_key_value_heads 2"));
     ASSERT_EQ(init.exit_code, 0) << init.out;
   }
-  static void TearDownTestSuite() { delete directory_; }
+  static void TearDownTestSuite() {
+    fs::remove_all(*directory_);
+    delete directory_;
+  }
   static std::string model() { return (*directory_ / "model").string(); }
   static std::string file(const std::string& name, const std::string& text) {
     const std::string path = (*directory_ / name).string();
