@@ -17,13 +17,8 @@ void declare(OptionSet& options) {
       .add_string("baseline", "", "model directory to compare against (win rate)")
       .add_string("reference", "", "reference model of the implicit reward (its accuracy)")
       .add_required_string("world-data", "directory written by 'scir_hpc world'")
-      .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral")
-      .add_int("eval.batch_size", 32, "sequences a forward pass")
-      .add_int("eval.max_new_tokens", 32, "new tokens at most an answer")
-      .add_int("eval.own_samples", 4, "samples a prompt for the judge's own-sample pairs")
-      .add_double("eval.own_temperature", 1.0, "temperature of those samples")
-      .add_int("eval.seed", 0, "seed of those samples")
-      .add_double("eval.beta", 0.1, "beta of the implicit reward");
+      .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral");
+  declare_eval_options(options);
 }
 
 void run(const OptionSet& options, Comm& comm) {
@@ -38,17 +33,7 @@ void run(const OptionSet& options, Comm& comm) {
     world = std::make_unique<world::World>(make_world(options));
     judge_text = std::make_unique<JudgeTemplate>(pairwise_template(options));
     chat = parse_chat_template(options.get_string("chat-template"), "chat-template");
-    settings.batch_size = options.get_int("eval.batch_size");
-    settings.max_new_tokens = options.get_int("eval.max_new_tokens");
-    settings.own_samples = static_cast<int>(options.get_int("eval.own_samples"));
-    settings.own_temperature = options.get_double("eval.own_temperature");
-    settings.seed = static_cast<uint64_t>(options.get_int("eval.seed"));
-    settings.beta = options.get_double("eval.beta");
-    if (settings.batch_size < 1) options.reject("eval.batch_size", "an integer >= 1");
-    if (settings.max_new_tokens < 1) options.reject("eval.max_new_tokens", "an integer >= 1");
-    if (settings.own_samples < 2) options.reject("eval.own_samples", "an integer >= 2");
-    if (settings.own_temperature <= 0) options.reject("eval.own_temperature", "a number > 0");
-    if (settings.beta <= 0) options.reject("eval.beta", "a number > 0");
+    settings = read_eval_options(options);
     model = load_hf_model(options.get_string("model"));
     if (!options.get_string("baseline").empty())
       baseline = load_hf_model(options.get_string("baseline"));

@@ -11,6 +11,7 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/model/precision.h"
 #include "scir/train/lm_trainer.h"
+#include "train_options.h"
 
 namespace scir::app {
 namespace {
@@ -20,47 +21,8 @@ void declare(OptionSet& options, const LmTrainOptions& defaults) {
       .add_required_string("data", "training JSONL files, comma-separated")
       .add_required_string("out", "model directory to write")
       .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral")
-      .add_int("train.steps", defaults.steps, "optimiser steps")
-      .add_int("train.batch_size", defaults.batch_size, "sequences a step over all ranks")
-      .add_double("train.lr", defaults.lr, "peak learning rate")
-      .add_double("train.min_lr_ratio", defaults.min_lr_ratio, "final rate / peak (cosine decay)")
-      .add_int("train.warmup_steps", defaults.warmup_steps, "linear warm-up steps")
-      .add_double("train.weight_decay", defaults.weight_decay, "AdamW weight decay")
-      .add_double("train.grad_clip", defaults.grad_clip, "clip the global gradient norm to this")
-      .add_string("train.loss_norm", "token",
-                  "token: mean over loss tokens; sequence: mean of each sequence's mean")
-      .add_int("train.seed", 0, "seed of the data order")
-      .add_int("train.log_every", defaults.log_every, "steps between progress lines")
       .add_int("train.checkpoint_every", 0, "steps between checkpoints in OUT/step_<s> (0: none)");
-}
-
-LmTrainOptions train_options(const OptionSet& options, const std::string& label) {
-  LmTrainOptions train;
-  train.label = label;
-  train.steps = options.get_int("train.steps");
-  train.batch_size = options.get_int("train.batch_size");
-  train.lr = options.get_double("train.lr");
-  train.min_lr_ratio = options.get_double("train.min_lr_ratio");
-  train.warmup_steps = options.get_int("train.warmup_steps");
-  train.weight_decay = options.get_double("train.weight_decay");
-  train.grad_clip = options.get_double("train.grad_clip");
-  train.seed = static_cast<uint64_t>(options.get_int("train.seed"));
-  train.log_every = options.get_int("train.log_every");
-  const std::string norm = options.get_string("train.loss_norm");
-  if (norm != "token" && norm != "sequence") options.reject("train.loss_norm", "token or sequence");
-  train.per_sequence_loss = norm == "sequence";
-  if (train.steps < 1) options.reject("train.steps", "an integer >= 1");
-  if (train.batch_size < 1) options.reject("train.batch_size", "an integer >= 1");
-  if (train.lr <= 0) options.reject("train.lr", "a number > 0");
-  if (train.min_lr_ratio < 0 || train.min_lr_ratio > 1)
-    options.reject("train.min_lr_ratio", "a number in [0, 1]");
-  if (train.warmup_steps < 0) options.reject("train.warmup_steps", "an integer >= 0");
-  if (train.weight_decay < 0) options.reject("train.weight_decay", "a number >= 0");
-  if (train.grad_clip <= 0) options.reject("train.grad_clip", "a number > 0");
-  if (train.log_every < 1) options.reject("train.log_every", "an integer >= 1");
-  if (options.get_int("train.checkpoint_every") < 0)
-    options.reject("train.checkpoint_every", "an integer >= 0");
-  return train;
+  declare_train_options(options, "train.", defaults);
 }
 
 std::vector<std::string> split_paths(const std::string& list) {
@@ -74,12 +36,26 @@ std::vector<std::string> split_paths(const std::string& list) {
   return paths;
 }
 
+// Moves the step_<s> directories of `from` (if it exists) into `to`.
+void move_step_checkpoints(const std::string& from, const std::string& to) {
+  if (!std::filesystem::exists(from)) return;
+  std::filesystem::create_directories(to);
+  for (const auto& entry : std::filesystem::directory_iterator(from)) {
+    if (entry.path().filename().string().rfind("step_", 0) == 0) {
+      std::filesystem::rename(entry.path(), std::filesystem::path(to) / entry.path().filename());
+    }
+  }
+}
+
 void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std::string& label) {
   LmTrainOptions train;
   LoadedModel loaded;
   std::vector<PromptResponse> examples;
   agree_or_throw(comm, [&] {
-    train = train_options(options, label);
+    train = read_train_options(options, "train.", label);
+    if (options.get_int("train.checkpoint_every") < 0) {
+      options.reject("train.checkpoint_every", "an integer >= 0");
+    }
     const ChatTemplate chat =
         parse_chat_template(options.get_string("chat-template"), "chat-template");
     loaded = load_hf_model(options.get_string("model"));
@@ -106,27 +82,11 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
   // Step checkpoints live inside OUT: keep them across the final save.
   const std::string staged_steps = out + ".steps";
   std::filesystem::remove_all(staged_steps);
-  if (std::filesystem::exists(out)) {
-    std::filesystem::create_directories(staged_steps);
-    for (const auto& entry : std::filesystem::directory_iterator(out)) {
-      if (entry.path().filename().string().rfind("step_", 0) == 0) {
-        std::filesystem::rename(entry.path(),
-                                std::filesystem::path(staged_steps) / entry.path().filename());
-      }
-    }
-  }
+  move_step_checkpoints(out, staged_steps);
   save_hf_model(out, *loaded.model, *loaded.tokenizer);
-  if (std::filesystem::exists(staged_steps)) {
-    for (const auto& entry : std::filesystem::directory_iterator(staged_steps)) {
-      std::filesystem::rename(entry.path(), std::filesystem::path(out) / entry.path().filename());
-    }
-    std::filesystem::remove_all(staged_steps);
-  }
-  H5Group steps;
-  steps.columns = {{"step", metrics.step},     {"loss", metrics.loss},
-                   {"lr", metrics.lr},         {"grad_norm", metrics.grad_norm},
-                   {"tokens", metrics.tokens}, {"tokens_per_s", metrics.tokens_per_s}};
-  write_h5_group(out + "/metrics.h5", "/" + label + "/steps", steps);
+  move_step_checkpoints(staged_steps, out);
+  std::filesystem::remove_all(staged_steps);
+  write_h5_group(out + "/metrics.h5", "/" + label + "/steps", metrics.as_h5_group());
   log_info(cat("[", label, "] wrote ", out, " (final loss ", metrics.loss.back(), ")"));
 }
 

@@ -33,4 +33,65 @@ JudgeTemplate pairwise_template(const OptionSet& options) {
                                   JudgeKind::kPairwise);
 }
 
+void declare_dataset_options(OptionSet& options) {
+  const world::DatasetSizes sizes;
+  options.add_int("data.corpus", sizes.corpus, "base corpus examples (M0)")
+      .add_int("data.ift", sizes.ift, "seed IFT examples")
+      .add_int("data.eft_pairs", sizes.eft_pairs, "seed EFT pairs (each in both orders)")
+      .add_int("data.pool", sizes.pool, "prompts a self-rewarding iteration")
+      .add_int("data.iterations", sizes.iterations, "prompt pools to write")
+      .add_int("data.eval_prompts", sizes.eval_prompts, "held-out evaluation prompts")
+      .add_int("data.heldout_pairs", sizes.heldout_pairs, "held-out oracle-labelled pairs")
+      .add_double("data.p_correct", sizes.p_correct, "share of correct responses in the corpus")
+      .add_double("data.eft_p_correct", sizes.eft_p_correct,
+                  "share of EFT and held-out pairs that hold the correct response");
+}
+
+world::DatasetSizes read_dataset_options(const OptionSet& options) {
+  world::DatasetSizes sizes;
+  const std::pair<const char*, int*> counts[] = {{"data.corpus", &sizes.corpus},
+                                                 {"data.ift", &sizes.ift},
+                                                 {"data.eft_pairs", &sizes.eft_pairs},
+                                                 {"data.pool", &sizes.pool},
+                                                 {"data.iterations", &sizes.iterations},
+                                                 {"data.eval_prompts", &sizes.eval_prompts},
+                                                 {"data.heldout_pairs", &sizes.heldout_pairs}};
+  for (const auto& [key, target] : counts) {
+    const long long value = options.get_int(key);
+    if (value < 1 || value > 10'000'000) options.reject(key, "an integer in [1, 10000000]");
+    *target = static_cast<int>(value);
+  }
+  sizes.p_correct = options.get_double("data.p_correct");
+  if (sizes.p_correct < 0 || sizes.p_correct > 1)
+    options.reject("data.p_correct", "a number in [0, 1]");
+  return sizes;
+}
+
+void declare_eval_options(OptionSet& options) {
+  const WorldEvalSettings defaults;
+  options.add_int("eval.batch_size", defaults.batch_size, "sequences a forward pass")
+      .add_int("eval.max_new_tokens", defaults.max_new_tokens, "new tokens at most an answer")
+      .add_int("eval.own_samples", defaults.own_samples,
+               "samples a prompt for the judge's own-sample pairs")
+      .add_double("eval.own_temperature", defaults.own_temperature, "temperature of those samples")
+      .add_int("eval.seed", 0, "seed of those samples")
+      .add_double("eval.beta", defaults.beta, "beta of the implicit reward");
+}
+
+WorldEvalSettings read_eval_options(const OptionSet& options) {
+  WorldEvalSettings settings;
+  settings.batch_size = options.get_int("eval.batch_size");
+  settings.max_new_tokens = options.get_int("eval.max_new_tokens");
+  settings.own_samples = static_cast<int>(options.get_int("eval.own_samples"));
+  settings.own_temperature = options.get_double("eval.own_temperature");
+  settings.seed = static_cast<uint64_t>(options.get_int("eval.seed"));
+  settings.beta = options.get_double("eval.beta");
+  if (settings.batch_size < 1) options.reject("eval.batch_size", "an integer >= 1");
+  if (settings.max_new_tokens < 1) options.reject("eval.max_new_tokens", "an integer >= 1");
+  if (settings.own_samples < 2) options.reject("eval.own_samples", "an integer >= 2");
+  if (settings.own_temperature <= 0) options.reject("eval.own_temperature", "a number > 0");
+  if (settings.beta <= 0) options.reject("eval.beta", "a number > 0");
+  return settings;
+}
+
 }  // namespace scir::app

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "input_error.h"
 #include "scir/core/errors.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/safetensors.h"
@@ -13,6 +14,8 @@
 namespace scir {
 namespace {
 
+using testing_support::input_error;
+
 namespace fs = std::filesystem;
 using testing_support::tiny_config;
 using testing_support::tiny_model;
@@ -21,15 +24,6 @@ std::string temp_path(const std::string& name) {
   const fs::path path = fs::path(::testing::TempDir()) / "scir_checkpoint_tests" / name;
   fs::create_directories(path.parent_path());
   return path.string();
-}
-
-std::string input_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "<no error>";
 }
 
 // A safetensors file written byte by byte, for the malformed cases.

@@ -3,25 +3,19 @@
 #include <filesystem>
 #include <fstream>
 
+#include "input_error.h"
 #include "scir/core/errors.h"
 #include "scir/io/jsonl.h"
 
 namespace scir {
 namespace {
 
+using testing_support::input_error;
+
 std::string write_file(const std::string& name, const std::string& text) {
   const std::string path = ::testing::TempDir() + name;
   std::ofstream(path) << text;
   return path;
-}
-
-std::string input_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "<no error>";
 }
 
 TEST(Jsonl, ReadsObjectsWithLineNumbersSkippingBlankLines) {

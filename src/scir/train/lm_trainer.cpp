@@ -11,6 +11,13 @@
 
 namespace scir {
 
+H5Group LmStepMetrics::as_h5_group() const {
+  H5Group group;
+  group.columns = {{"step", step},           {"loss", loss},     {"lr", lr},
+                   {"grad_norm", grad_norm}, {"tokens", tokens}, {"tokens_per_s", tokens_per_s}};
+  return group;
+}
+
 const std::vector<size_t>& BatchSampler::permutation(uint64_t epoch) {
   if (epoch != cached_epoch_) {
     cached_.resize(count_);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "scir/dist/comm.h"
+#include "scir/io/h5_group.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/train/lr_schedule.h"
 
@@ -34,6 +35,8 @@ struct LmTrainOptions {
 
 struct LmStepMetrics {
   std::vector<double> step, loss, lr, grad_norm, tokens, tokens_per_s;
+  // The columns of an HDF5 /<phase>/steps group.
+  H5Group as_h5_group() const;
 };
 
 // Trains in place. `on_step(step)` runs after each optimiser step (checkpoints). Returns the

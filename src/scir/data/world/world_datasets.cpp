@@ -33,9 +33,9 @@ struct ScoredPair {
   double q_a, q_b;
 };
 
-ScoredPair distinct_pair(const World& world, const Task& task, RngStream& rng) {
+ScoredPair distinct_pair(const World& world, const Task& task, RngStream& rng, double p_correct) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::string a = world.mixed_quality_response(task, rng, 0.3);
+    const std::string a = world.mixed_quality_response(task, rng, p_correct);
     const std::string b = world.corrupted_response(task, rng, 3);
     const double q_a = world.quality(task.instruction, a), q_b = world.quality(task.instruction, b);
     if (q_a != q_b) return {a, b, q_a, q_b};
@@ -77,7 +77,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
     JsonlWriter out(path("eft.jsonl"));
     for (int i = 0; i < sizes.eft_pairs; ++i) {
       const Task task = tasks.next(rng, "eft");
-      const ScoredPair pair = distinct_pair(world, task, rng);
+      const ScoredPair pair = distinct_pair(world, task, rng, sizes.eft_p_correct);
       // Both orders, so the judge cannot learn a position preference.
       for (const bool swap : {false, true}) {
         const std::string& a = swap ? pair.b : pair.a;
@@ -117,7 +117,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
     JsonlWriter out(path("heldout_pairs.jsonl"));
     for (int i = 0; i < sizes.heldout_pairs; ++i) {
       const Task task = tasks.next(rng, "heldout pairs");
-      const ScoredPair pair = distinct_pair(world, task, rng);
+      const ScoredPair pair = distinct_pair(world, task, rng, sizes.eft_p_correct);
       out.write({{"prompt", task.instruction},
                  {"response_a", pair.a},
                  {"response_b", pair.b},

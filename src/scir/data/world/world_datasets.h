@@ -5,7 +5,9 @@
 //                        quality (correct with probability p_correct, else 1-3 corruptions)
 //   ift.jsonl            {"prompt", "response"}: seed instruction data, correct responses
 //   eft.jsonl            {"prompt", "response"}: judge prompts (pairwise template, both orders
-//                        of each pair) with the oracle's verdict "A" or "B"; plus the fields
+//                        of each pair) with the oracle's verdict "A" or "B"; a pair is a
+//                        corrupted response against the reference (share eft_p_correct) or
+//                        against another corrupted one; plus the fields
 //                        instruction, response_a, response_b, q_a, q_b
 //   pool_<t>.jsonl       {"id", "prompt"}: prompts of self-rewarding iteration t (fresh per t)
 //   eval_prompts.jsonl   {"id", "prompt"}: held-out evaluation prompts
@@ -28,7 +30,8 @@ struct DatasetSizes {
   int iterations = 2;
   int eval_prompts = 200;
   int heldout_pairs = 300;
-  double p_correct = 0.3;  // share of correct responses in the corpus
+  double p_correct = 0.3;      // share of correct responses in the corpus
+  double eft_p_correct = 0.5;  // share of EFT and held-out pairs with one correct response
 };
 
 // Writes the files above into `directory` (created if missing). An instruction space too small

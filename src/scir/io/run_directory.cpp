@@ -1,0 +1,34 @@
+#include "scir/io/run_directory.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "scir/core/errors.h"
+#include "scir/core/logging.h"
+
+namespace scir {
+
+namespace fs = std::filesystem;
+
+RunDirectory::RunDirectory(std::string root) : root_(std::move(root)) {
+  std::error_code error;
+  fs::create_directories(fs::path(root_) / ".done", error);
+  if (error)
+    throw InputError(cat(root_, ": cannot create the run directory (", error.message(), ")"));
+}
+
+std::string RunDirectory::path(const std::string& relative) const {
+  return (fs::path(root_) / relative).string();
+}
+
+bool RunDirectory::done(const std::string& phase) const {
+  return fs::exists(fs::path(root_) / ".done" / phase);
+}
+
+void RunDirectory::mark_done(const std::string& phase) const {
+  const fs::path marker = fs::path(root_) / ".done" / phase;
+  std::ofstream(marker.string() + ".tmp") << timestamp_now() << "\n";
+  fs::rename(marker.string() + ".tmp", marker);
+}
+
+}  // namespace scir

@@ -1,0 +1,24 @@
+// The run directory: RUN/config.ini, RUN/main.log, RUN/run.h5, RUN/data/, RUN/ckpt/...; and
+// the DONE markers that let a re-run skip finished phases.
+#pragma once
+
+#include <string>
+
+namespace scir {
+
+class RunDirectory {
+ public:
+  explicit RunDirectory(std::string root);
+  const std::string& root() const { return root_; }
+  std::string path(const std::string& relative) const;
+  std::string h5() const { return path("run.h5"); }
+
+  // A phase is done when its marker RUN/.done/<phase> exists; the marker is written last.
+  bool done(const std::string& phase) const;
+  void mark_done(const std::string& phase) const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace scir

@@ -1,0 +1,59 @@
+#include "scir/rewards/consistency.h"
+
+#include <cmath>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+namespace {
+
+const double kLogFloor = std::log(1e-6);
+const double kLogCeiling = std::log1p(-1e-6);
+
+BernoulliLogs clamped(const BernoulliLogs& logs) {
+  return {logs.log_p.clamp(kLogFloor, kLogCeiling), logs.log_not_p.clamp(kLogFloor, kLogCeiling)};
+}
+
+// log(1/2 (e^a + e^b)).
+torch::Tensor log_mean_exp(const torch::Tensor& a, const torch::Tensor& b) {
+  return torch::logaddexp(a, b) - std::log(2.0);
+}
+
+}  // namespace
+
+BernoulliLogs grm_bernoulli(const torch::Tensor& d_forward, const torch::Tensor& d_swapped) {
+  // P_G = 1/2 [sigmoid(d1) + sigmoid(-d2)];  1 - P_G = 1/2 [sigmoid(-d1) + sigmoid(d2)].
+  return {log_mean_exp(torch::log_sigmoid(d_forward), torch::log_sigmoid(-d_swapped)),
+          log_mean_exp(torch::log_sigmoid(-d_forward), torch::log_sigmoid(d_swapped))};
+}
+
+BernoulliLogs irm_bernoulli(const torch::Tensor& reward_margin) {
+  return {torch::log_sigmoid(reward_margin), torch::log_sigmoid(-reward_margin)};
+}
+
+ConsistencyStopGrad parse_consistency_stopgrad(const std::string& name, const std::string& option) {
+  if (name == "none") return ConsistencyStopGrad::kNone;
+  if (name == "grm") return ConsistencyStopGrad::kGrm;
+  if (name == "irm") return ConsistencyStopGrad::kIrm;
+  throw InputError(cat("option '--", option, "': expected none, grm or irm, got '", name, "'"));
+}
+
+torch::Tensor bernoulli_kl(const BernoulliLogs& p, const BernoulliLogs& q) {
+  const BernoulliLogs a = clamped(p), b = clamped(q);
+  return a.log_p.exp() * (a.log_p - b.log_p) + a.log_not_p.exp() * (a.log_not_p - b.log_not_p);
+}
+
+ConsistencyTerms consistency_loss(const BernoulliLogs& grm, const BernoulliLogs& irm, double gamma,
+                                  ConsistencyStopGrad stop_grad) {
+  const BernoulliLogs g = stop_grad == ConsistencyStopGrad::kGrm ? grm.detached() : grm;
+  const BernoulliLogs i = stop_grad == ConsistencyStopGrad::kIrm ? irm.detached() : irm;
+  ConsistencyTerms terms;
+  terms.sym = 0.5 * (bernoulli_kl(g, i) + bernoulli_kl(i, g));
+  const BernoulliLogs mean =
+      clamped({log_mean_exp(g.log_p, i.log_p), log_mean_exp(g.log_not_p, i.log_not_p)});
+  terms.ent = -(mean.log_p.exp() * mean.log_p + mean.log_not_p.exp() * mean.log_not_p);
+  terms.total = terms.sym + gamma * terms.ent;
+  return terms;
+}
+
+}  // namespace scir

@@ -1,0 +1,103 @@
+#include "scir/train/seed_models.h"
+
+#include "scir/core/errors.h"
+#include "scir/core/logging.h"
+#include "scir/data/lm_examples.h"
+#include "scir/io/h5_group.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/io/jsonl.h"
+#include "scir/tokenizer/byte_tokenizer.h"
+
+namespace scir {
+namespace {
+
+// Trains `from` into `to` on the JSONL files, unless the phase is done.
+void train_phase(Comm& comm, const RunDirectory& run, const std::string& phase,
+                 const std::string& from, const std::string& to,
+                 const std::vector<std::string>& data, LossTokens loss_tokens,
+                 const LmTrainOptions& options) {
+  if (run.done(phase)) {
+    log_info(cat("[", phase, "] done already: ", to));
+    return;
+  }
+  LoadedModel loaded = load_hf_model(from);
+  const auto examples =
+      read_lm_examples(data, *loaded.tokenizer, ChatTemplate::kPlain, loss_tokens);
+  log_info(cat("[", phase, "] ", examples.size(), " examples, ",
+               loaded.model->config().parameter_count(), " parameters"));
+  const LmStepMetrics metrics =
+      train_language_model(*loaded.model, comm, examples, options, loaded.tokenizer->pad_id());
+  if (comm.rank() == 0) {
+    save_hf_model(to, *loaded.model, *loaded.tokenizer);
+    write_h5_group(run.h5(), "/" + phase + "/steps", metrics.as_h5_group());
+    run.mark_done(phase);
+  }
+  comm.barrier();
+}
+
+}  // namespace
+
+SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedModelsPlan& plan) {
+  SeedModels seeds{run.path("data"), run.path("ckpt/m0"), run.path("ckpt/m1")};
+  const world::World world(plan.world);
+  const JudgeTemplate pairwise =
+      JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
+  if (!run.done("data")) {
+    if (comm.rank() == 0) {
+      world::write_world_datasets(world, pairwise, plan.data, plan.seed, seeds.data_dir);
+      run.mark_done("data");
+    }
+    comm.barrier();
+  }
+  const std::string initial = run.path("ckpt/init");
+  if (!run.done("init")) {
+    if (comm.rank() == 0) {
+      Transformer model(plan.model);
+      model.init_weights(plan.seed);
+      save_hf_model(initial, model, ByteTokenizer());
+      run.mark_done("init");
+    }
+    comm.barrier();
+  }
+  train_phase(comm, run, "pretrain", initial, seeds.m0_dir, {seeds.data_dir + "/corpus.jsonl"},
+              LossTokens::kAllTokens, plan.pretrain);
+  train_phase(comm, run, "sft", seeds.m0_dir, seeds.m1_dir,
+              {seeds.data_dir + "/ift.jsonl", seeds.data_dir + "/eft.jsonl"},
+              LossTokens::kResponseOnly, plan.sft);
+  if (!run.done("sft_eval")) {
+    LoadedModel m1 = load_hf_model(seeds.m1_dir);
+    LoadedModel m0 = load_hf_model(seeds.m0_dir);
+    const Tokenizer& tokenizer = *m1.tokenizer;
+    const PairwiseJudge judge{tokenizer, ChatTemplate::kPlain, pairwise,
+                              tokenizer.single_token_id("A"), tokenizer.single_token_id("B")};
+    std::vector<std::string> prompts;
+    for (const JsonlRecord& record : read_jsonl(seeds.data_dir + "/eval_prompts.jsonl")) {
+      prompts.push_back(record.value["prompt"].get<std::string>());
+    }
+    const WorldEvaluation evaluation = evaluate_world(
+        comm, *m1.model, nullptr, m0.model.get(),
+        {world, judge, prompts, read_labelled_pairs(seeds.data_dir + "/heldout_pairs.jsonl")},
+        plan.eval);
+    log_info("[sft_eval] M1\n" + format_world_evaluation(evaluation));
+    if (comm.rank() == 0) {
+      H5Group group;
+      group.numbers = {{"win_rate_vs_m1", 0.5},  // M1 against itself, by definition
+                       {"mean_quality", evaluation.mean_quality},
+                       {"exact_share", evaluation.exact_share},
+                       {"mean_length", evaluation.mean_length},
+                       {"acc_grm", evaluation.acc_grm_heldout},
+                       {"acc_grm_own", evaluation.acc_grm_own},
+                       {"own_pairs", static_cast<double>(evaluation.own_pairs)},
+                       {"acc_irm", evaluation.acc_irm_heldout}};
+      for (const auto& [family, quality] : evaluation.quality_by_family) {
+        group.numbers["quality_" + family] = quality;
+      }
+      write_h5_group(run.h5(), "/sft/eval", group);
+      run.mark_done("sft_eval");
+    }
+    comm.barrier();
+  }
+  return seeds;
+}
+
+}  // namespace scir

@@ -1,0 +1,36 @@
+// The seed models of the embedded world, as phases of a run directory: the world's data sets
+// (RUN/data), M0 = pretraining of a fresh model on the base corpus (RUN/ckpt/m0), M1 = SFT of
+// M0 on IFT + EFT (RUN/ckpt/m1), and M1's evaluation (run.h5 /sft/eval). Each phase ends with a
+// DONE marker; a re-run skips the phases already done.
+#pragma once
+
+#include <string>
+
+#include "scir/data/judge_template.h"
+#include "scir/data/world/world_datasets.h"
+#include "scir/dist/comm.h"
+#include "scir/eval/world_eval.h"
+#include "scir/io/run_directory.h"
+#include "scir/model/model_config.h"
+#include "scir/train/lm_trainer.h"
+
+namespace scir {
+
+struct SeedModelsPlan {
+  world::WorldKnobs world;
+  world::DatasetSizes data;
+  uint64_t seed = 0;  // of the data sets and the initial weights
+  ModelConfig model;  // vocabulary, BOS and EOS are the byte tokenizer's
+  LmTrainOptions pretrain;
+  LmTrainOptions sft;
+  WorldEvalSettings eval;
+  std::string pairwise_template;  // path
+};
+
+struct SeedModels {
+  std::string data_dir, m0_dir, m1_dir;
+};
+
+SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedModelsPlan& plan);
+
+}  // namespace scir

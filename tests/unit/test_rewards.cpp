@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "scir/core/errors.h"
+#include "scir/rewards/consistency.h"
+#include "scir/rewards/grm.h"
+#include "scir/rewards/selection.h"
+#include "scir/train/dpo_loss.h"
+
+namespace scir {
+namespace {
+
+double logit(double p) { return std::log(p / (1 - p)); }
+torch::Tensor scalar(double value, bool grad = false) {
+  return torch::full({1}, value, torch::TensorOptions().dtype(torch::kDouble).requires_grad(grad));
+}
+
+TEST(Grm, DebiasedPreferenceAveragesBothOrders) {
+  for (const auto& [d1, d2] : {std::pair{2.0, -1.0}, {0.3, 0.3}, {-4.0, 5.0}}) {
+    const double expected = 0.5 * (1 / (1 + std::exp(-d1)) + 1 - 1 / (1 + std::exp(-d2)));
+    EXPECT_NEAR(debiased_preference(scalar(d1), scalar(d2)).item<double>(), expected, 1e-12);
+    const BernoulliLogs logs = grm_bernoulli(scalar(d1), scalar(d2));
+    EXPECT_NEAR(logs.log_p.exp().item<double>(), expected, 1e-12);
+    EXPECT_NEAR(logs.log_not_p.exp().item<double>(), 1 - expected, 1e-12);
+  }
+  // A judge that always answers "A" has no preference once both orders are asked.
+  EXPECT_NEAR(debiased_preference(scalar(3.0), scalar(3.0)).item<double>(), 0.5, 1e-12);
+}
+
+TEST(Consistency, HandComputedValue) {
+  // P_G = 0.8 (d1 = logit 0.8, d2 = logit 0.2), P_I = 0.6, gamma = 0.1.
+  const BernoulliLogs grm = grm_bernoulli(scalar(logit(0.8)), scalar(logit(0.2)));
+  const BernoulliLogs irm = irm_bernoulli(scalar(logit(0.6)));
+  const ConsistencyTerms terms = consistency_loss(grm, irm, 0.1);
+  EXPECT_NEAR(terms.sym.item<double>(), 0.09808292530117267, 1e-12);
+  EXPECT_NEAR(terms.ent.item<double>(), 0.6108643020548935, 1e-12);
+  EXPECT_NEAR(terms.total.item<double>(), 0.15916935550666203, 1e-12);
+}
+
+TEST(Consistency, SymmetricKlHasItsClosedForm) {
+  // 1/2 [KL(p||q) + KL(q||p)] = 1/2 (p - q)(logit p - logit q).
+  for (const auto& [p, q] : {std::pair{0.9, 0.2}, {0.51, 0.49}, {0.3, 0.35}, {0.01, 0.99}}) {
+    const ConsistencyTerms terms =
+        consistency_loss(irm_bernoulli(scalar(logit(p))), irm_bernoulli(scalar(logit(q))), 0.0);
+    EXPECT_NEAR(terms.sym.item<double>(), 0.5 * (p - q) * (logit(p) - logit(q)), 1e-12)
+        << p << " " << q;
+    EXPECT_NEAR(terms.total.item<double>(), terms.sym.item<double>(), 1e-15);
+  }
+}
+
+TEST(Consistency, EqualInputsHaveZeroSymmetricTermAndTheirEntropy) {
+  for (double p : {0.5, 0.7, 0.999}) {
+    const ConsistencyTerms terms =
+        consistency_loss(irm_bernoulli(scalar(logit(p))), irm_bernoulli(scalar(logit(p))), 0.1);
+    EXPECT_NEAR(terms.sym.item<double>(), 0.0, 1e-15);
+    EXPECT_NEAR(terms.ent.item<double>(), -(p * std::log(p) + (1 - p) * std::log(1 - p)), 1e-12);
+  }
+}
+
+TEST(Consistency, ExtremeLogitsStayFiniteWithClampedProbabilities) {
+  for (double big : {50.0, 1000.0, 1e30}) {
+    const torch::Tensor d1 = scalar(big, true), d2 = scalar(-big, true),
+                        margin = scalar(-big, true);
+    const ConsistencyTerms terms =
+        consistency_loss(grm_bernoulli(d1, d2), irm_bernoulli(margin), 0.1);
+    terms.total.sum().backward();
+    EXPECT_TRUE(std::isfinite(terms.total.item<double>()));
+    for (const torch::Tensor& x : {d1, d2, margin})
+      EXPECT_TRUE(std::isfinite(x.grad().item<double>()));
+    // Clamped at 1e-6: P_G ~ 1, P_I ~ 0 gives 1/2 (p - q)(logit p - logit q) at the clamps.
+    const double p = 1 - 1e-6, q = 1e-6;
+    EXPECT_NEAR(terms.sym.item<double>(), 0.5 * (p - q) * (logit(p) - logit(q)), 1e-6);
+  }
+}
+
+TEST(Consistency, GradientsMatchFiniteDifferences) {
+  const double values[3] = {0.7, -1.3, 0.4};  // d1, d2, margin
+  const auto loss_at = [](double d1, double d2, double m) {
+    return consistency_loss(grm_bernoulli(scalar(d1), scalar(d2)), irm_bernoulli(scalar(m)), 0.1)
+        .total.item<double>();
+  };
+  const torch::Tensor d1 = scalar(values[0], true), d2 = scalar(values[1], true),
+                      m = scalar(values[2], true);
+  consistency_loss(grm_bernoulli(d1, d2), irm_bernoulli(m), 0.1).total.sum().backward();
+  const double step = 1e-6;
+  const double analytic[3] = {d1.grad().item<double>(), d2.grad().item<double>(),
+                              m.grad().item<double>()};
+  for (int k = 0; k < 3; ++k) {
+    double up[3] = {values[0], values[1], values[2]}, down[3] = {values[0], values[1], values[2]};
+    up[k] += step;
+    down[k] -= step;
+    const double numeric =
+        (loss_at(up[0], up[1], up[2]) - loss_at(down[0], down[1], down[2])) / (2 * step);
+    EXPECT_NEAR(analytic[k], numeric, 1e-8) << "input " << k;
+    EXPECT_GT(std::abs(analytic[k]), 1e-4);
+  }
+}
+
+TEST(Consistency, StopGradientFreezesTheChosenSide) {
+  for (auto mode : {ConsistencyStopGrad::kGrm, ConsistencyStopGrad::kIrm}) {
+    const torch::Tensor d1 = scalar(1.0, true), d2 = scalar(-0.5, true), m = scalar(-0.3, true);
+    consistency_loss(grm_bernoulli(d1, d2), irm_bernoulli(m), 0.1, mode).total.sum().backward();
+    const bool grm_frozen = mode == ConsistencyStopGrad::kGrm;
+    EXPECT_EQ(!d1.grad().defined() || d1.grad().item<double>() == 0.0, grm_frozen);
+    EXPECT_EQ(!m.grad().defined() || m.grad().item<double>() == 0.0, !grm_frozen);
+  }
+  EXPECT_THROW(parse_consistency_stopgrad("both", "scir.cons_stopgrad"), InputError);
+}
+
+TEST(Selection, AgreeDisagreeTieAndDelta) {
+  //                 agree   agree(<)  disagree  IRM tie  IRM tie  agree, weak  both tie
+  const std::vector<double> p_g = {0.9, 0.2, 0.8, 0.7, 0.5, 0.58, 0.5};
+  const std::vector<double> p_i = {0.7, 0.1, 0.3, 0.5004, 0.5, 0.9, 0.5};
+  const PairSelection strict = select_pairs(p_g, p_i, /*delta=*/0.1, TieRule::kGrm);
+  EXPECT_EQ(strict.keep, (std::vector<bool>{true, true, false, true, false, false, false}));
+  EXPECT_EQ(strict.label, (std::vector<int>{1, 0, -1, 1, -1, -1, -1}));
+  EXPECT_EQ(strict.agreements, 4);  // pairs 0, 1, 3 (0.2 x 0.0004 > 0), 5
+  const PairSelection loose = select_pairs(p_g, p_i, /*delta=*/0.0, TieRule::kGrm);
+  EXPECT_EQ(loose.keep, (std::vector<bool>{true, true, false, true, false, true, false}));
+  const PairSelection drop = select_pairs(p_g, p_i, 0.0, TieRule::kDrop);
+  EXPECT_EQ(drop.keep, (std::vector<bool>{true, true, false, false, false, true, false}));
+  EXPECT_EQ(drop.label, (std::vector<int>{1, 0, -1, -1, -1, 1, -1}));
+}
+
+TEST(DpoLoss, VariantsMatchTheirClosedForms) {
+  const double chosen = 0.7, rejected = -1.1, beta = 0.1;
+  const double h = beta * (chosen - rejected);
+  const auto value = [&](DpoLossKind kind) {
+    DpoLoss loss{kind, beta, 0.2};
+    return loss(scalar(chosen), scalar(rejected)).item<double>();
+  };
+  EXPECT_NEAR(value(DpoLossKind::kSigmoid), std::log1p(std::exp(-h)), 1e-12);
+  EXPECT_NEAR(value(DpoLossKind::kIpo), std::pow(h / beta - 1 / (2 * beta), 2), 1e-12);
+  EXPECT_NEAR(value(DpoLossKind::kHinge), 1 - h, 1e-12);
+  EXPECT_NEAR(value(DpoLossKind::kRobust),
+              0.8 * std::log1p(std::exp(-h)) + 0.2 * std::log1p(std::exp(h)), 1e-12);
+  DpoLoss hinge{DpoLossKind::kHinge, 1.0, 0.0};
+  EXPECT_EQ(hinge(scalar(3.0), scalar(0.0)).item<double>(), 0.0);  // margin beyond 1
+  EXPECT_THROW(parse_dpo_loss("kto", "scir.dpo_loss"), InputError);
+}
+
+}  // namespace
+}  // namespace scir
