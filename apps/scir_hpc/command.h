@@ -29,6 +29,6 @@ Command world_command();
 Command pretrain_command();
 Command sft_command();
 Command eval_command();
-Command seed_command();
+Command run_command();
 
 }  // namespace scir::app

@@ -151,7 +151,11 @@ void OptionSet::parse(const std::vector<std::string>& args) {
   help_requested_ = values_.count("help") > 0;
   dump_requested_ = values_.count("dump-config") > 0;
   if (help_requested_) return;
-  if (values_.count("config")) read_config_file(values_["config"].as<std::string>());
+  if (values_.count("config")) {
+    read_config_file(values_["config"].as<std::string>());
+  } else if (!default_config_.empty()) {
+    read_config_file(default_config_);
+  }
   po::notify(values_);
 
   for (const Declared& option : declared_) {

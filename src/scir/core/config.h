@@ -28,6 +28,8 @@ class OptionSet {
   // nor in the file.
   OptionSet& add_required_string(const std::string& key, const std::string& help);
 
+  // The INI file read when --config is not given (a command's embedded default).
+  void set_default_config(const std::string& path) { default_config_ = path; }
   // Parses argv (the arguments after the command name). Handles --config FILE.
   void parse(const std::vector<std::string>& args);
 
@@ -67,6 +69,7 @@ class OptionSet {
   boost::program_options::options_description description_;
   std::vector<Declared> declared_;
   boost::program_options::variables_map values_;
+  std::string default_config_;
   bool help_requested_ = false;
   bool dump_requested_ = false;
 };

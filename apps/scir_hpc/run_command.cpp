@@ -1,0 +1,154 @@
+// scir_hpc run: the whole self-rewarding job. The seed models (embedded world) and then T
+// iterations of SCIR (or a baseline, by scir.method), in one run directory; with no options it
+// runs the embedded demo (jobs/configs/demo.ini) into runs/demo. scir.iterations = 0 stops
+// after the seed models.
+#include <fstream>
+#include <iostream>
+
+#include "command.h"
+#include "scir/core/logging.h"
+#include "scir/dist/agreement.h"
+#include "scir/io/h5_group.h"
+#include "scir/train/self_rewarding.h"
+#include "seed_options.h"
+#include "world_options.h"
+
+namespace scir::app {
+namespace {
+
+std::string default_config_path() { return default_template_dir() + "/../configs/demo.ini"; }
+
+void declare(OptionSet& options) {
+  options.set_default_config(default_config_path());
+  declare_seed_options(options);
+  const SelfRewardingPlan plan;
+  options
+      .add_string("scir.method", "scir",
+                  "scir, scir_no_cons, scir_no_select, irm_only, grm_online, srlm or oracle")
+      .add_int("scir.iterations", plan.iterations, "self-rewarding iterations T (M1 -> M(T+1))")
+      .add_double("scir.beta", plan.scir.beta, "beta of the implicit reward and DPO (> 0)")
+      .add_double("scir.gamma", plan.scir.gamma, "weight of the entropy term in L_cons (>= 0)")
+      .add_double("scir.lambda", plan.scir.lambda, "weight of L_cons in the loss (>= 0)")
+      .add_double("scir.delta", plan.scir.delta, "selection margin (>= 0)")
+      .add_double("scir.nll_weight", plan.scir.nll_weight,
+                  "weight of the chosen responses' NLL (>= 0)")
+      .add_string("scir.irm_ref", "previous",
+                  "reference of the implicit reward: previous or current")
+      .add_bool("scir.irm_length_norm", false, "divide r by |y| for consistency and selection")
+      .add_string("scir.cons_stopgrad", "none", "fixed side of L_cons: none, grm or irm")
+      .add_string("scir.tie", "grm", "pairs with P_I = 1/2: grm (keep, GRM's label) or drop")
+      .add_string("scir.dpo_loss", "sigmoid", "sigmoid, ipo, hinge or robust")
+      .add_double("scir.label_smoothing", 0.1, "eps of the robust DPO loss")
+      .add_int("scir.samples", plan.samples, "responses sampled a prompt (N >= 2)")
+      .add_double("scir.temperature", plan.temperature, "sampling temperature")
+      .add_double("scir.top_p", plan.top_p, "sampling top-p")
+      .add_int("scir.max_new_tokens", plan.max_new_tokens, "new tokens at most a response")
+      .add_int("scir.epochs", plan.epochs, "epochs over an iteration's pairs")
+      .add_int("scir.batch_pairs", plan.batch_pairs, "pairs a step over all ranks")
+      .add_double("scir.lr", plan.lr, "learning rate (constant after warm-up)")
+      .add_int("scir.warmup_steps", plan.warmup_steps, "warm-up steps an iteration")
+      .add_double("scir.grad_clip", plan.grad_clip, "clip the global gradient norm to this")
+      .add_int("scir.log_every", plan.log_every, "steps between progress lines");
+}
+
+SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds) {
+  SelfRewardingPlan plan;
+  const std::string method = options.get_string("scir.method");
+  plan.scir.method = parse_scir_method(method, "scir.method");
+  plan.offline = method == "srlm"     ? OfflineLabels::kSrlm
+                 : method == "oracle" ? OfflineLabels::kOracle
+                                      : OfflineLabels::kNone;
+  plan.iterations = static_cast<int>(options.get_int("scir.iterations"));
+  plan.scir.beta = options.get_double("scir.beta");
+  plan.scir.gamma = options.get_double("scir.gamma");
+  plan.scir.lambda = options.get_double("scir.lambda");
+  plan.scir.delta = options.get_double("scir.delta");
+  plan.scir.nll_weight = options.get_double("scir.nll_weight");
+  plan.scir.irm_length_norm = options.get_bool("scir.irm_length_norm");
+  plan.scir.stop_grad =
+      parse_consistency_stopgrad(options.get_string("scir.cons_stopgrad"), "scir.cons_stopgrad");
+  plan.scir.tie_rule = parse_tie_rule(options.get_string("scir.tie"), "scir.tie");
+  plan.scir.dpo.kind = parse_dpo_loss(options.get_string("scir.dpo_loss"), "scir.dpo_loss");
+  plan.scir.dpo.label_smoothing = options.get_double("scir.label_smoothing");
+  const std::string reference = options.get_string("scir.irm_ref");
+  if (reference != "previous" && reference != "current")
+    options.reject("scir.irm_ref", "previous or current");
+  plan.irm_reference = reference == "current" ? IrmReference::kCurrent : IrmReference::kPrevious;
+  plan.samples = static_cast<int>(options.get_int("scir.samples"));
+  plan.temperature = options.get_double("scir.temperature");
+  plan.top_p = options.get_double("scir.top_p");
+  plan.max_new_tokens = options.get_int("scir.max_new_tokens");
+  plan.epochs = static_cast<int>(options.get_int("scir.epochs"));
+  plan.batch_pairs = options.get_int("scir.batch_pairs");
+  plan.lr = options.get_double("scir.lr");
+  plan.warmup_steps = options.get_int("scir.warmup_steps");
+  plan.grad_clip = options.get_double("scir.grad_clip");
+  plan.log_every = options.get_int("scir.log_every");
+  plan.seed = seeds.seed;
+  plan.eval = seeds.eval;
+  plan.pairwise_template = seeds.pairwise_template;
+  if (plan.iterations < 0)
+    options.reject("scir.iterations", "an integer >= 0 (0: seed models only)");
+  if (plan.scir.beta <= 0) options.reject("scir.beta", "a number > 0");
+  if (plan.scir.gamma < 0) options.reject("scir.gamma", "a number >= 0");
+  if (plan.scir.lambda < 0) options.reject("scir.lambda", "a number >= 0");
+  if (plan.scir.delta < 0) options.reject("scir.delta", "a number >= 0");
+  if (plan.scir.nll_weight < 0) options.reject("scir.nll_weight", "a number >= 0");
+  if (plan.scir.dpo.label_smoothing < 0 || plan.scir.dpo.label_smoothing >= 0.5) {
+    options.reject("scir.label_smoothing", "a number in [0, 0.5)");
+  }
+  if (plan.samples < 2 || plan.samples > 16)
+    options.reject("scir.samples", "an integer in [2, 16]");
+  if (plan.temperature <= 0) options.reject("scir.temperature", "a number > 0");
+  if (plan.top_p <= 0 || plan.top_p > 1) options.reject("scir.top_p", "a number in (0, 1]");
+  if (plan.max_new_tokens < 1) options.reject("scir.max_new_tokens", "an integer >= 1");
+  if (plan.epochs < 1) options.reject("scir.epochs", "an integer >= 1");
+  if (plan.batch_pairs < 1) options.reject("scir.batch_pairs", "an integer >= 1");
+  if (plan.lr <= 0) options.reject("scir.lr", "a number > 0");
+  if (plan.warmup_steps < 0) options.reject("scir.warmup_steps", "an integer >= 0");
+  if (plan.grad_clip <= 0) options.reject("scir.grad_clip", "a number > 0");
+  if (plan.log_every < 1) options.reject("scir.log_every", "an integer >= 1");
+  if (plan.iterations > seeds.data.iterations) {
+    options.reject("scir.iterations",
+                   cat("at most data.iterations (", seeds.data.iterations, " prompt pools)"));
+  }
+  return plan;
+}
+
+void run(const OptionSet& options, Comm& comm) {
+  SeedModelsPlan seeds;
+  SelfRewardingPlan plan;
+  std::unique_ptr<RunDirectory> run_dir;
+  std::unique_ptr<world::World> world;
+  agree_or_throw(comm, [&] {
+    seeds = read_seed_options(options);
+    check_seed_batches(options, seeds, comm.size());
+    plan = read_plan(options, seeds);
+    if (plan.batch_pairs % comm.size() != 0) {
+      options.reject("scir.batch_pairs", cat("a multiple of the ", comm.size(), " ranks"));
+    }
+    world = std::make_unique<world::World>(seeds.world);
+    run_dir = std::make_unique<RunDirectory>(options.get_string("out"));
+  });
+  if (comm.rank() == 0) std::ofstream(run_dir->path("config.ini")) << options.dump_ini();
+  log_open_file(run_dir->path("main.log"));
+  const SeedModels models = build_seed_models(comm, *run_dir, seeds);
+  const std::vector<IterationSummary> iterations =
+      run_self_rewarding(comm, *run_dir, *world, models.m0_dir, models.m1_dir, plan);
+  WorldEvaluation m1;
+  const H5Group sft = read_h5_group(run_dir->h5(), "/sft/eval");
+  m1.mean_quality = sft.numbers.at("mean_quality");
+  m1.acc_grm_heldout = sft.numbers.at("acc_grm");
+  m1.acc_irm_heldout = sft.numbers.at("acc_irm");
+  log_info("summary (" + options.get_string("scir.method") + ")\n" +
+           format_summary_table(m1, iterations));
+}
+
+}  // namespace
+
+Command run_command() {
+  return {"run", "the self-rewarding job: seed models, then T iterations of SCIR or a baseline",
+          declare, run};
+}
+
+}  // namespace scir::app

@@ -1,0 +1,372 @@
+#include "scir/train/self_rewarding.h"
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "scir/core/errors.h"
+#include "scir/core/logging.h"
+#include "scir/core/rng.h"
+#include "scir/dist/gradient_sync.h"
+#include "scir/dist/sharding.h"
+#include "scir/io/h5_group.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/io/jsonl.h"
+#include "scir/model/generation.h"
+#include "scir/model/sequence_logprobs.h"
+#include "scir/train/lr_schedule.h"
+
+namespace scir {
+namespace {
+
+enum Phase : uint64_t { kPhaseGenerate = 1, kPhaseShuffle = 2 };
+
+struct PairRecord {
+  TrainingPair pair;
+  int64_t prompt_id = 0;
+  int rank = 0;  // the rank that generated it
+  double q1 = 0, q2 = 0, p_grm0 = 0.5, p_irm0 = 0.5;
+  int label_last = -1;
+  double step_consumed = -1;
+};
+
+std::vector<int64_t> ids_of(const nlohmann::json& json) { return json.get<std::vector<int64_t>>(); }
+
+// Samples N responses a prompt of this rank's shard and forms all distinct pairs.
+std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transformer& model,
+                                                           const PairwiseJudge& judge,
+                                                           const std::vector<std::string>& prompts,
+                                                           int t, const SelfRewardingPlan& plan) {
+  SamplingOptions sampling;
+  sampling.temperature = plan.temperature;
+  sampling.top_p = plan.top_p;
+  sampling.max_new_tokens = plan.max_new_tokens;
+  sampling.seed =
+      RngStream::derive(plan.seed, {static_cast<uint64_t>(t), kPhaseGenerate}).next_u64();
+  const Tokenizer& tokenizer = judge.tokenizer;
+  // One JSON line a pair, keyed by (prompt, pair within the prompt) for a rank-independent order.
+  std::vector<std::pair<size_t, std::string>> encoded;
+  const size_t pairs_a_prompt = static_cast<size_t>(plan.samples * (plan.samples - 1) / 2);
+  const std::vector<size_t> mine = shard_indices(prompts.size(), comm.rank(), comm.size());
+  const size_t per_batch = std::max<size_t>(1, plan.eval.batch_size / plan.samples);
+  for (size_t start = 0; start < mine.size(); start += per_batch) {
+    const size_t end = std::min(mine.size(), start + per_batch);
+    std::vector<GenerationRequest> requests;
+    for (size_t i = start; i < end; ++i) {
+      for (int s = 0; s < plan.samples; ++s) {
+        requests.push_back({prompt_ids(tokenizer, judge.chat_template, prompts[mine[i]]), mine[i],
+                            static_cast<uint64_t>(s)});
+      }
+    }
+    const auto samples =
+        generate(model, requests, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+    for (size_t i = start; i < end; ++i) {
+      const size_t base = (i - start) * plan.samples;
+      size_t pair_index = 0;
+      for (int a = 0; a < plan.samples; ++a) {
+        for (int b = a + 1; b < plan.samples; ++b, ++pair_index) {
+          const std::string text_a = tokenizer.decode(samples[base + a]);
+          const std::string text_b = tokenizer.decode(samples[base + b]);
+          if (text_a == text_b) continue;  // identical responses carry no preference
+          encoded.emplace_back(mine[i] * pairs_a_prompt + pair_index,
+                               json_line({{"prompt_id", mine[i]},
+                                          {"rank", comm.rank()},
+                                          {"text1", text_a},
+                                          {"text2", text_b},
+                                          {"ids1", samples[base + a]},
+                                          {"ids2", samples[base + b]}}));
+        }
+      }
+    }
+  }
+  return encoded;
+}
+
+std::vector<double> column(const torch::Tensor& tensor) {
+  const torch::Tensor values = tensor.detach().to(torch::kDouble).contiguous();
+  return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+}
+
+// log pi(response | prompt) of both responses of each pair, no gradient.
+std::pair<std::vector<double>, std::vector<double>> pair_logprobs(
+    Transformer& model, const std::vector<PairRecord>& pairs, int64_t pad_id, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  std::vector<double> first, second;
+  for (size_t start = 0; start < pairs.size(); start += batch) {
+    const size_t end = std::min(pairs.size(), start + batch);
+    std::vector<PromptResponse> sequences;
+    for (size_t i = start; i < end; ++i)
+      sequences.push_back({pairs[i].pair.prompt, pairs[i].pair.response1});
+    for (size_t i = start; i < end; ++i)
+      sequences.push_back({pairs[i].pair.prompt, pairs[i].pair.response2});
+    const std::vector<double> sums = column(response_logprobs(model, sequences, pad_id).sum);
+    const size_t count = end - start;
+    first.insert(first.end(), sums.begin(), sums.begin() + count);
+    second.insert(second.end(), sums.begin() + count, sums.end());
+  }
+  return {first, second};
+}
+
+std::vector<double> judge_preferences(Transformer& model, const PairwiseJudge& judge,
+                                      const std::vector<PairRecord>& pairs, int64_t batch) {
+  std::vector<JudgedPair> judged;
+  for (const PairRecord& record : pairs)
+    judged.push_back({record.pair.instruction, record.pair.text1, record.pair.text2});
+  return column(judge_pairs(model, judge, judged, batch));
+}
+
+double mean_of(const std::vector<double>& values) {
+  if (values.empty()) return 0;
+  double total = 0;
+  for (double v : values) total += v;
+  return total / static_cast<double>(values.size());
+}
+
+}  // namespace
+
+std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory& run,
+                                                 const world::World& world,
+                                                 const std::string& m0_dir,
+                                                 const std::string& m1_dir,
+                                                 const SelfRewardingPlan& plan) {
+  const JudgeTemplate pairwise =
+      JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
+  std::vector<IterationSummary> summaries;
+  LoadedModel m1 = load_hf_model(m1_dir);
+  const Tokenizer& tokenizer = *m1.tokenizer;
+  const PairwiseJudge judge{tokenizer, ChatTemplate::kPlain, pairwise,
+                            tokenizer.single_token_id("A"), tokenizer.single_token_id("B")};
+  std::vector<std::string> eval_prompts;
+  for (const JsonlRecord& record : read_jsonl(run.path("data/eval_prompts.jsonl"))) {
+    eval_prompts.push_back(record.value["prompt"].get<std::string>());
+  }
+  const std::vector<LabelledPair> heldout =
+      read_labelled_pairs(run.path("data/heldout_pairs.jsonl"));
+
+  for (int t = 1; t <= plan.iterations; ++t) {
+    const std::string phase = cat("iter_", t);
+    const std::string current_dir = t == 1 ? m1_dir : run.path(cat("ckpt/iter_", t - 1, "/final"));
+    const std::string previous_dir = t == 1   ? m0_dir
+                                     : t == 2 ? m1_dir
+                                              : run.path(cat("ckpt/iter_", t - 2, "/final"));
+    const bool offline = plan.offline != OfflineLabels::kNone;
+    const std::string reference_dir =
+        plan.irm_reference == IrmReference::kCurrent || offline ? current_dir : previous_dir;
+    IterationSummary summary;
+    summary.iteration = t;
+    if (run.done(phase)) {
+      const H5Group eval = read_h5_group(run.h5(), "/" + phase + "/eval");
+      summary.eval.win_rate = eval.numbers.at("win_rate_vs_m1");
+      summary.eval.mean_quality = eval.numbers.at("mean_quality");
+      summary.eval.acc_grm_heldout = eval.numbers.at("acc_grm");
+      summary.eval.acc_irm_heldout = eval.numbers.at("acc_irm");
+      summary.consistency_rate = eval.numbers.at("train_consistency_rate");
+      summary.kept_share = eval.numbers.at("train_kept_share");
+      log_info(cat("[", phase, "] done already"));
+      summaries.push_back(summary);
+      continue;
+    }
+    LoadedModel policy = load_hf_model(current_dir);
+    LoadedModel reference = load_hf_model(reference_dir);
+    policy.model->eval();
+
+    // Generate, pair, and spread the pairs evenly over the ranks.
+    std::vector<std::string> prompts;
+    for (const JsonlRecord& record : read_jsonl(run.path(cat("data/pool_", t, ".jsonl")))) {
+      prompts.push_back(record.value["prompt"].get<std::string>());
+    }
+    const std::vector<std::string> all_encoded =
+        gather_in_item_order(comm, generate_pairs(comm, *policy.model, judge, prompts, t, plan));
+    std::vector<PairRecord> pairs;
+    for (size_t i : shard_indices(all_encoded.size(), comm.rank(), comm.size())) {
+      const nlohmann::json json = nlohmann::json::parse(all_encoded[i]);
+      PairRecord record;
+      record.prompt_id = json["prompt_id"].get<int64_t>();
+      record.rank = json["rank"].get<int>();
+      record.pair.instruction = prompts[record.prompt_id];
+      record.pair.prompt = prompt_ids(tokenizer, judge.chat_template, record.pair.instruction);
+      record.pair.text1 = json["text1"].get<std::string>();
+      record.pair.text2 = json["text2"].get<std::string>();
+      record.pair.response1 = ids_of(json["ids1"]);
+      record.pair.response2 = ids_of(json["ids2"]);
+      record.q1 = world.quality(record.pair.instruction, record.pair.text1);
+      record.q2 = world.quality(record.pair.instruction, record.pair.text2);
+      pairs.push_back(std::move(record));
+    }
+    const double global_pairs =
+        all_reduce_scalar(comm, static_cast<double>(pairs.size()), ReduceOp::kSum);
+    log_info(cat("[", phase, "] ", prompts.size(), " prompts x ", plan.samples, " samples -> ",
+                 global_pairs, " distinct pairs; reference ", reference_dir));
+
+    // Reference log-probs (cached for the whole iteration), the two reward models before
+    // training, and labels fixed before training for srlm and oracle.
+    const int64_t batch = plan.eval.batch_size;
+    const auto [ref1, ref2] = pair_logprobs(*reference.model, pairs, tokenizer.pad_id(), batch);
+    const auto [pol1, pol2] = pair_logprobs(*policy.model, pairs, tokenizer.pad_id(), batch);
+    const std::vector<double> p_grm0 = judge_preferences(*policy.model, judge, pairs, batch);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      pairs[i].pair.ref_logp1 = ref1[i];
+      pairs[i].pair.ref_logp2 = ref2[i];
+      pairs[i].p_grm0 = p_grm0[i];
+      double margin = plan.scir.beta * ((pol1[i] - ref1[i]) - (pol2[i] - ref2[i]));
+      if (plan.scir.irm_length_norm) {
+        margin = plan.scir.beta *
+                 ((pol1[i] - ref1[i]) / std::max<size_t>(1, pairs[i].pair.response1.size()) -
+                  (pol2[i] - ref2[i]) / std::max<size_t>(1, pairs[i].pair.response2.size()));
+      }
+      pairs[i].p_irm0 = 1 / (1 + std::exp(-margin));
+      if (plan.offline == OfflineLabels::kSrlm) {
+        pairs[i].pair.fixed_label = p_grm0[i] > 0.5 ? 1 : p_grm0[i] < 0.5 ? 0 : -1;
+      } else if (plan.offline == OfflineLabels::kOracle) {
+        pairs[i].pair.fixed_label = pairs[i].q1 > pairs[i].q2   ? 1
+                                    : pairs[i].q1 < pairs[i].q2 ? 0
+                                                                : -1;
+      }
+    }
+
+    // Train: every rank walks its pairs (reshuffled each epoch) in equal numbers of steps.
+    const int64_t per_rank = std::max<int64_t>(1, plan.batch_pairs / comm.size());
+    const int64_t local_count = static_cast<int64_t>(pairs.size());
+    const int64_t most = static_cast<int64_t>(
+        all_reduce_scalar(comm, static_cast<double>(local_count), ReduceOp::kMax));
+    const int64_t steps_per_epoch = (most + per_rank - 1) / per_rank;
+    const int64_t total_steps = steps_per_epoch * plan.epochs;
+    std::vector<torch::Tensor> parameters = policy.model->parameters();
+    torch::optim::AdamW optimizer(parameters,
+                                  torch::optim::AdamWOptions(plan.lr).weight_decay(0.0));
+    const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
+    std::map<std::string, std::vector<double>> steps;
+    policy.model->train();
+    using Clock = std::chrono::steady_clock;
+    int64_t step = 0;
+    for (int epoch = 0; epoch < plan.epochs && local_count > 0; ++epoch) {
+      std::vector<size_t> order(local_count);
+      std::iota(order.begin(), order.end(), 0);
+      RngStream rng = RngStream::derive(
+          plan.seed, {static_cast<uint64_t>(t), kPhaseShuffle, static_cast<uint64_t>(epoch),
+                      static_cast<uint64_t>(comm.rank())});
+      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.next_u64() % i]);
+      for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
+        const auto start = Clock::now();
+        std::vector<TrainingPair> batch_pairs;
+        std::vector<size_t> used;
+        for (int64_t k = 0; k < per_rank; ++k) {
+          const size_t index = order[(s * per_rank + k) % local_count];  // cycles on short ranks
+          batch_pairs.push_back(pairs[index].pair);
+          used.push_back(index);
+        }
+        const double lr = schedule.at(step);
+        for (auto& group : optimizer.param_groups())
+          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        optimizer.zero_grad();
+        const ScirStepStats stats = scir_step(*policy.model, judge, batch_pairs, plan.scir, comm);
+        average_gradients(comm, parameters);
+        const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, plan.grad_clip);
+        optimizer.step();
+        for (size_t k = 0; k < used.size(); ++k) {
+          pairs[used[k]].label_last = stats.kept_label[k];
+          pairs[used[k]].step_consumed = static_cast<double>(step);
+        }
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        const std::pair<const char*, double> row[] = {
+            {"step", static_cast<double>(step)},
+            {"loss", stats.loss},
+            {"loss_dpo", stats.loss_dpo},
+            {"loss_sym", stats.loss_sym},
+            {"loss_ent", stats.loss_ent},
+            {"consistency_rate", stats.agreements / std::max(1.0, stats.pairs)},
+            {"kept_share", stats.kept / std::max(1.0, stats.pairs)},
+            {"margin", stats.margin},
+            {"logp_chosen", stats.logp_chosen},
+            {"logp_rejected", stats.logp_rejected},
+            {"grad_norm", grad_norm},
+            {"lr", lr},
+            {"tokens_per_s", stats.tokens / seconds}};
+        for (const auto& [name, value] : row) steps[name].push_back(value);
+        if ((step + 1) % plan.log_every == 0 || step + 1 == total_steps) {
+          log_info(cat("[", phase, "] step ", step + 1, "/", total_steps, " loss ", stats.loss,
+                       " dpo ", stats.loss_dpo, " sym ", stats.loss_sym, " agree ",
+                       stats.agreements / std::max(1.0, stats.pairs), " kept ",
+                       stats.kept / std::max(1.0, stats.pairs), " logp_w ", stats.logp_chosen, " ",
+                       static_cast<int64_t>(stats.tokens / seconds), " tok/s"));
+        }
+      }
+    }
+    policy.model->eval();
+
+    // Evaluate M(t+1) against M1, with the iteration's reference for the IRM.
+    const WorldEvaluation evaluation =
+        evaluate_world(comm, *policy.model, m1.model.get(), reference.model.get(),
+                       {world, judge, eval_prompts, heldout}, plan.eval);
+    log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
+    summary.eval = evaluation;
+    summary.pairs = global_pairs;
+    summary.consistency_rate = mean_of(steps["consistency_rate"]);
+    summary.kept_share = mean_of(steps["kept_share"]);
+
+    // Per-pair provenance from every rank, in one table.
+    std::vector<std::pair<size_t, std::string>> rows;
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const PairRecord& r = pairs[i];
+      rows.emplace_back(
+          i * comm.size() + comm.rank(),
+          json_line({r.prompt_id, r.rank, r.pair.ref_logp1, r.pair.ref_logp2, r.p_grm0, r.p_irm0,
+                     r.q1, r.q2, r.label_last >= 0 ? 1 : 0, r.label_last, r.step_consumed,
+                     r.pair.response1.size(), r.pair.response2.size()}));
+    }
+    const std::vector<std::string> table = gather_in_item_order(comm, rows);
+    if (comm.rank() == 0) {
+      const char* names[] = {"prompt_id",   "rank",       "logp_ref1",     "logp_ref2",
+                             "p_grm0",      "p_irm0",     "oracle_q1",     "oracle_q2",
+                             "kept_last",   "label_last", "step_consumed", "resp1_length",
+                             "resp2_length"};
+      H5Group pair_group;
+      for (const char* name : names) pair_group.columns[name] = {};
+      for (const std::string& line : table) {
+        const nlohmann::json values = nlohmann::json::parse(line);
+        for (size_t c = 0; c < std::size(names); ++c)
+          pair_group.columns[names[c]].push_back(values[c].get<double>());
+      }
+      write_h5_group(run.h5(), "/" + phase + "/pairs", pair_group);
+      H5Group step_group;
+      step_group.columns = steps;
+      write_h5_group(run.h5(), "/" + phase + "/steps", step_group);
+      H5Group eval_group;
+      eval_group.numbers = {{"win_rate_vs_m1", evaluation.win_rate},
+                            {"mean_quality", evaluation.mean_quality},
+                            {"mean_length", evaluation.mean_length},
+                            {"exact_share", evaluation.exact_share},
+                            {"acc_grm", evaluation.acc_grm_heldout},
+                            {"acc_grm_own", evaluation.acc_grm_own},
+                            {"acc_irm", evaluation.acc_irm_heldout},
+                            {"pairs", global_pairs},
+                            {"train_consistency_rate", summary.consistency_rate},
+                            {"train_kept_share", summary.kept_share}};
+      write_h5_group(run.h5(), "/" + phase + "/eval", eval_group);
+      save_hf_model(run.path(cat("ckpt/iter_", t, "/final")), *policy.model, tokenizer);
+      run.mark_done(phase);
+    }
+    comm.barrier();
+    summaries.push_back(summary);
+  }
+  return summaries;
+}
+
+std::string format_summary_table(const WorldEvaluation& m1,
+                                 const std::vector<IterationSummary>& iterations) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(3);
+  out << "model  win_vs_M1  quality  acc_GRM  acc_IRM  consistency  kept_share\n";
+  out << "M1     0.500      " << m1.mean_quality << "    " << m1.acc_grm_heldout << "    "
+      << m1.acc_irm_heldout << "    -            -\n";
+  for (const IterationSummary& s : iterations) {
+    out << "M" << s.iteration + 1 << "     " << s.eval.win_rate << "      " << s.eval.mean_quality
+        << "    " << s.eval.acc_grm_heldout << "    " << s.eval.acc_irm_heldout << "    "
+        << s.consistency_rate << "        " << s.kept_share << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace scir

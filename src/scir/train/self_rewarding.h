@@ -1,0 +1,63 @@
+// The self-rewarding iterations (METHOD.md section 2): M(t+1) = train(M(t)) on pairs of M(t)'s
+// own samples, for t = 1..T, each iteration a sequence of run-directory phases:
+//   generate N samples a prompt of pool_t (sharded by rank) -> all distinct pairs
+//   -> reference log-probs (cached) -> [srlm / oracle: labels fixed before training]
+//   -> E epochs of the SCIR step (or the baseline's), gradients averaged over ranks, AdamW
+//   -> evaluation of M(t+1) against M1 -> RUN/ckpt/iter_<t>/final.
+// run.h5 gets /iter_<t>/pairs (one row a pair), /iter_<t>/steps and /iter_<t>/eval.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scir/data/world/world.h"
+#include "scir/dist/comm.h"
+#include "scir/eval/world_eval.h"
+#include "scir/io/run_directory.h"
+#include "scir/train/scir_step.h"
+
+namespace scir {
+
+enum class IrmReference { kPrevious, kCurrent };
+enum class OfflineLabels { kNone, kSrlm, kOracle };
+
+struct SelfRewardingPlan {
+  int iterations = 2;
+  ScirSettings scir;
+  OfflineLabels offline = OfflineLabels::kNone;  // srlm or oracle
+  IrmReference irm_reference = IrmReference::kPrevious;
+  int samples = 4;  // N responses a prompt
+  double temperature = 0.7;
+  double top_p = 0.9;
+  int64_t max_new_tokens = 32;
+  int epochs = 1;
+  int64_t batch_pairs = 16;  // pairs a step over all ranks
+  double lr = 1e-5;
+  double grad_clip = 1.0;
+  int64_t warmup_steps = 0;
+  uint64_t seed = 0;
+  int64_t log_every = 10;
+  WorldEvalSettings eval;
+  std::string pairwise_template;
+};
+
+struct IterationSummary {
+  int iteration = 0;  // M(iteration + 1) was evaluated
+  WorldEvaluation eval;
+  double consistency_rate = 0, kept_share = 0;  // over the iteration's steps
+  double pairs = 0;
+};
+
+// Runs iterations 1..T from M1 (seeds.m1_dir; M0 in seeds.m0_dir is the first reference under
+// irm_ref = previous). Finished iterations are skipped; their summaries are read back.
+std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory& run,
+                                                 const world::World& world,
+                                                 const std::string& m0_dir,
+                                                 const std::string& m1_dir,
+                                                 const SelfRewardingPlan& plan);
+
+// The table printed at the end of a run: rows M1, M2, ...
+std::string format_summary_table(const WorldEvaluation& m1,
+                                 const std::vector<IterationSummary>& iterations);
+
+}  // namespace scir

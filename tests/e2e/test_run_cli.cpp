@@ -1,0 +1,111 @@
+// scir_hpc run on 2 ranks: the run directory, the run.h5 contract, skipping finished phases,
+// and bad options refused before any work.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "cli_runner.h"
+#include "scir/io/h5_group.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_seed_cli";
+  fs::remove_all(run);
+  const std::string command =
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc(
+          "run --out " + run.string() +
+          " --data.corpus 120 --data.ift 40 --data.eft_pairs 40 --data.pool 8 "
+          "--data.eval_prompts 10 --data.heldout_pairs 16 --model.hidden_size 32 "
+          "--model.intermediate_size 64 --model.num_hidden_layers 1 --pretrain.steps 6 "
+          "--pretrain.batch_size 8 --pretrain.warmup_steps 1 --sft.steps 6 --sft.batch_size 8 "
+          "--sft.warmup_steps 1 --eval.max_new_tokens 8 --scir.iterations 1 --scir.batch_pairs 4 "
+          "--scir.max_new_tokens 8 --scir.log_every 1");
+  const CommandResult first = run_command(command);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  for (const char* path :
+       {"config.ini", "main.log", "run.h5", "data/corpus.jsonl", "data/pool_2.jsonl",
+        "ckpt/m0/model.safetensors", "ckpt/m1/model.safetensors"}) {
+    EXPECT_TRUE(fs::exists(run / path)) << path;
+  }
+  const std::string h5 = (run / "run.h5").string();
+  for (const char* phase : {"/pretrain/steps", "/sft/steps"}) {
+    const scir::H5Group steps = scir::read_h5_group(h5, phase);
+    ASSERT_EQ(steps.columns.at("loss").size(), 6u) << phase;
+    for (double loss : steps.columns.at("loss")) EXPECT_TRUE(std::isfinite(loss)) << phase;
+  }
+  const scir::H5Group eval = scir::read_h5_group(h5, "/sft/eval");
+  EXPECT_EQ(eval.numbers.at("win_rate_vs_m1"), 0.5);
+  for (const char* key : {"mean_quality", "acc_grm", "acc_grm_own", "acc_irm", "exact_share"}) {
+    ASSERT_TRUE(eval.numbers.count(key)) << key;
+    EXPECT_GE(eval.numbers.at(key), 0.0) << key;
+    EXPECT_LE(eval.numbers.at(key), 1.0) << key;
+  }
+  // Iteration 1: one row a pair in every column, pairs from both ranks, finite steps.
+  const scir::H5Group pairs = scir::read_h5_group(h5, "/iter_1/pairs");
+  const size_t rows = pairs.columns.at("prompt_id").size();
+  ASSERT_GT(rows, 0u);
+  for (const char* name : {"prompt_id", "rank", "logp_ref1", "logp_ref2", "p_grm0", "p_irm0",
+                           "oracle_q1", "oracle_q2", "kept_last", "label_last", "step_consumed"}) {
+    ASSERT_EQ(pairs.columns.at(name).size(), rows) << name;
+  }
+  std::set<double> ranks(pairs.columns.at("rank").begin(), pairs.columns.at("rank").end());
+  EXPECT_EQ(ranks, (std::set<double>{0, 1}));
+  for (size_t i = 0; i < rows; ++i) {
+    EXPECT_LT(pairs.columns.at("logp_ref1")[i], 0.0);
+    EXPECT_GE(pairs.columns.at("oracle_q1")[i], 0.0);
+    EXPECT_LE(pairs.columns.at("oracle_q1")[i], 1.0);
+  }
+  const scir::H5Group steps = scir::read_h5_group(h5, "/iter_1/steps");
+  ASSERT_FALSE(steps.columns.at("loss").empty());
+  for (const char* name :
+       {"loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share", "margin",
+        "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"}) {
+    ASSERT_EQ(steps.columns.at(name).size(), steps.columns.at("loss").size()) << name;
+    for (double value : steps.columns.at(name)) EXPECT_TRUE(std::isfinite(value)) << name;
+  }
+  const scir::H5Group iteration_eval = scir::read_h5_group(h5, "/iter_1/eval");
+  for (const char* key : {"win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm"}) {
+    ASSERT_TRUE(iteration_eval.numbers.count(key)) << key;
+    EXPECT_GE(iteration_eval.numbers.at(key), 0.0) << key;
+    EXPECT_LE(iteration_eval.numbers.at(key), 1.0) << key;
+  }
+  EXPECT_TRUE(fs::exists(run / "ckpt/iter_1/final/model.safetensors"));
+  EXPECT_NE(first.out.find("summary (scir)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("\nM2 "), std::string::npos) << first.out;
+
+  const auto m1_time = fs::last_write_time(run / "ckpt/m1/model.safetensors");
+  const CommandResult second = run_command(command);
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("[pretrain] done already"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("[sft] done already"), std::string::npos) << second.out;
+  EXPECT_EQ(fs::last_write_time(run / "ckpt/m1/model.safetensors"), m1_time);
+  EXPECT_NE(second.out.find("[iter_1] done already"), std::string::npos) << second.out;
+}
+
+TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_bad";
+  fs::remove_all(run);
+  const std::pair<const char*, const char*> cases[] = {
+      {"--scir.beta 0", "option '--scir.beta': expected a number > 0, got '0'"},
+      {"--scir.delta -0.1", "option '--scir.delta': expected a number >= 0, got '-0.1'"},
+      {"--scir.gamma -1", "option '--scir.gamma': expected a number >= 0, got '-1'"},
+      {"--scir.lambda -2", "option '--scir.lambda': expected a number >= 0, got '-2'"},
+      {"--scir.samples 1", "option '--scir.samples': expected an integer in [2, 16], got '1'"},
+      {"--scir.method dpo",
+       "option '--scir.method': expected scir, scir_no_cons, scir_no_select, irm_only, grm_online, "
+       "srlm or oracle, got 'dpo'"}};
+  for (const auto& [args, message] : cases) {
+    const CommandResult result = run_command(scir_hpc("run --out " + run.string() + " " + args));
+    EXPECT_EQ(result.exit_code, 2) << args;
+    EXPECT_EQ(result.out, std::string("scir_hpc: error: ") + message + "\n") << args;
+  }
+  EXPECT_FALSE(fs::exists(run));
+}
+
+}  // namespace
