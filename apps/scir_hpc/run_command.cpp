@@ -7,8 +7,10 @@
 
 #include "command.h"
 #include "scir/core/logging.h"
+#include "scir/core/platform_info.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/h5_group.h"
+#include "scir/io/hdf5_info.h"
 #include "scir/train/self_rewarding.h"
 #include "seed_options.h"
 #include "world_options.h"
@@ -130,7 +132,25 @@ void run(const OptionSet& options, Comm& comm) {
     world = std::make_unique<world::World>(seeds.world);
     run_dir = std::make_unique<RunDirectory>(options.get_string("out"));
   });
-  if (comm.rank() == 0) std::ofstream(run_dir->path("config.ini")) << options.dump_ini();
+  const std::vector<std::string> hosts = all_gather_strings(comm, host_name());
+  if (comm.rank() == 0) {
+    std::ofstream(run_dir->path("config.ini")) << options.dump_ini();
+    H5Group config;
+    for (const auto& [key, value] : options.effective_values()) config.texts[key] = value;
+    write_h5_group(run_dir->h5(), "/config", config);
+    H5Group provenance;
+    std::string host_list;
+    for (const std::string& host : hosts) host_list += (host_list.empty() ? "" : ",") + host;
+    provenance.texts = {{"git_sha", SCIR_GIT_SHA},
+                        {"hosts", host_list},
+                        {"libtorch_version", torch_version()},
+                        {"hdf5_version", hdf5_version()},
+                        {"start_time", timestamp_now()},
+                        {"command", "scir_hpc run"}};
+    provenance.numbers = {{"ranks", static_cast<double>(comm.size())},
+                          {"threads_per_rank", static_cast<double>(torch::get_num_threads())}};
+    write_h5_group(run_dir->h5(), "/provenance", provenance);
+  }
   log_open_file(run_dir->path("main.log"));
   const SeedModels models = build_seed_models(comm, *run_dir, seeds);
   const std::vector<IterationSummary> iterations =

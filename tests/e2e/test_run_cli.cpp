@@ -79,6 +79,9 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   EXPECT_NE(first.out.find("summary (scir)"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("\nM2 "), std::string::npos) << first.out;
 
+  const scir::H5Group provenance = scir::read_h5_group(h5, "/provenance");
+  EXPECT_EQ(provenance.numbers.at("ranks"), 2.0);
+  EXPECT_NO_THROW(scir::read_h5_group(h5, "/config"));
   const auto m1_time = fs::last_write_time(run / "ckpt/m1/model.safetensors");
   const CommandResult second = run_command(command);
   ASSERT_EQ(second.exit_code, 0) << second.out;

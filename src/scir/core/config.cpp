@@ -251,6 +251,12 @@ std::string OptionSet::help_text() const {
   return out.str();
 }
 
+std::vector<std::pair<std::string, std::string>> OptionSet::effective_values() const {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const Declared& option : declared_) values.emplace_back(option.key, value_text(option));
+  return values;
+}
+
 std::string OptionSet::dump_ini() const {
   std::ostringstream out;
   out << "# effective configuration of 'scir_hpc " << command_ << "'\n";

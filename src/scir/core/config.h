@@ -36,6 +36,8 @@ class OptionSet {
   bool help_requested() const { return help_requested_; }
   bool dump_requested() const { return dump_requested_; }
   std::string help_text() const;
+  // Every declared option with its effective value ("section.name" -> text), for /config.
+  std::vector<std::pair<std::string, std::string>> effective_values() const;
   // The effective configuration as INI: unsectioned keys first, then one block a section.
   std::string dump_ini() const;
   const std::string& command() const { return command_; }

@@ -162,6 +162,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       summary.eval.acc_grm_heldout = eval.numbers.at("acc_grm");
       summary.eval.acc_irm_heldout = eval.numbers.at("acc_irm");
       summary.consistency_rate = eval.numbers.at("train_consistency_rate");
+      summary.agreement_start = eval.numbers.at("agreement_start");
       summary.kept_share = eval.numbers.at("train_kept_share");
       log_info(cat("[", phase, "] done already"));
       summaries.push_back(summary);
@@ -224,6 +225,12 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                                                                 : -1;
       }
     }
+
+    double agreeing = 0;
+    for (const PairRecord& record : pairs)
+      agreeing += (record.p_grm0 - 0.5) * (record.p_irm0 - 0.5) > 0 ? 1 : 0;
+    summary.agreement_start =
+        all_reduce_scalar(comm, agreeing, ReduceOp::kSum) / std::max(1.0, global_pairs);
 
     // Train: every rank walks its pairs (reshuffled each epoch) in equal numbers of steps.
     const int64_t per_rank = std::max<int64_t>(1, plan.batch_pairs / comm.size());
@@ -302,7 +309,9 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
     summary.eval = evaluation;
     summary.pairs = global_pairs;
-    summary.consistency_rate = mean_of(steps["consistency_rate"]);
+    const bool online_grm =
+        plan.scir.method != ScirMethod::kLabelled && plan.scir.method != ScirMethod::kIrmOnly;
+    summary.consistency_rate = online_grm ? mean_of(steps["consistency_rate"]) : -1;
     summary.kept_share = mean_of(steps["kept_share"]);
 
     // Per-pair provenance from every rank, in one table.
@@ -342,6 +351,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                             {"acc_irm", evaluation.acc_irm_heldout},
                             {"pairs", global_pairs},
                             {"train_consistency_rate", summary.consistency_rate},
+                            {"agreement_start", summary.agreement_start},
                             {"train_kept_share", summary.kept_share}};
       write_h5_group(run.h5(), "/" + phase + "/eval", eval_group);
       save_hf_model(run.path(cat("ckpt/iter_", t, "/final")), *policy.model, tokenizer);
@@ -358,13 +368,27 @@ std::string format_summary_table(const WorldEvaluation& m1,
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(3);
-  out << "model  win_vs_M1  quality  acc_GRM  acc_IRM  consistency  kept_share\n";
-  out << "M1     0.500      " << m1.mean_quality << "    " << m1.acc_grm_heldout << "    "
-      << m1.acc_irm_heldout << "    -            -\n";
+  const auto cell = [&](double value) {
+    std::ostringstream text;
+    text.setf(std::ios::fixed);
+    text.precision(3);
+    if (value < 0) {
+      text << "-";
+    } else {
+      text << value;
+    }
+    std::string padded = text.str();
+    padded.resize(std::max<size_t>(padded.size() + 2, 13), ' ');
+    return padded;
+  };
+  out << "model  win_vs_M1    quality      acc_GRM      acc_IRM      agree_start  consistency  "
+         "kept_share\n";
+  out << "M1     " << cell(0.5) << cell(m1.mean_quality) << cell(m1.acc_grm_heldout)
+      << cell(m1.acc_irm_heldout) << cell(-1) << cell(-1) << "-\n";
   for (const IterationSummary& s : iterations) {
-    out << "M" << s.iteration + 1 << "     " << s.eval.win_rate << "      " << s.eval.mean_quality
-        << "    " << s.eval.acc_grm_heldout << "    " << s.eval.acc_irm_heldout << "    "
-        << s.consistency_rate << "        " << s.kept_share << "\n";
+    out << "M" << s.iteration + 1 << "     " << cell(s.eval.win_rate) << cell(s.eval.mean_quality)
+        << cell(s.eval.acc_grm_heldout) << cell(s.eval.acc_irm_heldout) << cell(s.agreement_start)
+        << cell(s.consistency_rate) << s.kept_share << "\n";
   }
   return out.str();
 }

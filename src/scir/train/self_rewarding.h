@@ -44,7 +44,8 @@ struct SelfRewardingPlan {
 struct IterationSummary {
   int iteration = 0;  // M(iteration + 1) was evaluated
   WorldEvaluation eval;
-  double consistency_rate = 0, kept_share = 0;  // over the iteration's steps
+  double agreement_start = 0;  // GRM-IRM agreement on the pool before training (every method)
+  double consistency_rate = -1, kept_share = 0;  // over the steps; -1 where no online GRM runs
   double pairs = 0;
 };
 
