@@ -155,6 +155,7 @@ void run(const OptionSet& options, Comm& comm) {
   const SeedModels models = build_seed_models(comm, *run_dir, seeds);
   const std::vector<IterationSummary> iterations =
       run_self_rewarding(comm, *run_dir, *world, models.m0_dir, models.m1_dir, plan);
+  if (comm.rank() != 0) return;  // rank 0 alone reads run.h5 and prints the summary
   WorldEvaluation m1;
   const H5Group sft = read_h5_group(run_dir->h5(), "/sft/eval");
   m1.mean_quality = sft.numbers.at("mean_quality");

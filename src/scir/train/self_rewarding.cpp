@@ -156,14 +156,18 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     IterationSummary summary;
     summary.iteration = t;
     if (run.done(phase)) {
-      const H5Group eval = read_h5_group(run.h5(), "/" + phase + "/eval");
-      summary.eval.win_rate = eval.numbers.at("win_rate_vs_m1");
-      summary.eval.mean_quality = eval.numbers.at("mean_quality");
-      summary.eval.acc_grm_heldout = eval.numbers.at("acc_grm");
-      summary.eval.acc_irm_heldout = eval.numbers.at("acc_irm");
-      summary.consistency_rate = eval.numbers.at("train_consistency_rate");
-      summary.agreement_start = eval.numbers.at("agreement_start");
-      summary.kept_share = eval.numbers.at("train_kept_share");
+      // Only rank 0 opens run.h5 (HDF5 locks a file another process writes); the summary it
+      // feeds is printed by rank 0 alone.
+      if (comm.rank() == 0) {
+        const H5Group eval = read_h5_group(run.h5(), "/" + phase + "/eval");
+        summary.eval.win_rate = eval.numbers.at("win_rate_vs_m1");
+        summary.eval.mean_quality = eval.numbers.at("mean_quality");
+        summary.eval.acc_grm_heldout = eval.numbers.at("acc_grm");
+        summary.eval.acc_irm_heldout = eval.numbers.at("acc_irm");
+        summary.consistency_rate = eval.numbers.at("train_consistency_rate");
+        summary.agreement_start = eval.numbers.at("agreement_start");
+        summary.kept_share = eval.numbers.at("train_kept_share");
+      }
       log_info(cat("[", phase, "] done already"));
       summaries.push_back(summary);
       continue;
