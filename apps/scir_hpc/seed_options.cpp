@@ -8,7 +8,7 @@
 namespace scir::app {
 
 void declare_seed_options(OptionSet& options) {
-  options.add_required_string("out", "run directory")
+  options.add_string("out", "runs/demo", "run directory")
       .add_int("seed", 0, "seed of data sets and weights");
   declare_world_options(options);
   declare_dataset_options(options);

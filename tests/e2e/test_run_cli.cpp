@@ -91,6 +91,17 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   EXPECT_NE(second.out.find("[iter_1] done already"), std::string::npos) << second.out;
 }
 
+TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
+  const CommandResult dump = run_command(scir_hpc("run --dump-config"));
+  ASSERT_EQ(dump.exit_code, 0) << dump.out;
+  EXPECT_NE(dump.out.find("out = runs/demo\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("[world]\nfamilies = sort,unique,evens,max\n"), std::string::npos)
+      << dump.out;
+  EXPECT_NE(dump.out.find("[scir]\nmethod = scir\niterations = 2\n"), std::string::npos)
+      << dump.out;
+  EXPECT_NE(dump.out.find("lr = 0.00003\n"), std::string::npos) << dump.out;
+}
+
 TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
   const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_bad";
   fs::remove_all(run);

@@ -178,6 +178,12 @@ TEST(JudgeTemplate, RendersBothOrdersAndRejectsMissingPlaceholders) {
   const JudgeTemplate pointwise = JudgeTemplate::from_file(
       default_template_dir() + "/world_pointwise.txt", JudgeKind::kPointwise);
   EXPECT_EQ(pointwise.render_pointwise("max: 1 2", "2"), "rate max: 1 2\nanswer: 2\nscore 0-5:");
+  // The SRLM additive judge (Yuan et al. 2024) is a pointwise template too.
+  const JudgeTemplate srlm = JudgeTemplate::from_file(
+      default_template_dir() + "/srlm_pointwise.txt", JudgeKind::kPointwise);
+  const std::string rendered = srlm.render_pointwise("Name a prime.", "7");
+  EXPECT_NE(rendered.find("User: Name a prime.\n<response>7</response>"), std::string::npos);
+  EXPECT_NE(rendered.find("\"Score: <total points>\""), std::string::npos);
 }
 
 }  // namespace

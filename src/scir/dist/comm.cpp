@@ -4,7 +4,7 @@ namespace scir {
 
 std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text) {
   auto bytes = torch::empty({static_cast<long>(text.size())}, torch::kUInt8);
-  std::memcpy(bytes.data_ptr(), text.data(), text.size());
+  if (!text.empty()) std::memcpy(bytes.data_ptr(), text.data(), text.size());
   std::vector<std::string> texts;
   for (const torch::Tensor& part : comm.all_gather_varied(bytes)) {
     const auto* begin = static_cast<const char*>(part.data_ptr());
