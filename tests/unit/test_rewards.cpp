@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "scir/core/errors.h"
+#include "scir/dist/serial_comm.h"
+#include "scir/rewards/agreement_stats.h"
 #include "scir/rewards/consistency.h"
 #include "scir/rewards/grm.h"
 #include "scir/rewards/selection.h"
@@ -138,6 +140,38 @@ TEST(DpoLoss, VariantsMatchTheirClosedForms) {
   DpoLoss hinge{DpoLossKind::kHinge, 1.0, 0.0};
   EXPECT_EQ(hinge(scalar(3.0), scalar(0.0)).item<double>(), 0.0);  // margin beyond 1
   EXPECT_THROW(parse_dpo_loss("kto", "scir.dpo_loss"), InputError);
+}
+
+}  // namespace
+}  // namespace scir
+
+namespace scir {
+namespace {
+
+TEST(AgreementStats, CalibrationAndAgreementOnConstructedPairs) {
+  // Bin [0.9, 1): p = 0.95 and 0.91, labels 1 and 0 -> mean p 0.93, mean label 0.5.
+  // Bin [0.2, 0.3): p = 0.25, label 0 -> |0.25 - 0|.
+  CalibrationBins bins;
+  bins.add(0.95, true);
+  bins.add(0.91, false);
+  bins.add(0.25, false);
+  SerialComm comm;
+  bins.all_reduce(comm);
+  EXPECT_NEAR(bins.expected_calibration_error(), 2.0 / 3 * 0.43 + 1.0 / 3 * 0.25, 1e-12);
+  CalibrationBins perfect;
+  perfect.add(1.0, true);  // p = 1 lands in the last bin
+  perfect.add(0.0, false);
+  EXPECT_NEAR(perfect.expected_calibration_error(), 0.0, 1e-12);
+
+  AgreementStats agreement;
+  agreement.add(0.8, 0.6, true);   // agree, right
+  agreement.add(0.3, 0.1, true);   // agree, wrong
+  agreement.add(0.7, 0.4, false);  // disagree
+  agreement.add(0.9, 0.5, true);   // IRM indifferent: no agreement
+  agreement.all_reduce(comm);
+  EXPECT_EQ(agreement.pairs, 4);
+  EXPECT_DOUBLE_EQ(agreement.agree_share(), 0.5);
+  EXPECT_DOUBLE_EQ(agreement.acc_agree(), 0.5);
 }
 
 }  // namespace

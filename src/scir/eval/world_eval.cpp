@@ -7,6 +7,7 @@
 #include "scir/dist/sharding.h"
 #include "scir/model/generation.h"
 #include "scir/model/sequence_logprobs.h"
+#include "scir/rewards/agreement_stats.h"
 
 namespace scir {
 namespace {
@@ -137,8 +138,15 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
     q_a.push_back(pair.q_a);
     q_b.push_back(pair.q_b);
   }
-  const auto [grm_credit, grm_count] = preference_accuracy(
-      to_vector(judge_pairs(model, inputs.judge, judged, settings.batch_size)), q_a, q_b);
+  const std::vector<double> p_grm =
+      to_vector(judge_pairs(model, inputs.judge, judged, settings.batch_size));
+  const auto [grm_credit, grm_count] = preference_accuracy(p_grm, q_a, q_b);
+  CalibrationBins grm_bins;
+  for (size_t i = 0; i < p_grm.size(); ++i) {
+    if (q_a[i] != q_b[i]) grm_bins.add(p_grm[i], q_a[i] > q_b[i]);
+  }
+  grm_bins.all_reduce(comm);
+  result.ece_grm = grm_bins.expected_calibration_error();
   result.acc_grm_heldout = sum(grm_credit) / std::max(1.0, sum(grm_count));
 
   if (reference) {
@@ -148,9 +156,21 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
         pair_logprobs(*reference, inputs.judge, pairs, settings.batch_size);
     const torch::Tensor margin =
         settings.beta * ((policy_a - reference_a) - (policy_b - reference_b));
-    const auto [irm_credit, irm_count] =
-        preference_accuracy(to_vector(torch::sigmoid(margin)), q_a, q_b);
+    const std::vector<double> p_irm = to_vector(torch::sigmoid(margin));
+    const auto [irm_credit, irm_count] = preference_accuracy(p_irm, q_a, q_b);
     result.acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));
+    CalibrationBins irm_bins;
+    AgreementStats agreement;
+    for (size_t i = 0; i < p_irm.size(); ++i) {
+      if (q_a[i] == q_b[i]) continue;
+      irm_bins.add(p_irm[i], q_a[i] > q_b[i]);
+      agreement.add(p_grm[i], p_irm[i], q_a[i] > q_b[i]);
+    }
+    irm_bins.all_reduce(comm);
+    agreement.all_reduce(comm);
+    result.ece_irm = irm_bins.expected_calibration_error();
+    result.agree_share = agreement.agree_share();
+    result.acc_agree = agreement.acc_agree();
   }
 
   // The judge on pairs of the model's own samples: the pairs self-rewarding will label.
@@ -218,7 +238,10 @@ std::string format_world_evaluation(const WorldEvaluation& evaluation) {
   out << "judge accuracy: held-out pairs " << evaluation.acc_grm_heldout << ", own-sample pairs "
       << evaluation.acc_grm_own << " (" << evaluation.own_pairs << " pairs)\n";
   if (evaluation.acc_irm_heldout >= 0) {
-    out << "implicit reward accuracy: held-out pairs " << evaluation.acc_irm_heldout << "\n";
+    out << "implicit reward accuracy: held-out pairs " << evaluation.acc_irm_heldout << "\n"
+        << "GRM and IRM agree on " << evaluation.agree_share << " of held-out pairs, right on "
+        << evaluation.acc_agree << " of those; ECE: GRM " << evaluation.ece_grm << ", IRM "
+        << evaluation.ece_irm << "\n";
   }
   nlohmann::json json = {{"mean_quality", evaluation.mean_quality},
                          {"exact_share", evaluation.exact_share},
@@ -228,7 +251,13 @@ std::string format_world_evaluation(const WorldEvaluation& evaluation) {
                          {"acc_grm_own", evaluation.acc_grm_own},
                          {"own_pairs", evaluation.own_pairs}};
   if (evaluation.win_rate >= 0) json["win_rate_vs_baseline"] = evaluation.win_rate;
-  if (evaluation.acc_irm_heldout >= 0) json["acc_irm_heldout"] = evaluation.acc_irm_heldout;
+  json["ece_grm"] = evaluation.ece_grm;
+  if (evaluation.acc_irm_heldout >= 0) {
+    json["acc_irm_heldout"] = evaluation.acc_irm_heldout;
+    json["ece_irm"] = evaluation.ece_irm;
+    json["agree_share"] = evaluation.agree_share;
+    json["acc_agree"] = evaluation.acc_agree;
+  }
   out << json.dump() << "\n";
   return out.str();
 }

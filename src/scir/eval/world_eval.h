@@ -35,6 +35,10 @@ struct WorldEvaluation {
   double acc_grm_own = 0;
   int64_t own_pairs = 0;        // pairs of distinct, differently scored own samples
   double acc_irm_heldout = -1;  // -1 without a reference model
+  double ece_grm = 0;           // calibration of P_G on the held-out pairs
+  double ece_irm = -1;          // of P_I; -1 without a reference model
+  double agree_share = -1;      // share of held-out pairs where GRM and IRM prefer the same
+  double acc_agree = -1;        // accuracy of that shared preference
 };
 
 struct WorldEvalInputs {

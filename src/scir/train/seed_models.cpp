@@ -88,7 +88,12 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
                        {"acc_grm", evaluation.acc_grm_heldout},
                        {"acc_grm_own", evaluation.acc_grm_own},
                        {"own_pairs", static_cast<double>(evaluation.own_pairs)},
-                       {"acc_irm", evaluation.acc_irm_heldout}};
+                       {"acc_irm", evaluation.acc_irm_heldout},
+                       {"acc_agree", evaluation.acc_agree},
+                       {"agree_share", evaluation.agree_share},
+                       {"consistency_rate_heldout", evaluation.agree_share},
+                       {"ece_grm", evaluation.ece_grm},
+                       {"ece_irm", evaluation.ece_irm}};
       for (const auto& [family, quality] : evaluation.quality_by_family) {
         group.numbers["quality_" + family] = quality;
       }
