@@ -1,6 +1,7 @@
 // A job in which rank 1 fails while rank 0 waits in a collective: run_guarded must end the job
 // (MPI_Abort) with rank 1's exit code instead of leaving rank 0 hanging. Argument: the exit
-// code rank 1 fails with (2: InputError, 1: InternalError).
+// code rank 1 fails with (2: InputError, 1: InternalError). The assertions on exit code and
+// message are in expect_exit.cmake; CTest's timeout turns a hang into a failure.
 #include <string>
 
 #include "scir/core/errors.h"

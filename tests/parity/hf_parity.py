@@ -91,6 +91,7 @@ def main():
         (work / f"{name}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
         scored = run_scir(options.scir, ["score", "--model", str(directory), "--input",
                                          str(work / f"{name}.jsonl"), "--threads", "1"])
+        assert len(scored) == len(rows), f"score returned {len(scored)} lines for {len(rows)} inputs"
         difference = max(abs(line["logp"] - hf_logprobs(model, row)) for line, row in zip(scored, rows))
         worst_score = max(worst_score, difference)
         prompts = [{"id": i, "prompt_ids": row["prompt_ids"]} for i, row in enumerate(rows[:6])]
@@ -98,6 +99,7 @@ def main():
         generated = run_scir(options.scir, ["generate", "--model", str(directory), "--input",
                                             str(work / f"{name}_prompts.jsonl"), "--greedy",
                                             "--max-new-tokens", "16", "--threads", "1"])
+        assert len(generated) == len(prompts), f"generate returned {len(generated)} lines"
         same = 0
         for line, prompt in zip(generated, prompts):
             ids = torch.tensor([prompt["prompt_ids"]])
