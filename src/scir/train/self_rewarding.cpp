@@ -241,7 +241,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     const int64_t local_count = static_cast<int64_t>(pairs.size());
     const int64_t most = static_cast<int64_t>(
         all_reduce_scalar(comm, static_cast<double>(local_count), ReduceOp::kMax));
-    const int64_t steps_per_epoch = (most + per_rank - 1) / per_rank;
+    // Pairs are spread evenly, so every rank holds one when there are at least as many pairs as
+    // ranks; with fewer, no rank trains (all decide alike, so no collective is left unmatched).
+    const bool trainable = global_pairs >= comm.size();
+    const int64_t steps_per_epoch = trainable ? (most + per_rank - 1) / per_rank : 0;
     const int64_t total_steps = steps_per_epoch * plan.epochs;
     std::vector<torch::Tensor> parameters = policy.model->parameters();
     torch::optim::AdamW optimizer(parameters,
@@ -251,7 +254,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     policy.model->train();
     using Clock = std::chrono::steady_clock;
     int64_t step = 0;
-    for (int epoch = 0; epoch < plan.epochs && local_count > 0; ++epoch) {
+    for (int epoch = 0; epoch < plan.epochs && trainable; ++epoch) {
       std::vector<size_t> order(local_count);
       std::iota(order.begin(), order.end(), 0);
       RngStream rng = RngStream::derive(
