@@ -92,6 +92,28 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   EXPECT_NE(second.out.find("[iter_1] done already"), std::string::npos) << second.out;
 }
 
+TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_few";
+  fs::remove_all(run);
+  // One prompt, two samples: at most one pair for two ranks.
+  const CommandResult result = run_command(
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc(
+          "run --out " + run.string() +
+          " --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 1 --data.eval_prompts 4 "
+          "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
+          "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
+          "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
+          "--eval.max_new_tokens 4 --scir.iterations 1 --scir.samples 2 --scir.max_new_tokens 4"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  const scir::H5Group pairs = scir::read_h5_group((run / "run.h5").string(), "/iter_1/pairs");
+  EXPECT_LE(pairs.columns.at("prompt_id").size(), 1u);
+  const scir::H5Group steps = scir::read_h5_group((run / "run.h5").string(), "/iter_1/steps");
+  ASSERT_EQ(steps.columns.size(), 13u);  // every column, none with a row
+  for (const auto& [name, values] : steps.columns) EXPECT_TRUE(values.empty()) << name;
+  EXPECT_TRUE(fs::exists(run / "ckpt/iter_1/final/model.safetensors"));
+}
+
 TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
   const CommandResult dump = run_command(scir_hpc("run --dump-config"));
   ASSERT_EQ(dump.exit_code, 0) << dump.out;

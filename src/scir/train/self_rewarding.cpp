@@ -250,7 +250,13 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     torch::optim::AdamW optimizer(parameters,
                                   torch::optim::AdamWOptions(plan.lr).weight_decay(0.0));
     const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
+    // Every column exists even when no step runs, so the group keeps one row count.
     std::map<std::string, std::vector<double>> steps;
+    for (const char* name :
+         {"step", "loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share",
+          "margin", "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"}) {
+      steps[name] = {};
+    }
     policy.model->train();
     using Clock = std::chrono::steady_clock;
     int64_t step = 0;
@@ -318,8 +324,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     summary.pairs = global_pairs;
     const bool online_grm =
         plan.scir.method != ScirMethod::kLabelled && plan.scir.method != ScirMethod::kIrmOnly;
-    summary.consistency_rate = online_grm ? mean_of(steps["consistency_rate"]) : -1;
-    summary.kept_share = mean_of(steps["kept_share"]);
+    summary.consistency_rate = online_grm ? mean_of(steps.at("consistency_rate")) : -1;
+    summary.kept_share = mean_of(steps.at("kept_share"));
 
     // Per-pair provenance from every rank, in one table.
     std::vector<std::pair<size_t, std::string>> rows;
