@@ -112,3 +112,32 @@ TEST(AttentionMask, PositionsAndBias) {
 
 }  // namespace
 }  // namespace scir
+
+namespace scir {
+namespace {
+
+// The same weights in bfloat16 give the float32 logits to within bfloat16's precision (8 bits of
+// mantissa), and the KV cache still matches the full forward there.
+TEST(Transformer, BFloat16ComputeTracksFloat32) {
+  torch::NoGradGuard no_grad;
+  auto full = testing_support::tiny_model();
+  auto half = std::make_shared<Transformer>(full->config(), torch::kBFloat16);
+  for (auto& [name, weight] : half->named_weights()) weight.copy_(full->named_weights().at(name));
+  const torch::Tensor ids = testing_support::random_ids(2, 9, 40, 6);
+  const torch::Tensor mask = torch::ones({2, 9}, torch::kLong);
+  const torch::Tensor reference = full->forward(ids, mask);
+  const torch::Tensor low = half->forward(ids, mask);
+  EXPECT_EQ(low.scalar_type(), torch::kBFloat16);
+  const double scale = reference.abs().max().item<double>();
+  const double error = (low.to(torch::kFloat) - reference).abs().max().item<double>();
+  EXPECT_LT(error, 0.05 * scale) << "scale " << scale;
+  EXPECT_GT(error, 0.0);  // it did run in lower precision
+  KvCache cache = half->new_cache(2, 9);
+  const torch::Tensor prefix = half->forward(ids.narrow(1, 0, 5), mask.narrow(1, 0, 5), &cache);
+  const torch::Tensor rest = half->forward(ids.narrow(1, 5, 4), mask, &cache);
+  EXPECT_LT((torch::cat({prefix, rest}, 1).to(torch::kFloat) - low.to(torch::kFloat)).abs().max().item<double>(),
+            0.05 * scale);
+}
+
+}  // namespace
+}  // namespace scir
