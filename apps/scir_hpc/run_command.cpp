@@ -42,6 +42,10 @@ void declare(OptionSet& options) {
       .add_string("scir.dpo_loss", "sigmoid", "sigmoid, ipo, hinge or robust")
       .add_double("scir.label_smoothing", 0.1, "eps of the robust DPO loss")
       .add_int("scir.samples", plan.samples, "responses sampled a prompt (N >= 2)")
+      .add_int("scir.pairs_per_prompt", plan.pairs_per_prompt,
+               "0: all N(N-1)/2 distinct pairs a prompt; K > 0: K random distinct pairs")
+      .add_bool("scir.fixed_pool", plan.fixed_pool,
+                "every iteration uses pool_1 (default: a fresh pool each)")
       .add_double("scir.temperature", plan.temperature, "sampling temperature")
       .add_double("scir.top_p", plan.top_p, "sampling top-p")
       .add_int("scir.max_new_tokens", plan.max_new_tokens, "new tokens at most a response")
@@ -77,6 +81,10 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
     options.reject("scir.irm_ref", "previous or current");
   plan.irm_reference = reference == "current" ? IrmReference::kCurrent : IrmReference::kPrevious;
   plan.samples = static_cast<int>(options.get_int("scir.samples"));
+  plan.pairs_per_prompt = static_cast<int>(options.get_int("scir.pairs_per_prompt"));
+  plan.fixed_pool = options.get_bool("scir.fixed_pool");
+  if (plan.pairs_per_prompt < 0)
+    options.reject("scir.pairs_per_prompt", "an integer >= 0 (0: all pairs)");
   plan.temperature = options.get_double("scir.temperature");
   plan.top_p = options.get_double("scir.top_p");
   plan.max_new_tokens = options.get_int("scir.max_new_tokens");

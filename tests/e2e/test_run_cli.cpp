@@ -25,7 +25,7 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
           "--model.intermediate_size 64 --model.num_hidden_layers 1 --pretrain.steps 6 "
           "--pretrain.batch_size 8 --pretrain.warmup_steps 1 --sft.steps 6 --sft.batch_size 8 "
           "--sft.warmup_steps 1 --eval.max_new_tokens 8 --scir.iterations 1 --scir.batch_pairs 4 "
-          "--scir.max_new_tokens 8 --scir.log_every 1");
+          "--scir.max_new_tokens 8 --scir.log_every 1 --scir.pairs_per_prompt 1");
   const CommandResult first = run_command(command);
   ASSERT_EQ(first.exit_code, 0) << first.out;
   for (const char* path :
@@ -54,6 +54,9 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
                            "oracle_q1", "oracle_q2", "kept_last", "label_last", "step_consumed"}) {
     ASSERT_EQ(pairs.columns.at(name).size(), rows) << name;
   }
+  // pairs_per_prompt 1: no prompt contributes two pairs.
+  const std::vector<double>& prompt_ids = pairs.columns.at("prompt_id");
+  EXPECT_EQ(std::set<double>(prompt_ids.begin(), prompt_ids.end()).size(), rows);
   std::set<double> ranks(pairs.columns.at("rank").begin(), pairs.columns.at("rank").end());
   EXPECT_EQ(ranks, (std::set<double>{0, 1}));
   for (size_t i = 0; i < rows; ++i) {

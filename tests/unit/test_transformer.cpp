@@ -135,7 +135,10 @@ TEST(Transformer, BFloat16ComputeTracksFloat32) {
   KvCache cache = half->new_cache(2, 9);
   const torch::Tensor prefix = half->forward(ids.narrow(1, 0, 5), mask.narrow(1, 0, 5), &cache);
   const torch::Tensor rest = half->forward(ids.narrow(1, 5, 4), mask, &cache);
-  EXPECT_LT((torch::cat({prefix, rest}, 1).to(torch::kFloat) - low.to(torch::kFloat)).abs().max().item<double>(),
+  EXPECT_LT((torch::cat({prefix, rest}, 1).to(torch::kFloat) - low.to(torch::kFloat))
+                .abs()
+                .max()
+                .item<double>(),
             0.05 * scale);
 }
 

@@ -20,7 +20,7 @@
 namespace scir {
 namespace {
 
-enum Phase : uint64_t { kPhaseGenerate = 1, kPhaseShuffle = 2 };
+enum Phase : uint64_t { kPhaseGenerate = 1, kPhaseShuffle = 2, kPhasePairs = 3 };
 
 struct PairRecord {
   TrainingPair pair;
@@ -63,20 +63,39 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
         generate(model, requests, sampling, tokenizer.eos_id(), tokenizer.pad_id());
     for (size_t i = start; i < end; ++i) {
       const size_t base = (i - start) * plan.samples;
+      // Distinct pairs (identical responses carry no preference), then K of them at random.
+      std::vector<std::string> texts;
+      for (int a = 0; a < plan.samples; ++a) texts.push_back(tokenizer.decode(samples[base + a]));
+      std::vector<std::pair<int, int>> candidates;
+      std::vector<size_t> indices;
       size_t pair_index = 0;
       for (int a = 0; a < plan.samples; ++a) {
         for (int b = a + 1; b < plan.samples; ++b, ++pair_index) {
-          const std::string text_a = tokenizer.decode(samples[base + a]);
-          const std::string text_b = tokenizer.decode(samples[base + b]);
-          if (text_a == text_b) continue;  // identical responses carry no preference
-          encoded.emplace_back(mine[i] * pairs_a_prompt + pair_index,
-                               json_line({{"prompt_id", mine[i]},
-                                          {"rank", comm.rank()},
-                                          {"text1", text_a},
-                                          {"text2", text_b},
-                                          {"ids1", samples[base + a]},
-                                          {"ids2", samples[base + b]}}));
+          if (texts[a] == texts[b]) continue;
+          candidates.push_back({a, b});
+          indices.push_back(pair_index);
         }
+      }
+      size_t keep = candidates.size();
+      if (plan.pairs_per_prompt > 0 && keep > static_cast<size_t>(plan.pairs_per_prompt)) {
+        RngStream rng =
+            RngStream::derive(plan.seed, {static_cast<uint64_t>(t), kPhasePairs, mine[i]});
+        for (size_t k = 0; k < static_cast<size_t>(plan.pairs_per_prompt); ++k) {
+          const size_t pick = k + rng.next_u64() % (candidates.size() - k);
+          std::swap(candidates[k], candidates[pick]);
+          std::swap(indices[k], indices[pick]);
+        }
+        keep = static_cast<size_t>(plan.pairs_per_prompt);
+      }
+      for (size_t k = 0; k < keep; ++k) {
+        const auto [a, b] = candidates[k];
+        encoded.emplace_back(mine[i] * pairs_a_prompt + indices[k],
+                             json_line({{"prompt_id", mine[i]},
+                                        {"rank", comm.rank()},
+                                        {"text1", texts[a]},
+                                        {"text2", texts[b]},
+                                        {"ids1", samples[base + a]},
+                                        {"ids2", samples[base + b]}}));
       }
     }
   }
@@ -178,7 +197,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
 
     // Generate, pair, and spread the pairs evenly over the ranks.
     std::vector<std::string> prompts;
-    for (const JsonlRecord& record : read_jsonl(run.path(cat("data/pool_", t, ".jsonl")))) {
+    for (const JsonlRecord& record :
+         read_jsonl(run.path(cat("data/pool_", plan.fixed_pool ? 1 : t, ".jsonl")))) {
       prompts.push_back(record.value["prompt"].get<std::string>());
     }
     const std::vector<std::string> all_encoded =

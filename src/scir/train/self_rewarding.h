@@ -26,7 +26,9 @@ struct SelfRewardingPlan {
   ScirSettings scir;
   OfflineLabels offline = OfflineLabels::kNone;  // srlm or oracle
   IrmReference irm_reference = IrmReference::kPrevious;
-  int samples = 4;  // N responses a prompt
+  int samples = 4;           // N responses a prompt
+  int pairs_per_prompt = 0;  // 0: all distinct pairs; K > 0: K random distinct pairs a prompt
+  bool fixed_pool = false;   // every iteration draws from pool_1 instead of a fresh pool_t
   double temperature = 0.7;
   double top_p = 0.9;
   int64_t max_new_tokens = 32;
