@@ -37,6 +37,9 @@ void declare(OptionSet& options) {
       .add_string("scir.irm_ref", "previous",
                   "reference of the implicit reward: previous or current")
       .add_bool("scir.irm_length_norm", false, "divide r by |y| for consistency and selection")
+      .add_string("scir.grm", "pairwise",
+                  "generative reward model: pairwise (both orders) or pointwise (scores 0-5)")
+      .add_double("scir.tau", plan.tau, "temperature of the pointwise P_G (> 0)")
       .add_string("scir.cons_stopgrad", "none", "fixed side of L_cons: none, grm or irm")
       .add_string("scir.tie", "grm", "pairs with P_I = 1/2: grm (keep, GRM's label) or drop")
       .add_string("scir.dpo_loss", "sigmoid", "sigmoid, ipo, hinge or robust")
@@ -71,6 +74,14 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.scir.delta = options.get_double("scir.delta");
   plan.scir.nll_weight = options.get_double("scir.nll_weight");
   plan.scir.irm_length_norm = options.get_bool("scir.irm_length_norm");
+  const std::string grm = options.get_string("scir.grm");
+  if (grm != "pairwise" && grm != "pointwise") options.reject("scir.grm", "pairwise or pointwise");
+  plan.scir.pointwise_grm = grm == "pointwise";
+  plan.tau = options.get_double("scir.tau");
+  if (plan.tau <= 0) options.reject("scir.tau", "a number > 0");
+  plan.pointwise_template = options.get_string("judge.pointwise_template");
+  if (plan.scir.pointwise_grm)
+    JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
   plan.scir.stop_grad =
       parse_consistency_stopgrad(options.get_string("scir.cons_stopgrad"), "scir.cons_stopgrad");
   plan.scir.tie_rule = parse_tie_rule(options.get_string("scir.tie"), "scir.tie");

@@ -38,6 +38,9 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
   plan.sft = read_train_options(options, "sft.", "sft");
   plan.eval = read_eval_options(options);
   plan.pairwise_template = pairwise_template(options).source();
+  plan.pointwise_template = JudgeTemplate::from_file(options.get_string("judge.pointwise_template"),
+                                                     JudgeKind::kPointwise)
+                                .source();
   return plan;
 }
 

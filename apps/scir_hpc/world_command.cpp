@@ -23,9 +23,11 @@ void run(const OptionSet& options, Comm& comm) {
     const world::DatasetSizes sizes = read_dataset_options(options);
     // One writer: every rank would write the same files.
     if (comm.rank() == 0) {
+      const JudgeTemplate pointwise = JudgeTemplate::from_file(
+          options.get_string("judge.pointwise_template"), JudgeKind::kPointwise);
       world::write_world_datasets(world, pairwise, sizes,
                                   static_cast<uint64_t>(options.get_int("seed")),
-                                  options.get_string("out"));
+                                  options.get_string("out"), &pointwise);
     }
   });
   if (comm.rank() == 0)

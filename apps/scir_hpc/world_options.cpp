@@ -12,7 +12,9 @@ void declare_world_options(OptionSet& options) {
       .add_int("world.max_length", 6, "longest list")
       .add_int("world.max_value", 19, "values are integers in [0, max_value]")
       .add_string("judge.pairwise_template", default_template_dir() + "/world_pairwise.txt",
-                  "pairwise judge template ({instruction}, {response_a}, {response_b})");
+                  "pairwise judge template ({instruction}, {response_a}, {response_b})")
+      .add_string("judge.pointwise_template", default_template_dir() + "/world_pointwise.txt",
+                  "pointwise judge template ({instruction}, {response}; scored 0-5)");
 }
 
 world::World make_world(const OptionSet& options) {
@@ -44,7 +46,9 @@ void declare_dataset_options(OptionSet& options) {
       .add_int("data.heldout_pairs", sizes.heldout_pairs, "held-out oracle-labelled pairs")
       .add_double("data.p_correct", sizes.p_correct, "share of correct responses in the corpus")
       .add_double("data.eft_p_correct", sizes.eft_p_correct,
-                  "share of EFT and held-out pairs that hold the correct response");
+                  "share of EFT and held-out pairs that hold the correct response")
+      .add_int("data.eft_pointwise", sizes.eft_pointwise,
+               "pointwise EFT examples (judge.pointwise_template, score round(5 q))");
 }
 
 world::DatasetSizes read_dataset_options(const OptionSet& options) {
@@ -62,8 +66,17 @@ world::DatasetSizes read_dataset_options(const OptionSet& options) {
     *target = static_cast<int>(value);
   }
   sizes.p_correct = options.get_double("data.p_correct");
-  if (sizes.p_correct < 0 || sizes.p_correct > 1)
+  if (sizes.p_correct < 0 || sizes.p_correct > 1) {
     options.reject("data.p_correct", "a number in [0, 1]");
+  }
+  sizes.eft_p_correct = options.get_double("data.eft_p_correct");
+  if (sizes.eft_p_correct < 0 || sizes.eft_p_correct > 1) {
+    options.reject("data.eft_p_correct", "a number in [0, 1]");
+  }
+  sizes.eft_pointwise = static_cast<int>(options.get_int("data.eft_pointwise"));
+  if (sizes.eft_pointwise < 0 || sizes.eft_pointwise > 10'000'000) {
+    options.reject("data.eft_pointwise", "an integer in [0, 10000000]");
+  }
   return sizes;
 }
 

@@ -117,6 +117,36 @@ TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
   EXPECT_TRUE(fs::exists(run / "ckpt/iter_1/final/model.safetensors"));
 }
 
+TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
+  for (const char* method : {"scir", "srlm"}) {
+    const fs::path run =
+        fs::path(::testing::TempDir()) / (std::string("scir_run_cli_pointwise_") + method);
+    fs::remove_all(run);
+    const CommandResult result = run_command(
+        std::string(SCIR_MPIEXEC) + " " +
+        scir_hpc(
+            "run --out " + run.string() + " --scir.method " + method +
+            " --scir.grm pointwise --data.eft_pointwise 30 --data.corpus 60 --data.ift 20 "
+            "--data.eft_pairs 20 --data.pool 6 --data.eval_prompts 4 --data.heldout_pairs 6 "
+            "--model.hidden_size 16 --model.intermediate_size 32 --model.num_hidden_layers 1 "
+            "--pretrain.steps 2 --pretrain.batch_size 4 --pretrain.warmup_steps 1 --sft.steps 2 "
+            "--sft.batch_size 4 --sft.warmup_steps 1 --eval.max_new_tokens 4 --scir.iterations 1 "
+            "--scir.batch_pairs 4 --scir.max_new_tokens 6"));
+    ASSERT_EQ(result.exit_code, 0) << method << "\n" << result.out;
+    const scir::H5Group pairs = scir::read_h5_group((run / "run.h5").string(), "/iter_1/pairs");
+    const std::vector<double>& prompt_ids = pairs.columns.at("prompt_id");
+    if (std::string(method) == "srlm") {
+      // Best against worst: at most one pair a prompt, labelled before training.
+      EXPECT_EQ(std::set<double>(prompt_ids.begin(), prompt_ids.end()).size(), prompt_ids.size());
+      EXPECT_LE(prompt_ids.size(), 6u);
+    }
+    for (double p : pairs.columns.at("p_grm0")) {
+      EXPECT_GT(p, 0.0);
+      EXPECT_LT(p, 1.0);
+    }
+  }
+}
+
 TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
   const CommandResult dump = run_command(scir_hpc("run --dump-config"));
   ASSERT_EQ(dump.exit_code, 0) << dump.out;

@@ -7,6 +7,7 @@
 #include "scir/rewards/agreement_stats.h"
 #include "scir/rewards/consistency.h"
 #include "scir/rewards/grm.h"
+#include "scir/rewards/grm_pointwise.h"
 #include "scir/rewards/selection.h"
 #include "scir/train/dpo_loss.h"
 
@@ -172,6 +173,38 @@ TEST(AgreementStats, CalibrationAndAgreementOnConstructedPairs) {
   EXPECT_EQ(agreement.pairs, 4);
   EXPECT_DOUBLE_EQ(agreement.agree_share(), 0.5);
   EXPECT_DOUBLE_EQ(agreement.acc_agree(), 0.5);
+}
+
+}  // namespace
+}  // namespace scir
+
+namespace scir {
+namespace {
+
+TEST(SrlmLabelling, BestVersusWorstWithTiesDropped) {
+  struct Case {
+    std::vector<double> scores;
+    std::pair<int, int> expected;
+  };
+  const Case cases[] = {
+      {{3.0, 4.5, 1.0, 2.0}, {1, 2}},    // best 4.5, worst 1.0
+      {{2.0, 2.0, 2.0, 2.0}, {-1, -1}},  // all tied: no pair
+      {{5.0, 1.0, 5.0, 1.0}, {0, 1}},    // equal scores: the first index wins
+      {{0.5, 0.4}, {0, 1}},
+      {{3.0}, {-1, -1}},  // one response: no pair
+  };
+  for (const Case& c : cases) EXPECT_EQ(best_vs_worst(c.scores), c.expected);
+}
+
+TEST(PointwiseGrm, PreferenceIsSigmoidOfScoreDifferenceOverTau) {
+  const torch::Tensor s1 = torch::tensor({4.0, 1.0, 2.5}, torch::kDouble);
+  const torch::Tensor s2 = torch::tensor({2.0, 3.0, 2.5}, torch::kDouble);
+  const BernoulliLogs logs = pointwise_bernoulli(s1, s2, 0.5);
+  const std::vector<double> expected = {1 / (1 + std::exp(-4.0)), 1 / (1 + std::exp(4.0)), 0.5};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(logs.log_p[i].exp().item<double>(), expected[i], 1e-12);
+    EXPECT_NEAR(logs.log_not_p[i].exp().item<double>(), 1 - expected[i], 1e-12);
+  }
 }
 
 }  // namespace

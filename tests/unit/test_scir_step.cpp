@@ -164,3 +164,45 @@ TEST_F(ScirStepTest, MethodsChooseTheirLabels) {
 
 }  // namespace
 }  // namespace scir
+
+namespace scir {
+namespace {
+
+TEST_F(ScirStepTest, PointwiseScoresAreTheExpectedDigitAndDrivePG) {
+  const JudgeTemplate rate = JudgeTemplate::from_text(
+      "rate {instruction}\nanswer: {response}\nscore:", JudgeKind::kPointwise, "test");
+  const PointwiseJudge pointwise{tokenizer, ChatTemplate::kPlain, rate,
+                                 PointwiseJudge::digit_tokens(tokenizer), 0.5};
+  torch::NoGradGuard no_grad;
+  const torch::Tensor scores =
+      expected_scores(*policy, pointwise, {"max: 4 9 2", "sort: 2 1"}, {"9", "2 1"});
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<std::string> instruction = {"max: 4 9 2", "sort: 2 1"};
+    const std::vector<std::string> response = {"9", "2 1"};
+    const auto ids = prompt_ids(tokenizer, ChatTemplate::kPlain,
+                                rate.render_pointwise(instruction[i], response[i]));
+    const torch::Tensor input = torch::tensor(ids, torch::kLong).unsqueeze(0);
+    const torch::Tensor logits =
+        policy->forward(input, torch::ones_like(input))[0][input.size(1) - 1];
+    double expected = 0, total = 0;
+    for (int k = 0; k < 6; ++k) total += std::exp(logits['0' + k].item<double>());
+    for (int k = 0; k < 6; ++k) expected += k * std::exp(logits['0' + k].item<double>()) / total;
+    EXPECT_NEAR(scores[i].item<double>(), expected, 1e-5);
+    EXPECT_GE(scores[i].item<double>(), 0.0);
+    EXPECT_LE(scores[i].item<double>(), 5.0);
+  }
+  // In the step, P_G comes from the scores: sigmoid((s1 - s2) / tau).
+  auto pairs = pairs_with_self_reference();
+  ScirSettings settings;
+  settings.pointwise_grm = true;
+  torch::AutoGradMode grad(true);
+  const ScirStepStats stats = scir_step(*policy, judge(), pairs, settings, comm, &pointwise);
+  const torch::Tensor s =
+      expected_scores(*policy, pointwise, {pairs[0].instruction, pairs[0].instruction},
+                      {pairs[0].text1, pairs[0].text2});
+  EXPECT_NEAR(stats.p_grm[0], 1 / (1 + std::exp(-(s[0] - s[1]).item<double>() / 0.5)), 1e-5);
+  EXPECT_THROW(scir_step(*policy, judge(), pairs, settings, comm), InternalError);
+}
+
+}  // namespace
+}  // namespace scir

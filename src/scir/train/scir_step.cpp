@@ -43,7 +43,7 @@ std::vector<int> single_model_labels(const std::vector<double>& p, bool keep_tie
 
 ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
                         const std::vector<TrainingPair>& pairs, const ScirSettings& settings,
-                        Comm& comm) {
+                        Comm& comm, const PointwiseJudge* pointwise) {
   const int64_t count = static_cast<int64_t>(pairs.size());
   const bool labelled = settings.method == ScirMethod::kLabelled;
   const bool uses_consistency =
@@ -80,11 +80,28 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   torch::Tensor loss_cons_sum = torch::zeros({}, options);
   std::vector<double> p_grm(count, 0.5);
   if (!labelled && settings.method != ScirMethod::kIrmOnly) {
-    std::vector<JudgedPair> judged;
-    for (const TrainingPair& pair : pairs)
-      judged.push_back({pair.instruction, pair.text1, pair.text2});
-    const BernoulliLogs grm = grm_bernoulli(verdict_logits(policy, judge, judged, false),
-                                            verdict_logits(policy, judge, judged, true));
+    BernoulliLogs grm;
+    if (settings.pointwise_grm) {
+      if (!pointwise) throw InternalError("scir_step: grm = pointwise without a pointwise judge");
+      std::vector<std::string> instructions, responses;
+      for (const TrainingPair& pair : pairs) {
+        instructions.push_back(pair.instruction);
+        responses.push_back(pair.text1);
+      }
+      for (const TrainingPair& pair : pairs) {
+        instructions.push_back(pair.instruction);
+        responses.push_back(pair.text2);
+      }
+      const torch::Tensor scores = expected_scores(policy, *pointwise, instructions, responses);
+      grm = pointwise_bernoulli(scores.narrow(0, 0, count), scores.narrow(0, count, count),
+                                pointwise->tau);
+    } else {
+      std::vector<JudgedPair> judged;
+      for (const TrainingPair& pair : pairs)
+        judged.push_back({pair.instruction, pair.text1, pair.text2});
+      grm = grm_bernoulli(verdict_logits(policy, judge, judged, false),
+                          verdict_logits(policy, judge, judged, true));
+    }
     p_grm = to_vector(grm.log_p.exp());
     // 3. Consistency between the two.
     const ConsistencyTerms terms = consistency_loss(grm, irm, settings.gamma, settings.stop_grad);

@@ -21,6 +21,7 @@
 #include "scir/dist/comm.h"
 #include "scir/rewards/consistency.h"
 #include "scir/rewards/grm.h"
+#include "scir/rewards/grm_pointwise.h"
 #include "scir/rewards/selection.h"
 #include "scir/train/dpo_loss.h"
 
@@ -37,6 +38,7 @@ struct ScirSettings {
   double delta = 0.0;
   double nll_weight = 0.0;
   bool irm_length_norm = false;
+  bool pointwise_grm = false;  // grm = pointwise: P_G from expected scores (needs a PointwiseJudge)
   ConsistencyStopGrad stop_grad = ConsistencyStopGrad::kNone;
   TieRule tie_rule = TieRule::kGrm;
   DpoLoss dpo;  // its beta is set from `beta`
@@ -65,8 +67,9 @@ struct ScirStepStats {
 
 // Computes the loss of this rank's pairs, normalised by the counts over all ranks, and runs
 // backward (gradients still to be averaged over ranks). Returns the step's statistics.
+// `pointwise` is used (and must be given) when settings.pointwise_grm is set.
 ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
                         const std::vector<TrainingPair>& pairs, const ScirSettings& settings,
-                        Comm& comm);
+                        Comm& comm, const PointwiseJudge* pointwise = nullptr);
 
 }  // namespace scir

@@ -44,7 +44,10 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
   if (!run.done("data")) {
     if (comm.rank() == 0) {
-      world::write_world_datasets(world, pairwise, plan.data, plan.seed, seeds.data_dir);
+      const JudgeTemplate pointwise =
+          JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
+      world::write_world_datasets(world, pairwise, plan.data, plan.seed, seeds.data_dir,
+                                  &pointwise);
       run.mark_done("data");
     }
     comm.barrier();

@@ -24,7 +24,8 @@ struct SeedModelsPlan {
   LmTrainOptions pretrain;
   LmTrainOptions sft;
   WorldEvalSettings eval;
-  std::string pairwise_template;  // path
+  std::string pairwise_template;   // path
+  std::string pointwise_template;  // path (pointwise EFT data)
 };
 
 struct SeedModels {

@@ -36,6 +36,7 @@ std::vector<int64_t> ids_of(const nlohmann::json& json) { return json.get<std::v
 // Samples N responses a prompt of this rank's shard and forms all distinct pairs.
 std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transformer& model,
                                                            const PairwiseJudge& judge,
+                                                           const PointwiseJudge* srlm_scorer,
                                                            const std::vector<std::string>& prompts,
                                                            int t, const SelfRewardingPlan& plan) {
   SamplingOptions sampling;
@@ -66,6 +67,26 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
       // Distinct pairs (identical responses carry no preference), then K of them at random.
       std::vector<std::string> texts;
       for (int a = 0; a < plan.samples; ++a) texts.push_back(tokenizer.decode(samples[base + a]));
+      if (srlm_scorer) {
+        // SRLM: the prompt's best-scored response against its worst, ties dropped.
+        torch::NoGradGuard no_grad;
+        const std::vector<std::string> instructions(texts.size(), prompts[mine[i]]);
+        const torch::Tensor scores = expected_scores(model, *srlm_scorer, instructions, texts)
+                                         .to(torch::kDouble)
+                                         .contiguous();
+        const auto [best, worst] = best_vs_worst(std::vector<double>(
+            scores.data_ptr<double>(), scores.data_ptr<double>() + scores.numel()));
+        if (best >= 0 && texts[best] != texts[worst]) {
+          encoded.emplace_back(mine[i] * pairs_a_prompt, json_line({{"prompt_id", mine[i]},
+                                                                    {"rank", comm.rank()},
+                                                                    {"text1", texts[best]},
+                                                                    {"text2", texts[worst]},
+                                                                    {"ids1", samples[base + best]},
+                                                                    {"ids2", samples[base + worst]},
+                                                                    {"label", 1}}));
+        }
+        continue;
+      }
       std::vector<std::pair<int, int>> candidates;
       std::vector<size_t> indices;
       size_t pair_index = 0;
@@ -135,6 +156,32 @@ std::vector<double> judge_preferences(Transformer& model, const PairwiseJudge& j
   return column(judge_pairs(model, judge, judged, batch));
 }
 
+// P_G = sigmoid((s1 - s2) / tau) from the pointwise judge, no gradient.
+std::vector<double> pointwise_preferences(Transformer& model, const PointwiseJudge& judge,
+                                          const std::vector<PairRecord>& pairs, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  std::vector<double> preferences;
+  for (size_t start = 0; start < pairs.size(); start += batch) {
+    const size_t end = std::min(pairs.size(), start + batch);
+    std::vector<std::string> instructions, responses;
+    for (size_t i = start; i < end; ++i) {
+      instructions.push_back(pairs[i].pair.instruction);
+      responses.push_back(pairs[i].pair.text1);
+    }
+    for (size_t i = start; i < end; ++i) {
+      instructions.push_back(pairs[i].pair.instruction);
+      responses.push_back(pairs[i].pair.text2);
+    }
+    const torch::Tensor scores = expected_scores(model, judge, instructions, responses);
+    const int64_t count = static_cast<int64_t>(end - start);
+    const std::vector<double> part = column(
+        pointwise_bernoulli(scores.narrow(0, 0, count), scores.narrow(0, count, count), judge.tau)
+            .log_p.exp());
+    preferences.insert(preferences.end(), part.begin(), part.end());
+  }
+  return preferences;
+}
+
 double mean_of(const std::vector<double>& values) {
   if (values.empty()) return 0;
   double total = 0;
@@ -156,6 +203,18 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
   const Tokenizer& tokenizer = *m1.tokenizer;
   const PairwiseJudge judge{tokenizer, ChatTemplate::kPlain, pairwise,
                             tokenizer.single_token_id("A"), tokenizer.single_token_id("B")};
+  // The pointwise judge, when the GRM is pointwise (online P_G, and SRLM's offline scores).
+  std::unique_ptr<JudgeTemplate> pointwise_text;
+  std::unique_ptr<PointwiseJudge> pointwise;
+  if (plan.scir.pointwise_grm) {
+    pointwise_text = std::make_unique<JudgeTemplate>(
+        JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise));
+    pointwise = std::make_unique<PointwiseJudge>(
+        PointwiseJudge{tokenizer, ChatTemplate::kPlain, *pointwise_text,
+                       PointwiseJudge::digit_tokens(tokenizer), plan.tau});
+  }
+  const PointwiseJudge* srlm_scorer =
+      plan.offline == OfflineLabels::kSrlm ? pointwise.get() : nullptr;
   std::vector<std::string> eval_prompts;
   for (const JsonlRecord& record : read_jsonl(run.path("data/eval_prompts.jsonl"))) {
     eval_prompts.push_back(record.value["prompt"].get<std::string>());
@@ -201,8 +260,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
          read_jsonl(run.path(cat("data/pool_", plan.fixed_pool ? 1 : t, ".jsonl")))) {
       prompts.push_back(record.value["prompt"].get<std::string>());
     }
-    const std::vector<std::string> all_encoded =
-        gather_in_item_order(comm, generate_pairs(comm, *policy.model, judge, prompts, t, plan));
+    const std::vector<std::string> all_encoded = gather_in_item_order(
+        comm, generate_pairs(comm, *policy.model, judge, srlm_scorer, prompts, t, plan));
     std::vector<PairRecord> pairs;
     for (size_t i : shard_indices(all_encoded.size(), comm.rank(), comm.size())) {
       const nlohmann::json json = nlohmann::json::parse(all_encoded[i]);
@@ -215,6 +274,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       record.pair.text2 = json["text2"].get<std::string>();
       record.pair.response1 = ids_of(json["ids1"]);
       record.pair.response2 = ids_of(json["ids2"]);
+      if (json.contains("label")) record.pair.fixed_label = json["label"].get<int>();
       record.q1 = world.quality(record.pair.instruction, record.pair.text1);
       record.q2 = world.quality(record.pair.instruction, record.pair.text2);
       pairs.push_back(std::move(record));
@@ -229,7 +289,9 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     const int64_t batch = plan.eval.batch_size;
     const auto [ref1, ref2] = pair_logprobs(*reference.model, pairs, tokenizer.pad_id(), batch);
     const auto [pol1, pol2] = pair_logprobs(*policy.model, pairs, tokenizer.pad_id(), batch);
-    const std::vector<double> p_grm0 = judge_preferences(*policy.model, judge, pairs, batch);
+    const std::vector<double> p_grm0 =
+        pointwise ? pointwise_preferences(*policy.model, *pointwise, pairs, batch)
+                  : judge_preferences(*policy.model, judge, pairs, batch);
     for (size_t i = 0; i < pairs.size(); ++i) {
       pairs[i].pair.ref_logp1 = ref1[i];
       pairs[i].pair.ref_logp2 = ref2[i];
@@ -241,7 +303,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                   (pol2[i] - ref2[i]) / std::max<size_t>(1, pairs[i].pair.response2.size()));
       }
       pairs[i].p_irm0 = 1 / (1 + std::exp(-margin));
-      if (plan.offline == OfflineLabels::kSrlm) {
+      if (plan.offline == OfflineLabels::kSrlm && !srlm_scorer) {
         pairs[i].pair.fixed_label = p_grm0[i] > 0.5 ? 1 : p_grm0[i] < 0.5 ? 0 : -1;
       } else if (plan.offline == OfflineLabels::kOracle) {
         pairs[i].pair.fixed_label = pairs[i].q1 > pairs[i].q2   ? 1
@@ -300,7 +362,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
         for (auto& group : optimizer.param_groups())
           static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         optimizer.zero_grad();
-        const ScirStepStats stats = scir_step(*policy.model, judge, batch_pairs, plan.scir, comm);
+        const ScirStepStats stats =
+            scir_step(*policy.model, judge, batch_pairs, plan.scir, comm, pointwise.get());
         average_gradients(comm, parameters);
         const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, plan.grad_clip);
         optimizer.step();

@@ -5,6 +5,8 @@
 //   -> E epochs of the SCIR step (or the baseline's), gradients averaged over ranks, AdamW
 //   -> evaluation of M(t+1) against M1 -> RUN/ckpt/iter_<t>/final.
 // run.h5 gets /iter_<t>/pairs (one row a pair), /iter_<t>/steps and /iter_<t>/eval.
+// With the pointwise GRM, SRLM labels as Yuan et al.: each prompt's best-scored response
+// against its worst (ties dropped), chosen on the rank that sampled them.
 #pragma once
 
 #include <string>
@@ -41,6 +43,8 @@ struct SelfRewardingPlan {
   int64_t log_every = 10;
   WorldEvalSettings eval;
   std::string pairwise_template;
+  std::string pointwise_template;  // used when scir.pointwise_grm is set
+  double tau = 1.0;                // temperature of the pointwise P_G
 };
 
 struct IterationSummary {

@@ -1,5 +1,6 @@
 #include "scir/data/world/world_datasets.h"
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -46,7 +47,8 @@ ScoredPair distinct_pair(const World& world, const Task& task, RngStream& rng, d
 }  // namespace
 
 void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
-                          const DatasetSizes& sizes, uint64_t seed, const std::string& directory) {
+                          const DatasetSizes& sizes, uint64_t seed, const std::string& directory,
+                          const JudgeTemplate* pointwise) {
   std::filesystem::create_directories(directory);
   const auto path = [&](const std::string& name) {
     return (std::filesystem::path(directory) / name).string();
@@ -90,6 +92,21 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
                    {"response_b", b},
                    {"q_a", q_a},
                    {"q_b", q_b}});
+      }
+    }
+    if (sizes.eft_pointwise > 0) {
+      if (!pointwise) throw InputError("data.eft_pointwise needs a pointwise judge template");
+      RngStream scores = RngStream::derive(seed, {kStreamEftPointwise});
+      for (int i = 0; i < sizes.eft_pointwise; ++i) {
+        const Task task = tasks.next(scores, "eft pointwise");
+        const std::string response =
+            world.mixed_quality_response(task, scores, sizes.eft_p_correct);
+        const double q = world.quality(task.instruction, response);
+        out.write({{"prompt", pointwise->render_pointwise(task.instruction, response)},
+                   {"response", std::to_string(static_cast<int>(std::lround(5 * q)))},
+                   {"instruction", task.instruction},
+                   {"response_a", response},
+                   {"q_a", q}});
       }
     }
     out.commit();

@@ -32,12 +32,15 @@ struct DatasetSizes {
   int heldout_pairs = 300;
   double p_correct = 0.3;      // share of correct responses in the corpus
   double eft_p_correct = 0.5;  // share of EFT and held-out pairs with one correct response
+  int eft_pointwise = 0;       // pointwise EFT examples (score 0-5 = round(5 q)), in eft.jsonl
 };
 
 // Writes the files above into `directory` (created if missing). An instruction space too small
 // for the requested disjoint sizes is an InputError.
+// `pointwise` is needed when sizes.eft_pointwise > 0.
 void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
-                          const DatasetSizes& sizes, uint64_t seed, const std::string& directory);
+                          const DatasetSizes& sizes, uint64_t seed, const std::string& directory,
+                          const JudgeTemplate* pointwise = nullptr);
 
 // Ids of the data sets' random streams (RngStream::derive(seed, {kStream..., ...})).
 enum DatasetStream : uint64_t {
@@ -46,7 +49,8 @@ enum DatasetStream : uint64_t {
   kStreamEft,
   kStreamPool,
   kStreamEval,
-  kStreamHeldout
+  kStreamHeldout,
+  kStreamEftPointwise
 };
 
 }  // namespace scir::world
