@@ -57,3 +57,16 @@ TEST(Logging, UnwritableLogIsAnInputError) {
 
 }  // namespace
 }  // namespace scir
+
+namespace scir {
+namespace {
+
+TEST(Logging, DurationsForProgressLines) {
+  EXPECT_EQ(format_duration(0.2), "0s");
+  EXPECT_EQ(format_duration(42.4), "42s");
+  EXPECT_EQ(format_duration(187), "3m07s");
+  EXPECT_EQ(format_duration(600), "10m00s");
+}
+
+}  // namespace
+}  // namespace scir

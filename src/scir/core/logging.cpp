@@ -45,6 +45,13 @@ std::string timestamp_now() {
   return text;
 }
 
+std::string format_duration(double seconds) {
+  const int total = static_cast<int>(seconds + 0.5);
+  if (total < 60) return cat(total, "s");
+  const int rest = total % 60;
+  return cat(total / 60, "m", rest < 10 ? "0" : "", rest, "s");
+}
+
 void log_set_rank(int rank, int size) {
   std::lock_guard<std::mutex> lock(state().mutex);
   state().rank = rank;

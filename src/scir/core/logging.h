@@ -24,5 +24,7 @@ inline void log_error(const std::string& message) { log_line(LogLevel::kError, m
 
 // "2026-11-27 01:02:03" in local time.
 std::string timestamp_now();
+// "42s" or "3m07s", for progress lines.
+std::string format_duration(double seconds);
 
 }  // namespace scir

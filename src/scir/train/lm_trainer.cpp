@@ -38,15 +38,6 @@ std::vector<size_t> BatchSampler::batch(int64_t step, int64_t batch_size) {
   return indices;
 }
 
-namespace {
-
-std::string format_duration(double seconds) {
-  const int total = static_cast<int>(seconds + 0.5);
-  return total >= 60 ? cat(total / 60, "m", total % 60, "s") : cat(total, "s");
-}
-
-}  // namespace
-
 LmStepMetrics train_language_model(Transformer& model, Comm& comm,
                                    const std::vector<PromptResponse>& examples,
                                    const LmTrainOptions& options, int64_t pad_id,

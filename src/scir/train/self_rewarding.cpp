@@ -342,6 +342,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     policy.model->train();
     using Clock = std::chrono::steady_clock;
     int64_t step = 0;
+    const auto train_start = Clock::now();
     for (int epoch = 0; epoch < plan.epochs && trainable; ++epoch) {
       std::vector<size_t> order(local_count);
       std::iota(order.begin(), order.end(), 0);
@@ -388,11 +389,14 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
             {"tokens_per_s", stats.tokens / seconds}};
         for (const auto& [name, value] : row) steps[name].push_back(value);
         if ((step + 1) % plan.log_every == 0 || step + 1 == total_steps) {
-          log_info(cat("[", phase, "] step ", step + 1, "/", total_steps, " loss ", stats.loss,
-                       " dpo ", stats.loss_dpo, " sym ", stats.loss_sym, " agree ",
-                       stats.agreements / std::max(1.0, stats.pairs), " kept ",
-                       stats.kept / std::max(1.0, stats.pairs), " logp_w ", stats.logp_chosen, " ",
-                       static_cast<int64_t>(stats.tokens / seconds), " tok/s"));
+          log_info(cat(
+              "[", phase, "] step ", step + 1, "/", total_steps, " loss ", stats.loss, " dpo ",
+              stats.loss_dpo, " sym ", stats.loss_sym, " agree ",
+              stats.agreements / std::max(1.0, stats.pairs), " kept ",
+              stats.kept / std::max(1.0, stats.pairs), " logp_w ", stats.logp_chosen, " ",
+              static_cast<int64_t>(stats.tokens / seconds), " tok/s ETA ",
+              format_duration(std::chrono::duration<double>(Clock::now() - train_start).count() /
+                              (step + 1) * (total_steps - step - 1))));
         }
       }
     }
