@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "scir/data/text_records.h"
 #include "scir/dist/agreement.h"
 #include "scir/eval/world_eval.h"
 #include "scir/io/hf_checkpoint.h"
@@ -40,14 +41,11 @@ void run(const OptionSet& options, Comm& comm) {
     if (!options.get_string("reference").empty())
       reference = load_hf_model(options.get_string("reference"));
     const std::string data = options.get_string("world-data");
-    for (const JsonlRecord& record : read_jsonl(data + "/eval_prompts.jsonl")) {
-      prompts.push_back(string_field(record, data + "/eval_prompts.jsonl", "prompt"));
-    }
+    prompts = read_prompt_texts(data + "/eval_prompts.jsonl");
     pairs = read_labelled_pairs(data + "/heldout_pairs.jsonl");
   });
   const Tokenizer& tokenizer = *model.tokenizer;
-  const PairwiseJudge judge{tokenizer, chat, *judge_text, tokenizer.single_token_id("A"),
-                            tokenizer.single_token_id("B")};
+  const PairwiseJudge judge = PairwiseJudge::with_ab_verdicts(tokenizer, chat, *judge_text);
   const WorldEvaluation evaluation =
       evaluate_world(comm, *model.model, baseline.model.get(), reference.model.get(),
                      {*world, judge, prompts, pairs}, settings);

@@ -34,6 +34,13 @@ std::vector<int64_t> prompt_of(const JsonlRecord& record, const std::string& pat
 
 }  // namespace
 
+std::vector<std::string> read_prompt_texts(const std::string& path) {
+  std::vector<std::string> prompts;
+  for (const JsonlRecord& record : read_jsonl(path))
+    prompts.push_back(string_field(record, path, "prompt"));
+  return prompts;
+}
+
 std::vector<ScoreRecord> read_score_records(const std::string& path, const TextEncoding& encoding) {
   std::vector<ScoreRecord> records;
   for (const JsonlRecord& record : read_jsonl(path)) {

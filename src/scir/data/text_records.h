@@ -33,6 +33,9 @@ struct TextEncoding {
   bool append_eos = false;  // to text responses
 };
 
+// The "prompt" field of every line, checked (prompt pools, evaluation prompts).
+std::vector<std::string> read_prompt_texts(const std::string& path);
+
 std::vector<ScoreRecord> read_score_records(const std::string& path, const TextEncoding& encoding);
 std::vector<PromptRecord> read_prompt_records(const std::string& path,
                                               const TextEncoding& encoding);

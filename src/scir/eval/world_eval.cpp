@@ -6,6 +6,7 @@
 
 #include "scir/dist/sharding.h"
 #include "scir/model/generation.h"
+#include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/rewards/agreement_stats.h"
 
@@ -59,11 +60,6 @@ std::pair<torch::Tensor, torch::Tensor> pair_logprobs(Transformer& model,
   }
   if (first.empty()) return {torch::zeros({0}, torch::kDouble), torch::zeros({0}, torch::kDouble)};
   return {torch::cat(first), torch::cat(second)};
-}
-
-std::vector<double> to_vector(const torch::Tensor& tensor) {
-  const torch::Tensor values = tensor.to(torch::kDouble).contiguous();
-  return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
 }
 
 }  // namespace
@@ -139,7 +135,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
     q_b.push_back(pair.q_b);
   }
   const std::vector<double> p_grm =
-      to_vector(judge_pairs(model, inputs.judge, judged, settings.batch_size));
+      to_doubles(judge_pairs(model, inputs.judge, judged, settings.batch_size));
   const auto [grm_credit, grm_count] = preference_accuracy(p_grm, q_a, q_b);
   CalibrationBins grm_bins;
   for (size_t i = 0; i < p_grm.size(); ++i) {
@@ -156,7 +152,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
         pair_logprobs(*reference, inputs.judge, pairs, settings.batch_size);
     const torch::Tensor margin =
         settings.beta * ((policy_a - reference_a) - (policy_b - reference_b));
-    const std::vector<double> p_irm = to_vector(torch::sigmoid(margin));
+    const std::vector<double> p_irm = to_doubles(torch::sigmoid(margin));
     const auto [irm_credit, irm_count] = preference_accuracy(p_irm, q_a, q_b);
     result.acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));
     CalibrationBins irm_bins;
@@ -214,7 +210,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
     }
   }
   const auto [own_credit, own_count] = preference_accuracy(
-      to_vector(judge_pairs(model, inputs.judge, own, settings.batch_size)), own_q_a, own_q_b);
+      to_doubles(judge_pairs(model, inputs.judge, own, settings.batch_size)), own_q_a, own_q_b);
   result.own_pairs = static_cast<int64_t>(sum(own_count));
   result.acc_grm_own = sum(own_credit) / std::max(1.0, static_cast<double>(result.own_pairs));
   return result;

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 namespace scir {
 
@@ -15,6 +16,12 @@ inline torch::ScalarType compute_dtype(torch::ScalarType run_dtype) {
 }  // namespace scir
 
 namespace scir {
+
+// The values of a tensor (any dtype, detached) as doubles, in order.
+inline std::vector<double> to_doubles(const torch::Tensor& tensor) {
+  const torch::Tensor values = tensor.detach().to(torch::kDouble).contiguous();
+  return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+}
 
 // "float32", "bfloat16" or "float16"; anything else is an InputError naming `option`.
 torch::ScalarType dtype_from_name(const std::string& name, const std::string& option);

@@ -4,6 +4,13 @@
 
 namespace scir {
 
+PairwiseJudge PairwiseJudge::with_ab_verdicts(const Tokenizer& tokenizer,
+                                              ChatTemplate chat_template,
+                                              const JudgeTemplate& judge_template) {
+  return {tokenizer, chat_template, judge_template, tokenizer.single_token_id("A"),
+          tokenizer.single_token_id("B")};
+}
+
 std::vector<int64_t> PairwiseJudge::prompt(const std::string& instruction, const std::string& a,
                                            const std::string& b) const {
   return prompt_ids(tokenizer, chat_template, judge_template.render_pairwise(instruction, a, b));

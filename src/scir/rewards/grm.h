@@ -21,6 +21,10 @@ struct PairwiseJudge {
   int64_t token_a;  // id of the verdict "A"
   int64_t token_b;
 
+  // A judge whose verdicts are the tokens "A" and "B".
+  static PairwiseJudge with_ab_verdicts(const Tokenizer& tokenizer, ChatTemplate chat_template,
+                                        const JudgeTemplate& judge_template);
+
   // The prompt ids of J(instruction, a, b): BOS + chat template around the rendered judge text.
   std::vector<int64_t> prompt(const std::string& instruction, const std::string& a,
                               const std::string& b) const;

@@ -1,6 +1,7 @@
 #include "scir/train/scir_step.h"
 
 #include "scir/core/errors.h"
+#include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
 
 #include <numeric>
@@ -20,11 +21,6 @@ ScirMethod parse_scir_method(const std::string& name, const std::string& option)
 }
 
 namespace {
-
-std::vector<double> to_vector(const torch::Tensor& tensor) {
-  const torch::Tensor values = tensor.detach().to(torch::kDouble).contiguous();
-  return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
-}
 
 // Labels of the methods that do not select by agreement.
 std::vector<int> single_model_labels(const std::vector<double>& p, bool keep_ties) {
@@ -102,14 +98,14 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
       grm = grm_bernoulli(verdict_logits(policy, judge, judged, false),
                           verdict_logits(policy, judge, judged, true));
     }
-    p_grm = to_vector(grm.log_p.exp());
+    p_grm = to_doubles(grm.log_p.exp());
     // 3. Consistency between the two.
     const ConsistencyTerms terms = consistency_loss(grm, irm, settings.gamma, settings.stop_grad);
     stats.loss_sym = terms.sym.sum().item<double>();
     stats.loss_ent = terms.ent.sum().item<double>();
     if (lambda > 0) loss_cons_sum = terms.total.sum();
   }
-  const std::vector<double> p_irm = to_vector(irm.log_p.exp());
+  const std::vector<double> p_irm = to_doubles(irm.log_p.exp());
 
   // 4. Labels.
   std::vector<int> labels;

@@ -3,6 +3,7 @@
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/data/lm_examples.h"
+#include "scir/data/text_records.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
@@ -71,12 +72,10 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
     LoadedModel m1 = load_hf_model(seeds.m1_dir);
     LoadedModel m0 = load_hf_model(seeds.m0_dir);
     const Tokenizer& tokenizer = *m1.tokenizer;
-    const PairwiseJudge judge{tokenizer, ChatTemplate::kPlain, pairwise,
-                              tokenizer.single_token_id("A"), tokenizer.single_token_id("B")};
-    std::vector<std::string> prompts;
-    for (const JsonlRecord& record : read_jsonl(seeds.data_dir + "/eval_prompts.jsonl")) {
-      prompts.push_back(record.value["prompt"].get<std::string>());
-    }
+    const PairwiseJudge judge =
+        PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);
+    const std::vector<std::string> prompts =
+        read_prompt_texts(seeds.data_dir + "/eval_prompts.jsonl");
     const WorldEvaluation evaluation = evaluate_world(
         comm, *m1.model, nullptr, m0.model.get(),
         {world, judge, prompts, read_labelled_pairs(seeds.data_dir + "/heldout_pairs.jsonl")},

@@ -8,12 +8,14 @@
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/core/rng.h"
+#include "scir/data/text_records.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "scir/model/generation.h"
+#include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/train/lr_schedule.h"
 
@@ -123,11 +125,6 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
   return encoded;
 }
 
-std::vector<double> column(const torch::Tensor& tensor) {
-  const torch::Tensor values = tensor.detach().to(torch::kDouble).contiguous();
-  return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
-}
-
 // log pi(response | prompt) of both responses of each pair, no gradient.
 std::pair<std::vector<double>, std::vector<double>> pair_logprobs(
     Transformer& model, const std::vector<PairRecord>& pairs, int64_t pad_id, int64_t batch) {
@@ -140,7 +137,7 @@ std::pair<std::vector<double>, std::vector<double>> pair_logprobs(
       sequences.push_back({pairs[i].pair.prompt, pairs[i].pair.response1});
     for (size_t i = start; i < end; ++i)
       sequences.push_back({pairs[i].pair.prompt, pairs[i].pair.response2});
-    const std::vector<double> sums = column(response_logprobs(model, sequences, pad_id).sum);
+    const std::vector<double> sums = to_doubles(response_logprobs(model, sequences, pad_id).sum);
     const size_t count = end - start;
     first.insert(first.end(), sums.begin(), sums.begin() + count);
     second.insert(second.end(), sums.begin() + count, sums.end());
@@ -153,7 +150,7 @@ std::vector<double> judge_preferences(Transformer& model, const PairwiseJudge& j
   std::vector<JudgedPair> judged;
   for (const PairRecord& record : pairs)
     judged.push_back({record.pair.instruction, record.pair.text1, record.pair.text2});
-  return column(judge_pairs(model, judge, judged, batch));
+  return to_doubles(judge_pairs(model, judge, judged, batch));
 }
 
 // P_G = sigmoid((s1 - s2) / tau) from the pointwise judge, no gradient.
@@ -174,7 +171,7 @@ std::vector<double> pointwise_preferences(Transformer& model, const PointwiseJud
     }
     const torch::Tensor scores = expected_scores(model, judge, instructions, responses);
     const int64_t count = static_cast<int64_t>(end - start);
-    const std::vector<double> part = column(
+    const std::vector<double> part = to_doubles(
         pointwise_bernoulli(scores.narrow(0, 0, count), scores.narrow(0, count, count), judge.tau)
             .log_p.exp());
     preferences.insert(preferences.end(), part.begin(), part.end());
@@ -201,8 +198,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
   std::vector<IterationSummary> summaries;
   LoadedModel m1 = load_hf_model(m1_dir);
   const Tokenizer& tokenizer = *m1.tokenizer;
-  const PairwiseJudge judge{tokenizer, ChatTemplate::kPlain, pairwise,
-                            tokenizer.single_token_id("A"), tokenizer.single_token_id("B")};
+  const PairwiseJudge judge =
+      PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);
   // The pointwise judge, when the GRM is pointwise (online P_G, and SRLM's offline scores).
   std::unique_ptr<JudgeTemplate> pointwise_text;
   std::unique_ptr<PointwiseJudge> pointwise;
@@ -215,10 +212,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
   }
   const PointwiseJudge* srlm_scorer =
       plan.offline == OfflineLabels::kSrlm ? pointwise.get() : nullptr;
-  std::vector<std::string> eval_prompts;
-  for (const JsonlRecord& record : read_jsonl(run.path("data/eval_prompts.jsonl"))) {
-    eval_prompts.push_back(record.value["prompt"].get<std::string>());
-  }
+  const std::vector<std::string> eval_prompts =
+      read_prompt_texts(run.path("data/eval_prompts.jsonl"));
   const std::vector<LabelledPair> heldout =
       read_labelled_pairs(run.path("data/heldout_pairs.jsonl"));
 
@@ -255,11 +250,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     policy.model->eval();
 
     // Generate, pair, and spread the pairs evenly over the ranks.
-    std::vector<std::string> prompts;
-    for (const JsonlRecord& record :
-         read_jsonl(run.path(cat("data/pool_", plan.fixed_pool ? 1 : t, ".jsonl")))) {
-      prompts.push_back(record.value["prompt"].get<std::string>());
-    }
+    const std::vector<std::string> prompts =
+        read_prompt_texts(run.path(cat("data/pool_", plan.fixed_pool ? 1 : t, ".jsonl")));
     const std::vector<std::string> all_encoded = gather_in_item_order(
         comm, generate_pairs(comm, *policy.model, judge, srlm_scorer, prompts, t, plan));
     std::vector<PairRecord> pairs;
