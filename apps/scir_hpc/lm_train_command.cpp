@@ -25,17 +25,6 @@ void declare(OptionSet& options, const LmTrainOptions& defaults) {
   declare_train_options(options, "train.", defaults);
 }
 
-std::vector<std::string> split_paths(const std::string& list) {
-  std::vector<std::string> paths;
-  size_t start = 0;
-  while (start <= list.size()) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    if (comma > start) paths.push_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return paths;
-}
-
 // Moves the step_<s> directories of `from` (if it exists) into `to`.
 void move_step_checkpoints(const std::string& from, const std::string& to) {
   if (!std::filesystem::exists(from)) return;
@@ -59,8 +48,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
     const ChatTemplate chat =
         parse_chat_template(options.get_string("chat-template"), "chat-template");
     loaded = load_hf_model(options.get_string("model"));
-    examples = read_lm_examples(split_paths(options.get_string("data")), *loaded.tokenizer, chat,
-                                loss_tokens);
+    examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
     if (train.batch_size % comm.size() != 0) {
       options.reject("train.batch_size", cat("a multiple of the ", comm.size(), " ranks"));
     }

@@ -8,9 +8,13 @@
 #include "command.h"
 #include "scir/core/logging.h"
 #include "scir/core/platform_info.h"
+#include "scir/data/labelled_pairs.h"
+#include "scir/data/text_records.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hdf5_info.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/train/seed_models.h"
 #include "scir/train/self_rewarding.h"
 #include "seed_options.h"
 #include "world_options.h"
@@ -57,7 +61,31 @@ void declare(OptionSet& options) {
       .add_double("scir.lr", plan.lr, "learning rate (constant after warm-up)")
       .add_int("scir.warmup_steps", plan.warmup_steps, "warm-up steps an iteration")
       .add_double("scir.grad_clip", plan.grad_clip, "clip the global gradient norm to this")
-      .add_int("scir.log_every", plan.log_every, "steps between progress lines");
+      .add_int("scir.log_every", plan.log_every, "steps between progress lines")
+      .add_string("srlm.judge", "expected",
+                  "SRLM's offline scores: expected (the score token's distribution) or sampled "
+                  "(judgements written and parsed, as SRLM ran its judge)")
+      .add_int("srlm.judge_samples", plan.sampled_judge.judgements,
+               "sampled judgements a response, averaged")
+      .add_string("srlm.score_regex", plan.sampled_judge.score_pattern,
+                  "regular expression whose first group is a judgement's score")
+      .add_double("srlm.judge_temperature", 0.7, "temperature of the sampled judgements")
+      .add_double("srlm.judge_top_p", 0.9, "top-p of the sampled judgements")
+      .add_int("srlm.judge_max_new_tokens", 256, "new tokens at most a judgement")
+      .add_string("model.m1", "",
+                  "a user's M1 (HF directory with its tokenizer): no embedded world, no oracle")
+      .add_string("model.m0", "",
+                  "with model.m1: the base model M0, reference of iteration 1 under "
+                  "scir.irm_ref = previous")
+      .add_string("model.chat_template", "plain",
+                  "with model.m1: how prompts and judge prompts are wrapped: none, plain or "
+                  "mistral")
+      .add_string("data.prompt_pools", "",
+                  "with model.m1: JSONL prompt files ({\"prompt\": ...}), one an iteration, "
+                  "comma-separated")
+      .add_string("data.heldout_pairs_file", "",
+                  "with model.m1: JSONL pairs {prompt, response_a, response_b, q_a, q_b} for "
+                  "reward accuracy");
 }
 
 SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds) {
@@ -105,6 +133,26 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.warmup_steps = options.get_int("scir.warmup_steps");
   plan.grad_clip = options.get_double("scir.grad_clip");
   plan.log_every = options.get_int("scir.log_every");
+  const std::string srlm_judge = options.get_string("srlm.judge");
+  if (srlm_judge != "expected" && srlm_judge != "sampled")
+    options.reject("srlm.judge", "expected or sampled");
+  plan.srlm_sampled_judge = srlm_judge == "sampled";
+  plan.sampled_judge.judgements = static_cast<int>(options.get_int("srlm.judge_samples"));
+  plan.sampled_judge.score_pattern = options.get_string("srlm.score_regex");
+  compile_score_pattern(plan.sampled_judge.score_pattern, "srlm.score_regex");
+  plan.sampled_judge.sampling.temperature = options.get_double("srlm.judge_temperature");
+  plan.sampled_judge.sampling.top_p = options.get_double("srlm.judge_top_p");
+  plan.sampled_judge.sampling.max_new_tokens = options.get_int("srlm.judge_max_new_tokens");
+  plan.sampled_judge.batch_size = seeds.eval.batch_size;
+  if (plan.sampled_judge.judgements < 1) options.reject("srlm.judge_samples", "an integer >= 1");
+  if (plan.sampled_judge.sampling.temperature <= 0)
+    options.reject("srlm.judge_temperature", "a number > 0");
+  if (plan.sampled_judge.sampling.top_p <= 0 || plan.sampled_judge.sampling.top_p > 1)
+    options.reject("srlm.judge_top_p", "a number in (0, 1]");
+  if (plan.sampled_judge.sampling.max_new_tokens < 1)
+    options.reject("srlm.judge_max_new_tokens", "an integer >= 1");
+  if (plan.srlm_sampled_judge)
+    JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
   plan.seed = seeds.seed;
   plan.eval = seeds.eval;
   plan.pairwise_template = seeds.pairwise_template;
@@ -129,11 +177,54 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   if (plan.warmup_steps < 0) options.reject("scir.warmup_steps", "an integer >= 0");
   if (plan.grad_clip <= 0) options.reject("scir.grad_clip", "a number > 0");
   if (plan.log_every < 1) options.reject("scir.log_every", "an integer >= 1");
-  if (plan.iterations > seeds.data.iterations) {
-    options.reject("scir.iterations",
-                   cat("at most data.iterations (", seeds.data.iterations, " prompt pools)"));
-  }
   return plan;
+}
+
+// The embedded world's run directory as the iterations' inputs (after the seed phases).
+SelfRewardingInputs world_inputs(const RunDirectory& run, const world::World& world,
+                                 const SeedModels& models, int iterations) {
+  SelfRewardingInputs inputs;
+  inputs.m0_dir = models.m0_dir;
+  inputs.m1_dir = models.m1_dir;
+  inputs.world = &world;
+  for (int t = 1; t <= std::max(1, iterations); ++t)
+    inputs.pool_paths.push_back(run.path(cat("data/pool_", t, ".jsonl")));
+  inputs.eval_prompts_path = run.path("data/eval_prompts.jsonl");
+  inputs.heldout_pairs_path = run.path("data/heldout_pairs.jsonl");
+  return inputs;
+}
+
+// A user's M1 and prompt files, checked before any work: the models load (configuration,
+// tokenizer, weight files) and share a vocabulary, every prompt file reads, and M0 is given
+// where the first iteration needs it as the reference.
+SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfRewardingPlan& plan) {
+  SelfRewardingInputs inputs;
+  inputs.m1_dir = options.get_string("model.m1");
+  inputs.m0_dir = options.get_string("model.m0");
+  const ModelConfig m1 = check_hf_model(inputs.m1_dir);
+  if (plan.offline == OfflineLabels::kOracle)
+    options.reject("scir.method", "not oracle with model.m1 (a user's model has no oracle)");
+  const bool reference_is_m0 =
+      plan.irm_reference == IrmReference::kPrevious && plan.offline == OfflineLabels::kNone;
+  if (inputs.m0_dir.empty() && reference_is_m0 && plan.iterations > 0) {
+    options.reject("model.m0",
+                   "the base model M0 (the reference of iteration 1 under scir.irm_ref = "
+                   "previous), or scir.irm_ref = current");
+  }
+  if (!inputs.m0_dir.empty() && check_hf_model(inputs.m0_dir).vocab_size != m1.vocab_size) {
+    options.reject("model.m0", cat("a model with M1's vocabulary of ", m1.vocab_size, " tokens"));
+  }
+  inputs.chat_template =
+      parse_chat_template(options.get_string("model.chat_template"), "model.chat_template");
+  inputs.pool_paths = options.get_list("data.prompt_pools");
+  const size_t needed = plan.fixed_pool ? 1 : static_cast<size_t>(plan.iterations);
+  if (inputs.pool_paths.size() < needed) {
+    options.reject("data.prompt_pools", cat(needed, " JSONL prompt file(s), one an iteration"));
+  }
+  for (const std::string& path : inputs.pool_paths) read_prompt_texts(path);
+  inputs.heldout_pairs_path = options.get_string("data.heldout_pairs_file");
+  if (!inputs.heldout_pairs_path.empty()) read_labelled_pairs(inputs.heldout_pairs_path);
+  return inputs;
 }
 
 void run(const OptionSet& options, Comm& comm) {
@@ -141,14 +232,24 @@ void run(const OptionSet& options, Comm& comm) {
   SelfRewardingPlan plan;
   std::unique_ptr<RunDirectory> run_dir;
   std::unique_ptr<world::World> world;
+  SelfRewardingInputs user_inputs;
+  const bool user_model = !options.get_string("model.m1").empty();
   agree_or_throw(comm, [&] {
     seeds = read_seed_options(options);
-    check_seed_batches(options, seeds, comm.size());
     plan = read_plan(options, seeds);
     if (plan.batch_pairs % comm.size() != 0) {
       options.reject("scir.batch_pairs", cat("a multiple of the ", comm.size(), " ranks"));
     }
-    world = std::make_unique<world::World>(seeds.world);
+    if (user_model) {
+      user_inputs = user_model_inputs(options, plan);
+    } else {
+      check_seed_batches(options, seeds, comm.size());
+      if (plan.iterations > seeds.data.iterations) {
+        options.reject("scir.iterations",
+                       cat("at most data.iterations (", seeds.data.iterations, " prompt pools)"));
+      }
+      world = std::make_unique<world::World>(seeds.world);
+    }
     run_dir = std::make_unique<RunDirectory>(options.get_string("out"));
   });
   const std::vector<std::string> hosts = all_gather_strings(comm, host_name());
@@ -171,15 +272,20 @@ void run(const OptionSet& options, Comm& comm) {
     write_h5_group(run_dir->h5(), "/provenance", provenance);
   }
   log_open_file(run_dir->path("main.log"));
-  const SeedModels models = build_seed_models(comm, *run_dir, seeds);
-  const std::vector<IterationSummary> iterations =
-      run_self_rewarding(comm, *run_dir, *world, models.m0_dir, models.m1_dir, plan);
+  const SelfRewardingInputs inputs =
+      user_model ? user_inputs
+                 : world_inputs(*run_dir, *world, build_seed_models(comm, *run_dir, seeds),
+                                plan.iterations);
+  const std::vector<IterationSummary> iterations = run_self_rewarding(comm, *run_dir, inputs, plan);
   if (comm.rank() != 0) return;  // rank 0 alone reads run.h5 and prints the summary
-  WorldEvaluation m1;
-  const H5Group sft = read_h5_group(run_dir->h5(), "/sft/eval");
-  m1.mean_quality = sft.numbers.at("mean_quality");
-  m1.acc_grm_heldout = sft.numbers.at("acc_grm");
-  m1.acc_irm_heldout = sft.numbers.at("acc_irm");
+  WorldEvaluation m1;            // a user's M1 has no seed evaluation: its row shows "-"
+  m1.mean_quality = m1.acc_grm_heldout = m1.acc_irm_heldout = -1;
+  if (!user_model) {
+    const H5Group sft = read_h5_group(run_dir->h5(), "/sft/eval");
+    m1.mean_quality = sft.numbers.at("mean_quality");
+    m1.acc_grm_heldout = sft.numbers.at("acc_grm");
+    m1.acc_irm_heldout = sft.numbers.at("acc_irm");
+  }
   log_info("summary (" + options.get_string("scir.method") + ")\n" +
            format_summary_table(m1, iterations));
 }

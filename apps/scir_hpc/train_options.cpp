@@ -14,6 +14,8 @@ void declare_train_options(OptionSet& options, const std::string& prefix,
       .add_double(prefix + "grad_clip", defaults.grad_clip, "clip the global gradient norm to this")
       .add_string(prefix + "loss_norm", defaults.per_sequence_loss ? "sequence" : "token",
                   "token: mean over loss tokens; sequence: mean of each sequence's mean")
+      .add_int(prefix + "micro_batch_size", defaults.micro_batch_size,
+               "sequences a forward on a rank, sorted by length (0: the rank's whole share)")
       .add_int(prefix + "seed", 0, "seed of the data order")
       .add_int(prefix + "log_every", defaults.log_every, "steps between progress lines");
 }
@@ -31,6 +33,7 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   train.grad_clip = options.get_double(prefix + "grad_clip");
   train.seed = static_cast<uint64_t>(options.get_int(prefix + "seed"));
   train.log_every = options.get_int(prefix + "log_every");
+  train.micro_batch_size = options.get_int(prefix + "micro_batch_size");
   const std::string norm = options.get_string(prefix + "loss_norm");
   if (train.steps < 1) options.reject(prefix + "steps", "an integer >= 1");
   if (train.batch_size < 1) options.reject(prefix + "batch_size", "an integer >= 1");
@@ -40,6 +43,8 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   if (train.warmup_steps < 0) options.reject(prefix + "warmup_steps", "an integer >= 0");
   if (train.weight_decay < 0) options.reject(prefix + "weight_decay", "a number >= 0");
   if (train.grad_clip <= 0) options.reject(prefix + "grad_clip", "a number > 0");
+  if (train.micro_batch_size < 0)
+    options.reject(prefix + "micro_batch_size", "an integer >= 0 (0: the whole share)");
   if (train.log_every < 1) options.reject(prefix + "log_every", "an integer >= 1");
   if (norm != "token" && norm != "sequence")
     options.reject(prefix + "loss_norm", "token or sequence");

@@ -1,7 +1,5 @@
 #include "world_options.h"
 
-#include <sstream>
-
 namespace scir::app {
 
 void declare_world_options(OptionSet& options) {
@@ -19,11 +17,7 @@ void declare_world_options(OptionSet& options) {
 
 world::World make_world(const OptionSet& options) {
   world::WorldKnobs knobs;
-  knobs.families.clear();
-  std::stringstream list(options.get_string("world.families"));
-  for (std::string name; std::getline(list, name, ',');) {
-    if (!name.empty()) knobs.families.push_back(name);
-  }
+  knobs.families = options.get_list("world.families");
   knobs.min_length = static_cast<int>(options.get_int("world.min_length"));
   knobs.max_length = static_cast<int>(options.get_int("world.max_length"));
   knobs.max_value = static_cast<int>(options.get_int("world.max_value"));

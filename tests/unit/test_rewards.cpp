@@ -8,8 +8,11 @@
 #include "scir/rewards/consistency.h"
 #include "scir/rewards/grm.h"
 #include "scir/rewards/grm_pointwise.h"
+#include "scir/rewards/sampled_judge.h"
 #include "scir/rewards/selection.h"
+#include "scir/tokenizer/byte_tokenizer.h"
 #include "scir/train/dpo_loss.h"
+#include "tiny_model.h"
 
 namespace scir {
 namespace {
@@ -191,9 +194,100 @@ TEST(SrlmLabelling, BestVersusWorstWithTiesDropped) {
       {{2.0, 2.0, 2.0, 2.0}, {-1, -1}},  // all tied: no pair
       {{5.0, 1.0, 5.0, 1.0}, {0, 1}},    // equal scores: the first index wins
       {{0.5, 0.4}, {0, 1}},
-      {{3.0}, {-1, -1}},  // one response: no pair
+      {{3.0}, {-1, -1}},               // one response: no pair
+      {{NAN, 2.0, 4.0, NAN}, {2, 1}},  // unscored responses take no part
+      {{NAN, 2.0, NAN}, {-1, -1}},     // one scored response: no pair
   };
   for (const Case& c : cases) EXPECT_EQ(best_vs_worst(c.scores), c.expected);
+}
+
+TEST(SampledJudge, ScoreParsedFromTheFirstGroup) {
+  const std::regex pattern = compile_score_pattern("Score: ([0-9.]+)", "srlm.score_regex");
+  struct Case {
+    std::string judgement;
+    bool parsed;
+    double score;
+  };
+  const Case cases[] = {
+      {"The response is relevant and complete.\nScore: 4", true, 4.0},
+      {"Score: 3.5 points", true, 3.5},
+      {"first Score: 2 then Score: 5", true, 2.0},  // the first match counts
+      {"no score here", false, 0},
+      {"Score: ", false, 0},
+      {"Score: 1.2.3", false, 0},  // matched text that is not a number
+      {"", false, 0},
+  };
+  for (const Case& c : cases) {
+    double score = -1;
+    EXPECT_EQ(parse_judgement_score(c.judgement, pattern, &score), c.parsed) << c.judgement;
+    if (c.parsed) {
+      EXPECT_DOUBLE_EQ(score, c.score) << c.judgement;
+    }
+  }
+}
+
+TEST(SampledJudge, PatternsWithoutAGroupOrInvalidAreInputErrors) {
+  EXPECT_THROW(compile_score_pattern("Score: [0-9]+", "srlm.score_regex"), InputError);
+  EXPECT_THROW(compile_score_pattern("Score: ([0-9]+", "srlm.score_regex"), InputError);
+  try {
+    compile_score_pattern("(", "srlm.score_regex");
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("srlm.score_regex"), std::string::npos);
+  }
+}
+
+// The scores equal a judgement-by-judgement recomputation with the same random streams: each
+// response's mean over its parsed judgements, NaN when none parsed, failures counted.
+TEST(SampledJudge, ScoresAverageTheParsedJudgementsOfEachResponse) {
+  ByteTokenizer tokenizer;
+  ModelConfig config = testing_support::tiny_config();
+  config.vocab_size = ByteTokenizer::kVocabSize;
+  config.bos_token_id = ByteTokenizer::kBos;
+  config.eos_token_id = ByteTokenizer::kEos;
+  auto model = testing_support::tiny_model(config);
+  const JudgeTemplate judge_template = JudgeTemplate::from_text(
+      "Rate {response} for {instruction}. Score:", JudgeKind::kPointwise, "test");
+  const std::vector<std::string> instructions = {"sort: 3 1", "max: 4 2", "sort: 2 2"};
+  const std::vector<std::string> responses = {"1 3", "4", "2"};
+  const std::vector<uint64_t> ids = {5, 6, 7};
+  SampledJudgeSettings settings;
+  settings.judgements = 3;
+  settings.score_pattern = "([0-9])";
+  settings.sampling.temperature = 1.0;
+  settings.sampling.top_p = 1.0;
+  settings.sampling.max_new_tokens = 30;
+  settings.batch_size = 4;  // batches cut across responses
+  const SampledScores got =
+      sampled_judge_scores(*model, tokenizer, ChatTemplate::kNone, judge_template, instructions,
+                           responses, ids, settings);
+  ASSERT_EQ(got.scores.size(), 3u);
+  EXPECT_EQ(got.judgements, 9);
+  const std::regex pattern = compile_score_pattern(settings.score_pattern, "test");
+  int64_t failures = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    double sum = 0, parsed = 0;
+    for (uint64_t k = 0; k < 3; ++k) {
+      const GenerationRequest request{
+          prompt_ids(tokenizer, ChatTemplate::kNone,
+                     judge_template.render_pointwise(instructions[i], responses[i])),
+          ids[i], k};
+      const auto text = tokenizer.decode(generate(*model, {request}, settings.sampling,
+                                                  tokenizer.eos_id(), tokenizer.pad_id())[0]);
+      double score = 0;
+      if (parse_judgement_score(text, pattern, &score)) {
+        sum += score;
+        parsed += 1;
+      } else {
+        ++failures;
+      }
+    }
+    if (parsed == 0) {
+      EXPECT_TRUE(std::isnan(got.scores[i]));
+    } else {
+      EXPECT_DOUBLE_EQ(got.scores[i], sum / parsed);
+    }
+  }
+  EXPECT_EQ(got.parse_failures, failures);
 }
 
 TEST(PointwiseGrm, PreferenceIsSigmoidOfScoreDifferenceOverTau) {

@@ -1,5 +1,6 @@
 #include "scir/core/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -203,6 +204,18 @@ std::string OptionSet::value_text(const Declared& option) const {
 
 std::string OptionSet::get_string(const std::string& key) const {
   return value_text(find(key, Kind::kString));
+}
+
+std::vector<std::string> OptionSet::get_list(const std::string& key) const {
+  const std::string text = get_string(key);
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
 }
 
 long long OptionSet::get_int(const std::string& key) const {

@@ -43,6 +43,8 @@ class OptionSet {
   const std::string& command() const { return command_; }
 
   std::string get_string(const std::string& key) const;
+  // A comma-separated string option as its non-empty items ("a,,b" -> a, b).
+  std::vector<std::string> get_list(const std::string& key) const;
   long long get_int(const std::string& key) const;
   double get_double(const std::string& key) const;
   bool get_bool(const std::string& key) const;

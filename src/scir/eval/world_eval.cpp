@@ -62,6 +62,11 @@ std::pair<torch::Tensor, torch::Tensor> pair_logprobs(Transformer& model,
   return {torch::cat(first), torch::cat(second)};
 }
 
+// The family name that starts a world instruction ("sort: 3 1 2" -> "sort").
+std::string family_of(const std::string& instruction) {
+  return instruction.substr(0, instruction.find(':'));
+}
+
 }  // namespace
 
 std::pair<double, double> preference_accuracy(const std::vector<double>& p,
@@ -78,6 +83,58 @@ std::pair<double, double> preference_accuracy(const std::vector<double>& p,
     }
   }
   return {credit, counted};
+}
+
+void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* reference,
+                            const PairwiseJudge& judge,
+                            const std::vector<LabelledPair>& heldout_pairs,
+                            const WorldEvalSettings& settings, WorldEvaluation* result) {
+  const auto sum = [&](double value) { return all_reduce_scalar(comm, value, ReduceOp::kSum); };
+  // The judge on held-out oracle-labelled pairs.
+  std::vector<LabelledPair> pairs;
+  for (size_t i : shard_indices(heldout_pairs.size(), comm.rank(), comm.size())) {
+    pairs.push_back(heldout_pairs[i]);
+  }
+  std::vector<JudgedPair> judged;
+  std::vector<double> q_a, q_b;
+  for (const LabelledPair& pair : pairs) {
+    judged.push_back({pair.instruction, pair.response_a, pair.response_b});
+    q_a.push_back(pair.q_a);
+    q_b.push_back(pair.q_b);
+  }
+  const std::vector<double> p_grm =
+      to_doubles(judge_pairs(model, judge, judged, settings.batch_size));
+  const auto [grm_credit, grm_count] = preference_accuracy(p_grm, q_a, q_b);
+  CalibrationBins grm_bins;
+  for (size_t i = 0; i < p_grm.size(); ++i) {
+    if (q_a[i] != q_b[i]) grm_bins.add(p_grm[i], q_a[i] > q_b[i]);
+  }
+  grm_bins.all_reduce(comm);
+  result->ece_grm = grm_bins.expected_calibration_error();
+  result->acc_grm_heldout = sum(grm_credit) / std::max(1.0, sum(grm_count));
+
+  if (reference) {
+    const auto [policy_a, policy_b] = pair_logprobs(model, judge, pairs, settings.batch_size);
+    const auto [reference_a, reference_b] =
+        pair_logprobs(*reference, judge, pairs, settings.batch_size);
+    const torch::Tensor margin =
+        settings.beta * ((policy_a - reference_a) - (policy_b - reference_b));
+    const std::vector<double> p_irm = to_doubles(torch::sigmoid(margin));
+    const auto [irm_credit, irm_count] = preference_accuracy(p_irm, q_a, q_b);
+    result->acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));
+    CalibrationBins irm_bins;
+    AgreementStats agreement;
+    for (size_t i = 0; i < p_irm.size(); ++i) {
+      if (q_a[i] == q_b[i]) continue;
+      irm_bins.add(p_irm[i], q_a[i] > q_b[i]);
+      agreement.add(p_grm[i], p_irm[i], q_a[i] > q_b[i]);
+    }
+    irm_bins.all_reduce(comm);
+    agreement.all_reduce(comm);
+    result->ece_irm = irm_bins.expected_calibration_error();
+    result->agree_share = agreement.agree_share();
+    result->acc_agree = agreement.acc_agree();
+  }
 }
 
 WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
@@ -99,7 +156,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
     quality += q;
     exact += q == 1.0 ? 1 : 0;
     length += static_cast<double>(answers[i].size());
-    const std::string family = prompts[i].substr(0, prompts[i].find(':'));
+    const std::string family = family_of(prompts[i]);
     by_family[family].first += q;
     by_family[family].second += 1;
     if (baseline) {
@@ -122,52 +179,8 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
       result.quality_by_family[name] = sum(by_family[name].first) / family_count;
   }
 
-  // The judge on held-out oracle-labelled pairs.
-  std::vector<LabelledPair> pairs;
-  for (size_t i : shard_indices(inputs.heldout_pairs.size(), comm.rank(), comm.size())) {
-    pairs.push_back(inputs.heldout_pairs[i]);
-  }
-  std::vector<JudgedPair> judged;
-  std::vector<double> q_a, q_b;
-  for (const LabelledPair& pair : pairs) {
-    judged.push_back({pair.instruction, pair.response_a, pair.response_b});
-    q_a.push_back(pair.q_a);
-    q_b.push_back(pair.q_b);
-  }
-  const std::vector<double> p_grm =
-      to_doubles(judge_pairs(model, inputs.judge, judged, settings.batch_size));
-  const auto [grm_credit, grm_count] = preference_accuracy(p_grm, q_a, q_b);
-  CalibrationBins grm_bins;
-  for (size_t i = 0; i < p_grm.size(); ++i) {
-    if (q_a[i] != q_b[i]) grm_bins.add(p_grm[i], q_a[i] > q_b[i]);
-  }
-  grm_bins.all_reduce(comm);
-  result.ece_grm = grm_bins.expected_calibration_error();
-  result.acc_grm_heldout = sum(grm_credit) / std::max(1.0, sum(grm_count));
-
-  if (reference) {
-    const auto [policy_a, policy_b] =
-        pair_logprobs(model, inputs.judge, pairs, settings.batch_size);
-    const auto [reference_a, reference_b] =
-        pair_logprobs(*reference, inputs.judge, pairs, settings.batch_size);
-    const torch::Tensor margin =
-        settings.beta * ((policy_a - reference_a) - (policy_b - reference_b));
-    const std::vector<double> p_irm = to_doubles(torch::sigmoid(margin));
-    const auto [irm_credit, irm_count] = preference_accuracy(p_irm, q_a, q_b);
-    result.acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));
-    CalibrationBins irm_bins;
-    AgreementStats agreement;
-    for (size_t i = 0; i < p_irm.size(); ++i) {
-      if (q_a[i] == q_b[i]) continue;
-      irm_bins.add(p_irm[i], q_a[i] > q_b[i]);
-      agreement.add(p_grm[i], p_irm[i], q_a[i] > q_b[i]);
-    }
-    irm_bins.all_reduce(comm);
-    agreement.all_reduce(comm);
-    result.ece_irm = irm_bins.expected_calibration_error();
-    result.agree_share = agreement.agree_share();
-    result.acc_agree = agreement.acc_agree();
-  }
+  evaluate_reward_models(comm, model, reference, inputs.judge, inputs.heldout_pairs, settings,
+                         &result);
 
   // The judge on pairs of the model's own samples: the pairs self-rewarding will label.
   SamplingOptions sampling;
@@ -177,6 +190,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
   sampling.seed = settings.seed;
   std::vector<JudgedPair> own;
   std::vector<double> own_q_a, own_q_b;
+  std::vector<std::string> own_family;
   const std::vector<size_t> mine = shard_indices(inputs.prompts.size(), comm.rank(), comm.size());
   for (size_t start = 0; start < mine.size(); start += settings.batch_size) {
     std::vector<GenerationRequest> requests;
@@ -205,14 +219,31 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
           own.push_back({instruction, texts[a], texts[b]});
           own_q_a.push_back(qa);
           own_q_b.push_back(qb);
+          own_family.push_back(family_of(instruction));
         }
       }
     }
   }
-  const auto [own_credit, own_count] = preference_accuracy(
-      to_doubles(judge_pairs(model, inputs.judge, own, settings.batch_size)), own_q_a, own_q_b);
+  const std::vector<double> p_own =
+      to_doubles(judge_pairs(model, inputs.judge, own, settings.batch_size));
+  const auto [own_credit, own_count] = preference_accuracy(p_own, own_q_a, own_q_b);
   result.own_pairs = static_cast<int64_t>(sum(own_count));
   result.acc_grm_own = sum(own_credit) / std::max(1.0, static_cast<double>(result.own_pairs));
+  // By family: where the judge fails is where self-rewarding will mislabel.
+  for (const std::string& name : inputs.world.knobs().families) {
+    std::vector<double> p, first, second;
+    for (size_t i = 0; i < own.size(); ++i) {
+      if (own_family[i] != name) continue;
+      p.push_back(p_own[i]);
+      first.push_back(own_q_a[i]);
+      second.push_back(own_q_b[i]);
+    }
+    const auto [credit, counted] = preference_accuracy(p, first, second);
+    const double family_count = sum(counted);
+    if (family_count == 0) continue;
+    result.own_pairs_by_family[name] = static_cast<int64_t>(family_count);
+    result.acc_grm_own_by_family[name] = sum(credit) / family_count;
+  }
   return result;
 }
 
@@ -220,10 +251,15 @@ std::string format_world_evaluation(const WorldEvaluation& evaluation) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(3);
-  out << "family      mean quality\n";
+  out << "family      mean quality  judge on own pairs (pairs)\n";
   for (const auto& [name, quality] : evaluation.quality_by_family) {
-    out << "  " << name << std::string(10 - std::min<size_t>(9, name.size()), ' ') << quality
-        << "\n";
+    out << "  " << name << std::string(10 - std::min<size_t>(9, name.size()), ' ') << quality;
+    const auto judged = evaluation.acc_grm_own_by_family.find(name);
+    if (judged != evaluation.acc_grm_own_by_family.end()) {
+      out << "         " << judged->second << " (" << evaluation.own_pairs_by_family.at(name)
+          << ")";
+    }
+    out << "\n";
   }
   out << "mean quality " << evaluation.mean_quality << "  exact " << evaluation.exact_share
       << "  mean length " << evaluation.mean_length << "\n";
@@ -245,7 +281,9 @@ std::string format_world_evaluation(const WorldEvaluation& evaluation) {
                          {"quality_by_family", evaluation.quality_by_family},
                          {"acc_grm_heldout", evaluation.acc_grm_heldout},
                          {"acc_grm_own", evaluation.acc_grm_own},
-                         {"own_pairs", evaluation.own_pairs}};
+                         {"own_pairs", evaluation.own_pairs},
+                         {"acc_grm_own_by_family", evaluation.acc_grm_own_by_family},
+                         {"own_pairs_by_family", evaluation.own_pairs_by_family}};
   if (evaluation.win_rate >= 0) json["win_rate_vs_baseline"] = evaluation.win_rate;
   json["ece_grm"] = evaluation.ece_grm;
   if (evaluation.acc_irm_heldout >= 0) {

@@ -33,7 +33,9 @@ struct WorldEvaluation {
   double baseline_quality = -1;
   double acc_grm_heldout = 0;
   double acc_grm_own = 0;
-  int64_t own_pairs = 0;        // pairs of distinct, differently scored own samples
+  int64_t own_pairs = 0;  // pairs of distinct, differently scored own samples
+  std::map<std::string, double> acc_grm_own_by_family;
+  std::map<std::string, int64_t> own_pairs_by_family;
   double acc_irm_heldout = -1;  // -1 without a reference model
   double ece_grm = 0;           // calibration of P_G on the held-out pairs
   double ece_irm = -1;          // of P_I; -1 without a reference model
@@ -52,6 +54,14 @@ struct WorldEvalInputs {
 WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
                                Transformer* reference, const WorldEvalInputs& inputs,
                                const WorldEvalSettings& settings);
+
+// The reward models alone, on labelled pairs (no oracle needed): the judge's accuracy and
+// calibration and, with a reference model, the implicit reward's accuracy, calibration and
+// agreement with the judge. Fills those fields of `result`.
+void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* reference,
+                            const PairwiseJudge& judge,
+                            const std::vector<LabelledPair>& heldout_pairs,
+                            const WorldEvalSettings& settings, WorldEvaluation* result);
 
 // Accuracy of preferences p (P(first > second)) against labels: 1 when p > 1/2 and
 // q_first > q_second (or both reversed), 1/2 when p == 1/2; pairs with equal q are skipped.

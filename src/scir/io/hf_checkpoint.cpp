@@ -52,16 +52,24 @@ void write_json(const fs::path& path, const nlohmann::json& json) {
 
 }  // namespace
 
-LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype) {
+ModelConfig check_hf_model(const std::string& directory) {
   const fs::path root(directory);
   if (!fs::is_directory(root)) throw InputError(cat(directory, ": not a model directory"));
   const ModelConfig config = ModelConfig::from_file((root / "config.json").string());
-  LoadedModel loaded;
-  loaded.tokenizer = load_tokenizer(directory);
-  if (loaded.tokenizer->vocab_size() > config.vocab_size) {
-    throw InputError(cat(directory, ": tokenizer has ", loaded.tokenizer->vocab_size(),
+  const int64_t tokens = load_tokenizer(directory)->vocab_size();
+  if (tokens > config.vocab_size) {
+    throw InputError(cat(directory, ": tokenizer has ", tokens,
                          " tokens but config.json vocab_size is ", config.vocab_size));
   }
+  weight_files(root);  // present and, when sharded, indexed
+  return config;
+}
+
+LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype) {
+  const fs::path root(directory);
+  const ModelConfig config = check_hf_model(directory);
+  LoadedModel loaded;
+  loaded.tokenizer = load_tokenizer(directory);
   loaded.model = std::make_shared<Transformer>(config, dtype);
   std::map<std::string, torch::Tensor> expected = loaded.model->named_weights();
   std::set<std::string> seen;

@@ -16,6 +16,10 @@ struct LoadedModel {
   std::unique_ptr<Tokenizer> tokenizer;
 };
 
+// The checks of load_hf_model that need no weights read: the directory, config.json, a
+// tokenizer that fits the vocabulary, the weight files present. Returns the configuration.
+ModelConfig check_hf_model(const std::string& directory);
+
 // Weights in F32, F16 or BF16 are converted to `dtype`. A missing directory or file, a
 // malformed file, a missing, unexpected or misshapen tensor, or a tokenizer whose vocabulary
 // does not fit the model is an InputError naming it.

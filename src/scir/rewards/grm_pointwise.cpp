@@ -1,5 +1,7 @@
 #include "scir/rewards/grm_pointwise.h"
 
+#include <cmath>
+
 #include "scir/model/next_token.h"
 
 namespace scir {
@@ -33,13 +35,13 @@ BernoulliLogs pointwise_bernoulli(const torch::Tensor& score1, const torch::Tens
 }
 
 std::pair<int, int> best_vs_worst(const std::vector<double>& scores) {
-  if (scores.size() < 2) return {-1, -1};
-  int best = 0, worst = 0;
-  for (int i = 1; i < static_cast<int>(scores.size()); ++i) {
-    if (scores[i] > scores[best]) best = i;
-    if (scores[i] < scores[worst]) worst = i;
+  int best = -1, worst = -1;
+  for (int i = 0; i < static_cast<int>(scores.size()); ++i) {
+    if (std::isnan(scores[i])) continue;  // unscored: takes no part
+    if (best < 0 || scores[i] > scores[best]) best = i;
+    if (worst < 0 || scores[i] < scores[worst]) worst = i;
   }
-  if (scores[best] == scores[worst]) return {-1, -1};
+  if (best < 0 || scores[best] == scores[worst]) return {-1, -1};
   return {best, worst};
 }
 

@@ -38,7 +38,8 @@ BernoulliLogs pointwise_bernoulli(const torch::Tensor& score1, const torch::Tens
                                   double tau);
 
 // SRLM's rule over one prompt's N scored responses: (best, worst) indices, or {-1, -1} when the
-// best and worst scores tie (no signal). The first index wins among equal scores.
+// best and worst scores tie (no signal). The first index wins among equal scores; NaN scores
+// (a response the sampled judge could not score) take no part.
 std::pair<int, int> best_vs_worst(const std::vector<double>& scores);
 
 }  // namespace scir

@@ -1,5 +1,6 @@
 #include "scir/train/lm_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <numeric>
 
@@ -69,27 +70,42 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
     for (size_t i : shard_indices(batch.size(), comm.rank(), comm.size()))
       mine.push_back(examples[batch[i]]);
 
-    optimizer.zero_grad();
-    const ResponseLogProbs scored = response_logprobs(model, mine, pad_id);
+    // Shortest first, so each micro-batch pads to little.
+    std::stable_sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) {
+      return a.prompt.size() + a.response.size() < b.prompt.size() + b.response.size();
+    });
     double local_tokens = 0;
-    for (int64_t length : scored.lengths) local_tokens += static_cast<double>(length);
+    for (const PromptResponse& example : mine)
+      local_tokens += static_cast<double>(example.response.size());
     const double global_tokens = all_reduce_scalar(comm, local_tokens, ReduceOp::kSum);
-    // Each rank divides its part by the global count (tokens or sequences); the gradient
-    // average over ranks then multiplies by 1/ranks, undone here by the factor comm.size().
-    torch::Tensor loss;
-    if (options.per_sequence_loss) {
-      const torch::Tensor lengths =
-          torch::tensor(scored.lengths, torch::kLong).clamp_min(1).to(scored.sum.scalar_type());
-      loss = -(scored.sum / lengths).sum() / static_cast<double>(options.batch_size) * comm.size();
-    } else {
-      loss = -scored.sum.sum() / global_tokens * comm.size();
+    const size_t micro = options.micro_batch_size > 0
+                             ? static_cast<size_t>(options.micro_batch_size)
+                             : std::max<size_t>(1, mine.size());
+    optimizer.zero_grad();
+    double local_loss = 0;
+    for (size_t begin = 0; begin < mine.size(); begin += micro) {
+      const std::vector<PromptResponse> chunk(mine.begin() + begin,
+                                              mine.begin() + std::min(mine.size(), begin + micro));
+      const ResponseLogProbs scored = response_logprobs(model, chunk, pad_id);
+      // Each rank divides its part by the global count (tokens or sequences); the gradient
+      // average over ranks then multiplies by 1/ranks, undone here by the factor comm.size().
+      torch::Tensor loss;
+      if (options.per_sequence_loss) {
+        const torch::Tensor lengths =
+            torch::tensor(scored.lengths, torch::kLong).clamp_min(1).to(scored.sum.scalar_type());
+        loss =
+            -(scored.sum / lengths).sum() / static_cast<double>(options.batch_size) * comm.size();
+      } else {
+        loss = -scored.sum.sum() / global_tokens * comm.size();
+      }
+      loss.backward();
+      local_loss += loss.item<double>();
     }
-    loss.backward();
     average_gradients(comm, parameters);
     const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.grad_clip);
     optimizer.step();
 
-    const double mean_loss = all_reduce_scalar(comm, loss.item<double>(), ReduceOp::kAverage);
+    const double mean_loss = all_reduce_scalar(comm, local_loss, ReduceOp::kAverage);
     const double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
     metrics.step.push_back(static_cast<double>(step));
     metrics.loss.push_back(mean_loss);

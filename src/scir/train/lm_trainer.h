@@ -30,6 +30,10 @@ struct LmTrainOptions {
   // token: the loss is the mean over all loss tokens of the batch; sequence: the mean over
   // sequences of each one's mean, so a one-token judge verdict weighs as much as a long answer.
   bool per_sequence_loss = false;
+  // Sequences a forward pass on a rank (0: the rank's whole share of the batch). A rank sorts
+  // its share by length and runs it in chunks of this size, accumulating gradients: the step
+  // is the same, and each chunk is padded only to its own longest sequence.
+  int64_t micro_batch_size = 0;
   std::string label = "train";  // prefix of progress lines
 };
 

@@ -1,7 +1,9 @@
 #include "scir/train/self_rewarding.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -22,7 +24,7 @@
 namespace scir {
 namespace {
 
-enum Phase : uint64_t { kPhaseGenerate = 1, kPhaseShuffle = 2, kPhasePairs = 3 };
+enum Phase : uint64_t { kPhaseGenerate = 1, kPhaseShuffle = 2, kPhasePairs = 3, kPhaseJudge = 4 };
 
 struct PairRecord {
   TrainingPair pair;
@@ -35,10 +37,18 @@ struct PairRecord {
 
 std::vector<int64_t> ids_of(const nlohmann::json& json) { return json.get<std::vector<int64_t>>(); }
 
-// Samples N responses a prompt of this rank's shard and forms all distinct pairs.
+// SRLM's offline scorer: the expected score of the pointwise judge, or sampled judgements.
+struct SrlmScorer {
+  const PointwiseJudge* expected = nullptr;
+  const JudgeTemplate* sampled_template = nullptr;  // set for sampled judgements
+  int64_t judgements = 0, parse_failures = 0;       // counts of the sampled judge
+};
+
+// Samples N responses a prompt of this rank's shard and forms all distinct pairs (SRLM: the
+// best-scored response against the worst).
 std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transformer& model,
                                                            const PairwiseJudge& judge,
-                                                           const PointwiseJudge* srlm_scorer,
+                                                           SrlmScorer* srlm_scorer,
                                                            const std::vector<std::string>& prompts,
                                                            int t, const SelfRewardingPlan& plan) {
   SamplingOptions sampling;
@@ -73,11 +83,23 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
         // SRLM: the prompt's best-scored response against its worst, ties dropped.
         torch::NoGradGuard no_grad;
         const std::vector<std::string> instructions(texts.size(), prompts[mine[i]]);
-        const torch::Tensor scores = expected_scores(model, *srlm_scorer, instructions, texts)
-                                         .to(torch::kDouble)
-                                         .contiguous();
-        const auto [best, worst] = best_vs_worst(std::vector<double>(
-            scores.data_ptr<double>(), scores.data_ptr<double>() + scores.numel()));
+        std::vector<double> scores;
+        if (srlm_scorer->sampled_template) {
+          std::vector<uint64_t> streams;
+          for (int a = 0; a < plan.samples; ++a) streams.push_back(mine[i] * plan.samples + a);
+          SampledJudgeSettings settings = plan.sampled_judge;
+          settings.sampling.seed =
+              RngStream::derive(plan.seed, {static_cast<uint64_t>(t), kPhaseJudge}).next_u64();
+          const SampledScores sampled = sampled_judge_scores(
+              model, tokenizer, judge.chat_template, *srlm_scorer->sampled_template, instructions,
+              texts, streams, settings);
+          scores = sampled.scores;
+          srlm_scorer->judgements += sampled.judgements;
+          srlm_scorer->parse_failures += sampled.parse_failures;
+        } else {
+          scores = to_doubles(expected_scores(model, *srlm_scorer->expected, instructions, texts));
+        }
+        const auto [best, worst] = best_vs_worst(scores);
         if (best >= 0 && texts[best] != texts[worst]) {
           encoded.emplace_back(mine[i] * pairs_a_prompt, json_line({{"prompt_id", mine[i]},
                                                                     {"rank", comm.rank()},
@@ -179,6 +201,21 @@ std::vector<double> pointwise_preferences(Transformer& model, const PointwiseJud
   return preferences;
 }
 
+// Oracle columns and evaluation fields where there is no oracle (a user's model).
+constexpr double kNoOracle = std::numeric_limits<double>::quiet_NaN();
+
+WorldEvaluation without_oracle() {
+  WorldEvaluation evaluation;
+  for (double* field :
+       {&evaluation.mean_quality, &evaluation.exact_share, &evaluation.mean_length,
+        &evaluation.win_rate, &evaluation.baseline_quality, &evaluation.acc_grm_heldout,
+        &evaluation.acc_grm_own, &evaluation.acc_irm_heldout, &evaluation.ece_grm,
+        &evaluation.ece_irm, &evaluation.agree_share, &evaluation.acc_agree}) {
+    *field = kNoOracle;
+  }
+  return evaluation;
+}
+
 double mean_of(const std::vector<double>& values) {
   if (values.empty()) return 0;
   double total = 0;
@@ -189,38 +226,46 @@ double mean_of(const std::vector<double>& values) {
 }  // namespace
 
 std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory& run,
-                                                 const world::World& world,
-                                                 const std::string& m0_dir,
-                                                 const std::string& m1_dir,
+                                                 const SelfRewardingInputs& inputs,
                                                  const SelfRewardingPlan& plan) {
   const JudgeTemplate pairwise =
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
   std::vector<IterationSummary> summaries;
+  const std::string& m1_dir = inputs.m1_dir;
   LoadedModel m1 = load_hf_model(m1_dir);
   const Tokenizer& tokenizer = *m1.tokenizer;
   const PairwiseJudge judge =
-      PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);
-  // The pointwise judge, when the GRM is pointwise (online P_G, and SRLM's offline scores).
+      PairwiseJudge::with_ab_verdicts(tokenizer, inputs.chat_template, pairwise);
+  // The pointwise template: the online P_G when the GRM is pointwise, SRLM's offline scores
+  // (expected over the score token, or sampled judgements).
   std::unique_ptr<JudgeTemplate> pointwise_text;
   std::unique_ptr<PointwiseJudge> pointwise;
-  if (plan.scir.pointwise_grm) {
+  if (plan.scir.pointwise_grm || plan.srlm_sampled_judge) {
     pointwise_text = std::make_unique<JudgeTemplate>(
         JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise));
+  }
+  if (plan.scir.pointwise_grm) {
     pointwise = std::make_unique<PointwiseJudge>(
-        PointwiseJudge{tokenizer, ChatTemplate::kPlain, *pointwise_text,
+        PointwiseJudge{tokenizer, inputs.chat_template, *pointwise_text,
                        PointwiseJudge::digit_tokens(tokenizer), plan.tau});
   }
-  const PointwiseJudge* srlm_scorer =
-      plan.offline == OfflineLabels::kSrlm ? pointwise.get() : nullptr;
+  SrlmScorer srlm;
+  srlm.expected = pointwise.get();
+  if (plan.srlm_sampled_judge) srlm.sampled_template = pointwise_text.get();
+  SrlmScorer* srlm_scorer =
+      plan.offline == OfflineLabels::kSrlm && (srlm.expected || srlm.sampled_template) ? &srlm
+                                                                                       : nullptr;
+  const world::World* world = inputs.world;
   const std::vector<std::string> eval_prompts =
-      read_prompt_texts(run.path("data/eval_prompts.jsonl"));
-  const std::vector<LabelledPair> heldout =
-      read_labelled_pairs(run.path("data/heldout_pairs.jsonl"));
+      world ? read_prompt_texts(inputs.eval_prompts_path) : std::vector<std::string>{};
+  const std::vector<LabelledPair> heldout = inputs.heldout_pairs_path.empty()
+                                                ? std::vector<LabelledPair>{}
+                                                : read_labelled_pairs(inputs.heldout_pairs_path);
 
   for (int t = 1; t <= plan.iterations; ++t) {
     const std::string phase = cat("iter_", t);
     const std::string current_dir = t == 1 ? m1_dir : run.path(cat("ckpt/iter_", t - 1, "/final"));
-    const std::string previous_dir = t == 1   ? m0_dir
+    const std::string previous_dir = t == 1   ? inputs.m0_dir
                                      : t == 2 ? m1_dir
                                               : run.path(cat("ckpt/iter_", t - 2, "/final"));
     const bool offline = plan.offline != OfflineLabels::kNone;
@@ -238,6 +283,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
         summary.eval.acc_grm_heldout = eval.numbers.at("acc_grm");
         summary.eval.acc_irm_heldout = eval.numbers.at("acc_irm");
         summary.consistency_rate = eval.numbers.at("train_consistency_rate");
+        summary.pairs = eval.numbers.at("pairs");
         summary.agreement_start = eval.numbers.at("agreement_start");
         summary.kept_share = eval.numbers.at("train_kept_share");
       }
@@ -251,9 +297,18 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
 
     // Generate, pair, and spread the pairs evenly over the ranks.
     const std::vector<std::string> prompts =
-        read_prompt_texts(run.path(cat("data/pool_", plan.fixed_pool ? 1 : t, ".jsonl")));
+        read_prompt_texts(inputs.pool_paths.at(plan.fixed_pool ? 0 : t - 1));
+    srlm.judgements = srlm.parse_failures = 0;
     const std::vector<std::string> all_encoded = gather_in_item_order(
         comm, generate_pairs(comm, *policy.model, judge, srlm_scorer, prompts, t, plan));
+    if (plan.srlm_sampled_judge && plan.offline == OfflineLabels::kSrlm) {
+      summary.judgements = static_cast<int64_t>(
+          all_reduce_scalar(comm, static_cast<double>(srlm.judgements), ReduceOp::kSum));
+      summary.judge_parse_failures = static_cast<int64_t>(
+          all_reduce_scalar(comm, static_cast<double>(srlm.parse_failures), ReduceOp::kSum));
+      log_info(cat("[", phase, "] SRLM judge: ", summary.judgements, " sampled judgements, ",
+                   summary.judge_parse_failures, " without a parsable score"));
+    }
     std::vector<PairRecord> pairs;
     for (size_t i : shard_indices(all_encoded.size(), comm.rank(), comm.size())) {
       const nlohmann::json json = nlohmann::json::parse(all_encoded[i]);
@@ -267,8 +322,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       record.pair.response1 = ids_of(json["ids1"]);
       record.pair.response2 = ids_of(json["ids2"]);
       if (json.contains("label")) record.pair.fixed_label = json["label"].get<int>();
-      record.q1 = world.quality(record.pair.instruction, record.pair.text1);
-      record.q2 = world.quality(record.pair.instruction, record.pair.text2);
+      record.q1 = world ? world->quality(record.pair.instruction, record.pair.text1) : kNoOracle;
+      record.q2 = world ? world->quality(record.pair.instruction, record.pair.text2) : kNoOracle;
       pairs.push_back(std::move(record));
     }
     const double global_pairs =
@@ -395,10 +450,21 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     policy.model->eval();
 
     // Evaluate M(t+1) against M1, with the iteration's reference for the IRM.
-    const WorldEvaluation evaluation =
-        evaluate_world(comm, *policy.model, m1.model.get(), reference.model.get(),
-                       {world, judge, eval_prompts, heldout}, plan.eval);
-    log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
+    WorldEvaluation evaluation = without_oracle();
+    if (world) {
+      evaluation = evaluate_world(comm, *policy.model, m1.model.get(), reference.model.get(),
+                                  {*world, judge, eval_prompts, heldout}, plan.eval);
+    } else if (!heldout.empty()) {
+      evaluate_reward_models(comm, *policy.model, reference.model.get(), judge, heldout, plan.eval,
+                             &evaluation);
+    }
+    if (world) {
+      log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
+    } else if (!heldout.empty()) {
+      log_info(cat("[", phase, "] M", t + 1, " on the labelled pairs: judge accuracy ",
+                   evaluation.acc_grm_heldout, ", implicit reward accuracy ",
+                   evaluation.acc_irm_heldout));
+    }
     summary.eval = evaluation;
     summary.pairs = global_pairs;
     const bool online_grm =
@@ -427,29 +493,33 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       for (const std::string& line : table) {
         const nlohmann::json values = nlohmann::json::parse(line);
         for (size_t c = 0; c < std::size(names); ++c)
-          pair_group.columns[names[c]].push_back(values[c].get<double>());
+          pair_group.columns[names[c]].push_back(values[c].is_null() ? kNoOracle  // NaN
+                                                                     : values[c].get<double>());
       }
       write_h5_group(run.h5(), "/" + phase + "/pairs", pair_group);
       H5Group step_group;
       step_group.columns = steps;
       write_h5_group(run.h5(), "/" + phase + "/steps", step_group);
       H5Group eval_group;
-      eval_group.numbers = {{"win_rate_vs_m1", evaluation.win_rate},
-                            {"mean_quality", evaluation.mean_quality},
-                            {"mean_length", evaluation.mean_length},
-                            {"exact_share", evaluation.exact_share},
-                            {"acc_grm", evaluation.acc_grm_heldout},
-                            {"acc_grm_own", evaluation.acc_grm_own},
-                            {"acc_irm", evaluation.acc_irm_heldout},
-                            {"acc_agree", evaluation.acc_agree},
-                            {"agree_share", evaluation.agree_share},
-                            {"consistency_rate_heldout", evaluation.agree_share},
-                            {"ece_grm", evaluation.ece_grm},
-                            {"ece_irm", evaluation.ece_irm},
-                            {"pairs", global_pairs},
-                            {"train_consistency_rate", summary.consistency_rate},
-                            {"agreement_start", summary.agreement_start},
-                            {"train_kept_share", summary.kept_share}};
+      eval_group.numbers = {
+          {"win_rate_vs_m1", evaluation.win_rate},
+          {"mean_quality", evaluation.mean_quality},
+          {"mean_length", evaluation.mean_length},
+          {"exact_share", evaluation.exact_share},
+          {"acc_grm", evaluation.acc_grm_heldout},
+          {"acc_grm_own", evaluation.acc_grm_own},
+          {"acc_irm", evaluation.acc_irm_heldout},
+          {"acc_agree", evaluation.acc_agree},
+          {"agree_share", evaluation.agree_share},
+          {"consistency_rate_heldout", evaluation.agree_share},
+          {"ece_grm", evaluation.ece_grm},
+          {"ece_irm", evaluation.ece_irm},
+          {"pairs", global_pairs},
+          {"train_consistency_rate", summary.consistency_rate},
+          {"agreement_start", summary.agreement_start},
+          {"train_kept_share", summary.kept_share},
+          {"srlm_judgements", static_cast<double>(summary.judgements)},
+          {"srlm_parse_failures", static_cast<double>(summary.judge_parse_failures)}};
       write_h5_group(run.h5(), "/" + phase + "/eval", eval_group);
       save_hf_model(run.path(cat("ckpt/iter_", t, "/final")), *policy.model, tokenizer);
       run.mark_done(phase);
@@ -469,7 +539,7 @@ std::string format_summary_table(const WorldEvaluation& m1,
     std::ostringstream text;
     text.setf(std::ios::fixed);
     text.precision(3);
-    if (value < 0) {
+    if (value < 0 || std::isnan(value)) {
       text << "-";
     } else {
       text << value;

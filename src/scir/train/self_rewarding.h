@@ -16,6 +16,8 @@
 #include "scir/dist/comm.h"
 #include "scir/eval/world_eval.h"
 #include "scir/io/run_directory.h"
+#include "scir/rewards/sampled_judge.h"
+#include "scir/tokenizer/chat_template.h"
 #include "scir/train/scir_step.h"
 
 namespace scir {
@@ -45,6 +47,22 @@ struct SelfRewardingPlan {
   std::string pairwise_template;
   std::string pointwise_template;  // used when scir.pointwise_grm is set
   double tau = 1.0;                // temperature of the pointwise P_G
+  // SRLM's offline scores: false reads the score token's distribution (expected score), true
+  // samples judgements and parses their scores, as SRLM ran its judge.
+  bool srlm_sampled_judge = false;
+  SampledJudgeSettings sampled_judge;
+};
+
+// What the iterations start from and read: the embedded world's run directory, or a user's
+// model with its prompt files.
+struct SelfRewardingInputs {
+  std::string m0_dir;  // reference of iteration 1 under irm_ref = previous ("": none given)
+  std::string m1_dir;
+  const world::World* world = nullptr;  // the oracle; null for a user's model (no oracle)
+  std::vector<std::string> pool_paths;  // iteration t reads pool_paths[t - 1] ([0] when fixed)
+  std::string eval_prompts_path;        // held-out prompts (world only)
+  std::string heldout_pairs_path;       // labelled pairs for reward accuracy ("": none)
+  ChatTemplate chat_template = ChatTemplate::kPlain;
 };
 
 struct IterationSummary {
@@ -53,14 +71,15 @@ struct IterationSummary {
   double agreement_start = 0;  // GRM-IRM agreement on the pool before training (every method)
   double consistency_rate = -1, kept_share = 0;  // over the steps; -1 where no online GRM runs
   double pairs = 0;
+  int64_t judge_parse_failures = 0, judgements = 0;  // SRLM's sampled judge
 };
 
-// Runs iterations 1..T from M1 (seeds.m1_dir; M0 in seeds.m0_dir is the first reference under
-// irm_ref = previous). Finished iterations are skipped; their summaries are read back.
+// Runs iterations 1..T from M1 (M0 is the first reference under irm_ref = previous).
+// Finished iterations are skipped; their summaries are read back. Without a world there is no
+// oracle: no quality, win rate or oracle columns (NaN), and reward accuracy only on the
+// labelled pairs given.
 std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory& run,
-                                                 const world::World& world,
-                                                 const std::string& m0_dir,
-                                                 const std::string& m1_dir,
+                                                 const SelfRewardingInputs& inputs,
                                                  const SelfRewardingPlan& plan);
 
 // The table printed at the end of a run: rows M1, M2, ...

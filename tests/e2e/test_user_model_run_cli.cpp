@@ -1,0 +1,183 @@
+// scir_hpc run on a user's M1 (no embedded world, no oracle) on 2 ranks: the iterations from
+// prompt files, SRLM's sampled judge with its parse-failure counts, and the inputs checked
+// before any work.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "cli_runner.h"
+#include "scir/io/h5_group.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct UserFiles {
+  fs::path root, m0, m1, pool1, pool2, heldout, judge;
+};
+
+// Two small random models with the byte tokenizer, two prompt pools, labelled pairs and a
+// pointwise judge template: what a user brings.
+const UserFiles& user_files() {
+  static const UserFiles files = [] {
+    UserFiles f;
+    f.root = fs::path(::testing::TempDir()) / "scir_user_model";
+    fs::remove_all(f.root);
+    fs::create_directories(f.root);
+    f.m0 = f.root / "m0";
+    f.m1 = f.root / "m1";
+    for (const auto& [dir, seed] : {std::pair{f.m0, 1}, std::pair{f.m1, 2}}) {
+      const CommandResult init = run_command(scir_hpc(
+          "init --out " + dir.string() + " --seed " + std::to_string(seed) +
+          " --model.hidden_size 16 --model.intermediate_size 32 --model.num_hidden_layers 1"));
+      EXPECT_EQ(init.exit_code, 0) << init.out;
+    }
+    f.pool1 = f.root / "pool1.jsonl";
+    f.pool2 = f.root / "pool2.jsonl";
+    std::ofstream(f.pool1) << "{\"prompt\": \"Name a colour.\"}\n{\"prompt\": \"Say hi.\"}\n"
+                              "{\"prompt\": \"Count to 3.\"}\n{\"prompt\": \"Spell cat.\"}\n";
+    std::ofstream(f.pool2) << "{\"prompt\": \"Name a fruit.\"}\n{\"prompt\": \"Say bye.\"}\n"
+                              "{\"prompt\": \"Add 1 and 2.\"}\n{\"prompt\": \"Spell dog.\"}\n";
+    f.heldout = f.root / "heldout.jsonl";
+    std::ofstream(f.heldout)
+        << "{\"prompt\": \"Say hi.\", \"response_a\": \"hi\", \"response_b\": \"xq\", "
+           "\"q_a\": 1, \"q_b\": 0}\n"
+           "{\"prompt\": \"Spell cat.\", \"response_a\": \"kat\", \"response_b\": \"cat\", "
+           "\"q_a\": 0.3, \"q_b\": 1}\n";
+    f.judge = f.root / "judge.txt";
+    std::ofstream(f.judge) << "Rate the response.\n{instruction}\n{response}\nScore:\n";
+    return f;
+  }();
+  return files;
+}
+
+// The options of a run on the user's files; `m1` and `pools` replace the defaults when given.
+std::string user_run(const fs::path& run, const std::string& extra, std::string m1 = "",
+                     std::string pools = "") {
+  const UserFiles& f = user_files();
+  if (m1.empty()) m1 = f.m1.string();
+  if (pools.empty()) pools = f.pool1.string() + "," + f.pool2.string();
+  return "run --out " + run.string() + " --model.m1 " + m1 + " --data.prompt_pools " + pools +
+         " --data.heldout_pairs_file " + f.heldout.string() +
+         " --scir.batch_pairs 4 --scir.max_new_tokens 6 --eval.batch_size 8 " + extra;
+}
+
+TEST(UserModelRunCli, IterationsFromPromptFilesWithoutAnOracle) {
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_user_run";
+  fs::remove_all(run);
+  const CommandResult result =
+      run_command(std::string(SCIR_MPIEXEC) + " " +
+                  scir_hpc(user_run(run, "--model.m0 " + user_files().m0.string())));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_FALSE(fs::exists(run / "data"));  // no world
+  EXPECT_TRUE(fs::exists(run / "ckpt/iter_2/final/model.safetensors"));
+  const std::string h5 = (run / "run.h5").string();
+  for (const char* phase : {"/iter_1", "/iter_2"}) {
+    const scir::H5Group pairs = scir::read_h5_group(h5, std::string(phase) + "/pairs");
+    const size_t rows = pairs.columns.at("prompt_id").size();
+    ASSERT_GT(rows, 0u) << phase;
+    std::set<double> ranks(pairs.columns.at("rank").begin(), pairs.columns.at("rank").end());
+    EXPECT_EQ(ranks, (std::set<double>{0, 1})) << phase;
+    for (size_t i = 0; i < rows; ++i) {
+      EXPECT_TRUE(std::isnan(pairs.columns.at("oracle_q1")[i])) << phase;  // no oracle
+      EXPECT_TRUE(std::isfinite(pairs.columns.at("logp_ref1")[i])) << phase;
+      EXPECT_GE(pairs.columns.at("prompt_id")[i], 0);
+      EXPECT_LT(pairs.columns.at("prompt_id")[i], 4);
+    }
+    const scir::H5Group eval = scir::read_h5_group(h5, std::string(phase) + "/eval");
+    EXPECT_TRUE(std::isnan(eval.numbers.at("mean_quality"))) << phase;
+    EXPECT_TRUE(std::isnan(eval.numbers.at("win_rate_vs_m1"))) << phase;
+    // Reward accuracy on the two labelled pairs: 0, 1/2 or 1 credit each.
+    for (const char* key : {"acc_grm", "acc_irm"}) {
+      const double accuracy = eval.numbers.at(key);
+      EXPECT_EQ(std::fmod(accuracy * 4, 1.0), 0.0) << key << " " << accuracy;
+      EXPECT_GE(accuracy, 0.0);
+      EXPECT_LE(accuracy, 1.0);
+    }
+  }
+}
+
+TEST(UserModelRunCli, SrlmSampledJudgeCountsItsJudgementsAndParseFailures) {
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_user_run_srlm";
+  fs::remove_all(run);
+  // A random model writes random bytes: a single digit is its "score" here, so some
+  // judgements parse and some do not.
+  const CommandResult result = run_command(
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc(user_run(run, std::string("--scir.method srlm --scir.iterations 1 ") +
+                                 "--srlm.judge sampled --srlm.judge_samples 2 " +
+                                 "--srlm.judge_max_new_tokens 12 --srlm.judge_temperature 1 " +
+                                 "--srlm.judge_top_p 1 --srlm.score_regex '([0-9])' " +
+                                 "--judge.pointwise_template " + user_files().judge.string())));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  const std::string h5 = (run / "run.h5").string();
+  const scir::H5Group eval = scir::read_h5_group(h5, "/iter_1/eval");
+  EXPECT_EQ(eval.numbers.at("srlm_judgements"), 4 * 4 * 2);  // prompts x samples x judgements
+  EXPECT_GE(eval.numbers.at("srlm_parse_failures"), 0);
+  EXPECT_LE(eval.numbers.at("srlm_parse_failures"), 32);
+  EXPECT_NE(result.out.find("SRLM judge: 32 sampled judgements, "), std::string::npos)
+      << result.out;
+  const scir::H5Group pairs = scir::read_h5_group(h5, "/iter_1/pairs");
+  const std::vector<double>& prompt_ids = pairs.columns.at("prompt_id");
+  // Best against worst: at most one pair a prompt.
+  EXPECT_EQ(std::set<double>(prompt_ids.begin(), prompt_ids.end()).size(), prompt_ids.size());
+}
+
+TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
+  const UserFiles& f = user_files();
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_user_run_bad";
+  fs::remove_all(run);
+  // A model whose configuration has fewer tokens than its tokenizer.
+  const fs::path small_vocab = f.root / "small_vocab";
+  fs::remove_all(small_vocab);
+  fs::copy(f.m1, small_vocab);
+  {
+    std::ifstream in(small_vocab / "config.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t at = text.find("\"vocab_size\": 259");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 17, "\"vocab_size\": 258");
+    std::ofstream(small_vocab / "config.json") << text;
+  }
+  const fs::path wide = f.root / "wide_vocab";
+  ASSERT_EQ(run_command(scir_hpc("init --out " + wide.string() +
+                                 " --model.vocab_size 300 --model.hidden_size 16 "
+                                 "--model.intermediate_size 32 --model.num_hidden_layers 1"))
+                .exit_code,
+            0);
+  const fs::path bad_pool = f.root / "bad_pool.jsonl";
+  std::ofstream(bad_pool) << "{\"prompt\": \"ok\"}\n{\"text\": \"no prompt\"}\n";
+  const fs::path no_placeholder = f.root / "no_placeholder.txt";
+  std::ofstream(no_placeholder) << "Which is better?\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {user_run(run, ""),
+       "option '--model.m0': expected the base model M0 (the reference of iteration 1 under "
+       "scir.irm_ref = previous), or scir.irm_ref = current, got ''"},
+      {user_run(run, "--scir.irm_ref current --scir.method oracle"),
+       "option '--scir.method': expected not oracle with model.m1 (a user's model has no "
+       "oracle), got 'oracle'"},
+      {user_run(run, "--model.m0 " + wide.string()),
+       "option '--model.m0': expected a model with M1's vocabulary of 259 tokens, got '" +
+           wide.string() + "'"},
+      {user_run(run, "--scir.irm_ref current", small_vocab.string()),
+       small_vocab.string() + ": tokenizer has 259 tokens but config.json vocab_size is 258"},
+      {user_run(run, "--scir.irm_ref current", "", f.pool1.string()),
+       "option '--data.prompt_pools': expected 2 JSONL prompt file(s), one an iteration, got '" +
+           f.pool1.string() + "'"},
+      {user_run(run, "--scir.irm_ref current", "", f.pool1.string() + "," + bad_pool.string()),
+       bad_pool.string() + ":2: missing field 'prompt'"},
+      {user_run(run, "--scir.irm_ref current --judge.pairwise_template " + no_placeholder.string()),
+       no_placeholder.string() + ": judge template lacks the placeholder {instruction}"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CommandResult result = run_command(scir_hpc(args));
+    EXPECT_EQ(result.exit_code, 2) << args;
+    EXPECT_EQ(result.out, "scir_hpc: error: " + message + "\n") << args;
+  }
+  EXPECT_FALSE(fs::exists(run));
+}
+
+}  // namespace
