@@ -18,7 +18,11 @@ void declare(OptionSet& options) {
       .add_string("baseline", "", "model directory to compare against (win rate)")
       .add_string("reference", "", "reference model of the implicit reward (its accuracy)")
       .add_required_string("world-data", "directory written by 'scir_hpc world'")
-      .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral");
+      .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral")
+      .add_string("grm", "pairwise",
+                  "judge evaluated: pairwise (judge.pairwise_template) or pointwise "
+                  "(judge.pointwise_template, expected score)")
+      .add_double("tau", 1.0, "temperature of the pointwise P_G (> 0)");
   declare_eval_options(options);
 }
 
@@ -35,6 +39,14 @@ void run(const OptionSet& options, Comm& comm) {
     judge_text = std::make_unique<JudgeTemplate>(pairwise_template(options));
     chat = parse_chat_template(options.get_string("chat-template"), "chat-template");
     settings = read_eval_options(options);
+    const std::string grm = options.get_string("grm");
+    if (grm != "pairwise" && grm != "pointwise") options.reject("grm", "pairwise or pointwise");
+    settings.pointwise_grm = grm == "pointwise";
+    settings.tau = options.get_double("tau");
+    if (settings.tau <= 0) options.reject("tau", "a number > 0");
+    if (settings.pointwise_grm)  // checked here, where every rank agrees on the outcome
+      JudgeTemplate::from_file(options.get_string("judge.pointwise_template"),
+                               JudgeKind::kPointwise);
     model = load_hf_model(options.get_string("model"));
     if (!options.get_string("baseline").empty())
       baseline = load_hf_model(options.get_string("baseline"));
@@ -46,9 +58,14 @@ void run(const OptionSet& options, Comm& comm) {
   });
   const Tokenizer& tokenizer = *model.tokenizer;
   const PairwiseJudge judge = PairwiseJudge::with_ab_verdicts(tokenizer, chat, *judge_text);
-  const WorldEvaluation evaluation =
-      evaluate_world(comm, *model.model, baseline.model.get(), reference.model.get(),
-                     {*world, judge, prompts, pairs}, settings);
+  std::unique_ptr<LoadedPointwiseJudge> pointwise;
+  if (settings.pointwise_grm) {
+    pointwise = std::make_unique<LoadedPointwiseJudge>(
+        tokenizer, chat, options.get_string("judge.pointwise_template"), settings.tau);
+  }
+  const WorldEvaluation evaluation = evaluate_world(
+      comm, *model.model, baseline.model.get(), reference.model.get(),
+      {*world, judge, prompts, pairs, pointwise ? &pointwise->judge() : nullptr}, settings);
   if (comm.rank() == 0) std::cout << format_world_evaluation(evaluation) << std::flush;
 }
 

@@ -155,6 +155,8 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
     JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
   plan.seed = seeds.seed;
   plan.eval = seeds.eval;
+  plan.eval.pointwise_grm = plan.scir.pointwise_grm;  // the GRM evaluated is the one in use
+  plan.eval.tau = plan.tau;
   plan.pairwise_template = seeds.pairwise_template;
   if (plan.iterations < 0)
     options.reject("scir.iterations", "an integer >= 0 (0: seed models only)");
@@ -249,6 +251,7 @@ void run(const OptionSet& options, Comm& comm) {
                        cat("at most data.iterations (", seeds.data.iterations, " prompt pools)"));
       }
       world = std::make_unique<world::World>(seeds.world);
+      seeds.eval = plan.eval;  // M1's evaluation judges with the GRM the iterations use
     }
     run_dir = std::make_unique<RunDirectory>(options.get_string("out"));
   });
@@ -278,6 +281,7 @@ void run(const OptionSet& options, Comm& comm) {
                                 plan.iterations);
   const std::vector<IterationSummary> iterations = run_self_rewarding(comm, *run_dir, inputs, plan);
   if (comm.rank() != 0) return;  // rank 0 alone reads run.h5 and prints the summary
+  run_dir->mark_done("run");     // the whole job: sweep runners skip a run marked so
   WorldEvaluation m1;            // a user's M1 has no seed evaluation: its row shows "-"
   m1.mean_quality = m1.acc_grm_heldout = m1.acc_irm_heldout = -1;
   if (!user_model) {

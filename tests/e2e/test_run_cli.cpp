@@ -29,7 +29,7 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   const CommandResult first = run_command(command);
   ASSERT_EQ(first.exit_code, 0) << first.out;
   for (const char* path :
-       {"config.ini", "main.log", "run.h5", "data/corpus.jsonl", "data/pool_2.jsonl",
+       {"config.ini", "main.log", "run.h5", ".done/run", "data/corpus.jsonl", "data/pool_2.jsonl",
         "ckpt/m0/model.safetensors", "ckpt/m1/model.safetensors"}) {
     EXPECT_TRUE(fs::exists(run / path)) << path;
   }
@@ -53,6 +53,30 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   for (const char* name : {"prompt_id", "rank", "logp_ref1", "logp_ref2", "p_grm0", "p_irm0",
                            "oracle_q1", "oracle_q2", "kept_last", "label_last", "step_consumed"}) {
     ASSERT_EQ(pairs.columns.at(name).size(), rows) << name;
+  }
+  // The responses themselves: text and tokens (bytes + EOS), as long as the length columns say.
+  for (const char* side : {"1", "2"}) {
+    const auto& texts = pairs.text_columns.at(std::string("resp") + side + "_text");
+    const auto& tokens = pairs.token_columns.at(std::string("resp") + side + "_tokens");
+    const auto& lengths = pairs.columns.at(std::string("resp") + side + "_length");
+    ASSERT_EQ(texts.size(), rows);
+    ASSERT_EQ(tokens.size(), rows);
+    for (size_t i = 0; i < rows; ++i) {
+      EXPECT_EQ(static_cast<double>(tokens[i].size()), lengths[i]);
+      // ASCII responses read back byte for byte; others carry U+FFFD where bytes are not UTF-8.
+      std::string decoded;
+      bool ascii = true;
+      for (int32_t id : tokens[i]) {
+        if (id < 256) decoded.push_back(static_cast<char>(id));
+        ascii = ascii && (id < 128 || id == 257);  // 257: EOS
+      }
+      if (ascii) {
+        EXPECT_EQ(decoded, texts[i]);
+      }
+    }
+  }
+  for (size_t i = 0; i < rows; ++i) {
+    EXPECT_NE(pairs.text_columns.at("resp1_text")[i], pairs.text_columns.at("resp2_text")[i]);
   }
   // pairs_per_prompt 1: no prompt contributes two pairs.
   const std::vector<double>& prompt_ids = pairs.columns.at("prompt_id");

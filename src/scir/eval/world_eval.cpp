@@ -86,7 +86,7 @@ std::pair<double, double> preference_accuracy(const std::vector<double>& p,
 }
 
 void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* reference,
-                            const PairwiseJudge& judge,
+                            const PairwiseJudge& judge, const PointwiseJudge* pointwise,
                             const std::vector<LabelledPair>& heldout_pairs,
                             const WorldEvalSettings& settings, WorldEvaluation* result) {
   const auto sum = [&](double value) { return all_reduce_scalar(comm, value, ReduceOp::kSum); };
@@ -103,7 +103,7 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
     q_b.push_back(pair.q_b);
   }
   const std::vector<double> p_grm =
-      to_doubles(judge_pairs(model, judge, judged, settings.batch_size));
+      grm_preferences(model, judge, pointwise, judged, settings.batch_size);
   const auto [grm_credit, grm_count] = preference_accuracy(p_grm, q_a, q_b);
   CalibrationBins grm_bins;
   for (size_t i = 0; i < p_grm.size(); ++i) {
@@ -179,8 +179,8 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
       result.quality_by_family[name] = sum(by_family[name].first) / family_count;
   }
 
-  evaluate_reward_models(comm, model, reference, inputs.judge, inputs.heldout_pairs, settings,
-                         &result);
+  evaluate_reward_models(comm, model, reference, inputs.judge, inputs.pointwise,
+                         inputs.heldout_pairs, settings, &result);
 
   // The judge on pairs of the model's own samples: the pairs self-rewarding will label.
   SamplingOptions sampling;
@@ -225,7 +225,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
     }
   }
   const std::vector<double> p_own =
-      to_doubles(judge_pairs(model, inputs.judge, own, settings.batch_size));
+      grm_preferences(model, inputs.judge, inputs.pointwise, own, settings.batch_size);
   const auto [own_credit, own_count] = preference_accuracy(p_own, own_q_a, own_q_b);
   result.own_pairs = static_cast<int64_t>(sum(own_count));
   result.acc_grm_own = sum(own_credit) / std::max(1.0, static_cast<double>(result.own_pairs));

@@ -13,6 +13,7 @@
 #include "scir/data/world/world.h"
 #include "scir/dist/comm.h"
 #include "scir/rewards/grm.h"
+#include "scir/rewards/grm_pointwise.h"
 
 namespace scir {
 
@@ -24,6 +25,9 @@ struct WorldEvalSettings {
   double own_top_p = 1.0;
   uint64_t seed = 0;
   double beta = 0.1;  // of the implicit reward
+  // The GRM to evaluate (METHOD.md section 3): pairwise, or pointwise with temperature tau.
+  bool pointwise_grm = false;
+  double tau = 1.0;
 };
 
 struct WorldEvaluation {
@@ -48,6 +52,8 @@ struct WorldEvalInputs {
   const PairwiseJudge& judge;
   std::vector<std::string> prompts;  // held-out instructions
   std::vector<LabelledPair> heldout_pairs;
+  // The GRM evaluated: this pointwise judge when given (scir.grm = pointwise), else `judge`.
+  const PointwiseJudge* pointwise = nullptr;
 };
 
 // baseline and reference may be null. Every rank returns the same result.
@@ -59,7 +65,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
 // calibration and, with a reference model, the implicit reward's accuracy, calibration and
 // agreement with the judge. Fills those fields of `result`.
 void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* reference,
-                            const PairwiseJudge& judge,
+                            const PairwiseJudge& judge, const PointwiseJudge* pointwise,
                             const std::vector<LabelledPair>& heldout_pairs,
                             const WorldEvalSettings& settings, WorldEvaluation* result);
 

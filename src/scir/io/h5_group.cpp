@@ -29,20 +29,31 @@ void check(herr_t status, const std::string& what) {
   if (status < 0) throw InternalError("HDF5: " + what + " failed");
 }
 
+// Variable-length UTF-8 strings (h5py reads them as str).
+hid_t text_type() {
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
+}
+
 }  // namespace
 
 void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as codes, reported by us
   size_t rows = 0;
   bool first = true;
-  for (const auto& [name, values] : group.columns) {
-    if (!first && values.size() != rows) {
-      throw InternalError(cat("HDF5 group ", group_path, ": column ", name, " has ", values.size(),
+  const auto check_rows = [&](const std::string& name, size_t count) {
+    if (!first && count != rows) {
+      throw InternalError(cat("HDF5 group ", group_path, ": column ", name, " has ", count,
                               " rows, others ", rows));
     }
-    rows = values.size();
+    rows = count;
     first = false;
-  }
+  };
+  for (const auto& [name, values] : group.columns) check_rows(name, values.size());
+  for (const auto& [name, values] : group.text_columns) check_rows(name, values.size());
+  for (const auto& [name, values] : group.token_columns) check_rows(name, values.size());
   const bool exists = std::filesystem::exists(file);
   Handle handle(exists ? H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
                        : H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
@@ -62,6 +73,34 @@ void write_h5_group(const std::string& file, const std::string& group_path, cons
                    H5Dclose, "creating " + group_path + "/" + name);
     if (!values.empty()) {
       check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            "writing " + name);
+    }
+  }
+  const auto create = [&](const std::string& name, hid_t type, size_t count) {
+    const hsize_t extent = count;
+    Handle space(H5Screate_simple(1, &extent, nullptr), H5Sclose, "dataspace");
+    return H5Dcreate2(target, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  };
+  for (const auto& [name, values] : group.text_columns) {
+    Handle type(text_type(), H5Tclose, "string type");
+    Handle dataset(create(name, type, values.size()), H5Dclose,
+                   "creating " + group_path + "/" + name);
+    std::vector<const char*> pointers;
+    for (const std::string& value : values) pointers.push_back(value.c_str());
+    if (!values.empty()) {
+      check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+            "writing " + name);
+    }
+  }
+  for (const auto& [name, values] : group.token_columns) {
+    Handle type(H5Tvlen_create(H5T_NATIVE_INT32), H5Tclose, "token type");
+    Handle dataset(create(name, type, values.size()), H5Dclose,
+                   "creating " + group_path + "/" + name);
+    std::vector<hvl_t> rows_of(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      rows_of[i] = {values[i].size(), const_cast<int32_t*>(values[i].data())};
+    if (!values.empty()) {
+      check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows_of.data()),
             "writing " + name);
     }
   }
@@ -100,7 +139,36 @@ H5Group read_h5_group(const std::string& file, const std::string& group_path) {
     H5Lget_name_by_idx(source, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
     Handle dataset(H5Dopen2(source, name, H5P_DEFAULT), H5Dclose, cat("opening ", name));
     Handle space(H5Dget_space(dataset), H5Sclose, "dataspace");
-    std::vector<double> values(H5Sget_simple_extent_npoints(space));
+    Handle stored(H5Dget_type(dataset), H5Tclose, "dataset type");
+    const size_t count = H5Sget_simple_extent_npoints(space);
+    if (H5Tget_class(stored) == H5T_STRING) {
+      Handle type(text_type(), H5Tclose, "string type");
+      std::vector<char*> pointers(count, nullptr);
+      if (count > 0) {
+        check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+              cat("reading ", name));
+      }
+      std::vector<std::string>& texts = group.text_columns[name];
+      for (char* text : pointers) texts.emplace_back(text ? text : "");
+      if (count > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());
+      continue;
+    }
+    if (H5Tget_class(stored) == H5T_VLEN) {
+      Handle type(H5Tvlen_create(H5T_NATIVE_INT32), H5Tclose, "token type");
+      std::vector<hvl_t> rows_of(count);
+      if (count > 0) {
+        check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows_of.data()),
+              cat("reading ", name));
+      }
+      std::vector<std::vector<int32_t>>& tokens = group.token_columns[name];
+      for (const hvl_t& row : rows_of) {
+        const auto* first = static_cast<const int32_t*>(row.p);
+        tokens.emplace_back(first, first + row.len);
+      }
+      if (count > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, rows_of.data());
+      continue;
+    }
+    std::vector<double> values(count);
     if (!values.empty()) {
       check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
             cat("reading ", name));

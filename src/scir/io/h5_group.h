@@ -2,6 +2,7 @@
 // and scalar attributes. Written by one process; the collective pair store comes separately.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,14 +11,17 @@ namespace scir {
 
 struct H5Group {
   std::map<std::string, std::vector<double>> columns;
+  std::map<std::string, std::vector<std::string>> text_columns;            // variable-length UTF-8
+  std::map<std::string, std::vector<std::vector<int32_t>>> token_columns;  // variable-length
+
   std::map<std::string, double> numbers;     // attributes
   std::map<std::string, std::string> texts;  // attributes
 };
 
 // Creates `file` if missing, replaces `group_path` ("/sft/steps") if present; intermediate
-// groups are created. Columns of unequal length are an InternalError.
+// groups are created. Columns (of every kind) of unequal length are an InternalError.
 void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group);
-// Reads back what write_h5_group wrote (columns and numeric attributes only).
+// Reads back what write_h5_group wrote (columns of every kind and numeric attributes).
 H5Group read_h5_group(const std::string& file, const std::string& group_path);
 
 }  // namespace scir

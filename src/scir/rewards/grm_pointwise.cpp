@@ -34,6 +34,43 @@ BernoulliLogs pointwise_bernoulli(const torch::Tensor& score1, const torch::Tens
   return irm_bernoulli((score1 - score2) / tau);  // the same Bernoulli of a logit difference
 }
 
+std::vector<double> pointwise_pair_preferences(Transformer& model, const PointwiseJudge& judge,
+                                               const std::vector<JudgedPair>& pairs,
+                                               int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<double> preferences;
+  for (size_t start = 0; start < pairs.size(); start += batch_size) {
+    const size_t end = std::min(pairs.size(), start + static_cast<size_t>(batch_size));
+    std::vector<std::string> instructions, responses;
+    for (size_t i = start; i < end; ++i) {
+      instructions.push_back(pairs[i].instruction);
+      responses.push_back(pairs[i].first);
+    }
+    for (size_t i = start; i < end; ++i) {
+      instructions.push_back(pairs[i].instruction);
+      responses.push_back(pairs[i].second);
+    }
+    const torch::Tensor scores = expected_scores(model, judge, instructions, responses);
+    const int64_t count = static_cast<int64_t>(end - start);
+    const torch::Tensor p =
+        pointwise_bernoulli(scores.narrow(0, 0, count), scores.narrow(0, count, count), judge.tau)
+            .log_p.exp()
+            .to(torch::kDouble)
+            .contiguous();
+    preferences.insert(preferences.end(), p.data_ptr<double>(), p.data_ptr<double>() + count);
+  }
+  return preferences;
+}
+
+std::vector<double> grm_preferences(Transformer& model, const PairwiseJudge& pairwise,
+                                    const PointwiseJudge* pointwise,
+                                    const std::vector<JudgedPair>& pairs, int64_t batch_size) {
+  if (pointwise) return pointwise_pair_preferences(model, *pointwise, pairs, batch_size);
+  const torch::Tensor p = judge_pairs(model, pairwise, pairs, batch_size).to(torch::kDouble);
+  const torch::Tensor flat = p.contiguous();
+  return std::vector<double>(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
+}
+
 std::pair<int, int> best_vs_worst(const std::vector<double>& scores) {
   int best = -1, worst = -1;
   for (int i = 0; i < static_cast<int>(scores.size()); ++i) {

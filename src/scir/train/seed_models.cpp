@@ -76,9 +76,15 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
         PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);
     const std::vector<std::string> prompts =
         read_prompt_texts(seeds.data_dir + "/eval_prompts.jsonl");
+    std::unique_ptr<LoadedPointwiseJudge> pointwise;
+    if (plan.eval.pointwise_grm) {
+      pointwise = std::make_unique<LoadedPointwiseJudge>(tokenizer, ChatTemplate::kPlain,
+                                                         plan.pointwise_template, plan.eval.tau);
+    }
     const WorldEvaluation evaluation = evaluate_world(
         comm, *m1.model, nullptr, m0.model.get(),
-        {world, judge, prompts, read_labelled_pairs(seeds.data_dir + "/heldout_pairs.jsonl")},
+        {world, judge, prompts, read_labelled_pairs(seeds.data_dir + "/heldout_pairs.jsonl"),
+         pointwise ? &pointwise->judge() : nullptr},
         plan.eval);
     log_info("[sft_eval] M1\n" + format_world_evaluation(evaluation));
     if (comm.rank() == 0) {

@@ -167,40 +167,6 @@ std::pair<std::vector<double>, std::vector<double>> pair_logprobs(
   return {first, second};
 }
 
-std::vector<double> judge_preferences(Transformer& model, const PairwiseJudge& judge,
-                                      const std::vector<PairRecord>& pairs, int64_t batch) {
-  std::vector<JudgedPair> judged;
-  for (const PairRecord& record : pairs)
-    judged.push_back({record.pair.instruction, record.pair.text1, record.pair.text2});
-  return to_doubles(judge_pairs(model, judge, judged, batch));
-}
-
-// P_G = sigmoid((s1 - s2) / tau) from the pointwise judge, no gradient.
-std::vector<double> pointwise_preferences(Transformer& model, const PointwiseJudge& judge,
-                                          const std::vector<PairRecord>& pairs, int64_t batch) {
-  torch::NoGradGuard no_grad;
-  std::vector<double> preferences;
-  for (size_t start = 0; start < pairs.size(); start += batch) {
-    const size_t end = std::min(pairs.size(), start + batch);
-    std::vector<std::string> instructions, responses;
-    for (size_t i = start; i < end; ++i) {
-      instructions.push_back(pairs[i].pair.instruction);
-      responses.push_back(pairs[i].pair.text1);
-    }
-    for (size_t i = start; i < end; ++i) {
-      instructions.push_back(pairs[i].pair.instruction);
-      responses.push_back(pairs[i].pair.text2);
-    }
-    const torch::Tensor scores = expected_scores(model, judge, instructions, responses);
-    const int64_t count = static_cast<int64_t>(end - start);
-    const std::vector<double> part = to_doubles(
-        pointwise_bernoulli(scores.narrow(0, 0, count), scores.narrow(0, count, count), judge.tau)
-            .log_p.exp());
-    preferences.insert(preferences.end(), part.begin(), part.end());
-  }
-  return preferences;
-}
-
 // Oracle columns and evaluation fields where there is no oracle (a user's model).
 constexpr double kNoOracle = std::numeric_limits<double>::quiet_NaN();
 
@@ -236,22 +202,22 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
   const Tokenizer& tokenizer = *m1.tokenizer;
   const PairwiseJudge judge =
       PairwiseJudge::with_ab_verdicts(tokenizer, inputs.chat_template, pairwise);
-  // The pointwise template: the online P_G when the GRM is pointwise, SRLM's offline scores
-  // (expected over the score token, or sampled judgements).
-  std::unique_ptr<JudgeTemplate> pointwise_text;
-  std::unique_ptr<PointwiseJudge> pointwise;
-  if (plan.scir.pointwise_grm || plan.srlm_sampled_judge) {
-    pointwise_text = std::make_unique<JudgeTemplate>(
+  // The pointwise judge: the online P_G when the GRM is pointwise, SRLM's offline scores
+  // (expected over the score token); sampled judgements need only its template.
+  std::unique_ptr<LoadedPointwiseJudge> loaded_pointwise;
+  std::unique_ptr<JudgeTemplate> sampled_template;
+  if (plan.scir.pointwise_grm) {
+    loaded_pointwise = std::make_unique<LoadedPointwiseJudge>(tokenizer, inputs.chat_template,
+                                                              plan.pointwise_template, plan.tau);
+  }
+  const PointwiseJudge* pointwise_judge = loaded_pointwise ? &loaded_pointwise->judge() : nullptr;
+  if (plan.srlm_sampled_judge) {
+    sampled_template = std::make_unique<JudgeTemplate>(
         JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise));
   }
-  if (plan.scir.pointwise_grm) {
-    pointwise = std::make_unique<PointwiseJudge>(
-        PointwiseJudge{tokenizer, inputs.chat_template, *pointwise_text,
-                       PointwiseJudge::digit_tokens(tokenizer), plan.tau});
-  }
   SrlmScorer srlm;
-  srlm.expected = pointwise.get();
-  if (plan.srlm_sampled_judge) srlm.sampled_template = pointwise_text.get();
+  srlm.expected = pointwise_judge;
+  srlm.sampled_template = sampled_template.get();
   SrlmScorer* srlm_scorer =
       plan.offline == OfflineLabels::kSrlm && (srlm.expected || srlm.sampled_template) ? &srlm
                                                                                        : nullptr;
@@ -336,9 +302,11 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     const int64_t batch = plan.eval.batch_size;
     const auto [ref1, ref2] = pair_logprobs(*reference.model, pairs, tokenizer.pad_id(), batch);
     const auto [pol1, pol2] = pair_logprobs(*policy.model, pairs, tokenizer.pad_id(), batch);
+    std::vector<JudgedPair> judged;
+    for (const PairRecord& record : pairs)
+      judged.push_back({record.pair.instruction, record.pair.text1, record.pair.text2});
     const std::vector<double> p_grm0 =
-        pointwise ? pointwise_preferences(*policy.model, *pointwise, pairs, batch)
-                  : judge_preferences(*policy.model, judge, pairs, batch);
+        grm_preferences(*policy.model, judge, pointwise_judge, judged, batch);
     for (size_t i = 0; i < pairs.size(); ++i) {
       pairs[i].pair.ref_logp1 = ref1[i];
       pairs[i].pair.ref_logp2 = ref2[i];
@@ -411,7 +379,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
           static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         optimizer.zero_grad();
         const ScirStepStats stats =
-            scir_step(*policy.model, judge, batch_pairs, plan.scir, comm, pointwise.get());
+            scir_step(*policy.model, judge, batch_pairs, plan.scir, comm, pointwise_judge);
         average_gradients(comm, parameters);
         const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, plan.grad_clip);
         optimizer.step();
@@ -452,11 +420,12 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     // Evaluate M(t+1) against M1, with the iteration's reference for the IRM.
     WorldEvaluation evaluation = without_oracle();
     if (world) {
-      evaluation = evaluate_world(comm, *policy.model, m1.model.get(), reference.model.get(),
-                                  {*world, judge, eval_prompts, heldout}, plan.eval);
+      evaluation =
+          evaluate_world(comm, *policy.model, m1.model.get(), reference.model.get(),
+                         {*world, judge, eval_prompts, heldout, pointwise_judge}, plan.eval);
     } else if (!heldout.empty()) {
-      evaluate_reward_models(comm, *policy.model, reference.model.get(), judge, heldout, plan.eval,
-                             &evaluation);
+      evaluate_reward_models(comm, *policy.model, reference.model.get(), judge, pointwise_judge,
+                             heldout, plan.eval, &evaluation);
     }
     if (world) {
       log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
@@ -480,7 +449,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
           i * comm.size() + comm.rank(),
           json_line({r.prompt_id, r.rank, r.pair.ref_logp1, r.pair.ref_logp2, r.p_grm0, r.p_irm0,
                      r.q1, r.q2, r.label_last >= 0 ? 1 : 0, r.label_last, r.step_consumed,
-                     r.pair.response1.size(), r.pair.response2.size()}));
+                     r.pair.response1.size(), r.pair.response2.size(), r.pair.text1, r.pair.text2,
+                     r.pair.response1, r.pair.response2}));
     }
     const std::vector<std::string> table = gather_in_item_order(comm, rows);
     if (comm.rank() == 0) {
@@ -490,11 +460,20 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                              "resp2_length"};
       H5Group pair_group;
       for (const char* name : names) pair_group.columns[name] = {};
+      pair_group.text_columns = {{"resp1_text", {}}, {"resp2_text", {}}};
+      pair_group.token_columns = {{"resp1_tokens", {}}, {"resp2_tokens", {}}};
       for (const std::string& line : table) {
         const nlohmann::json values = nlohmann::json::parse(line);
         for (size_t c = 0; c < std::size(names); ++c)
           pair_group.columns[names[c]].push_back(values[c].is_null() ? kNoOracle  // NaN
                                                                      : values[c].get<double>());
+        const size_t texts = std::size(names);  // then the two texts and the two token lists
+        pair_group.text_columns["resp1_text"].push_back(values[texts].get<std::string>());
+        pair_group.text_columns["resp2_text"].push_back(values[texts + 1].get<std::string>());
+        pair_group.token_columns["resp1_tokens"].push_back(
+            values[texts + 2].get<std::vector<int32_t>>());
+        pair_group.token_columns["resp2_tokens"].push_back(
+            values[texts + 3].get<std::vector<int32_t>>());
       }
       write_h5_group(run.h5(), "/" + phase + "/pairs", pair_group);
       H5Group step_group;
