@@ -1,0 +1,193 @@
+"""Paper-style tables, CSV, plots and a Markdown report from run.h5 files.
+
+  python3 -m analysis.report RUN [RUN ...] [--out DIR]
+
+Runs whose configurations differ only in `seed` (and `out`) form one group; every number is a
+mean over the group's seeds with its standard deviation. Writes DIR/table.csv,
+DIR/steps.png (consistency rate and kept share per step), DIR/iterations.png (win rate and
+reward accuracy per iteration), DIR/calibration.png (P_G and P_I against the oracle's labels)
+and DIR/report.md that embeds them; prints the table. A run that cannot be read stops the
+report with one line naming its file and what is missing (exit 2).
+"""
+import argparse
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from analysis.runs import Run, RunError  # noqa: E402
+
+IGNORED_KEYS = {"seed", "out", "threads"}
+COLUMNS = [("win_rate_vs_m1", "win vs M1"), ("mean_quality", "quality"), ("acc_grm", "acc GRM"),
+           ("acc_irm", "acc IRM"), ("agreement_start", "agree start"),
+           ("train_consistency_rate", "consistency"), ("train_kept_share", "kept share")]
+
+
+def group_runs(runs):
+    """{label: [runs]}: the label names the options that differ between groups."""
+    keys = sorted({k for run in runs for k in run.config} - IGNORED_KEYS)
+    differing = [k for k in keys if len({run.config.get(k) for run in runs}) > 1]
+    groups = {}
+    for run in runs:
+        label = ", ".join(f"{k}={run.config.get(k)}" for k in differing) or "all runs"
+        groups.setdefault(label, []).append(run)
+    return groups
+
+
+def table(groups):
+    """Long table: group, model, metric, mean, std, seeds."""
+    records = []
+    for label, runs in groups.items():
+        by_model = {}
+        for run in runs:
+            for model, values in run.rows():
+                for metric, value in values.items():
+                    by_model.setdefault((model, metric), []).append(value)
+        for (model, metric), values in by_model.items():
+            values = np.asarray(values, dtype=float)
+            finite = values[np.isfinite(values) & (values >= 0)]  # -1: not measured
+            records.append({"group": label, "model": model, "metric": metric,
+                            "mean": finite.mean() if finite.size else np.nan,
+                            "std": finite.std(ddof=1) if finite.size > 1 else 0.0,
+                            "seeds": int(finite.size)})
+    return pd.DataFrame.from_records(records)
+
+
+def format_table(frame):
+    lines = []
+    header = f"{'group':<34} {'model':<6}" + "".join(f"{name:>16}" for _, name in COLUMNS)
+    lines.append(header)
+    for (group, model), rows in frame.groupby(["group", "model"], sort=True):
+        cells = []
+        for metric, _ in COLUMNS:
+            row = rows[rows.metric == metric]
+            if row.empty or not np.isfinite(row["mean"].iloc[0]):
+                cells.append(f"{'-':>16}")
+            else:
+                cells.append(f"{row['mean'].iloc[0]:>9.3f} ± {row['std'].iloc[0]:.3f}")
+        lines.append(f"{group:<34} {model:<6}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def plot_steps(groups, path):
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for label, runs in groups.items():
+        for axis, column in zip(axes, ["consistency_rate", "kept_share"]):
+            series = []
+            for run in runs:
+                parts = [run.steps[t][column] for t in sorted(run.steps) if column in run.steps[t]]
+                series.append(np.concatenate(parts) if parts else np.zeros(0))
+            length = min(len(s) for s in series)
+            if length:
+                axis.plot(np.mean([s[:length] for s in series], axis=0), label=label)
+    for axis, title in zip(axes, ["consistency rate (GRM and IRM agree)", "kept share"]):
+        axis.set_title(title)
+        axis.set_xlabel("step (iterations back to back)")
+        axis.set_ylim(0, 1)
+    axes[0].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_iterations(frame, path):
+    figure, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for axis, metric, title in zip(axes, ["win_rate_vs_m1", "acc_grm", "acc_irm"],
+                                   ["win rate vs M1", "GRM accuracy", "IRM accuracy"]):
+        for group, rows in frame[frame.metric == metric].groupby("group"):
+            rows = rows.sort_values("model", key=lambda m: m.str[1:].astype(int))
+            axis.errorbar(rows.model, rows["mean"], yerr=rows["std"], marker="o", label=group,
+                          capsize=3)
+        axis.set_title(title)
+    axes[0].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def calibration_points(probabilities, labels, bins=10):
+    """(mean predicted, observed frequency, count) per probability bin that holds pairs."""
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.clip(np.digitize(probabilities, edges) - 1, 0, bins - 1)
+    points = []
+    for b in range(bins):
+        chosen = index == b
+        if chosen.any():
+            points.append((probabilities[chosen].mean(), labels[chosen].mean(), chosen.sum()))
+    return points
+
+
+def plot_calibration(groups, path):
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for label, runs in groups.items():
+        for axis, column in zip(axes, ["p_grm0", "p_irm0"]):
+            p, y = [], []
+            for run in runs:
+                for pairs in run.pairs.values():
+                    q1, q2 = pairs.get("oracle_q1"), pairs.get("oracle_q2")
+                    if q1 is None or column not in pairs:
+                        continue
+                    keep = np.isfinite(q1) & np.isfinite(q2) & (q1 != q2)
+                    p.append(pairs[column][keep])
+                    y.append((q1[keep] > q2[keep]).astype(float))
+            if p and np.concatenate(p).size:
+                points = calibration_points(np.concatenate(p), np.concatenate(y))
+                axis.plot([a for a, _, _ in points], [b for _, b, _ in points], marker="o",
+                          label=label)
+    for axis, title in zip(axes, ["P_G (judge) before training", "P_I (implicit) before training"]):
+        axis.plot([0, 1], [0, 1], color="grey", linestyle=":")
+        axis.set_title(title)
+        axis.set_xlabel("predicted P(first better)")
+        axis.set_ylabel("oracle: share first better")
+    axes[0].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def write_markdown(path, runs, groups, text):
+    with open(path, "w") as f:
+        f.write("# scir_hpc report\n\n")
+        f.write(f"{len(runs)} runs in {len(groups)} groups (mean ± std over seeds):\n\n")
+        for label, members in groups.items():
+            seeds = ", ".join(str(run.seed) for run in members)
+            f.write(f"- {label}: seeds {seeds}\n")
+        f.write("\n```\n" + text + "\n```\n\n")
+        f.write("Numbers: [table.csv](table.csv)\n\n")
+        for name, caption in [("iterations.png", "Win rate and reward accuracy per iteration"),
+                              ("steps.png", "Consistency rate and kept share per step"),
+                              ("calibration.png", "Calibration of P_G and P_I")]:
+            f.write(f"## {caption}\n\n![{caption}]({name})\n\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Tables, plots and a report from run.h5 files")
+    parser.add_argument("runs", nargs="+", help="run directories (or their run.h5)")
+    parser.add_argument("--out", default="report", help="directory of the report files")
+    args = parser.parse_args(argv)
+    try:
+        runs = [Run(path) for path in args.runs]
+    except RunError as error:
+        print(f"analysis.report: error: {error}", file=sys.stderr)
+        return 2
+    groups = group_runs(runs)
+    frame = table(groups)
+    os.makedirs(args.out, exist_ok=True)
+    frame.to_csv(os.path.join(args.out, "table.csv"), index=False)
+    text = format_table(frame)
+    plot_steps(groups, os.path.join(args.out, "steps.png"))
+    plot_iterations(frame, os.path.join(args.out, "iterations.png"))
+    plot_calibration(groups, os.path.join(args.out, "calibration.png"))
+    write_markdown(os.path.join(args.out, "report.md"), runs, groups, text)
+    print(text)
+    print(f"report: {os.path.join(args.out, 'report.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

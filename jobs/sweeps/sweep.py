@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Ablation sweeps of scir_hpc: a grid file expanded into one run directory a configuration.
+
+  python3 jobs/sweeps/sweep.py expand GRID           list the runs and their options
+  python3 jobs/sweeps/sweep.py run GRID [options]    run them one after another (mpirun)
+
+A grid file is INI:
+  [sweep]  config = base configuration (relative to the grid file), out = directory of the runs
+           (relative to the working directory), ranks = MPI ranks a run (default 2)
+  [grid]   option = value, value, ...   (every combination is one run)
+  [fixed]  option = value               (the same for every run; optional)
+A run's directory is OUT/<option>=<value>__<option>=<value>... in grid order. A run whose
+directory holds .done/run is finished and skipped, so a stopped sweep restarts where it
+stopped. Runs that differ only in options of the iterations (scir.*, srlm.*, except scir.grm
+and scir.tau, which change M1's evaluation) share the seed models: the first one builds them,
+the others start from a copy of its world data, M0, M1 and their phase markers.
+"""
+import argparse
+import configparser
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+
+SEED_PHASES = ["data", "init", "pretrain", "sft", "sft_eval"]
+ITERATION_PREFIXES = ("scir.", "srlm.")
+SEED_AFFECTING = {"scir.grm", "scir.tau"}
+
+
+class GridError(Exception):
+    """Bad grid file: the message names the file and the field."""
+
+
+def read_grid(path):
+    if not os.path.isfile(path):
+        raise GridError(f"{path}: no such grid file")
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # option names are case-sensitive
+    try:
+        parser.read(path)
+    except configparser.Error as error:
+        raise GridError(f"{path}: not an INI file ({error.message.splitlines()[0]})")
+    for section in ("sweep", "grid"):
+        if not parser.has_section(section):
+            raise GridError(f"{path}: missing section [{section}]")
+    for key in ("config", "out"):
+        if not parser.get("sweep", key, fallback="").strip():
+            raise GridError(f"{path}: [sweep] {key}: expected a path")
+    base = os.path.join(os.path.dirname(os.path.abspath(path)), parser.get("sweep", "config"))
+    if not os.path.isfile(base):
+        raise GridError(f"{path}: [sweep] config: no such file {base}")
+    try:
+        ranks = int(parser.get("sweep", "ranks", fallback="2"))
+    except ValueError:
+        ranks = 0
+    if ranks < 1:
+        raise GridError(f"{path}: [sweep] ranks: expected an integer >= 1")
+    grid = []
+    for key, text in parser.items("grid"):
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        if not values:
+            raise GridError(f"{path}: [grid] {key}: expected comma-separated values")
+        grid.append((key, values))
+    if not grid:
+        raise GridError(f"{path}: [grid]: expected at least one option")
+    fixed = list(parser.items("fixed")) if parser.has_section("fixed") else []
+    return {"config": base, "out": parser.get("sweep", "out"), "ranks": ranks,
+            "grid": grid, "fixed": fixed}
+
+
+def expand(sweep):
+    """One dict a run: its directory and its options (fixed first, then the grid's)."""
+    keys = [key for key, _ in sweep["grid"]]
+    runs = []
+    for values in itertools.product(*[values for _, values in sweep["grid"]]):
+        chosen = list(zip(keys, values))
+        name = "__".join(f"{key}={value}" for key, value in chosen)
+        runs.append({"dir": os.path.join(sweep["out"], name),
+                     "options": list(sweep["fixed"]) + chosen})
+    return runs
+
+
+def seed_key(options):
+    """The options that decide the seed models (all but the iterations')."""
+    return tuple((k, v) for k, v in options
+                 if not k.startswith(ITERATION_PREFIXES) or k in SEED_AFFECTING)
+
+
+def share_seed_models(source, target):
+    """Starts `target` from the seed models of the finished run `source`."""
+    os.makedirs(os.path.join(target, ".done"), exist_ok=True)
+    for folder in ("data", "ckpt/init", "ckpt/m0", "ckpt/m1"):
+        if os.path.isdir(os.path.join(source, folder)):
+            shutil.copytree(os.path.join(source, folder), os.path.join(target, folder),
+                            dirs_exist_ok=True)
+    for phase in SEED_PHASES:
+        shutil.copy(os.path.join(source, ".done", phase), os.path.join(target, ".done", phase))
+    # run.h5 holds /pretrain and /sft; the run rewrites /config and /provenance when it starts.
+    shutil.copy(os.path.join(source, "run.h5"), os.path.join(target, "run.h5"))
+
+
+def seeds_done(run_dir):
+    return all(os.path.exists(os.path.join(run_dir, ".done", p)) for p in SEED_PHASES)
+
+
+def command_for(sweep, run, args):
+    command = args.mpirun.split() + ["-np", str(sweep["ranks"]), args.binary, "run",
+                                     "--config", sweep["config"], "--out", run["dir"]]
+    for key, value in run["options"]:
+        command += [f"--{key}", value]
+    return command
+
+
+def run_all(sweep, args):
+    runs = expand(sweep)
+    built = {}  # seed key -> a run directory whose seed models are finished
+    for run in runs:
+        if seeds_done(run["dir"]):
+            built.setdefault(seed_key(run["options"]), run["dir"])
+    for index, run in enumerate(runs, 1):
+        label = f"[{index}/{len(runs)}] {run['dir']}"
+        if os.path.exists(os.path.join(run["dir"], ".done", "run")):
+            print(f"{label}: finished already, skipped", flush=True)
+            continue
+        key = seed_key(run["options"])
+        if key in built and not seeds_done(run["dir"]):
+            share_seed_models(built[key], run["dir"])
+            print(f"{label}: seed models shared from {built[key]}", flush=True)
+        print(f"{label}: running", flush=True)
+        result = subprocess.run(command_for(sweep, run, args))
+        if result.returncode != 0:
+            print(f"sweep: {run['dir']}: scir_hpc run exited with {result.returncode}; "
+                  "the sweep stops here (run it again to resume)", file=sys.stderr)
+            return result.returncode
+        built.setdefault(key, run["dir"])
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["expand", "run"])
+    parser.add_argument("grid", help="grid file (INI)")
+    parser.add_argument("--binary", default="build/release/apps/scir_hpc")
+    parser.add_argument("--mpirun", default="mpirun --allow-run-as-root -q",
+                        help="launcher and its options before -np")
+    args = parser.parse_args(argv)
+    try:
+        sweep = read_grid(args.grid)
+    except GridError as error:
+        print(f"sweep: error: {error}", file=sys.stderr)
+        return 2
+    if args.action == "expand":
+        for run in expand(sweep):
+            options = " ".join(f"--{k} {v}" for k, v in run["options"])
+            print(f"{run['dir']}\t{options}")
+        return 0
+    return run_all(sweep, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""analysis.report on run.h5 files of tiny runs made here: its numbers are those in the files."""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+SOURCE = os.environ["SCIR_SOURCE_DIR"]
+BINARY = os.environ["SCIR_HPC_BINARY"]
+MPIRUN = os.environ["SCIR_MPIRUN"].split()
+TINY = ("--data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 --data.iterations 2 "
+        "--data.eval_prompts 6 --data.heldout_pairs 8 --model.hidden_size 16 "
+        "--model.intermediate_size 32 --model.num_hidden_layers 1 --pretrain.steps 2 "
+        "--pretrain.batch_size 4 --pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 "
+        "--sft.warmup_steps 1 --eval.max_new_tokens 4 --scir.iterations 2 --scir.batch_pairs 4 "
+        "--scir.max_new_tokens 4").split()
+
+
+def report(*args):
+    return subprocess.run([sys.executable, "-m", "analysis.report", *args], cwd=SOURCE,
+                          capture_output=True, text=True)
+
+
+class ReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="scir_report_")
+        cls.runs = []
+        for seed in (1, 2):
+            run = os.path.join(cls.dir, f"seed{seed}")
+            result = subprocess.run(MPIRUN + ["-np", "2", BINARY, "run", "--out", run, "--seed",
+                                              str(seed)] + TINY, capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout + result.stderr
+            cls.runs.append(run)
+        cls.out = os.path.join(cls.dir, "report")
+        cls.result = report(*cls.runs, "--out", cls.out)
+
+    def test_table_numbers_are_those_of_the_files(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        with open(os.path.join(self.out, "table.csv")) as f:
+            rows = list(csv.DictReader(f))
+        cell = {(r["model"], r["metric"]): r for r in rows}
+        for t, model in [(1, "M2"), (2, "M3")]:
+            for metric in ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm",
+                           "train_kept_share"]:
+                values = []
+                for run in self.runs:
+                    with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+                        values.append(float(f[f"iter_{t}/eval"].attrs[metric]))
+                row = cell[(model, metric)]
+                self.assertEqual(int(row["seeds"]), 2)
+                self.assertAlmostEqual(float(row["mean"]), np.mean(values), places=12)
+                self.assertAlmostEqual(float(row["std"]), np.std(values, ddof=1), places=12)
+        with h5py.File(os.path.join(self.runs[0], "run.h5"), "r") as f:
+            m1_quality = [float(f["sft/eval"].attrs["mean_quality"])]
+        with h5py.File(os.path.join(self.runs[1], "run.h5"), "r") as f:
+            m1_quality.append(float(f["sft/eval"].attrs["mean_quality"]))
+        self.assertAlmostEqual(float(cell[("M1", "mean_quality")]["mean"]), np.mean(m1_quality),
+                               places=12)
+        self.assertIn("M3", self.result.stdout)
+        self.assertIn("report: " + os.path.join(self.out, "report.md"), self.result.stdout)
+
+    def test_plots_are_png_files_and_the_report_embeds_them(self):
+        with open(os.path.join(self.out, "report.md")) as f:
+            markdown = f.read()
+        for name in ["steps.png", "iterations.png", "calibration.png"]:
+            with open(os.path.join(self.out, name), "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", name)
+            self.assertIn(f"]({name})", markdown)
+
+    def test_incomplete_or_missing_runs_are_named(self):
+        broken = os.path.join(self.dir, "broken")
+        os.makedirs(broken, exist_ok=True)
+        shutil.copy(os.path.join(self.runs[0], "run.h5"), os.path.join(broken, "run.h5"))
+        with h5py.File(os.path.join(broken, "run.h5"), "a") as f:
+            del f["iter_2/steps"]
+        cases = [(broken, "/iter_2/steps (the iteration did not finish)"),
+                 (os.path.join(self.dir, "nowhere"), "no such file")]
+        for path, message in cases:
+            result = report(path, "--out", os.path.join(self.dir, "unused"))
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertIn(message, result.stderr)
+            self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,117 @@
+"""The sweep runner: grid expansion, bad grid files, and a stopped sweep that restarts."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SOURCE = os.environ["SCIR_SOURCE_DIR"]
+BINARY = os.environ["SCIR_HPC_BINARY"]
+MPIRUN = os.environ["SCIR_MPIRUN"]
+sys.path.insert(0, os.path.join(SOURCE, "jobs", "sweeps"))
+import sweep  # noqa: E402
+
+TINY = """seed = 1
+[world]
+families = sort,max
+[data]
+corpus = 60
+ift = 20
+eft_pairs = 20
+pool = 6
+iterations = 1
+eval_prompts = 4
+heldout_pairs = 6
+[model]
+hidden_size = 16
+intermediate_size = 32
+num_hidden_layers = 1
+[pretrain]
+steps = 2
+batch_size = 4
+warmup_steps = 1
+[sft]
+steps = 2
+batch_size = 4
+warmup_steps = 1
+[eval]
+max_new_tokens = 4
+[scir]
+iterations = 1
+batch_pairs = 4
+max_new_tokens = 4
+"""
+
+
+class SweepTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="scir_sweep_")
+        with open(os.path.join(self.dir, "tiny.ini"), "w") as f:
+            f.write(TINY)
+
+    def grid(self, text, name="grid.ini"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_expansion_gives_one_directory_a_combination(self):
+        path = self.grid("[sweep]\nconfig = tiny.ini\nout = out\n[grid]\n"
+                         "scir.method = srlm, scir\nseed = 1,2,3\n[fixed]\nscir.lambda = 0.5\n")
+        runs = sweep.expand(sweep.read_grid(path))
+        self.assertEqual([r["dir"] for r in runs][:3],
+                         ["out/scir.method=srlm__seed=1", "out/scir.method=srlm__seed=2",
+                          "out/scir.method=srlm__seed=3"])
+        self.assertEqual(len(runs), 6)
+        self.assertEqual(runs[4]["options"],
+                         [("scir.lambda", "0.5"), ("scir.method", "scir"), ("seed", "2")])
+        # Runs that differ only in the iterations' options share seed models.
+        self.assertEqual(sweep.seed_key(runs[0]["options"]), sweep.seed_key(runs[3]["options"]))
+        self.assertNotEqual(sweep.seed_key(runs[0]["options"]),
+                            sweep.seed_key(runs[1]["options"]))
+
+    def test_bad_grid_files_name_the_field(self):
+        cases = [
+            ("[grid]\nseed = 1\n", "missing section [sweep]"),
+            ("[sweep]\nconfig = tiny.ini\n[grid]\nseed = 1\n", "[sweep] out: expected a path"),
+            ("[sweep]\nconfig = nope.ini\nout = o\n[grid]\nseed = 1\n", "[sweep] config: no such"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\nranks = two\n[grid]\nseed = 1\n",
+             "[sweep] ranks: expected an integer >= 1"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\n[grid]\nseed = ,\n",
+             "[grid] seed: expected comma-separated values"),
+        ]
+        for text, message in cases:
+            path = self.grid(text, "bad.ini")
+            result = subprocess.run([sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"),
+                                     "expand", path], capture_output=True, text=True)
+            self.assertEqual(result.returncode, 2, text)
+            self.assertIn(message, result.stderr, text)
+            self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+
+    def test_stopped_sweep_restarts_and_skips_finished_runs(self):
+        path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
+                         "\n[grid]\nscir.method = scir, srlm\n")
+        command = [sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"), "run", path,
+                   "--binary", BINARY, "--mpirun", MPIRUN]
+        first = subprocess.run(command, capture_output=True, text=True)
+        self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
+        self.assertIn("seed models shared from", first.stdout)
+        runs = [os.path.join(self.dir, "out", f"scir.method={m}") for m in ("scir", "srlm")]
+        for run in runs:
+            self.assertTrue(os.path.exists(os.path.join(run, ".done", "run")), run)
+        # The shared M1 is byte for byte the first run's.
+        with open(os.path.join(runs[0], "ckpt/m1/model.safetensors"), "rb") as a, \
+                open(os.path.join(runs[1], "ckpt/m1/model.safetensors"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        # Stop the second run as if killed after its iteration: it alone runs again.
+        os.remove(os.path.join(runs[1], ".done", "run"))
+        second = subprocess.run(command, capture_output=True, text=True)
+        self.assertEqual(second.returncode, 0, second.stdout + second.stderr)
+        self.assertIn("scir.method=scir: finished already, skipped", second.stdout)
+        self.assertIn("scir.method=srlm: running", second.stdout)
+        self.assertIn("[iter_1] done already", second.stdout + second.stderr)
+        self.assertTrue(os.path.exists(os.path.join(runs[1], ".done", "run")))
+
+
+if __name__ == "__main__":
+    unittest.main()
