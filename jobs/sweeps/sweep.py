@@ -3,6 +3,8 @@
 
   python3 jobs/sweeps/sweep.py expand GRID           list the runs and their options
   python3 jobs/sweeps/sweep.py run GRID [options]    run them one after another (mpirun)
+  python3 jobs/sweeps/sweep.py command GRID INDEX    the scir_hpc arguments of run INDEX
+                                                     (0-based; a job array's task)
 
 A grid file is INI:
   [sweep]  config = base configuration (relative to the grid file), out = directory of the runs
@@ -139,8 +141,9 @@ def run_all(sweep, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["expand", "run"])
+    parser.add_argument("action", choices=["expand", "run", "command"])
     parser.add_argument("grid", help="grid file (INI)")
+    parser.add_argument("index", nargs="?", type=int, help="run index, for 'command'")
     parser.add_argument("--binary", default="build/release/apps/scir_hpc")
     parser.add_argument("--mpirun", default="mpirun --allow-run-as-root -q",
                         help="launcher and its options before -np")
@@ -150,6 +153,18 @@ def main(argv=None):
     except GridError as error:
         print(f"sweep: error: {error}", file=sys.stderr)
         return 2
+    if args.action == "command":
+        runs = expand(sweep)
+        if args.index is None or not 0 <= args.index < len(runs):
+            print(f"sweep: error: {args.grid}: expected a run index in [0, {len(runs) - 1}], "
+                  f"got {args.index}", file=sys.stderr)
+            return 2
+        run = runs[args.index]
+        words = ["run", "--config", sweep["config"], "--out", run["dir"]]
+        for key, value in run["options"]:
+            words += [f"--{key}", value]
+        print(" ".join(words))
+        return 0
     if args.action == "expand":
         for run in expand(sweep):
             options = " ".join(f"--{k} {v}" for k, v in run["options"])
