@@ -141,6 +141,35 @@ TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
   EXPECT_TRUE(fs::exists(run / "ckpt/iter_1/final/model.safetensors"));
 }
 
+// Two epochs: twice the steps of one, and every pair's last use falls in the second epoch.
+TEST(RunCli, EpochsRepeatEveryPair) {
+  const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_epochs";
+  fs::remove_all(run);
+  const CommandResult result = run_command(
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc(
+          "run --out " + run.string() +
+          " --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 --data.eval_prompts 4 "
+          "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
+          "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
+          "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
+          "--eval.max_new_tokens 4 --scir.iterations 1 --scir.epochs 2 --scir.batch_pairs 4 "
+          "--scir.max_new_tokens 6"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  const std::string h5 = (run / "run.h5").string();
+  const scir::H5Group pairs = scir::read_h5_group(h5, "/iter_1/pairs");
+  const scir::H5Group steps = scir::read_h5_group(h5, "/iter_1/steps");
+  const size_t rows = pairs.columns.at("prompt_id").size();
+  ASSERT_GE(rows, 2u);
+  // Pairs are spread evenly: the fuller rank holds ceil(rows / 2), 2 a step.
+  const size_t per_epoch = ((rows + 1) / 2 + 1) / 2;
+  ASSERT_EQ(steps.columns.at("step").size(), 2 * per_epoch);
+  for (double consumed : pairs.columns.at("step_consumed")) {
+    EXPECT_GE(consumed, static_cast<double>(per_epoch));
+    EXPECT_LT(consumed, static_cast<double>(2 * per_epoch));
+  }
+}
+
 TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
   for (const char* method : {"scir", "srlm"}) {
     const fs::path run =

@@ -201,6 +201,21 @@ TEST(SrlmLabelling, BestVersusWorstWithTiesDropped) {
   for (const Case& c : cases) EXPECT_EQ(best_vs_worst(c.scores), c.expected);
 }
 
+TEST(ImplicitReward, MarginWithAndWithoutLengthNormalisation) {
+  const auto t = [](std::vector<double> v) { return torch::tensor(v, torch::kDouble); };
+  const torch::Tensor logp1 = t({-2.0, -6.0}), logp2 = t({-3.0, -1.0});
+  const torch::Tensor ref1 = t({-2.5, -4.0}), ref2 = t({-2.0, -1.0});
+  const torch::Tensor length1 = t({2, 4}), length2 = t({1, 0});  // 0 counts as 1
+  const torch::Tensor plain =
+      implicit_reward_margin(logp1, logp2, ref1, ref2, length1, length2, 0.1, false);
+  EXPECT_NEAR(plain[0].item<double>(), 0.1 * (0.5 - -1.0), 1e-12);
+  EXPECT_NEAR(plain[1].item<double>(), 0.1 * (-2.0 - 0.0), 1e-12);
+  const torch::Tensor normed =
+      implicit_reward_margin(logp1, logp2, ref1, ref2, length1, length2, 0.1, true);
+  EXPECT_NEAR(normed[0].item<double>(), 0.1 * (0.5 / 2 - -1.0 / 1), 1e-12);
+  EXPECT_NEAR(normed[1].item<double>(), 0.1 * (-2.0 / 4 - 0.0 / 1), 1e-12);
+}
+
 TEST(SampledJudge, ScoreParsedFromTheFirstGroup) {
   const std::regex pattern = compile_score_pattern("Score: ([0-9.]+)", "srlm.score_regex");
   struct Case {

@@ -31,6 +31,18 @@ BernoulliLogs irm_bernoulli(const torch::Tensor& reward_margin) {
   return {torch::log_sigmoid(reward_margin), torch::log_sigmoid(-reward_margin)};
 }
 
+torch::Tensor implicit_reward_margin(const torch::Tensor& logp1, const torch::Tensor& logp2,
+                                     const torch::Tensor& ref1, const torch::Tensor& ref2,
+                                     const torch::Tensor& length1, const torch::Tensor& length2,
+                                     double beta, bool length_norm) {
+  torch::Tensor r1 = beta * (logp1 - ref1), r2 = beta * (logp2 - ref2);
+  if (length_norm) {
+    r1 = r1 / length1.clamp_min(1);
+    r2 = r2 / length2.clamp_min(1);
+  }
+  return r1 - r2;
+}
+
 ConsistencyStopGrad parse_consistency_stopgrad(const std::string& name, const std::string& option) {
   if (name == "none") return ConsistencyStopGrad::kNone;
   if (name == "grm") return ConsistencyStopGrad::kGrm;

@@ -26,6 +26,13 @@ struct BernoulliLogs {
 BernoulliLogs grm_bernoulli(const torch::Tensor& d_forward, const torch::Tensor& d_swapped);
 // P_I = sigmoid(r1 - r2) from the implicit reward margin.
 BernoulliLogs irm_bernoulli(const torch::Tensor& reward_margin);
+// The implicit reward margin r(x, y1) - r(x, y2), r = beta [log pi(y|x) - log pi_ref(y|x)], each
+// r divided by its response length (at least 1) when length_norm. Lengths are counts in the
+// dtype of the log-probs.
+torch::Tensor implicit_reward_margin(const torch::Tensor& logp1, const torch::Tensor& logp2,
+                                     const torch::Tensor& ref1, const torch::Tensor& ref2,
+                                     const torch::Tensor& length1, const torch::Tensor& length2,
+                                     double beta, bool length_norm);
 
 // Which side is a fixed target (no gradient through it).
 enum class ConsistencyStopGrad { kNone, kGrm, kIrm };

@@ -59,17 +59,16 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   for (const TrainingPair& pair : pairs) {
     ref1.push_back(pair.ref_logp1);
     ref2.push_back(pair.ref_logp2);
-    length1.push_back(std::max<double>(1, pair.response1.size()));
-    length2.push_back(std::max<double>(1, pair.response2.size()));
+    length1.push_back(static_cast<double>(pair.response1.size()));
+    length2.push_back(static_cast<double>(pair.response2.size()));
   }
+  // log pi / pi_ref of each response: the DPO terms below, and the implicit reward.
   const torch::Tensor ratio1 = logp1 - torch::tensor(ref1, options);
   const torch::Tensor ratio2 = logp2 - torch::tensor(ref2, options);
-  torch::Tensor r1 = settings.beta * ratio1, r2 = settings.beta * ratio2;
-  if (settings.irm_length_norm) {
-    r1 = r1 / torch::tensor(length1, options);
-    r2 = r2 / torch::tensor(length2, options);
-  }
-  const BernoulliLogs irm = irm_bernoulli(r1 - r2);
+  const BernoulliLogs irm = irm_bernoulli(implicit_reward_margin(
+      logp1, logp2, torch::tensor(ref1, options), torch::tensor(ref2, options),
+      torch::tensor(length1, options), torch::tensor(length2, options), settings.beta,
+      settings.irm_length_norm));
   for (int64_t length : scored.lengths) stats.tokens += static_cast<double>(length);
 
   // 1. The judge on both orders (not needed by the labelled and IRM-only methods).

@@ -307,17 +307,25 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       judged.push_back({record.pair.instruction, record.pair.text1, record.pair.text2});
     const std::vector<double> p_grm0 =
         grm_preferences(*policy.model, judge, pointwise_judge, judged, batch);
+    std::vector<double> length1, length2;
+    for (const PairRecord& record : pairs) {
+      length1.push_back(static_cast<double>(record.pair.response1.size()));
+      length2.push_back(static_cast<double>(record.pair.response2.size()));
+    }
+    const auto as_tensor = [](const std::vector<double>& values) {
+      return torch::tensor(values, torch::kDouble);
+    };
+    const std::vector<double> p_irm0 =
+        to_doubles(irm_bernoulli(implicit_reward_margin(as_tensor(pol1), as_tensor(pol2),
+                                                        as_tensor(ref1), as_tensor(ref2),
+                                                        as_tensor(length1), as_tensor(length2),
+                                                        plan.scir.beta, plan.scir.irm_length_norm))
+                       .probability());
     for (size_t i = 0; i < pairs.size(); ++i) {
       pairs[i].pair.ref_logp1 = ref1[i];
       pairs[i].pair.ref_logp2 = ref2[i];
       pairs[i].p_grm0 = p_grm0[i];
-      double margin = plan.scir.beta * ((pol1[i] - ref1[i]) - (pol2[i] - ref2[i]));
-      if (plan.scir.irm_length_norm) {
-        margin = plan.scir.beta *
-                 ((pol1[i] - ref1[i]) / std::max<size_t>(1, pairs[i].pair.response1.size()) -
-                  (pol2[i] - ref2[i]) / std::max<size_t>(1, pairs[i].pair.response2.size()));
-      }
-      pairs[i].p_irm0 = 1 / (1 + std::exp(-margin));
+      pairs[i].p_irm0 = p_irm0[i];
       if (plan.offline == OfflineLabels::kSrlm && !srlm_scorer) {
         pairs[i].pair.fixed_label = p_grm0[i] > 0.5 ? 1 : p_grm0[i] < 0.5 ? 0 : -1;
       } else if (plan.offline == OfflineLabels::kOracle) {
