@@ -17,6 +17,7 @@
 #include "scir/train/seed_models.h"
 #include "scir/train/self_rewarding.h"
 #include "seed_options.h"
+#include "train_options.h"
 #include "world_options.h"
 
 namespace scir::app {
@@ -62,6 +63,10 @@ void declare(OptionSet& options) {
       .add_int("scir.warmup_steps", plan.warmup_steps, "warm-up steps an iteration")
       .add_double("scir.grad_clip", plan.grad_clip, "clip the global gradient norm to this")
       .add_int("scir.log_every", plan.log_every, "steps between progress lines")
+      .add_double("scir.bucket_mb", 25.0,
+                  "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
+      .add_bool("scir.check_replicas", false,
+                "after each step, check that every rank holds the same weights (debug)")
       .add_string("srlm.judge", "expected",
                   "SRLM's offline scores: expected (the score token's distribution) or sampled "
                   "(judgements written and parsed, as SRLM ran its judge)")
@@ -133,6 +138,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.warmup_steps = options.get_int("scir.warmup_steps");
   plan.grad_clip = options.get_double("scir.grad_clip");
   plan.log_every = options.get_int("scir.log_every");
+  plan.sync = read_gradient_sync(options, "scir.");
   const std::string srlm_judge = options.get_string("srlm.judge");
   if (srlm_judge != "expected" && srlm_judge != "sampled")
     options.reject("srlm.judge", "expected or sampled");

@@ -25,7 +25,10 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
           "--model.intermediate_size 64 --model.num_hidden_layers 1 --pretrain.steps 6 "
           "--pretrain.batch_size 8 --pretrain.warmup_steps 1 --sft.steps 6 --sft.batch_size 8 "
           "--sft.warmup_steps 1 --eval.max_new_tokens 8 --scir.iterations 1 --scir.batch_pairs 4 "
-          "--scir.max_new_tokens 8 --scir.log_every 1 --scir.pairs_per_prompt 1");
+          "--scir.max_new_tokens 8 --scir.log_every 1 --scir.pairs_per_prompt 1 "
+          // small buckets (several a step), and every step checks that the replicas agree
+          "--sft.bucket_mb 0.01 --sft.check_replicas --scir.bucket_mb 0.01 "
+          "--scir.check_replicas");
   const CommandResult first = run_command(command);
   ASSERT_EQ(first.exit_code, 0) << first.out;
   for (const char* path :

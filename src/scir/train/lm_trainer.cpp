@@ -101,9 +101,11 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
       loss.backward();
       local_loss += loss.item<double>();
     }
-    average_gradients(comm, parameters);
+    average_gradients(comm, parameters, options.sync);
     const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.grad_clip);
     optimizer.step();
+    if (options.sync.check_replicas)
+      check_replicas(comm, parameters, cat("[", options.label, "] step ", step + 1));
 
     const double mean_loss = all_reduce_scalar(comm, local_loss, ReduceOp::kAverage);
     const double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "scir/dist/comm.h"
+#include "scir/dist/gradient_sync.h"
 #include "scir/io/h5_group.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/train/lr_schedule.h"
@@ -34,6 +35,7 @@ struct LmTrainOptions {
   // its share by length and runs it in chunks of this size, accumulating gradients: the step
   // is the same, and each chunk is padded only to its own longest sequence.
   int64_t micro_batch_size = 0;
+  GradientSyncOptions sync;     // gradient buckets; optional check that replicas stay equal
   std::string label = "train";  // prefix of progress lines
 };
 

@@ -388,9 +388,11 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
         optimizer.zero_grad();
         const ScirStepStats stats =
             scir_step(*policy.model, judge, batch_pairs, plan.scir, comm, pointwise_judge);
-        average_gradients(comm, parameters);
+        average_gradients(comm, parameters, plan.sync);
         const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, plan.grad_clip);
         optimizer.step();
+        if (plan.sync.check_replicas)
+          check_replicas(comm, parameters, cat("[", phase, "] step ", step + 1));
         for (size_t k = 0; k < used.size(); ++k) {
           pairs[used[k]].label_last = stats.kept_label[k];
           pairs[used[k]].step_consumed = static_cast<double>(step);

@@ -14,6 +14,7 @@
 
 #include "scir/data/world/world.h"
 #include "scir/dist/comm.h"
+#include "scir/dist/gradient_sync.h"
 #include "scir/eval/world_eval.h"
 #include "scir/io/run_directory.h"
 #include "scir/rewards/sampled_judge.h"
@@ -51,6 +52,7 @@ struct SelfRewardingPlan {
   // samples judgements and parses their scores, as SRLM ran its judge.
   bool srlm_sampled_judge = false;
   SampledJudgeSettings sampled_judge;
+  GradientSyncOptions sync;
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's
