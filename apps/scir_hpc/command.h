@@ -30,5 +30,6 @@ Command pretrain_command();
 Command sft_command();
 Command eval_command();
 Command run_command();
+Command bench_command();
 
 }  // namespace scir::app

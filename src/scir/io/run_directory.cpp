@@ -21,8 +21,9 @@ std::string RunDirectory::path(const std::string& relative) const {
   return (fs::path(root_) / relative).string();
 }
 
-bool RunDirectory::done(const std::string& phase) const {
-  return fs::exists(fs::path(root_) / ".done" / phase);
+bool RunDirectory::done(Comm& comm, const std::string& phase) const {
+  const bool seen = comm.rank() == 0 && fs::exists(fs::path(root_) / ".done" / phase);
+  return all_reduce_scalar(comm, seen ? 1.0 : 0.0, ReduceOp::kMax) > 0;
 }
 
 void RunDirectory::mark_done(const std::string& phase) const {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "scir/dist/comm.h"
+
 namespace scir {
 
 class RunDirectory {
@@ -14,7 +16,10 @@ class RunDirectory {
   std::string h5() const { return path("run.h5"); }
 
   // A phase is done when its marker RUN/.done/<phase> exists; the marker is written last.
-  bool done(const std::string& phase) const;
+  // Collective: rank 0 looks and every rank gets its answer, so all ranks take the same branch
+  // even while rank 0 writes markers (a rank that looked later could otherwise skip a phase
+  // the others are still in, and leave a collective unmatched).
+  bool done(Comm& comm, const std::string& phase) const;
   void mark_done(const std::string& phase) const;
 
  private:

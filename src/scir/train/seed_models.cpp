@@ -17,7 +17,7 @@ void train_phase(Comm& comm, const RunDirectory& run, const std::string& phase,
                  const std::string& from, const std::string& to,
                  const std::vector<std::string>& data, LossTokens loss_tokens,
                  const LmTrainOptions& options) {
-  if (run.done(phase)) {
+  if (run.done(comm, phase)) {
     log_info(cat("[", phase, "] done already: ", to));
     return;
   }
@@ -43,7 +43,7 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
   const world::World world(plan.world);
   const JudgeTemplate pairwise =
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
-  if (!run.done("data")) {
+  if (!run.done(comm, "data")) {
     if (comm.rank() == 0) {
       const JudgeTemplate pointwise =
           JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
@@ -54,7 +54,7 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
     comm.barrier();
   }
   const std::string initial = run.path("ckpt/init");
-  if (!run.done("init")) {
+  if (!run.done(comm, "init")) {
     if (comm.rank() == 0) {
       Transformer model(plan.model);
       model.init_weights(plan.seed);
@@ -68,7 +68,7 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
   train_phase(comm, run, "sft", seeds.m0_dir, seeds.m1_dir,
               {seeds.data_dir + "/ift.jsonl", seeds.data_dir + "/eft.jsonl"},
               LossTokens::kResponseOnly, plan.sft);
-  if (!run.done("sft_eval")) {
+  if (!run.done(comm, "sft_eval")) {
     LoadedModel m1 = load_hf_model(seeds.m1_dir);
     LoadedModel m0 = load_hf_model(seeds.m0_dir);
     const Tokenizer& tokenizer = *m1.tokenizer;

@@ -1,0 +1,179 @@
+#include "scir/perf/phase_throughput.h"
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "scir/core/platform_info.h"
+#include "scir/core/rng.h"
+#include "scir/model/generation.h"
+#include "scir/model/sequence_logprobs.h"
+#include "scir/rewards/grm.h"
+#include "scir/train/lm_trainer.h"
+#include "scir/train/scir_step.h"
+
+namespace scir {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string random_text(RngStream& rng, int64_t characters) {
+  std::string text;
+  for (int64_t i = 0; i < characters; ++i)
+    text.push_back(i % 6 == 5 ? ' ' : static_cast<char>('a' + rng.next_u64() % 26));
+  return text;
+}
+
+// Runs `call` (which returns the tokens it put through the model) `repeats` times after one
+// warm-up call.
+PhaseThroughput timed(const std::string& phase, int repeats, double flops_per_token,
+                      double peak_gflops, const std::function<double()>& call) {
+  call();  // warm-up: allocator, thread pool
+  PhaseThroughput result;
+  result.phase = phase;
+  const auto start = Clock::now();
+  for (int r = 0; r < repeats; ++r) result.tokens += call();
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.tokens_per_s = result.tokens / result.seconds;
+  result.gflops_per_s = result.tokens_per_s * flops_per_token / 1e9;
+  result.mfu = result.gflops_per_s / peak_gflops;
+  return result;
+}
+
+}  // namespace
+
+PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
+                                 const PhaseBenchSettings& settings) {
+  PhaseBenchResult result;
+  result.sgemm_gflops = measure_sgemm_gflops(settings.sgemm_seconds);
+  const ModelConfig& config = model.config();
+  result.multiplying_parameters = config.parameter_count() - config.vocab_size * config.hidden_size;
+  const double n = static_cast<double>(result.multiplying_parameters);
+  RngStream rng = RngStream::derive(settings.seed, {0xbe7c4u});
+  std::vector<std::string> instructions, responses_a, responses_b;
+  for (int64_t i = 0; i < settings.batch; ++i) {
+    instructions.push_back(random_text(rng, settings.prompt_tokens - 1));   // BOS is the first
+    responses_a.push_back(random_text(rng, settings.response_tokens - 1));  // EOS the last
+    responses_b.push_back(random_text(rng, settings.response_tokens - 1));
+  }
+  std::vector<PromptResponse> sequences, second_responses;
+  std::vector<TrainingPair> pairs;
+  std::vector<JudgedPair> judged;
+  for (int64_t i = 0; i < settings.batch; ++i) {
+    std::vector<int64_t> prompt = prompt_ids(tokenizer, ChatTemplate::kNone, instructions[i]);
+    std::vector<int64_t> a = tokenizer.encode(responses_a[i]), b = tokenizer.encode(responses_b[i]);
+    a.push_back(tokenizer.eos_id());
+    b.push_back(tokenizer.eos_id());
+    sequences.push_back({prompt, a});
+    second_responses.push_back({prompt, b});
+    pairs.push_back({instructions[i], prompt, responses_a[i], responses_b[i], a, b, -20.0, -20.0});
+    judged.push_back({instructions[i], responses_a[i], responses_b[i]});
+  }
+  const auto sequence_tokens = [](const std::vector<PromptResponse>& batch) {
+    double tokens = 0;
+    for (const PromptResponse& s : batch)
+      tokens += static_cast<double>(s.prompt.size() + s.response.size());
+    return tokens;
+  };
+  const JudgeTemplate judge_text = JudgeTemplate::from_text(
+      "Which response is better?\n{instruction}\nA: {response_a}\nB: {response_b}\nBetter:",
+      JudgeKind::kPairwise, "bench");
+  const PairwiseJudge judge =
+      PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kNone, judge_text);
+  double judge_tokens = 0;
+  for (const JudgedPair& pair : judged) {
+    judge_tokens +=
+        static_cast<double>(judge.prompt(pair.instruction, pair.first, pair.second).size() +
+                            judge.prompt(pair.instruction, pair.second, pair.first).size());
+  }
+
+  model.eval();
+  {
+    SamplingOptions sampling;
+    sampling.temperature = 1.0;
+    sampling.top_p = 1.0;
+    sampling.max_new_tokens = settings.new_tokens;
+    std::vector<GenerationRequest> requests;
+    for (int64_t i = 0; i < settings.batch; ++i)
+      requests.push_back({sequences[i].prompt, static_cast<uint64_t>(i), 0});
+    // EOS is not a stop here: -1 is no token, so every sequence runs new_tokens steps.
+    result.phases.push_back(timed("generation", settings.repeats, 2 * n, result.sgemm_gflops, [&] {
+      double tokens = 0;
+      for (const auto& out : generate(model, requests, sampling, -1, tokenizer.pad_id()))
+        tokens += static_cast<double>(out.size());
+      return tokens;  // new tokens (the prompts' prefill is not counted)
+    }));
+  }
+  result.phases.push_back(timed("scoring", settings.repeats, 2 * n, result.sgemm_gflops, [&] {
+    torch::NoGradGuard no_grad;
+    response_logprobs(model, sequences, tokenizer.pad_id());
+    return sequence_tokens(sequences);
+  }));
+  result.phases.push_back(timed("judging", settings.repeats, 2 * n, result.sgemm_gflops, [&] {
+    judge_pairs(model, judge, judged, settings.batch);
+    return judge_tokens;
+  }));
+  LmTrainOptions sft;
+  sft.steps = 1;
+  sft.batch_size = settings.batch * comm.size();
+  sft.log_every = 1 << 30;
+  sft.lr = 1e-6;
+  result.phases.push_back(timed("sft_step", settings.repeats, 6 * n, result.sgemm_gflops, [&] {
+    train_language_model(model, comm, sequences, sft, tokenizer.pad_id());
+    return sequence_tokens(sequences);
+  }));
+  ScirSettings scir;
+  model.train();
+  result.phases.push_back(timed("scir_step", settings.repeats, 6 * n, result.sgemm_gflops, [&] {
+    model.zero_grad();
+    scir_step(model, judge, pairs, scir, comm);
+    // Both responses of every pair with their prompt, and the judge prompts in both orders.
+    return sequence_tokens(sequences) + sequence_tokens(second_responses) + judge_tokens;
+  }));
+  model.eval();
+  return result;
+}
+
+std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSettings& settings) {
+  nlohmann::json phases = nlohmann::json::array();
+  for (const PhaseThroughput& p : result.phases) {
+    phases.push_back({{"phase", p.phase},
+                      {"tokens", p.tokens},
+                      {"seconds", p.seconds},
+                      {"tokens_per_s", p.tokens_per_s},
+                      {"gflops_per_s", p.gflops_per_s},
+                      {"mfu", p.mfu}});
+  }
+  return nlohmann::json({{"sgemm_gflops", result.sgemm_gflops},
+                         {"multiplying_parameters", result.multiplying_parameters},
+                         {"batch", settings.batch},
+                         {"prompt_tokens", settings.prompt_tokens},
+                         {"response_tokens", settings.response_tokens},
+                         {"new_tokens", settings.new_tokens},
+                         {"repeats", settings.repeats},
+                         {"phases", phases}})
+      .dump(2);
+}
+
+std::string phase_bench_table(const PhaseBenchResult& result) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(1);
+  out << "sgemm peak " << result.sgemm_gflops << " GFLOP/s; N = " << result.multiplying_parameters
+      << " multiplying parameters\n";
+  out << "phase         tokens/s    GFLOP/s   MFU\n";
+  for (const PhaseThroughput& p : result.phases) {
+    out << p.phase << std::string(12 - std::min<size_t>(11, p.phase.size()), ' ');
+    out.width(10);
+    out << p.tokens_per_s;
+    out.width(11);
+    out << p.gflops_per_s;
+    out.precision(3);
+    out << "   " << p.mfu << "\n";
+    out.precision(1);
+  }
+  return out.str();
+}
+
+}  // namespace scir

@@ -1,0 +1,55 @@
+// Throughput of each phase of the self-rewarding loop on one model, measured in one run with the
+// sgemm peak of the same threads: generation, scoring (response log-probs), judging (pairwise
+// verdicts, both orders), an SFT step and a SCIR step. Inputs are random token sequences of
+// fixed lengths, so a run measures speed only.
+//
+// FLOPs counted: 2 N a token through a forward and 6 N a token through forward + backward,
+// N = the parameters that multiply (all but the input embedding); attention's own products
+// (about 4 T d a token and layer) are left out, so MFU here is a slight underestimate.
+// MFU = counted FLOP/s over the measured sgemm FLOP/s.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scir/dist/comm.h"
+#include "scir/model/transformer.h"
+#include "scir/tokenizer/tokenizer.h"
+
+namespace scir {
+
+struct PhaseBenchSettings {
+  int64_t batch = 16;            // sequences (or pairs) a call
+  int64_t prompt_tokens = 24;    // prompt length
+  int64_t response_tokens = 16;  // response length (scoring, judging, training)
+  int64_t new_tokens = 32;       // generation length (no early stop)
+  int repeats = 3;               // calls a phase; the time is their total
+  double sgemm_seconds = 1.0;    // length of the peak measurement
+  uint64_t seed = 1;
+};
+
+struct PhaseThroughput {
+  std::string phase;
+  double tokens = 0;   // tokens through the model over the repeats
+  double seconds = 0;  // wall time over the repeats
+  double tokens_per_s = 0;
+  double gflops_per_s = 0;  // counted model FLOPs / s, in GFLOP/s
+  double mfu = 0;           // of the measured sgemm peak
+};
+
+struct PhaseBenchResult {
+  double sgemm_gflops = 0;
+  int64_t multiplying_parameters = 0;  // N of the FLOP count
+  std::vector<PhaseThroughput> phases;
+};
+
+// Texts are random lowercase words, so token counts depend on the tokenizer (bytes: one a
+// character); lengths above are in tokens of the byte tokenizer, characters otherwise.
+PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
+                                 const PhaseBenchSettings& settings);
+
+// The result as JSON (one object) and as a table.
+std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSettings& settings);
+std::string phase_bench_table(const PhaseBenchResult& result);
+
+}  // namespace scir

@@ -1,0 +1,52 @@
+// scir_hpc bench: it runs, its JSON is valid, and the token counts are those of the settings.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+
+namespace {
+
+TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
+  const std::string out = ::testing::TempDir() + "scir_bench.json";
+  std::filesystem::remove(out);
+  const CommandResult result =
+      run_command(scir_hpc("bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
+                           "--model.num_hidden_layers 1 --bench.batch 3 --bench.prompt_tokens 7 "
+                           "--bench.response_tokens 5 --bench.new_tokens 4 --bench.repeats 2 "
+                           "--bench.sgemm_seconds 0.05 --out " +
+                           out));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  std::ifstream file(out);
+  const nlohmann::json json = nlohmann::json::parse(file);
+  EXPECT_GT(json["sgemm_gflops"].get<double>(), 0);
+  std::map<std::string, nlohmann::json> phases;
+  for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
+  ASSERT_EQ(phases.size(), 5u);
+  // Bytes: a prompt is BOS + 6 characters, a response 4 characters + EOS.
+  EXPECT_EQ(phases["generation"]["tokens"].get<double>(), 2 * 3 * 4);
+  EXPECT_EQ(phases["scoring"]["tokens"].get<double>(), 2 * 3 * (7 + 5));
+  EXPECT_EQ(phases["sft_step"]["tokens"].get<double>(), 2 * 3 * (7 + 5));
+  EXPECT_GT(phases["scir_step"]["tokens"].get<double>(),
+            phases["scoring"]["tokens"].get<double>() * 2);  // plus two judge prompts a pair
+  for (const auto& [name, phase] : phases) {
+    const double rate = phase["tokens_per_s"].get<double>();
+    EXPECT_TRUE(std::isfinite(rate) && rate > 0) << name;
+    EXPECT_NEAR(phase["mfu"].get<double>(),
+                phase["gflops_per_s"].get<double>() / json["sgemm_gflops"].get<double>(), 1e-9)
+        << name;
+  }
+  EXPECT_NE(result.out.find("scir_step"), std::string::npos) << result.out;
+}
+
+TEST(BenchCli, BadSettingsAreRefused) {
+  const CommandResult result = run_command(scir_hpc("bench --bench.repeats 0"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out,
+            "scir_hpc: error: option '--bench.repeats': expected an integer >= 1, got '0'\n");
+}
+
+}  // namespace
