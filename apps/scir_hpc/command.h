@@ -31,5 +31,6 @@ Command sft_command();
 Command eval_command();
 Command run_command();
 Command bench_command();
+Command export_command();
 
 }  // namespace scir::app

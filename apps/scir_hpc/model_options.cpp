@@ -5,9 +5,9 @@
 
 namespace scir::app {
 
-void declare_model_io_options(OptionSet& options) {
+void declare_model_io_options(OptionSet& options, const std::string& input) {
   options.add_required_string("model", "Hugging Face model directory (config.json, safetensors)")
-      .add_required_string("input", "input JSONL file")
+      .add_required_string(input, "input JSONL file")
       .add_string("output", "-", "output JSONL file ('-': stdout)")
       .add_string("dtype", "float32", "compute dtype: float32, bfloat16 or float16")
       .add_string("chat-template", "none",
@@ -16,13 +16,13 @@ void declare_model_io_options(OptionSet& options) {
       .add_int("batch-size", 16, "sequences a forward pass");
 }
 
-ModelIo open_model_io(const OptionSet& options) {
+ModelIo open_model_io(const OptionSet& options, const std::string& input) {
   ModelIo io;
   io.batch_size = options.get_int("batch-size");
   if (io.batch_size < 1) options.reject("batch-size", "an integer >= 1");
   io.chat_template = parse_chat_template(options.get_string("chat-template"), "chat-template");
   const torch::ScalarType dtype = dtype_from_name(options.get_string("dtype"), "dtype");
-  options.existing_file("input");
+  options.existing_file(input);
   io.loaded = load_hf_model(options.get_string("model"), dtype);
   io.loaded.model->eval();
   return io;

@@ -7,7 +7,8 @@
 
 namespace scir::app {
 
-void declare_model_io_options(OptionSet& options);
+// `input` names the option of the input JSONL file ("input"; export calls it "prompts").
+void declare_model_io_options(OptionSet& options, const std::string& input = "input");
 
 struct ModelIo {
   LoadedModel loaded;
@@ -20,7 +21,7 @@ struct ModelIo {
 };
 
 // Validates the shared options and loads the model; InputErrors name the option or file.
-ModelIo open_model_io(const OptionSet& options);
+ModelIo open_model_io(const OptionSet& options, const std::string& input = "input");
 
 // Writes the lines on rank 0 to --output ("-": stdout), under a temporary name until complete.
 void write_output_lines(const OptionSet& options, int rank, const std::vector<std::string>& lines);
