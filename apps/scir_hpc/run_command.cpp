@@ -65,6 +65,7 @@ void declare(OptionSet& options) {
       .add_int("scir.log_every", plan.log_every, "steps between progress lines")
       .add_double("scir.bucket_mb", 25.0,
                   "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
+      .add_bool("scir.zero1", false, "shard the AdamW state over the ranks (ZeRO stage 1)")
       .add_bool("scir.check_replicas", false,
                 "after each step, check that every rank holds the same weights (debug)")
       .add_string("srlm.judge", "expected",
@@ -139,6 +140,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.grad_clip = options.get_double("scir.grad_clip");
   plan.log_every = options.get_int("scir.log_every");
   plan.sync = read_gradient_sync(options, "scir.");
+  plan.zero1 = options.get_bool("scir.zero1");
   const std::string srlm_judge = options.get_string("srlm.judge");
   if (srlm_judge != "expected" && srlm_judge != "sampled")
     options.reject("srlm.judge", "expected or sampled");

@@ -18,6 +18,7 @@ void declare_train_options(OptionSet& options, const std::string& prefix,
                "sequences a forward on a rank, sorted by length (0: the rank's whole share)")
       .add_double(prefix + "bucket_mb", 25.0,
                   "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
+      .add_bool(prefix + "zero1", false, "shard the AdamW state over the ranks (ZeRO stage 1)")
       .add_bool(prefix + "check_replicas", false,
                 "after each step, check that every rank holds the same weights (debug)")
       .add_int(prefix + "seed", 0, "seed of the data order")
@@ -48,6 +49,7 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   train.log_every = options.get_int(prefix + "log_every");
   train.micro_batch_size = options.get_int(prefix + "micro_batch_size");
   train.sync = read_gradient_sync(options, prefix);
+  train.zero1 = options.get_bool(prefix + "zero1");
   const std::string norm = options.get_string(prefix + "loss_norm");
   if (train.steps < 1) options.reject(prefix + "steps", "an integer >= 1");
   if (train.batch_size < 1) options.reject(prefix + "batch_size", "an integer >= 1");

@@ -9,6 +9,7 @@
 #include "scir/core/rng.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharding.h"
+#include "scir/train/data_parallel_optimizer.h"
 
 namespace scir {
 
@@ -50,9 +51,13 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   }
   std::vector<torch::Tensor> parameters = model.parameters();
   broadcast_parameters(comm, parameters);
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.lr)
-                                                .betas({options.adam_beta1, options.adam_beta2})
-                                                .weight_decay(options.weight_decay));
+  AdamWSettings adamw;
+  adamw.lr = options.lr;
+  adamw.beta1 = options.adam_beta1;
+  adamw.beta2 = options.adam_beta2;
+  adamw.weight_decay = options.weight_decay;
+  DataParallelOptimizer optimizer(comm, parameters, adamw, options.sync, options.zero1);
+  log_info(cat("[", options.label, "] ", optimizer.describe_state()));
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);
   LmStepMetrics metrics;
@@ -62,9 +67,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   for (int64_t step = 0; step < options.steps; ++step) {
     const auto step_start = Clock::now();
     const double lr = schedule.at(step);
-    for (auto& group : optimizer.param_groups()) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    }
+    optimizer.set_lr(lr);
     const std::vector<size_t> batch = sampler.batch(step, options.batch_size);
     std::vector<PromptResponse> mine;
     for (size_t i : shard_indices(batch.size(), comm.rank(), comm.size()))
@@ -101,11 +104,8 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
       loss.backward();
       local_loss += loss.item<double>();
     }
-    average_gradients(comm, parameters, options.sync);
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, options.grad_clip);
-    optimizer.step();
-    if (options.sync.check_replicas)
-      check_replicas(comm, parameters, cat("[", options.label, "] step ", step + 1));
+    const double grad_norm =
+        optimizer.step(options.grad_clip, cat("[", options.label, "] step ", step + 1));
 
     const double mean_loss = all_reduce_scalar(comm, local_loss, ReduceOp::kAverage);
     const double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();

@@ -36,6 +36,7 @@ struct LmTrainOptions {
   // is the same, and each chunk is padded only to its own longest sequence.
   int64_t micro_batch_size = 0;
   GradientSyncOptions sync;     // gradient buckets; optional check that replicas stay equal
+  bool zero1 = false;           // AdamW state sharded over the ranks (ZeRO stage 1)
   std::string label = "train";  // prefix of progress lines
 };
 

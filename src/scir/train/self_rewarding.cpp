@@ -19,6 +19,7 @@
 #include "scir/model/generation.h"
 #include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
+#include "scir/train/data_parallel_optimizer.h"
 #include "scir/train/lr_schedule.h"
 
 namespace scir {
@@ -352,8 +353,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     const int64_t steps_per_epoch = trainable ? (most + per_rank - 1) / per_rank : 0;
     const int64_t total_steps = steps_per_epoch * plan.epochs;
     std::vector<torch::Tensor> parameters = policy.model->parameters();
-    torch::optim::AdamW optimizer(parameters,
-                                  torch::optim::AdamWOptions(plan.lr).weight_decay(0.0));
+    AdamWSettings adamw;  // PyTorch's defaults, no weight decay
+    adamw.lr = plan.lr;
+    DataParallelOptimizer optimizer(comm, parameters, adamw, plan.sync, plan.zero1);
+    log_info(cat("[", phase, "] ", optimizer.describe_state()));
     const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
     // Every column exists even when no step runs, so the group keeps one row count.
     std::map<std::string, std::vector<double>> steps;
@@ -383,16 +386,12 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
           used.push_back(index);
         }
         const double lr = schedule.at(step);
-        for (auto& group : optimizer.param_groups())
-          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        optimizer.set_lr(lr);
         optimizer.zero_grad();
         const ScirStepStats stats =
             scir_step(*policy.model, judge, batch_pairs, plan.scir, comm, pointwise_judge);
-        average_gradients(comm, parameters, plan.sync);
-        const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, plan.grad_clip);
-        optimizer.step();
-        if (plan.sync.check_replicas)
-          check_replicas(comm, parameters, cat("[", phase, "] step ", step + 1));
+        const double grad_norm =
+            optimizer.step(plan.grad_clip, cat("[", phase, "] step ", step + 1));
         for (size_t k = 0; k < used.size(); ++k) {
           pairs[used[k]].label_last = stats.kept_label[k];
           pairs[used[k]].step_consumed = static_cast<double>(step);

@@ -53,6 +53,7 @@ struct SelfRewardingPlan {
   bool srlm_sampled_judge = false;
   SampledJudgeSettings sampled_judge;
   GradientSyncOptions sync;
+  bool zero1 = false;  // AdamW state sharded over the ranks
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's

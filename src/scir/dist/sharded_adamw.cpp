@@ -1,0 +1,65 @@
+#include "scir/dist/sharded_adamw.h"
+
+#include <cmath>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+
+ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
+                           AdamWSettings settings)
+    : comm_(comm), parameters_(std::move(parameters)), settings_(settings) {
+  for (const torch::Tensor& p : parameters_) {
+    if (p.scalar_type() != torch::kFloat)
+      throw InternalError("ShardedAdamW: float32 parameters expected");
+    total_ += p.numel();
+  }
+  const int64_t shard = (total_ + comm_.size() - 1) / comm_.size();
+  begin_ = std::min(total_, shard * comm_.rank());
+  end_ = std::min(total_, begin_ + shard);
+  m_ = torch::zeros({end_ - begin_}, torch::kFloat);
+  v_ = torch::zeros({end_ - begin_}, torch::kFloat);
+}
+
+int64_t ShardedAdamW::state_bytes() const {
+  return (m_.numel() + v_.numel()) * static_cast<int64_t>(sizeof(float));
+}
+
+double ShardedAdamW::step(double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads, values;
+  for (const torch::Tensor& p : parameters_) {
+    grads.push_back(p.grad().defined() ? p.grad().reshape({-1})
+                                       : torch::zeros({p.numel()}, p.options()));
+    values.push_back(p.detach().reshape({-1}));
+  }
+  torch::Tensor grad = torch::cat(grads);
+  comm_.all_reduce(grad, ReduceOp::kAverage);
+  torch::Tensor g = grad.narrow(0, begin_, end_ - begin_).clone();
+  // The global norm from every shard's sum of squares (float64, as clip_grad_norm_ reports).
+  const double squares = g.to(torch::kDouble).pow(2).sum().item<double>();
+  const double norm = std::sqrt(all_reduce_scalar(comm_, squares, ReduceOp::kSum));
+  if (max_norm > 0) {
+    const double coefficient = max_norm / (norm + 1e-6);
+    if (coefficient < 1) g.mul_(coefficient);
+  }
+  ++steps_;
+  torch::Tensor p = torch::cat(values).narrow(0, begin_, end_ - begin_).clone();
+  p.mul_(1 - settings_.lr * settings_.weight_decay);
+  m_.mul_(settings_.beta1).add_(g, 1 - settings_.beta1);
+  v_.mul_(settings_.beta2).addcmul_(g, g, 1 - settings_.beta2);
+  const double correction1 = 1 - std::pow(settings_.beta1, static_cast<double>(steps_));
+  const double correction2 = 1 - std::pow(settings_.beta2, static_cast<double>(steps_));
+  const torch::Tensor denominator = (v_.sqrt() / std::sqrt(correction2)).add_(settings_.eps);
+  p.addcdiv_(m_, denominator, -settings_.lr / correction1);
+  // Every rank's updated shard into every rank's parameters, in rank (= flat) order.
+  const torch::Tensor updated = torch::cat(comm_.all_gather_varied(p));
+  int64_t offset = 0;
+  for (torch::Tensor& parameter : parameters_) {
+    parameter.detach().copy_(updated.narrow(0, offset, parameter.numel()).view(parameter.sizes()));
+    offset += parameter.numel();
+  }
+  return norm;
+}
+
+}  // namespace scir

@@ -1,0 +1,44 @@
+// AdamW with its state sharded over the data-parallel ranks (ZeRO stage 1): the parameters,
+// flattened in order, are cut into one contiguous shard a rank; each rank keeps the moments of
+// its shard only, so optimiser state per rank falls with the rank count. A step averages the
+// gradients over the ranks (an all-reduce of which each rank keeps its shard; a true
+// reduce-scatter would move half the bytes), clips by the global norm, updates the local shard
+// with PyTorch's AdamW rule (decoupled weight decay, bias-corrected moments), and all-gathers
+// the updated shards into every rank's parameters. Float32 parameters.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "scir/dist/comm.h"
+
+namespace scir {
+
+struct AdamWSettings {
+  double lr = 1e-3;
+  double beta1 = 0.9, beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+class ShardedAdamW {
+ public:
+  ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters, AdamWSettings settings);
+  void set_lr(double lr) { settings_.lr = lr; }
+  // Uses each rank's own (not yet averaged) gradients; returns the global gradient norm before
+  // clipping to max_norm (max_norm <= 0: no clipping).
+  double step(double max_norm);
+  // Bytes of optimiser state (both moments) this rank holds.
+  int64_t state_bytes() const;
+
+ private:
+  Comm& comm_;
+  std::vector<torch::Tensor> parameters_;
+  AdamWSettings settings_;
+  int64_t total_ = 0, begin_ = 0, end_ = 0;  // this rank's shard [begin, end) of the flat index
+  torch::Tensor m_, v_;                      // moments of the shard
+  int64_t steps_ = 0;
+};
+
+}  // namespace scir

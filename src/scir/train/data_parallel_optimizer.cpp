@@ -1,0 +1,68 @@
+#include "scir/train/data_parallel_optimizer.h"
+
+#include <sstream>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+
+DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
+                                             const AdamWSettings& settings,
+                                             const GradientSyncOptions& sync, bool zero1)
+    : comm_(comm), parameters_(std::move(parameters)), sync_(sync) {
+  if (zero1) {
+    sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings);
+  } else {
+    adamw_ = std::make_unique<torch::optim::AdamW>(parameters_,
+                                                   torch::optim::AdamWOptions(settings.lr)
+                                                       .betas({settings.beta1, settings.beta2})
+                                                       .eps(settings.eps)
+                                                       .weight_decay(settings.weight_decay));
+  }
+}
+
+void DataParallelOptimizer::set_lr(double lr) {
+  if (sharded_) {
+    sharded_->set_lr(lr);
+    return;
+  }
+  for (auto& group : adamw_->param_groups())
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+}
+
+void DataParallelOptimizer::zero_grad() {
+  for (torch::Tensor& p : parameters_) {
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  }
+}
+
+double DataParallelOptimizer::step(double max_norm, const std::string& where) {
+  double norm = 0;
+  if (sharded_) {
+    norm = sharded_->step(max_norm);
+  } else {
+    average_gradients(comm_, parameters_, sync_);
+    norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+    adamw_->step();
+  }
+  if (sync_.check_replicas) check_replicas(comm_, parameters_, where);
+  return norm;
+}
+
+int64_t DataParallelOptimizer::state_bytes() const {
+  if (sharded_) return sharded_->state_bytes();
+  int64_t values = 0;
+  for (const torch::Tensor& p : parameters_) values += p.numel();
+  return 2 * values * static_cast<int64_t>(sizeof(float));
+}
+
+std::string DataParallelOptimizer::describe_state() const {
+  std::ostringstream text;
+  text.precision(3);
+  text << static_cast<double>(state_bytes()) / (1 << 20) << " MB of optimiser state a rank ("
+       << (sharded_ ? cat("ZeRO-1 over ", comm_.size(), " ranks") : std::string("not sharded"))
+       << ")";
+  return text.str();
+}
+
+}  // namespace scir

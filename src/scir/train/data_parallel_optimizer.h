@@ -1,0 +1,38 @@
+// The optimiser step of data-parallel training, as both trainers (next-token and SCIR) take it:
+// AdamW over every rank's full state after averaging the gradients in buckets, or ZeRO-1
+// (ShardedAdamW: state sharded over the ranks); then clipping by the global norm, and
+// optionally a check that the replicas still hold the same weights.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scir/dist/gradient_sync.h"
+#include "scir/dist/sharded_adamw.h"
+
+namespace scir {
+
+class DataParallelOptimizer {
+ public:
+  DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
+                        const AdamWSettings& settings, const GradientSyncOptions& sync, bool zero1);
+  void set_lr(double lr);
+  void zero_grad();
+  // Averages (or reduce-scatters) the gradients, clips them to max_norm, updates the weights;
+  // returns the gradient norm before clipping. `where` names the step in a replica error.
+  double step(double max_norm, const std::string& where);
+  // Bytes of optimiser state on this rank (both AdamW moments).
+  int64_t state_bytes() const;
+  // "<bytes> MB of optimiser state a rank (ZeRO-1 over R ranks | not sharded)".
+  std::string describe_state() const;
+
+ private:
+  Comm& comm_;
+  std::vector<torch::Tensor> parameters_;
+  GradientSyncOptions sync_;
+  std::unique_ptr<torch::optim::AdamW> adamw_;
+  std::unique_ptr<ShardedAdamW> sharded_;
+};
+
+}  // namespace scir
