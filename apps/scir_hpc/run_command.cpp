@@ -66,6 +66,8 @@ void declare(OptionSet& options) {
       .add_double("scir.bucket_mb", 25.0,
                   "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
       .add_bool("scir.zero1", false, "shard the AdamW state over the ranks (ZeRO stage 1)")
+      .add_int("scir.max_nonfinite_steps", 5,
+               "steps with a non-finite gradient skipped in a row before the run stops")
       .add_bool("scir.check_replicas", false,
                 "after each step, check that every rank holds the same weights (debug)")
       .add_string("srlm.judge", "expected",
@@ -141,6 +143,8 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.log_every = options.get_int("scir.log_every");
   plan.sync = read_gradient_sync(options, "scir.");
   plan.zero1 = options.get_bool("scir.zero1");
+  plan.max_nonfinite_steps = static_cast<int>(options.get_int("scir.max_nonfinite_steps"));
+  if (plan.max_nonfinite_steps < 1) options.reject("scir.max_nonfinite_steps", "an integer >= 1");
   const std::string srlm_judge = options.get_string("srlm.judge");
   if (srlm_judge != "expected" && srlm_judge != "sampled")
     options.reject("srlm.judge", "expected or sampled");

@@ -19,6 +19,8 @@ void declare_train_options(OptionSet& options, const std::string& prefix,
       .add_double(prefix + "bucket_mb", 25.0,
                   "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
       .add_bool(prefix + "zero1", false, "shard the AdamW state over the ranks (ZeRO stage 1)")
+      .add_int(prefix + "max_nonfinite_steps", 5,
+               "steps with a non-finite gradient skipped in a row before the run stops")
       .add_bool(prefix + "check_replicas", false,
                 "after each step, check that every rank holds the same weights (debug)")
       .add_int(prefix + "seed", 0, "seed of the data order")
@@ -50,6 +52,9 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   train.micro_batch_size = options.get_int(prefix + "micro_batch_size");
   train.sync = read_gradient_sync(options, prefix);
   train.zero1 = options.get_bool(prefix + "zero1");
+  train.max_nonfinite_steps = static_cast<int>(options.get_int(prefix + "max_nonfinite_steps"));
+  if (train.max_nonfinite_steps < 1)
+    options.reject(prefix + "max_nonfinite_steps", "an integer >= 1");
   const std::string norm = options.get_string(prefix + "loss_norm");
   if (train.steps < 1) options.reject(prefix + "steps", "an integer >= 1");
   if (train.batch_size < 1) options.reject(prefix + "batch_size", "an integer >= 1");

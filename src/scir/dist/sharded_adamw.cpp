@@ -43,6 +43,7 @@ double ShardedAdamW::step(double max_norm) {
     const double coefficient = max_norm / (norm + 1e-6);
     if (coefficient < 1) g.mul_(coefficient);
   }
+  if (!std::isfinite(norm)) return norm;
   ++steps_;
   torch::Tensor p = torch::cat(values).narrow(0, begin_, end_ - begin_).clone();
   p.mul_(1 - settings_.lr * settings_.weight_decay);

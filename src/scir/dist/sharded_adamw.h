@@ -27,7 +27,8 @@ class ShardedAdamW {
   ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters, AdamWSettings settings);
   void set_lr(double lr) { settings_.lr = lr; }
   // Uses each rank's own (not yet averaged) gradients; returns the global gradient norm before
-  // clipping to max_norm (max_norm <= 0: no clipping).
+  // clipping to max_norm (max_norm <= 0: no clipping). A non-finite norm leaves the weights
+  // and the state as they were (every rank sees the same norm, so all skip alike).
   double step(double max_norm);
   // Bytes of optimiser state (both moments) this rank holds.
   int64_t state_bytes() const;

@@ -1,15 +1,18 @@
 #include "scir/train/data_parallel_optimizer.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "scir/core/errors.h"
+#include "scir/core/logging.h"
 
 namespace scir {
 
 DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
                                              const AdamWSettings& settings,
-                                             const GradientSyncOptions& sync, bool zero1)
-    : comm_(comm), parameters_(std::move(parameters)), sync_(sync) {
+                                             const GradientSyncOptions& sync, bool zero1,
+                                             int max_nonfinite)
+    : comm_(comm), parameters_(std::move(parameters)), sync_(sync), max_nonfinite_(max_nonfinite) {
   if (zero1) {
     sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings);
   } else {
@@ -39,12 +42,24 @@ void DataParallelOptimizer::zero_grad() {
 double DataParallelOptimizer::step(double max_norm, const std::string& where) {
   double norm = 0;
   if (sharded_) {
-    norm = sharded_->step(max_norm);
+    norm = sharded_->step(max_norm);  // itself leaves the weights alone on a non-finite norm
   } else {
     average_gradients(comm_, parameters_, sync_);
     norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
-    adamw_->step();
+    if (std::isfinite(norm)) adamw_->step();
   }
+  if (!std::isfinite(norm)) {
+    ++skipped_;
+    ++consecutive_;
+    log_warn(cat(where, ": gradient norm ", norm, ", step skipped (", skipped_, " so far)"));
+    if (consecutive_ >= max_nonfinite_) {
+      throw InternalError(cat(where, ": ", consecutive_,
+                              " steps in a row with a non-finite gradient norm; stopping (a "
+                              "lower learning rate or a tighter grad_clip may help)"));
+    }
+    return norm;
+  }
+  consecutive_ = 0;
   if (sync_.check_replicas) check_replicas(comm_, parameters_, where);
   return norm;
 }

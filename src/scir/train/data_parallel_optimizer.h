@@ -1,7 +1,9 @@
 // The optimiser step of data-parallel training, as both trainers (next-token and SCIR) take it:
 // AdamW over every rank's full state after averaging the gradients in buckets, or ZeRO-1
 // (ShardedAdamW: state sharded over the ranks); then clipping by the global norm, and
-// optionally a check that the replicas still hold the same weights.
+// optionally a check that the replicas still hold the same weights. A step whose gradient norm
+// is not finite is skipped (no update) and counted; max_nonfinite such steps in a row stop the
+// run with a diagnostic.
 #pragma once
 
 #include <memory>
@@ -16,16 +18,18 @@ namespace scir {
 class DataParallelOptimizer {
  public:
   DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
-                        const AdamWSettings& settings, const GradientSyncOptions& sync, bool zero1);
+                        const AdamWSettings& settings, const GradientSyncOptions& sync, bool zero1,
+                        int max_nonfinite = 5);
   void set_lr(double lr);
   void zero_grad();
   // Averages (or reduce-scatters) the gradients, clips them to max_norm, updates the weights;
-  // returns the gradient norm before clipping. `where` names the step in a replica error.
+  // returns the gradient norm before clipping. `where` names the step in errors.
   double step(double max_norm, const std::string& where);
   // Bytes of optimiser state on this rank (both AdamW moments).
   int64_t state_bytes() const;
   // "<bytes> MB of optimiser state a rank (ZeRO-1 over R ranks | not sharded)".
   std::string describe_state() const;
+  int64_t skipped_steps() const { return skipped_; }
 
  private:
   Comm& comm_;
@@ -33,6 +37,9 @@ class DataParallelOptimizer {
   GradientSyncOptions sync_;
   std::unique_ptr<torch::optim::AdamW> adamw_;
   std::unique_ptr<ShardedAdamW> sharded_;
+  int max_nonfinite_;
+  int64_t skipped_ = 0;
+  int consecutive_ = 0;
 };
 
 }  // namespace scir

@@ -37,6 +37,7 @@ struct LmTrainOptions {
   int64_t micro_batch_size = 0;
   GradientSyncOptions sync;     // gradient buckets; optional check that replicas stay equal
   bool zero1 = false;           // AdamW state sharded over the ranks (ZeRO stage 1)
+  int max_nonfinite_steps = 5;  // skipped steps (non-finite gradients) in a row before stopping
   std::string label = "train";  // prefix of progress lines
 };
 

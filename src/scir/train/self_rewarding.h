@@ -53,7 +53,8 @@ struct SelfRewardingPlan {
   bool srlm_sampled_judge = false;
   SampledJudgeSettings sampled_judge;
   GradientSyncOptions sync;
-  bool zero1 = false;  // AdamW state sharded over the ranks
+  bool zero1 = false;           // AdamW state sharded over the ranks
+  int max_nonfinite_steps = 5;  // skipped steps in a row before stopping
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's
