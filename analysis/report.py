@@ -78,6 +78,11 @@ def plot_steps(groups, path):
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     for label, runs in groups.items():
         for axis, column in zip(axes, ["consistency_rate", "kept_share"]):
+            # No online judge (srlm, oracle, irm_only): the consistency rate is not measured.
+            if column == "consistency_rate" and any(
+                    values["train_consistency_rate"] < 0
+                    for run in runs for values in run.evals.values()):
+                continue
             series = []
             for run in runs:
                 parts = [run.steps[t][column] for t in sorted(run.steps) if column in run.steps[t]]
