@@ -32,5 +32,6 @@ Command eval_command();
 Command run_command();
 Command bench_command();
 Command export_command();
+Command sweep_command();
 
 }  // namespace scir::app

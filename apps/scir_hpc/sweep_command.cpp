@@ -1,0 +1,79 @@
+// scir_hpc sweep GRID: a whole grid in one MPI job. The ranks are split into groups of
+// [sweep] ranks (or --ranks-per-run); group g runs configurations g, g + groups, ... one after
+// another, each as `scir_hpc run` on the group's communicator, skipping runs marked finished,
+// into the same directories as jobs/sweeps/sweep.py.
+#include <filesystem>
+
+#include "command.h"
+#include "scir/core/logging.h"
+#include "scir/dist/agreement.h"
+#include "scir/io/sweep_grid.h"
+
+namespace scir::app {
+namespace {
+
+void declare(OptionSet& options) {
+  options.add_required_string("grid", "grid file (INI: [sweep], [grid], [fixed])")
+      .add_int("ranks-per-run", 0, "ranks a configuration (0: the grid's [sweep] ranks)");
+}
+
+void run(const OptionSet& options, Comm& comm) {
+  SweepGrid grid;
+  std::vector<SweepRun> runs;
+  int per_run = 0;
+  agree_or_throw(comm, [&] {
+    grid = SweepGrid::from_file(options.get_string("grid"));
+    runs = grid.expand();
+    per_run = static_cast<int>(options.get_int("ranks-per-run"));
+    if (per_run == 0) per_run = grid.ranks;
+    if (per_run < 1 || comm.size() % per_run != 0) {
+      options.reject("ranks-per-run",
+                     cat("a divisor of the ", comm.size(), " ranks (the ranks of one run)"));
+    }
+  });
+  const int groups = comm.size() / per_run;
+  const int group = comm.rank() / per_run;
+  std::unique_ptr<Comm> mine = comm.split(group, comm.rank());
+  log_set_rank(mine->rank(), mine->size());  // each group's first rank logs its runs
+  const Command& run_command = []() -> const Command& {
+    for (const Command& command : all_commands()) {
+      if (command.name == "run") return command;
+    }
+    throw InternalError("sweep: no run command");
+  }();
+  for (size_t i = static_cast<size_t>(group); i < runs.size(); i += static_cast<size_t>(groups)) {
+    const SweepRun& sweep_run = runs[i];
+    // Rank 0 of the group looks, so the group decides alike.
+    const bool seen =
+        mine->rank() == 0 &&
+        std::filesystem::exists(std::filesystem::path(sweep_run.directory) / ".done" / "run");
+    if (all_reduce_scalar(*mine, seen ? 1.0 : 0.0, ReduceOp::kMax) > 0) {
+      log_info(cat("[sweep] ", sweep_run.directory, ": finished already, skipped"));
+      continue;
+    }
+    log_info(cat("[sweep] run ", i + 1, "/", runs.size(), " on ranks ", group * per_run, "-",
+                 group * per_run + per_run - 1, ": ", sweep_run.directory));
+    OptionSet run_options("run");
+    run_command.declare_options(run_options);
+    std::vector<std::string> args = {"--config", grid.config, "--out", sweep_run.directory};
+    for (const auto& [key, value] : sweep_run.options) {
+      args.push_back("--" + key);
+      args.push_back(value);
+    }
+    run_options.parse(args);
+    run_command.run(run_options, *mine);
+    log_close_file();  // the next run opens its own main.log
+  }
+  log_set_rank(comm.rank(), comm.size());
+  comm.barrier();  // every group done
+}
+
+}  // namespace
+
+Command sweep_command() {
+  return {"sweep",
+          "a grid of runs in one MPI job: the ranks split into groups, each running its share",
+          declare, run};
+}
+
+}  // namespace scir::app

@@ -1,0 +1,98 @@
+#include "scir/io/sweep_grid.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+namespace {
+
+std::string trim(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+}  // namespace
+
+SweepGrid SweepGrid::from_file(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw InputError(cat(path, ": no such grid file"));
+  // section -> (key, value) in file order
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> sections;
+  std::string section, line;
+  for (int number = 1; std::getline(file, line); ++number) {
+    const std::string text = trim(line);
+    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+    if (text.front() == '[' && text.back() == ']') {
+      section = trim(text.substr(1, text.size() - 2));
+      sections[section];
+      continue;
+    }
+    const size_t equals = text.find('=');
+    if (equals == std::string::npos || section.empty())
+      throw InputError(cat(path, ":", number, ": expected 'option = value' under a [section]"));
+    sections[section].emplace_back(trim(text.substr(0, equals)), trim(text.substr(equals + 1)));
+  }
+  for (const char* name : {"sweep", "grid"}) {
+    if (!sections.count(name)) throw InputError(cat(path, ": missing section [", name, "]"));
+  }
+  SweepGrid grid;
+  std::map<std::string, std::string> sweep(sections["sweep"].begin(), sections["sweep"].end());
+  for (const char* key : {"config", "out"}) {
+    if (sweep[key].empty()) throw InputError(cat(path, ": [sweep] ", key, ": expected a path"));
+  }
+  grid.config =
+      (std::filesystem::absolute(path).parent_path() / sweep["config"]).lexically_normal().string();
+  if (!std::filesystem::is_regular_file(grid.config))
+    throw InputError(cat(path, ": [sweep] config: no such file ", grid.config));
+  grid.out = sweep["out"];
+  if (sweep.count("ranks")) {
+    try {
+      grid.ranks = std::stoi(sweep["ranks"]);
+    } catch (const std::exception&) {
+      grid.ranks = 0;
+    }
+    if (grid.ranks < 1) throw InputError(cat(path, ": [sweep] ranks: expected an integer >= 1"));
+  }
+  for (const auto& [key, text] : sections["grid"]) {
+    std::vector<std::string> values;
+    size_t start = 0;
+    while (start <= text.size()) {
+      const size_t comma = std::min(text.find(',', start), text.size());
+      const std::string value = trim(text.substr(start, comma - start));
+      if (!value.empty()) values.push_back(value);
+      start = comma + 1;
+    }
+    if (values.empty())
+      throw InputError(cat(path, ": [grid] ", key, ": expected comma-separated values"));
+    grid.grid.emplace_back(key, values);
+  }
+  if (grid.grid.empty()) throw InputError(cat(path, ": [grid]: expected at least one option"));
+  grid.fixed = sections["fixed"];
+  return grid;
+}
+
+std::vector<SweepRun> SweepGrid::expand() const {
+  std::vector<SweepRun> runs;
+  std::vector<size_t> choice(grid.size(), 0);  // an odometer, the last option fastest
+  while (true) {
+    SweepRun run{"", fixed};
+    std::string name;
+    for (size_t k = 0; k < grid.size(); ++k) {
+      const std::string& value = grid[k].second[choice[k]];
+      run.options.emplace_back(grid[k].first, value);
+      name += (name.empty() ? "" : "__") + grid[k].first + "=" + value;
+    }
+    run.directory = (std::filesystem::path(out) / name).string();
+    runs.push_back(std::move(run));
+    size_t k = grid.size();
+    while (k > 0 && ++choice[k - 1] == grid[k - 1].second.size()) choice[--k] = 0;
+    if (k == 0) break;
+  }
+  return runs;
+}
+
+}  // namespace scir

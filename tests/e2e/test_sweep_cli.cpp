@@ -1,0 +1,110 @@
+// scir_hpc sweep: a grid in one MPI job, the ranks split into groups that each run their share.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_runner.h"
+#include "scir/io/sweep_grid.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kTinyConfig = R"(seed = 1
+[world]
+families = sort,max
+[data]
+corpus = 60
+ift = 20
+eft_pairs = 20
+pool = 6
+iterations = 1
+eval_prompts = 4
+heldout_pairs = 6
+[model]
+hidden_size = 16
+intermediate_size = 32
+num_hidden_layers = 1
+[pretrain]
+steps = 2
+batch_size = 4
+warmup_steps = 1
+[sft]
+steps = 2
+batch_size = 4
+warmup_steps = 1
+[eval]
+max_new_tokens = 4
+[scir]
+iterations = 1
+batch_pairs = 2
+max_new_tokens = 4
+)";
+
+TEST(SweepCli, TwoRanksRunTwoConfigurationsSideBySideAndSkipThemAfter) {
+  const fs::path root = fs::path(::testing::TempDir()) / "scir_sweep_cli";
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "tiny.ini") << kTinyConfig;
+  const fs::path grid = root / "grid.ini";
+  std::ofstream(grid) << "[sweep]\nconfig = tiny.ini\nout = " << (root / "out").string()
+                      << "\nranks = 1\n[grid]\nscir.method = scir, srlm\n[fixed]\nscir.beta = "
+                         "0.2\n";
+  const std::string command =
+      std::string(SCIR_MPIEXEC) + " " + scir_hpc("sweep --grid " + grid.string());
+  const CommandResult first = run_command(command);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  const scir::SweepGrid parsed = scir::SweepGrid::from_file(grid.string());
+  const auto runs = parsed.expand();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].directory, (root / "out" / "scir.method=srlm").string());
+  for (const auto& run : runs) {
+    EXPECT_TRUE(fs::exists(fs::path(run.directory) / ".done" / "run")) << run.directory;
+    EXPECT_TRUE(fs::exists(fs::path(run.directory) / "ckpt/iter_1/final/model.safetensors"));
+    std::ifstream config(fs::path(run.directory) / "config.ini");
+    const std::string text((std::istreambuf_iterator<char>(config)),
+                           std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("beta = 0.2\n"), std::string::npos) << run.directory;
+  }
+  const CommandResult again = run_command(command);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("scir.method=scir: finished already, skipped"), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("scir.method=srlm: finished already, skipped"), std::string::npos)
+      << again.out;
+
+  const CommandResult bad =
+      run_command(scir_hpc("sweep --grid " + grid.string() + " --ranks-per-run 3"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.out,
+            "scir_hpc: error: option '--ranks-per-run': expected a divisor of the 1 ranks (the "
+            "ranks of one run), got '3'\n");
+}
+
+TEST(SweepGrid, ExpandsLikeTheSweepScriptLastOptionFastest) {
+  const fs::path root = fs::path(::testing::TempDir()) / "scir_sweep_grid";
+  fs::create_directories(root);
+  std::ofstream(root / "base.ini") << "seed = 1\n";
+  std::ofstream(root / "grid.ini") << "[sweep]\nconfig = base.ini\nout = o\n[grid]\n"
+                                      "scir.method = srlm, scir\nseed = 1,2,3\n[fixed]\n"
+                                      "scir.lambda = 0.5\n";
+  const auto runs = scir::SweepGrid::from_file((root / "grid.ini").string()).expand();
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[0].directory, "o/scir.method=srlm__seed=1");
+  EXPECT_EQ(runs[2].directory, "o/scir.method=srlm__seed=3");
+  EXPECT_EQ(runs[4].directory, "o/scir.method=scir__seed=2");
+  const std::vector<std::pair<std::string, std::string>> options = {
+      {"scir.lambda", "0.5"}, {"scir.method", "scir"}, {"seed", "2"}};
+  EXPECT_EQ(runs[4].options, options);
+  std::ofstream(root / "bad.ini") << "[sweep]\nconfig = base.ini\nout = o\n[grid]\nseed = ,\n";
+  try {
+    scir::SweepGrid::from_file((root / "bad.ini").string());
+    FAIL() << "expected an InputError";
+  } catch (const std::exception& error) {
+    EXPECT_EQ(std::string(error.what()),
+              (root / "bad.ini").string() + ": [grid] seed: expected comma-separated values");
+  }
+}
+
+}  // namespace
