@@ -20,6 +20,8 @@ struct Command {
 
 // Every command, in the order --help lists them.
 const std::vector<Command>& all_commands();
+// The command of that name; an InputError listing the commands when there is none.
+const Command& find_command(const std::string& name);
 
 Command info_command();
 Command init_command();

@@ -26,15 +26,6 @@ std::string usage() {
   return text;
 }
 
-const Command& find_command(const std::string& name) {
-  std::string known;
-  for (const Command& command : scir::app::all_commands()) {
-    if (command.name == name) return command;
-    known += (known.empty() ? "" : ", ") + command.name;
-  }
-  throw scir::InputError("unknown command '" + name + "' (expected one of: " + known + ")");
-}
-
 void declare_common(scir::OptionSet& options) {
   options.add_int(
       "threads", 0,
@@ -56,7 +47,7 @@ int run(scir::Comm& world, const std::vector<std::string>& args) {
   const Command* command = nullptr;
   scir::OptionSet options(args[0]);
   scir::agree_or_throw(world, [&] {
-    command = &find_command(args[0]);
+    command = &scir::app::find_command(args[0]);
     declare_common(options);
     command->declare_options(options);
     options.parse(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -63,13 +63,6 @@ void declare(OptionSet& options) {
       .add_int("scir.warmup_steps", plan.warmup_steps, "warm-up steps an iteration")
       .add_double("scir.grad_clip", plan.grad_clip, "clip the global gradient norm to this")
       .add_int("scir.log_every", plan.log_every, "steps between progress lines")
-      .add_double("scir.bucket_mb", 25.0,
-                  "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
-      .add_bool("scir.zero1", false, "shard the AdamW state over the ranks (ZeRO stage 1)")
-      .add_int("scir.max_nonfinite_steps", 5,
-               "steps with a non-finite gradient skipped in a row before the run stops")
-      .add_bool("scir.check_replicas", false,
-                "after each step, check that every rank holds the same weights (debug)")
       .add_string("srlm.judge", "expected",
                   "SRLM's offline scores: expected (the score token's distribution) or sampled "
                   "(judgements written and parsed, as SRLM ran its judge)")
@@ -94,6 +87,7 @@ void declare(OptionSet& options) {
       .add_string("data.heldout_pairs_file", "",
                   "with model.m1: JSONL pairs {prompt, response_a, response_b, q_a, q_b} for "
                   "reward accuracy");
+  declare_data_parallel_options(options, "scir.");
 }
 
 SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds) {
@@ -115,9 +109,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.scir.pointwise_grm = grm == "pointwise";
   plan.tau = options.get_double("scir.tau");
   if (plan.tau <= 0) options.reject("scir.tau", "a number > 0");
-  plan.pointwise_template = options.get_string("judge.pointwise_template");
-  if (plan.scir.pointwise_grm)
-    JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
+  plan.pointwise_template = seeds.pointwise_template;  // read and checked with the seed options
   plan.scir.stop_grad =
       parse_consistency_stopgrad(options.get_string("scir.cons_stopgrad"), "scir.cons_stopgrad");
   plan.scir.tie_rule = parse_tie_rule(options.get_string("scir.tie"), "scir.tie");
@@ -141,10 +133,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.warmup_steps = options.get_int("scir.warmup_steps");
   plan.grad_clip = options.get_double("scir.grad_clip");
   plan.log_every = options.get_int("scir.log_every");
-  plan.sync = read_gradient_sync(options, "scir.");
-  plan.zero1 = options.get_bool("scir.zero1");
-  plan.max_nonfinite_steps = static_cast<int>(options.get_int("scir.max_nonfinite_steps"));
-  if (plan.max_nonfinite_steps < 1) options.reject("scir.max_nonfinite_steps", "an integer >= 1");
+  plan.parallel = read_data_parallel_options(options, "scir.");
   const std::string srlm_judge = options.get_string("srlm.judge");
   if (srlm_judge != "expected" && srlm_judge != "sampled")
     options.reject("srlm.judge", "expected or sampled");
@@ -163,8 +152,6 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
     options.reject("srlm.judge_top_p", "a number in (0, 1]");
   if (plan.sampled_judge.sampling.max_new_tokens < 1)
     options.reject("srlm.judge_max_new_tokens", "an integer >= 1");
-  if (plan.srlm_sampled_judge)
-    JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
   plan.seed = seeds.seed;
   plan.eval = seeds.eval;
   plan.eval.pointwise_grm = plan.scir.pointwise_grm;  // the GRM evaluated is the one in use

@@ -2,11 +2,10 @@
 // [sweep] ranks (or --ranks-per-run); group g runs configurations g, g + groups, ... one after
 // another, each as `scir_hpc run` on the group's communicator, skipping runs marked finished,
 // into the same directories as jobs/sweeps/sweep.py.
-#include <filesystem>
-
 #include "command.h"
 #include "scir/core/logging.h"
 #include "scir/dist/agreement.h"
+#include "scir/io/run_directory.h"
 #include "scir/io/sweep_grid.h"
 
 namespace scir::app {
@@ -35,19 +34,10 @@ void run(const OptionSet& options, Comm& comm) {
   const int group = comm.rank() / per_run;
   std::unique_ptr<Comm> mine = comm.split(group, comm.rank());
   log_set_rank(mine->rank(), mine->size());  // each group's first rank logs its runs
-  const Command& run_command = []() -> const Command& {
-    for (const Command& command : all_commands()) {
-      if (command.name == "run") return command;
-    }
-    throw InternalError("sweep: no run command");
-  }();
+  const Command& run_command = find_command("run");
   for (size_t i = static_cast<size_t>(group); i < runs.size(); i += static_cast<size_t>(groups)) {
     const SweepRun& sweep_run = runs[i];
-    // Rank 0 of the group looks, so the group decides alike.
-    const bool seen =
-        mine->rank() == 0 &&
-        std::filesystem::exists(std::filesystem::path(sweep_run.directory) / ".done" / "run");
-    if (all_reduce_scalar(*mine, seen ? 1.0 : 0.0, ReduceOp::kMax) > 0) {
+    if (RunDirectory(sweep_run.directory).done(*mine, "run")) {
       log_info(cat("[sweep] ", sweep_run.directory, ": finished already, skipped"));
       continue;
     }

@@ -16,24 +16,36 @@ void declare_train_options(OptionSet& options, const std::string& prefix,
                   "token: mean over loss tokens; sequence: mean of each sequence's mean")
       .add_int(prefix + "micro_batch_size", defaults.micro_batch_size,
                "sequences a forward on a rank, sorted by length (0: the rank's whole share)")
-      .add_double(prefix + "bucket_mb", 25.0,
-                  "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
-      .add_bool(prefix + "zero1", false, "shard the AdamW state over the ranks (ZeRO stage 1)")
-      .add_int(prefix + "max_nonfinite_steps", 5,
-               "steps with a non-finite gradient skipped in a row before the run stops")
-      .add_bool(prefix + "check_replicas", false,
-                "after each step, check that every rank holds the same weights (debug)")
       .add_int(prefix + "seed", 0, "seed of the data order")
       .add_int(prefix + "log_every", defaults.log_every, "steps between progress lines");
+  declare_data_parallel_options(options, prefix);
 }
 
-GradientSyncOptions read_gradient_sync(const OptionSet& options, const std::string& prefix) {
+void declare_data_parallel_options(OptionSet& options, const std::string& prefix) {
+  const DataParallelSettings defaults;
+  options
+      .add_double(prefix + "bucket_mb", 25.0,
+                  "gradient all-reduce buckets of at least this many MB of float32 (0: one)")
+      .add_bool(prefix + "zero1", defaults.zero1,
+                "shard the AdamW state over the ranks (ZeRO stage 1)")
+      .add_int(prefix + "max_nonfinite_steps", defaults.max_nonfinite_steps,
+               "steps with a non-finite gradient skipped in a row before the run stops")
+      .add_bool(prefix + "check_replicas", defaults.sync.check_replicas,
+                "after each step, check that every rank holds the same weights (debug)");
+}
+
+DataParallelSettings read_data_parallel_options(const OptionSet& options,
+                                                const std::string& prefix) {
+  DataParallelSettings parallel;
   const double megabytes = options.get_double(prefix + "bucket_mb");
   if (megabytes < 0) options.reject(prefix + "bucket_mb", "a number >= 0");
-  GradientSyncOptions sync;
-  sync.bucket_elements = static_cast<int64_t>(megabytes * (1 << 20) / sizeof(float));
-  sync.check_replicas = options.get_bool(prefix + "check_replicas");
-  return sync;
+  parallel.sync.bucket_elements = static_cast<int64_t>(megabytes * (1 << 20) / sizeof(float));
+  parallel.sync.check_replicas = options.get_bool(prefix + "check_replicas");
+  parallel.zero1 = options.get_bool(prefix + "zero1");
+  parallel.max_nonfinite_steps = static_cast<int>(options.get_int(prefix + "max_nonfinite_steps"));
+  if (parallel.max_nonfinite_steps < 1)
+    options.reject(prefix + "max_nonfinite_steps", "an integer >= 1");
+  return parallel;
 }
 
 LmTrainOptions read_train_options(const OptionSet& options, const std::string& prefix,
@@ -50,11 +62,7 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   train.seed = static_cast<uint64_t>(options.get_int(prefix + "seed"));
   train.log_every = options.get_int(prefix + "log_every");
   train.micro_batch_size = options.get_int(prefix + "micro_batch_size");
-  train.sync = read_gradient_sync(options, prefix);
-  train.zero1 = options.get_bool(prefix + "zero1");
-  train.max_nonfinite_steps = static_cast<int>(options.get_int(prefix + "max_nonfinite_steps"));
-  if (train.max_nonfinite_steps < 1)
-    options.reject(prefix + "max_nonfinite_steps", "an integer >= 1");
+  train.parallel = read_data_parallel_options(options, prefix);
   const std::string norm = options.get_string(prefix + "loss_norm");
   if (train.steps < 1) options.reject(prefix + "steps", "an integer >= 1");
   if (train.batch_size < 1) options.reject(prefix + "batch_size", "an integer >= 1");

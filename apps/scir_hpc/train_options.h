@@ -11,9 +11,11 @@ namespace scir::app {
 
 void declare_train_options(OptionSet& options, const std::string& prefix,
                            const LmTrainOptions& defaults);
-// The bucket size and replica check under a prefix (bucket_mb, check_replicas): declared by
-// declare_train_options, and for the iterations under "scir.".
-GradientSyncOptions read_gradient_sync(const OptionSet& options, const std::string& prefix);
+// The data-parallel step's options under a prefix (bucket_mb, zero1, max_nonfinite_steps,
+// check_replicas): part of declare_train_options, and for the iterations under "scir.".
+void declare_data_parallel_options(OptionSet& options, const std::string& prefix);
+DataParallelSettings read_data_parallel_options(const OptionSet& options,
+                                                const std::string& prefix);
 LmTrainOptions read_train_options(const OptionSet& options, const std::string& prefix,
                                   const std::string& label);
 

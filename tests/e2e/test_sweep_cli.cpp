@@ -11,42 +11,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kTinyConfig = R"(seed = 1
-[world]
-families = sort,max
-[data]
-corpus = 60
-ift = 20
-eft_pairs = 20
-pool = 6
-iterations = 1
-eval_prompts = 4
-heldout_pairs = 6
-[model]
-hidden_size = 16
-intermediate_size = 32
-num_hidden_layers = 1
-[pretrain]
-steps = 2
-batch_size = 4
-warmup_steps = 1
-[sft]
-steps = 2
-batch_size = 4
-warmup_steps = 1
-[eval]
-max_new_tokens = 4
-[scir]
-iterations = 1
-batch_pairs = 2
-max_new_tokens = 4
-)";
-
 TEST(SweepCli, TwoRanksRunTwoConfigurationsSideBySideAndSkipThemAfter) {
   const fs::path root = fs::path(::testing::TempDir()) / "scir_sweep_cli";
   fs::remove_all(root);
   fs::create_directories(root);
-  std::ofstream(root / "tiny.ini") << kTinyConfig;
+  fs::copy_file(fs::path(SCIR_SOURCE_DIR) / "tests/fixtures/tiny_run.ini", root / "tiny.ini");
   const fs::path grid = root / "grid.ini";
   std::ofstream(grid) << "[sweep]\nconfig = tiny.ini\nout = " << (root / "out").string()
                       << "\nranks = 1\n[grid]\nscir.method = scir, srlm\n[fixed]\nscir.beta = "

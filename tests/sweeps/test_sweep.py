@@ -1,5 +1,6 @@
 """The sweep runner: grid expansion, bad grid files, and a stopped sweep that restarts."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,43 +12,13 @@ MPIRUN = os.environ["SCIR_MPIRUN"]
 sys.path.insert(0, os.path.join(SOURCE, "jobs", "sweeps"))
 import sweep  # noqa: E402
 
-TINY = """seed = 1
-[world]
-families = sort,max
-[data]
-corpus = 60
-ift = 20
-eft_pairs = 20
-pool = 6
-iterations = 1
-eval_prompts = 4
-heldout_pairs = 6
-[model]
-hidden_size = 16
-intermediate_size = 32
-num_hidden_layers = 1
-[pretrain]
-steps = 2
-batch_size = 4
-warmup_steps = 1
-[sft]
-steps = 2
-batch_size = 4
-warmup_steps = 1
-[eval]
-max_new_tokens = 4
-[scir]
-iterations = 1
-batch_pairs = 4
-max_new_tokens = 4
-"""
+TINY = os.path.join(SOURCE, "tests", "fixtures", "tiny_run.ini")
 
 
 class SweepTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="scir_sweep_")
-        with open(os.path.join(self.dir, "tiny.ini"), "w") as f:
-            f.write(TINY)
+        shutil.copy(TINY, os.path.join(self.dir, "tiny.ini"))
 
     def grid(self, text, name="grid.ini"):
         path = os.path.join(self.dir, name)

@@ -13,8 +13,10 @@ TEST(DataParallelOptimizer, NonFiniteStepsAreSkippedCountedAndStopTheRun) {
   for (bool zero1 : {false, true}) {
     SerialComm comm;
     torch::Tensor weight = torch::ones({3}).requires_grad_(true);
-    DataParallelOptimizer optimizer(comm, {weight}, AdamWSettings{}, GradientSyncOptions{}, zero1,
-                                    /*max_nonfinite=*/2);
+    DataParallelSettings parallel;
+    parallel.zero1 = zero1;
+    parallel.max_nonfinite_steps = 2;
+    DataParallelOptimizer optimizer(comm, {weight}, AdamWSettings{}, parallel);
     const auto set_gradient = [&](float value) { weight.mutable_grad() = torch::full({3}, value); };
     set_gradient(NAN);
     EXPECT_TRUE(std::isnan(optimizer.step(1.0, "step 1")));

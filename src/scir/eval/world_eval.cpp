@@ -9,6 +9,7 @@
 #include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/rewards/agreement_stats.h"
+#include "scir/rewards/consistency.h"
 
 namespace scir {
 namespace {
@@ -31,35 +32,6 @@ std::vector<std::string> greedy_answers(Transformer& model, const PairwiseJudge&
     }
   }
   return answers;
-}
-
-// Log-probabilities of each held-out pair's two responses (response text + EOS).
-std::pair<torch::Tensor, torch::Tensor> pair_logprobs(Transformer& model,
-                                                      const PairwiseJudge& judge,
-                                                      const std::vector<LabelledPair>& pairs,
-                                                      int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> first, second;
-  const auto item = [&](const std::string& instruction, const std::string& response) {
-    std::vector<int64_t> ids = judge.tokenizer.encode(response);
-    ids.push_back(judge.tokenizer.eos_id());
-    return PromptResponse{prompt_ids(judge.tokenizer, judge.chat_template, instruction), ids};
-  };
-  for (size_t start = 0; start < pairs.size(); start += batch_size) {
-    std::vector<PromptResponse> batch;
-    const size_t end = std::min(pairs.size(), start + batch_size);
-    for (size_t i = start; i < end; ++i)
-      batch.push_back(item(pairs[i].instruction, pairs[i].response_a));
-    for (size_t i = start; i < end; ++i)
-      batch.push_back(item(pairs[i].instruction, pairs[i].response_b));
-    const torch::Tensor sums =
-        response_logprobs(model, batch, judge.tokenizer.pad_id()).sum.to(torch::kDouble);
-    const int64_t count = static_cast<int64_t>(end - start);
-    first.push_back(sums.narrow(0, 0, count));
-    second.push_back(sums.narrow(0, count, count));
-  }
-  if (first.empty()) return {torch::zeros({0}, torch::kDouble), torch::zeros({0}, torch::kDouble)};
-  return {torch::cat(first), torch::cat(second)};
 }
 
 // The family name that starts a world instruction ("sort: 3 1 2" -> "sort").
@@ -114,11 +86,29 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
   result->acc_grm_heldout = sum(grm_credit) / std::max(1.0, sum(grm_count));
 
   if (reference) {
-    const auto [policy_a, policy_b] = pair_logprobs(model, judge, pairs, settings.batch_size);
+    // Each pair's two responses (text + EOS) after its prompt, scored by both models.
+    std::vector<PromptResponse> first, second;
+    std::vector<double> length_a, length_b;
+    const auto item = [&](const std::string& instruction, const std::string& response) {
+      std::vector<int64_t> ids = judge.tokenizer.encode(response);
+      ids.push_back(judge.tokenizer.eos_id());
+      return PromptResponse{prompt_ids(judge.tokenizer, judge.chat_template, instruction), ids};
+    };
+    for (const LabelledPair& pair : pairs) {
+      first.push_back(item(pair.instruction, pair.response_a));
+      second.push_back(item(pair.instruction, pair.response_b));
+      length_a.push_back(static_cast<double>(first.back().response.size()));
+      length_b.push_back(static_cast<double>(second.back().response.size()));
+    }
+    const int64_t pad = judge.tokenizer.pad_id();
+    const auto [policy_a, policy_b] =
+        paired_response_logprobs(model, first, second, pad, settings.batch_size);
     const auto [reference_a, reference_b] =
-        pair_logprobs(*reference, judge, pairs, settings.batch_size);
-    const torch::Tensor margin =
-        settings.beta * ((policy_a - reference_a) - (policy_b - reference_b));
+        paired_response_logprobs(*reference, first, second, pad, settings.batch_size);
+    const torch::Tensor margin = implicit_reward_margin(
+        from_doubles(policy_a), from_doubles(policy_b), from_doubles(reference_a),
+        from_doubles(reference_b), from_doubles(length_a), from_doubles(length_b), settings.beta,
+        /*length_norm=*/false);
     const std::vector<double> p_irm = to_doubles(torch::sigmoid(margin));
     const auto [irm_credit, irm_count] = preference_accuracy(p_irm, q_a, q_b);
     result->acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));

@@ -23,6 +23,11 @@ inline std::vector<double> to_doubles(const torch::Tensor& tensor) {
   return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
 }
 
+// A 1-D float64 tensor of the values.
+inline torch::Tensor from_doubles(const std::vector<double>& values) {
+  return torch::tensor(values, torch::kDouble);
+}
+
 // "float32", "bfloat16" or "float16"; anything else is an InputError naming `option`.
 torch::ScalarType dtype_from_name(const std::string& name, const std::string& option);
 

@@ -57,4 +57,23 @@ ResponseLogProbs response_logprobs(Transformer& model, const std::vector<PromptR
   return result;
 }
 
+std::pair<std::vector<double>, std::vector<double>> paired_response_logprobs(
+    Transformer& model, const std::vector<PromptResponse>& first,
+    const std::vector<PromptResponse>& second, int64_t pad_id, int64_t batch_pairs) {
+  torch::NoGradGuard no_grad;
+  std::vector<double> logp_first, logp_second;
+  for (size_t start = 0; start < first.size(); start += batch_pairs) {
+    const size_t end = std::min(first.size(), start + static_cast<size_t>(batch_pairs));
+    std::vector<PromptResponse> batch(first.begin() + start, first.begin() + end);
+    batch.insert(batch.end(), second.begin() + start, second.begin() + end);
+    const torch::Tensor sums =
+        response_logprobs(model, batch, pad_id).sum.to(torch::kDouble).contiguous();
+    const double* values = sums.data_ptr<double>();
+    const size_t count = end - start;
+    logp_first.insert(logp_first.end(), values, values + count);
+    logp_second.insert(logp_second.end(), values + count, values + 2 * count);
+  }
+  return {logp_first, logp_second};
+}
+
 }  // namespace scir

@@ -25,4 +25,10 @@ struct ResponseLogProbs {
 ResponseLogProbs response_logprobs(Transformer& model, const std::vector<PromptResponse>& batch,
                                    int64_t pad_id);
 
+// log pi(response | prompt) of both sides of each pair (first[i], second[i]), no gradient, in
+// forwards of 2 x batch_pairs sequences; as float64.
+std::pair<std::vector<double>, std::vector<double>> paired_response_logprobs(
+    Transformer& model, const std::vector<PromptResponse>& first,
+    const std::vector<PromptResponse>& second, int64_t pad_id, int64_t batch_pairs);
+
 }  // namespace scir

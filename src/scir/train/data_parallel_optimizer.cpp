@@ -10,10 +10,12 @@ namespace scir {
 
 DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
                                              const AdamWSettings& settings,
-                                             const GradientSyncOptions& sync, bool zero1,
-                                             int max_nonfinite)
-    : comm_(comm), parameters_(std::move(parameters)), sync_(sync), max_nonfinite_(max_nonfinite) {
-  if (zero1) {
+                                             const DataParallelSettings& parallel)
+    : comm_(comm),
+      parameters_(std::move(parameters)),
+      sync_(parallel.sync),
+      max_nonfinite_(parallel.max_nonfinite_steps) {
+  if (parallel.zero1) {
     sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings);
   } else {
     adamw_ = std::make_unique<torch::optim::AdamW>(parameters_,

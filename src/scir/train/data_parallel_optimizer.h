@@ -15,11 +15,18 @@
 
 namespace scir {
 
+// How a data-parallel step runs: gradient buckets and the replica check, ZeRO-1, and how many
+// non-finite steps in a row stop the run.
+struct DataParallelSettings {
+  GradientSyncOptions sync;
+  bool zero1 = false;
+  int max_nonfinite_steps = 5;
+};
+
 class DataParallelOptimizer {
  public:
   DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
-                        const AdamWSettings& settings, const GradientSyncOptions& sync, bool zero1,
-                        int max_nonfinite = 5);
+                        const AdamWSettings& settings, const DataParallelSettings& parallel);
   void set_lr(double lr);
   void zero_grad();
   // Averages (or reduce-scatters) the gradients, clips them to max_norm, updates the weights;

@@ -56,8 +56,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   adamw.beta1 = options.adam_beta1;
   adamw.beta2 = options.adam_beta2;
   adamw.weight_decay = options.weight_decay;
-  DataParallelOptimizer optimizer(comm, parameters, adamw, options.sync, options.zero1,
-                                  options.max_nonfinite_steps);
+  DataParallelOptimizer optimizer(comm, parameters, adamw, options.parallel);
   log_info(cat("[", options.label, "] ", optimizer.describe_state()));
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "scir/dist/comm.h"
-#include "scir/dist/gradient_sync.h"
 #include "scir/io/h5_group.h"
 #include "scir/model/sequence_logprobs.h"
+#include "scir/train/data_parallel_optimizer.h"
 #include "scir/train/lr_schedule.h"
 
 namespace scir {
@@ -35,10 +35,8 @@ struct LmTrainOptions {
   // its share by length and runs it in chunks of this size, accumulating gradients: the step
   // is the same, and each chunk is padded only to its own longest sequence.
   int64_t micro_batch_size = 0;
-  GradientSyncOptions sync;     // gradient buckets; optional check that replicas stay equal
-  bool zero1 = false;           // AdamW state sharded over the ranks (ZeRO stage 1)
-  int max_nonfinite_steps = 5;  // skipped steps (non-finite gradients) in a row before stopping
-  std::string label = "train";  // prefix of progress lines
+  DataParallelSettings parallel;  // buckets, replica check, ZeRO-1, non-finite steps
+  std::string label = "train";    // prefix of progress lines
 };
 
 struct LmStepMetrics {

@@ -59,6 +59,9 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
   sampling.seed =
       RngStream::derive(plan.seed, {static_cast<uint64_t>(t), kPhaseGenerate}).next_u64();
   const Tokenizer& tokenizer = judge.tokenizer;
+  SampledJudgeSettings judge_settings = plan.sampled_judge;
+  judge_settings.sampling.seed =
+      RngStream::derive(plan.seed, {static_cast<uint64_t>(t), kPhaseJudge}).next_u64();
   // One JSON line a pair, keyed by (prompt, pair within the prompt) for a rank-independent order.
   std::vector<std::pair<size_t, std::string>> encoded;
   const size_t pairs_a_prompt = static_cast<size_t>(plan.samples * (plan.samples - 1) / 2);
@@ -88,12 +91,9 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
         if (srlm_scorer->sampled_template) {
           std::vector<uint64_t> streams;
           for (int a = 0; a < plan.samples; ++a) streams.push_back(mine[i] * plan.samples + a);
-          SampledJudgeSettings settings = plan.sampled_judge;
-          settings.sampling.seed =
-              RngStream::derive(plan.seed, {static_cast<uint64_t>(t), kPhaseJudge}).next_u64();
           const SampledScores sampled = sampled_judge_scores(
               model, tokenizer, judge.chat_template, *srlm_scorer->sampled_template, instructions,
-              texts, streams, settings);
+              texts, streams, judge_settings);
           scores = sampled.scores;
           srlm_scorer->judgements += sampled.judgements;
           srlm_scorer->parse_failures += sampled.parse_failures;
@@ -146,26 +146,6 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
     }
   }
   return encoded;
-}
-
-// log pi(response | prompt) of both responses of each pair, no gradient.
-std::pair<std::vector<double>, std::vector<double>> pair_logprobs(
-    Transformer& model, const std::vector<PairRecord>& pairs, int64_t pad_id, int64_t batch) {
-  torch::NoGradGuard no_grad;
-  std::vector<double> first, second;
-  for (size_t start = 0; start < pairs.size(); start += batch) {
-    const size_t end = std::min(pairs.size(), start + batch);
-    std::vector<PromptResponse> sequences;
-    for (size_t i = start; i < end; ++i)
-      sequences.push_back({pairs[i].pair.prompt, pairs[i].pair.response1});
-    for (size_t i = start; i < end; ++i)
-      sequences.push_back({pairs[i].pair.prompt, pairs[i].pair.response2});
-    const std::vector<double> sums = to_doubles(response_logprobs(model, sequences, pad_id).sum);
-    const size_t count = end - start;
-    first.insert(first.end(), sums.begin(), sums.begin() + count);
-    second.insert(second.end(), sums.begin() + count, sums.end());
-  }
-  return {first, second};
 }
 
 // Oracle columns and evaluation fields where there is no oracle (a user's model).
@@ -301,8 +281,15 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     // Reference log-probs (cached for the whole iteration), the two reward models before
     // training, and labels fixed before training for srlm and oracle.
     const int64_t batch = plan.eval.batch_size;
-    const auto [ref1, ref2] = pair_logprobs(*reference.model, pairs, tokenizer.pad_id(), batch);
-    const auto [pol1, pol2] = pair_logprobs(*policy.model, pairs, tokenizer.pad_id(), batch);
+    std::vector<PromptResponse> first, second;
+    for (const PairRecord& record : pairs) {
+      first.push_back({record.pair.prompt, record.pair.response1});
+      second.push_back({record.pair.prompt, record.pair.response2});
+    }
+    const auto [ref1, ref2] =
+        paired_response_logprobs(*reference.model, first, second, tokenizer.pad_id(), batch);
+    const auto [pol1, pol2] =
+        paired_response_logprobs(*policy.model, first, second, tokenizer.pad_id(), batch);
     std::vector<JudgedPair> judged;
     for (const PairRecord& record : pairs)
       judged.push_back({record.pair.instruction, record.pair.text1, record.pair.text2});
@@ -313,15 +300,12 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       length1.push_back(static_cast<double>(record.pair.response1.size()));
       length2.push_back(static_cast<double>(record.pair.response2.size()));
     }
-    const auto as_tensor = [](const std::vector<double>& values) {
-      return torch::tensor(values, torch::kDouble);
-    };
-    const std::vector<double> p_irm0 =
-        to_doubles(irm_bernoulli(implicit_reward_margin(as_tensor(pol1), as_tensor(pol2),
-                                                        as_tensor(ref1), as_tensor(ref2),
-                                                        as_tensor(length1), as_tensor(length2),
-                                                        plan.scir.beta, plan.scir.irm_length_norm))
-                       .probability());
+    const std::vector<double> p_irm0 = to_doubles(
+        irm_bernoulli(implicit_reward_margin(from_doubles(pol1), from_doubles(pol2),
+                                             from_doubles(ref1), from_doubles(ref2),
+                                             from_doubles(length1), from_doubles(length2),
+                                             plan.scir.beta, plan.scir.irm_length_norm))
+            .probability());
     for (size_t i = 0; i < pairs.size(); ++i) {
       pairs[i].pair.ref_logp1 = ref1[i];
       pairs[i].pair.ref_logp2 = ref2[i];
@@ -355,8 +339,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     std::vector<torch::Tensor> parameters = policy.model->parameters();
     AdamWSettings adamw;  // PyTorch's defaults, no weight decay
     adamw.lr = plan.lr;
-    DataParallelOptimizer optimizer(comm, parameters, adamw, plan.sync, plan.zero1,
-                                    plan.max_nonfinite_steps);
+    DataParallelOptimizer optimizer(comm, parameters, adamw, plan.parallel);
     log_info(cat("[", phase, "] ", optimizer.describe_state()));
     const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
     // Every column exists even when no step runs, so the group keeps one row count.
@@ -433,13 +416,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       evaluation =
           evaluate_world(comm, *policy.model, m1.model.get(), reference.model.get(),
                          {*world, judge, eval_prompts, heldout, pointwise_judge}, plan.eval);
+      log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
     } else if (!heldout.empty()) {
       evaluate_reward_models(comm, *policy.model, reference.model.get(), judge, pointwise_judge,
                              heldout, plan.eval, &evaluation);
-    }
-    if (world) {
-      log_info(cat("[", phase, "] M", t + 1, "\n", format_world_evaluation(evaluation)));
-    } else if (!heldout.empty()) {
       log_info(cat("[", phase, "] M", t + 1, " on the labelled pairs: judge accuracy ",
                    evaluation.acc_grm_heldout, ", implicit reward accuracy ",
                    evaluation.acc_irm_heldout));

@@ -14,11 +14,11 @@
 
 #include "scir/data/world/world.h"
 #include "scir/dist/comm.h"
-#include "scir/dist/gradient_sync.h"
 #include "scir/eval/world_eval.h"
 #include "scir/io/run_directory.h"
 #include "scir/rewards/sampled_judge.h"
 #include "scir/tokenizer/chat_template.h"
+#include "scir/train/data_parallel_optimizer.h"
 #include "scir/train/scir_step.h"
 
 namespace scir {
@@ -52,9 +52,7 @@ struct SelfRewardingPlan {
   // samples judgements and parses their scores, as SRLM ran its judge.
   bool srlm_sampled_judge = false;
   SampledJudgeSettings sampled_judge;
-  GradientSyncOptions sync;
-  bool zero1 = false;           // AdamW state sharded over the ranks
-  int max_nonfinite_steps = 5;  // skipped steps in a row before stopping
+  DataParallelSettings parallel;
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's
