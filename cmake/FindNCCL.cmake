@@ -1,7 +1,8 @@
-# Finds NCCL (shipped with the CUDA toolkit here, or system-wide). Defines NCCL::nccl.
+# Finds NCCL (shipped with the CUDA toolkit here, system-wide, or under NCCL_HOME, e.g. the
+# nvidia-nccl wheel beside PyTorch, which has libnccl.so.2 only). Defines NCCL::nccl.
 find_path(NCCL_INCLUDE_DIR nccl.h
   HINTS ${CUDAToolkit_INCLUDE_DIRS} $ENV{NCCL_HOME}/include /usr/local/cuda/include)
-find_library(NCCL_LIBRARY nccl
+find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2
   HINTS ${CUDAToolkit_LIBRARY_DIR} $ENV{NCCL_HOME}/lib /usr/local/cuda/lib /usr/local/cuda/lib64)
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(NCCL REQUIRED_VARS NCCL_LIBRARY NCCL_INCLUDE_DIR)

@@ -1,19 +1,21 @@
 # Every dependency through find_package; see docs/ARCHITECTURE.md for where each comes from.
 find_package(Torch REQUIRED)
-find_package(MPI REQUIRED COMPONENTS C)
-find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3 REQUIRED)
-find_package(SentencePiece REQUIRED)
+if(NOT SCIR_TORCH_ONLY)
+  find_package(MPI REQUIRED COMPONENTS C)
+  find_package(Boost REQUIRED COMPONENTS program_options)
+  find_package(SentencePiece REQUIRED)
 
-# The parallel (MPI-IO) build of HDF5 is required: all ranks write one run.h5.
-set(HDF5_PREFER_PARALLEL TRUE)
-find_package(HDF5 REQUIRED COMPONENTS C)
-if(NOT HDF5_IS_PARALLEL)
-  message(FATAL_ERROR "scir_hpc needs the parallel HDF5 build (Debian: libhdf5-openmpi-dev)")
-endif()
+  # The parallel (MPI-IO) build of HDF5 is required: all ranks write one run.h5.
+  set(HDF5_PREFER_PARALLEL TRUE)
+  find_package(HDF5 REQUIRED COMPONENTS C)
+  if(NOT HDF5_IS_PARALLEL)
+    message(FATAL_ERROR "scir_hpc needs the parallel HDF5 build (Debian: libhdf5-openmpi-dev)")
+  endif()
 
-if(SCIR_BUILD_TESTS)
-  find_package(GTest REQUIRED)
+  if(SCIR_BUILD_TESTS)
+    find_package(GTest REQUIRED)
+  endif()
 endif()
 
 # GPU collectives: compiled when the CUDA toolkit and NCCL are present (they link here even
@@ -28,5 +30,10 @@ if(NOT SCIR_WITH_NCCL STREQUAL "OFF")
     message(FATAL_ERROR "SCIR_WITH_NCCL=ON but the CUDA toolkit or NCCL was not found")
   endif()
 endif()
-message(STATUS "scir_hpc: LibTorch ${Torch_VERSION}, HDF5 ${HDF5_VERSION} (parallel), "
-               "NCCL communicator: ${SCIR_HAVE_NCCL}")
+if(SCIR_TORCH_ONLY)
+  message(STATUS "scir_hpc (LibTorch part only): LibTorch ${Torch_VERSION}, "
+                 "NCCL communicator: ${SCIR_HAVE_NCCL}")
+else()
+  message(STATUS "scir_hpc: LibTorch ${Torch_VERSION}, HDF5 ${HDF5_VERSION} (parallel), "
+                 "NCCL communicator: ${SCIR_HAVE_NCCL}")
+endif()

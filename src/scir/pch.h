@@ -3,7 +3,9 @@
 
 #include <torch/torch.h>
 
+#ifndef SCIR_TORCH_ONLY
 #include <boost/program_options.hpp>
+#endif
 #include <map>
 #include <memory>
 #include <string>

@@ -22,7 +22,9 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
   ASSERT_EQ(result.exit_code, 0) << result.out;
   std::ifstream file(out);
   const nlohmann::json json = nlohmann::json::parse(file);
-  EXPECT_GT(json["sgemm_gflops"].get<double>(), 0);
+  EXPECT_GT(json["peak_gflops"].get<double>(), 0);
+  EXPECT_EQ(json["device"].get<std::string>(), "cpu");
+  EXPECT_EQ(json["peak"].get<std::string>(), "sgemm float32 1024^3");
   std::map<std::string, nlohmann::json> phases;
   for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
   ASSERT_EQ(phases.size(), 5u);
@@ -36,8 +38,9 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
     const double rate = phase["tokens_per_s"].get<double>();
     EXPECT_TRUE(std::isfinite(rate) && rate > 0) << name;
     EXPECT_NEAR(phase["mfu"].get<double>(),
-                phase["gflops_per_s"].get<double>() / json["sgemm_gflops"].get<double>(), 1e-9)
+                phase["gflops_per_s"].get<double>() / json["peak_gflops"].get<double>(), 1e-9)
         << name;
+    EXPECT_EQ(phase["mfu_nominal"].get<double>(), 0) << name;  // no nominal peak given
   }
   EXPECT_NE(result.out.find("scir_step"), std::string::npos) << result.out;
 }
@@ -47,6 +50,30 @@ TEST(BenchCli, BadSettingsAreRefused) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out,
             "scir_hpc: error: option '--bench.repeats': expected an integer >= 1, got '0'\n");
+  const CommandResult device = run_command(scir_hpc("bench --bench.device tpu"));
+  EXPECT_EQ(device.exit_code, 2);
+  EXPECT_EQ(device.out,
+            "scir_hpc: error: option '--bench.device': expected cpu or cuda[:index], got 'tpu'\n");
+}
+
+TEST(BenchCli, ANominalPeakGivesASecondMfu) {
+  const std::string out = ::testing::TempDir() + "scir_bench_nominal.json";
+  const CommandResult result =
+      run_command(scir_hpc("bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
+                           "--model.num_hidden_layers 1 --bench.batch 2 --bench.prompt_tokens 4 "
+                           "--bench.response_tokens 3 --bench.new_tokens 2 --bench.repeats 1 "
+                           "--bench.sgemm_seconds 0.02 --bench.dtype bfloat16 "
+                           "--bench.nominal_tflops 2 --out " +
+                           out));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  std::ifstream file(out);
+  const nlohmann::json json = nlohmann::json::parse(file);
+  EXPECT_EQ(json["nominal_peak_tflops"].get<double>(), 2);
+  for (const auto& phase : json["phases"]) {
+    EXPECT_NEAR(phase["mfu_nominal"].get<double>(), phase["gflops_per_s"].get<double>() / 2000,
+                1e-12);
+  }
+  EXPECT_NE(result.out.find("MFU of nominal"), std::string::npos) << result.out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // prompt files, SRLM's sampled judge with its parse-failure counts, and the inputs checked
 // before any work.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -24,7 +25,8 @@ struct UserFiles {
 const UserFiles& user_files() {
   static const UserFiles files = [] {
     UserFiles f;
-    f.root = fs::path(::testing::TempDir()) / "scir_user_model";
+    // One directory a process: CTest runs these tests as separate processes side by side.
+    f.root = fs::path(::testing::TempDir()) / ("scir_user_model_" + std::to_string(::getpid()));
     fs::remove_all(f.root);
     fs::create_directories(f.root);
     f.m0 = f.root / "m0";

@@ -24,6 +24,25 @@ TEST(SampleTopP, KeepsTheSmallestNucleusReachingTopP) {
   EXPECT_EQ(sample_top_p(logits, 3, 0.1, 1.0, 0.99), 0);
 }
 
+TEST(SampleTopP, RowsAtOnceChooseWhatEachRowChoosesAlone) {
+  // Random logits with ties (rounded to a coarse grid), many u, several temperatures and top_p.
+  auto generator = at::detail::createCPUGenerator(5);
+  const int64_t rows = 300, vocab = 50;
+  const torch::Tensor logits =
+      (torch::randn({rows, vocab}, generator) * 4).round().div(2).to(torch::kFloat).contiguous();
+  const torch::Tensor u = torch::rand({rows}, generator, torch::kDouble);
+  for (const auto& [temperature, top_p] :
+       {std::pair{1.0, 0.9}, std::pair{0.7, 1.0}, std::pair{2.0, 0.3}, std::pair{0.3, 0.05}}) {
+    const torch::Tensor batched = sample_top_p_rows(logits, temperature, top_p, u);
+    int64_t same = 0;
+    for (int64_t b = 0; b < rows; ++b) {
+      same += batched[b].item<int64_t>() == sample_top_p(logits[b].data_ptr<float>(), vocab,
+                                                         temperature, top_p, u[b].item<double>());
+    }
+    EXPECT_EQ(same, rows) << "temperature " << temperature << ", top_p " << top_p;
+  }
+}
+
 TEST(Generate, GreedyEqualsArgmaxOfFullForwards) {
   auto model = tiny_model();
   SamplingOptions options;

@@ -41,22 +41,32 @@ std::string host_name() {
   return name;
 }
 
-double measure_sgemm_gflops(double seconds, int n) {
+void synchronize_device(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+double measure_matmul_gflops(double seconds, int n, const torch::TensorOptions& options) {
   torch::NoGradGuard no_grad;
-  const auto a = torch::randn({n, n});
-  const auto b = torch::randn({n, n});
-  auto c = torch::empty({n, n});
-  torch::mm_out(c, a, b);  // warm-up: thread pools and BLAS buffers
+  const auto a = torch::randn({n, n}, options);  // random values: zeros run faster on GPUs
+  const auto b = torch::randn({n, n}, options);
+  auto c = torch::empty({n, n}, options);
+  const torch::Device device = options.device();
+  torch::mm_out(c, a, b);  // warm-up: thread pools, BLAS buffers, library handles
+  synchronize_device(device);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   long long products = 0;
   double elapsed = 0;
   do {
-    torch::mm_out(c, a, b);
-    ++products;
+    for (int i = 0; i < (device.is_cuda() ? 10 : 1); ++i, ++products) torch::mm_out(c, a, b);
+    synchronize_device(device);
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   } while (elapsed < seconds);
   return 2.0 * n * static_cast<double>(n) * n * static_cast<double>(products) / elapsed / 1e9;
+}
+
+double measure_sgemm_gflops(double seconds, int n) {
+  return measure_matmul_gflops(seconds, n, torch::TensorOptions(torch::kFloat));
 }
 
 }  // namespace scir

@@ -2,6 +2,8 @@
 // the benchmarks use as the peak for MFU.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <string>
 
 namespace scir {
@@ -13,8 +15,12 @@ std::string blas_description();
 bool torch_has_cuda();
 std::string host_name();
 
-// Multiplies n x n float32 matrices with LibTorch for about `seconds` and returns GFLOP/s
-// (2 n^3 flops a product) on the threads currently set.
+// Multiplies n x n matrices of `options` (dtype, device) with LibTorch for about `seconds` and
+// returns GFLOP/s (2 n^3 flops a product): on the CPU, on the threads currently set.
+double measure_matmul_gflops(double seconds, int n, const torch::TensorOptions& options);
+// float32 on the CPU, n = 1024: the peak of the CPU benchmarks.
 double measure_sgemm_gflops(double seconds, int n = 1024);
+// Waits for the work queued on `device` (nothing to wait for on the CPU).
+void synchronize_device(const torch::Device& device);
 
 }  // namespace scir

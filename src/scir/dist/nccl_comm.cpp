@@ -1,6 +1,10 @@
 #include "scir/dist/nccl_comm.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "scir/core/errors.h"
+#include "scir/core/platform_info.h"
 
 namespace scir {
 namespace {
@@ -67,25 +71,23 @@ int NcclComm::visible_devices() {
   return count;
 }
 
-NcclComm::NcclComm(MpiComm& bootstrap) { initialise(bootstrap); }
+NcclComm::NcclComm(Comm& bootstrap) { initialise(bootstrap); }
 
 NcclComm::NcclComm(std::unique_ptr<Comm> owned_bootstrap)
     : owned_bootstrap_(std::move(owned_bootstrap)) {
-  initialise(dynamic_cast<MpiComm&>(*owned_bootstrap_));
+  initialise(*owned_bootstrap_);
 }
 
-void NcclComm::initialise(MpiComm& bootstrap) {
+void NcclComm::initialise(Comm& bootstrap) {
   bootstrap_ = &bootstrap;
   rank_ = bootstrap.rank();
   size_ = bootstrap.size();
   const int devices = visible_devices();
   if (devices == 0) throw InternalError("NcclComm: no CUDA device visible");
-  // Ranks on one host take its GPUs in turn.
-  MPI_Comm host = MPI_COMM_NULL;
-  MPI_Comm_split_type(bootstrap.handle(), MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host);
-  int host_rank = 0;
-  MPI_Comm_rank(host, &host_rank);
-  MPI_Comm_free(&host);
+  // Ranks on one host take its GPUs in turn: a rank's place among the ranks with its host name.
+  const std::vector<std::string> hosts = all_gather_strings(bootstrap, host_name());
+  const int host_rank =
+      static_cast<int>(std::count(hosts.begin(), hosts.begin() + rank_, hosts[rank_]));
   device_ = host_rank % devices;
   check_cuda(cudaSetDevice(device_), "cudaSetDevice");
 

@@ -1,5 +1,6 @@
-// Collectives over NCCL for CUDA tensors, bootstrapped over MPI (rank 0 creates the unique id
-// and broadcasts it). Compiled where the CUDA toolkit and NCCL are found (SCIR_HAVE_NCCL).
+// Collectives over NCCL for CUDA tensors, bootstrapped over a CPU communicator (MPI in a job,
+// SerialComm for one process): rank 0 creates the unique id and broadcasts it. Compiled where
+// the CUDA toolkit and NCCL are found (SCIR_HAVE_NCCL).
 // Each operation runs on the communicator's own stream and is synchronised before it returns,
 // so it is ordered after and before LibTorch's work on the legacy default stream.
 #pragma once
@@ -7,15 +8,15 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
-#include "scir/dist/mpi_comm.h"
+#include "scir/dist/comm.h"
 
 namespace scir {
 
 class NcclComm : public Comm {
  public:
   // Creates one NCCL communicator over the ranks of `bootstrap`, each on the GPU
-  // (rank on host) mod (GPUs on host).
-  explicit NcclComm(MpiComm& bootstrap);
+  // (rank on host) mod (GPUs on host). `bootstrap` must outlive this communicator.
+  explicit NcclComm(Comm& bootstrap);
   ~NcclComm() override;
 
   int rank() const override { return rank_; }
@@ -36,11 +37,11 @@ class NcclComm : public Comm {
 
  private:
   NcclComm(std::unique_ptr<Comm> owned_bootstrap);
-  void initialise(MpiComm& bootstrap);
+  void initialise(Comm& bootstrap);
   void synchronise(const char* operation);
 
   std::unique_ptr<Comm> owned_bootstrap_;
-  MpiComm* bootstrap_ = nullptr;
+  Comm* bootstrap_ = nullptr;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   int rank_ = 0;

@@ -17,8 +17,11 @@ ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
   const int64_t shard = (total_ + comm_.size() - 1) / comm_.size();
   begin_ = std::min(total_, shard * comm_.rank());
   end_ = std::min(total_, begin_ + shard);
-  m_ = torch::zeros({end_ - begin_}, torch::kFloat);
-  v_ = torch::zeros({end_ - begin_}, torch::kFloat);
+  // The moments live where the parameters do.
+  const auto options =
+      parameters_.empty() ? torch::TensorOptions(torch::kFloat) : parameters_.front().options();
+  m_ = torch::zeros({end_ - begin_}, options);
+  v_ = torch::zeros({end_ - begin_}, options);
 }
 
 int64_t ShardedAdamW::state_bytes() const {

@@ -6,6 +6,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/core/rng.h"
+#include "scir/model/precision.h"
 
 namespace scir {
 
@@ -34,6 +35,27 @@ int64_t sample_top_p(const float* logits, int64_t vocab, double temperature, dou
     if (target < 0) return order[i];
   }
   return order[nucleus - 1];
+}
+
+torch::Tensor sample_top_p_rows(const torch::Tensor& logits, double temperature, double top_p,
+                                const torch::Tensor& u) {
+  const torch::Tensor scaled = logits.to(torch::kDouble);
+  const torch::Tensor probability =
+      ((scaled - std::get<0>(scaled.max(-1, true))) / temperature).exp();
+  // Most likely first; a stable sort keeps tied tokens in id order.
+  const auto [sorted, order] = probability.sort(/*stable=*/true, /*dim=*/-1, /*descending=*/true);
+  const torch::Tensor cumulative = sorted.cumsum(-1);
+  // The nucleus ends at the first token where the running sum reaches top_p of the total (the
+  // last running sum, so that top_p = 1 always ends inside the vocabulary).
+  const torch::Tensor reached =
+      cumulative >= top_p * cumulative.narrow(-1, cumulative.size(-1) - 1, 1);
+  const torch::Tensor nucleus_end = reached.to(torch::kInt).argmax(-1, true);
+  const torch::Tensor kept = cumulative.gather(-1, nucleus_end);
+  // The first token whose running sum passes u * kept, never past the nucleus.
+  const torch::Tensor passed = cumulative > u.unsqueeze(-1) * kept;
+  const torch::Tensor position =
+      torch::minimum(passed.to(torch::kInt).argmax(-1, true), nucleus_end);
+  return order.gather(-1, position).squeeze(-1);
 }
 
 std::vector<std::vector<int64_t>> generate(Transformer& model,
@@ -69,17 +91,36 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     const int64_t filled = cache.length + step_input.size(1);
     const torch::Tensor hidden = model.hidden(step_input, mask.narrow(1, 0, filled), &cache);
-    const torch::Tensor last =
-        model.logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat).contiguous();
+    const torch::Tensor logits = model.logits(hidden.select(1, hidden.size(1) - 1));
+    // Greedy draws no random number, sampling exactly one a step: streams stay aligned.
+    std::vector<double> u(rows, 0.0);
+    for (int64_t b = 0; b < rows && !options.greedy; ++b)
+      if (!finished[b]) u[b] = streams[b].next_uniform();
+    std::vector<int64_t> tokens(rows, pad_id);
+    if (logits.is_cuda()) {
+      // On a GPU the whole batch is decided there; only the chosen ids come to the host.
+      const torch::Tensor picked =
+          (options.greedy ? logits.argmax(-1)
+                          : sample_top_p_rows(logits, options.temperature, options.top_p,
+                                              from_doubles(u).to(logits.device())))
+              .to(torch::kCPU, torch::kLong)
+              .contiguous();
+      std::copy(picked.data_ptr<int64_t>(), picked.data_ptr<int64_t>() + rows, tokens.begin());
+    } else {
+      const torch::Tensor last = logits.to(torch::kFloat).contiguous();
+      for (int64_t b = 0; b < rows; ++b) {
+        if (finished[b]) continue;
+        const float* row = last.data_ptr<float>() + b * last.size(1);
+        tokens[b] = options.greedy
+                        ? std::max_element(row, row + last.size(1)) - row
+                        : sample_top_p(row, last.size(1), options.temperature, options.top_p, u[b]);
+      }
+    }
     std::vector<int64_t> chosen(rows, pad_id);
     bool all_done = true;
     for (int64_t b = 0; b < rows; ++b) {
       if (finished[b]) continue;
-      const float* row = last.data_ptr<float>() + b * last.size(1);
-      // Greedy draws no random number, sampling exactly one a step: streams stay aligned.
-      const int64_t token = options.greedy ? std::max_element(row, row + last.size(1)) - row
-                                           : sample_top_p(row, last.size(1), options.temperature,
-                                                          options.top_p, streams[b].next_uniform());
+      const int64_t token = tokens[b];
       outputs[b].push_back(token);
       chosen[b] = token;
       finished[b] = token == eos_id;

@@ -34,5 +34,11 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
 // u in [0, 1): the smallest set of most likely tokens whose probability reaches top_p is kept.
 int64_t sample_top_p(const float* logits, int64_t vocab, double temperature, double top_p,
                      double u);
+// The same rule for every row of logits [rows, vocab] at once, with tensor operations on the
+// logits' device (float64), one u a row ([rows], float64, same device); returns [rows] ids.
+// Generation uses it on GPUs, where copying the logits to the host and sorting them there
+// would cost more than the forward.
+torch::Tensor sample_top_p_rows(const torch::Tensor& logits, double temperature, double top_p,
+                                const torch::Tensor& u);
 
 }  // namespace scir

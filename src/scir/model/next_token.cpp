@@ -23,7 +23,8 @@ torch::Tensor next_token_logits(Transformer& model,
   }
   const torch::Tensor hidden = model.hidden(ids, mask);
   const torch::Tensor at_end =
-      hidden.reshape({rows * width, -1}).index_select(0, torch::tensor(last, torch::kLong));
+      hidden.reshape({rows * width, -1})
+          .index_select(0, torch::tensor(last, torch::kLong).to(hidden.device()));
   return model.logits(at_end);
 }
 

@@ -17,9 +17,9 @@ inline torch::ScalarType compute_dtype(torch::ScalarType run_dtype) {
 
 namespace scir {
 
-// The values of a tensor (any dtype, detached) as doubles, in order.
+// The values of a tensor (any dtype or device, detached) as doubles, in order.
 inline std::vector<double> to_doubles(const torch::Tensor& tensor) {
-  const torch::Tensor values = tensor.detach().to(torch::kDouble).contiguous();
+  const torch::Tensor values = tensor.detach().to(torch::kCPU, torch::kDouble).contiguous();
   return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
 }
 

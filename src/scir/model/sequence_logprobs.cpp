@@ -37,17 +37,20 @@ ResponseLogProbs response_logprobs(Transformer& model, const std::vector<PromptR
     }
     result.lengths.push_back(item.response.size());
   }
-  const auto as_tensor = [](std::vector<int64_t>& values, std::vector<int64_t> shape) {
-    return torch::from_blob(values.data(), shape, torch::kLong).clone();
+  const torch::Device device = model.device();
+  const auto as_tensor = [&](std::vector<int64_t>& values, std::vector<int64_t> shape) {
+    // A copy, not a view of `values`: autograd keeps the indices for the backward pass.
+    return torch::from_blob(values.data(), shape, torch::kLong).clone().to(device);
   };
   const torch::Tensor input = as_tensor(ids, {rows, width});
   const torch::Tensor attention = as_tensor(mask, {rows, width});
   const torch::Tensor hidden = model.hidden(input, attention);
-  const torch::ScalarType precision = compute_dtype(model.dtype());
+  const auto precision = torch::TensorOptions(device).dtype(compute_dtype(model.dtype()));
   // Only the positions that predict a response token go through the LM head.
   const torch::Tensor predictors =
       hidden.reshape({rows * width, -1}).index_select(0, as_tensor(predictor_index, {targets}));
-  const torch::Tensor log_probs = torch::log_softmax(model.logits(predictors).to(precision), -1);
+  const torch::Tensor log_probs =
+      torch::log_softmax(model.logits(predictors).to(precision.dtype()), -1);
   const torch::Tensor picked = log_probs.gather(1, as_tensor(target_ids, {targets, 1})).squeeze(1);
   result.sum =
       torch::zeros({rows}, precision).index_add(0, as_tensor(source_rows, {targets}), picked);
@@ -67,7 +70,7 @@ std::pair<std::vector<double>, std::vector<double>> paired_response_logprobs(
     std::vector<PromptResponse> batch(first.begin() + start, first.begin() + end);
     batch.insert(batch.end(), second.begin() + start, second.begin() + end);
     const torch::Tensor sums =
-        response_logprobs(model, batch, pad_id).sum.to(torch::kDouble).contiguous();
+        response_logprobs(model, batch, pad_id).sum.to(torch::kCPU, torch::kDouble).contiguous();
     const double* values = sums.data_ptr<double>();
     const size_t count = end - start;
     logp_first.insert(logp_first.end(), values, values + count);

@@ -128,10 +128,13 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   if (cache && past + steps > cache->capacity) {
     throw InternalError(cat("KV cache of ", cache->capacity, " positions is full"));
   }
-  const torch::Tensor positions = positions_from_mask(attention_mask).narrow(1, past, steps);
+  // Callers build ids and masks on the CPU; a no-op when the model is there too.
+  const torch::Tensor ids = input_ids.to(device());
+  const torch::Tensor mask = attention_mask.to(device());
+  const torch::Tensor positions = positions_from_mask(mask).narrow(1, past, steps);
   const RotaryTables rotary = rotary_tables(positions, config_.head_dim, config_.rope_theta);
-  const torch::Tensor bias = attention_bias(attention_mask, past, config_.sliding_window, dtype_);
-  torch::Tensor x = model_->embed_tokens(input_ids);
+  const torch::Tensor bias = attention_bias(mask, past, config_.sliding_window, dtype_);
+  torch::Tensor x = model_->embed_tokens(ids);
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     x = model_->layers->ptr<DecoderLayer>(i)->forward(x, rotary, bias, cache, i);
   }
@@ -146,10 +149,12 @@ torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
   return lm_head_(hidden_states);
 }
 
+torch::Device Transformer::device() const { return model_->norm->weight.device(); }
+
 KvCache Transformer::new_cache(int64_t batch, int64_t capacity) const {
   KvCache cache;
   cache.capacity = capacity;
-  const auto options = torch::TensorOptions().dtype(dtype_).device(model_->norm->weight.device());
+  const auto options = torch::TensorOptions().dtype(dtype_).device(device());
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     cache.keys.push_back(
         torch::empty({batch, config_.num_key_value_heads, capacity, config_.head_dim}, options));

@@ -90,6 +90,8 @@ class Transformer : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
   torch::ScalarType dtype() const { return dtype_; }
+  // Where the parameters live; inputs built on the CPU are moved there by hidden().
+  torch::Device device() const;
 
  private:
   ModelConfig config_;

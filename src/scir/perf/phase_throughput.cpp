@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "scir/core/errors.h"
 #include "scir/core/platform_info.h"
 #include "scir/core/rng.h"
 #include "scir/model/generation.h"
@@ -25,19 +26,32 @@ std::string random_text(RngStream& rng, int64_t characters) {
   return text;
 }
 
+// What the peak is measured with: sgemm on the CPU, the model's dtype on a GPU.
+std::pair<std::string, double> measure_peak(const Transformer& model, double seconds) {
+  if (!model.device().is_cuda()) return {"sgemm float32 1024^3", measure_sgemm_gflops(seconds)};
+  const auto options = torch::TensorOptions(model.device()).dtype(model.dtype());
+  return {cat("gemm ", c10::toString(model.dtype()), " 8192^3"),
+          measure_matmul_gflops(seconds, 8192, options)};
+}
+
 // Runs `call` (which returns the tokens it put through the model) `repeats` times after one
-// warm-up call.
-PhaseThroughput timed(const std::string& phase, int repeats, double flops_per_token,
-                      double peak_gflops, const std::function<double()>& call) {
+// warm-up call; the device's queue is drained before the clock starts and stops.
+PhaseThroughput timed(const std::string& phase, const torch::Device& device, int repeats,
+                      double flops_per_token, const PhaseBenchResult& bench,
+                      double nominal_peak_tflops, const std::function<double()>& call) {
   call();  // warm-up: allocator, thread pool
+  synchronize_device(device);
   PhaseThroughput result;
   result.phase = phase;
   const auto start = Clock::now();
   for (int r = 0; r < repeats; ++r) result.tokens += call();
+  synchronize_device(device);
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.tokens_per_s = result.tokens / result.seconds;
   result.gflops_per_s = result.tokens_per_s * flops_per_token / 1e9;
-  result.mfu = result.gflops_per_s / peak_gflops;
+  result.mfu = result.gflops_per_s / bench.peak_gflops;
+  if (nominal_peak_tflops > 0)
+    result.mfu_nominal = result.gflops_per_s / (nominal_peak_tflops * 1e3);
   return result;
 }
 
@@ -46,7 +60,14 @@ PhaseThroughput timed(const std::string& phase, int repeats, double flops_per_to
 PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
                                  const PhaseBenchSettings& settings) {
   PhaseBenchResult result;
-  result.sgemm_gflops = measure_sgemm_gflops(settings.sgemm_seconds);
+  const torch::Device device = model.device();
+  result.device = device.str();
+  std::tie(result.peak, result.peak_gflops) = measure_peak(model, settings.sgemm_seconds);
+  const auto timed_phase = [&](const std::string& phase, double flops_per_token,
+                               const std::function<double()>& call) {
+    return timed(phase, device, settings.repeats, flops_per_token, result,
+                 settings.nominal_peak_tflops, call);
+  };
   const ModelConfig& config = model.config();
   result.multiplying_parameters = config.parameter_count() - config.vocab_size * config.hidden_size;
   const double n = static_cast<double>(result.multiplying_parameters);
@@ -98,19 +119,19 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     for (int64_t i = 0; i < settings.batch; ++i)
       requests.push_back({sequences[i].prompt, static_cast<uint64_t>(i), 0});
     // EOS is not a stop here: -1 is no token, so every sequence runs new_tokens steps.
-    result.phases.push_back(timed("generation", settings.repeats, 2 * n, result.sgemm_gflops, [&] {
+    result.phases.push_back(timed_phase("generation", 2 * n, [&] {
       double tokens = 0;
       for (const auto& out : generate(model, requests, sampling, -1, tokenizer.pad_id()))
         tokens += static_cast<double>(out.size());
       return tokens;  // new tokens (the prompts' prefill is not counted)
     }));
   }
-  result.phases.push_back(timed("scoring", settings.repeats, 2 * n, result.sgemm_gflops, [&] {
+  result.phases.push_back(timed_phase("scoring", 2 * n, [&] {
     torch::NoGradGuard no_grad;
     response_logprobs(model, sequences, tokenizer.pad_id());
     return sequence_tokens(sequences);
   }));
-  result.phases.push_back(timed("judging", settings.repeats, 2 * n, result.sgemm_gflops, [&] {
+  result.phases.push_back(timed_phase("judging", 2 * n, [&] {
     judge_pairs(model, judge, judged, settings.batch);
     return judge_tokens;
   }));
@@ -119,13 +140,13 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   sft.batch_size = settings.batch * comm.size();
   sft.log_every = 1 << 30;
   sft.lr = 1e-6;
-  result.phases.push_back(timed("sft_step", settings.repeats, 6 * n, result.sgemm_gflops, [&] {
+  result.phases.push_back(timed_phase("sft_step", 6 * n, [&] {
     train_language_model(model, comm, sequences, sft, tokenizer.pad_id());
     return sequence_tokens(sequences);
   }));
   ScirSettings scir;
   model.train();
-  result.phases.push_back(timed("scir_step", settings.repeats, 6 * n, result.sgemm_gflops, [&] {
+  result.phases.push_back(timed_phase("scir_step", 6 * n, [&] {
     model.zero_grad();
     scir_step(model, judge, pairs, scir, comm);
     // Both responses of every pair with their prompt, and the judge prompts in both orders.
@@ -143,9 +164,13 @@ std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSet
                       {"seconds", p.seconds},
                       {"tokens_per_s", p.tokens_per_s},
                       {"gflops_per_s", p.gflops_per_s},
-                      {"mfu", p.mfu}});
+                      {"mfu", p.mfu},
+                      {"mfu_nominal", p.mfu_nominal}});
   }
-  return nlohmann::json({{"sgemm_gflops", result.sgemm_gflops},
+  return nlohmann::json({{"device", result.device},
+                         {"peak", result.peak},
+                         {"peak_gflops", result.peak_gflops},
+                         {"nominal_peak_tflops", settings.nominal_peak_tflops},
                          {"multiplying_parameters", result.multiplying_parameters},
                          {"batch", settings.batch},
                          {"prompt_tokens", settings.prompt_tokens},
@@ -160,9 +185,11 @@ std::string phase_bench_table(const PhaseBenchResult& result) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(1);
-  out << "sgemm peak " << result.sgemm_gflops << " GFLOP/s; N = " << result.multiplying_parameters
-      << " multiplying parameters\n";
-  out << "phase         tokens/s    GFLOP/s   MFU\n";
+  out << "on " << result.device << ": peak (" << result.peak << ") " << result.peak_gflops
+      << " GFLOP/s; N = " << result.multiplying_parameters << " multiplying parameters\n";
+  const bool nominal = !result.phases.empty() && result.phases.front().mfu_nominal > 0;
+  out << "phase         tokens/s    GFLOP/s   MFU" << (nominal ? "     MFU of nominal" : "")
+      << "\n";
   for (const PhaseThroughput& p : result.phases) {
     out << p.phase << std::string(12 - std::min<size_t>(11, p.phase.size()), ' ');
     out.width(10);
@@ -170,7 +197,9 @@ std::string phase_bench_table(const PhaseBenchResult& result) {
     out.width(11);
     out << p.gflops_per_s;
     out.precision(3);
-    out << "   " << p.mfu << "\n";
+    out << "   " << p.mfu;
+    if (nominal) out << "   " << p.mfu_nominal;
+    out << "\n";
     out.precision(1);
   }
   return out.str();

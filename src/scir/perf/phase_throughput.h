@@ -6,7 +6,9 @@
 // FLOPs counted: 2 N a token through a forward and 6 N a token through forward + backward,
 // N = the parameters that multiply (all but the input embedding); attention's own products
 // (about 4 T d a token and layer) are left out, so MFU here is a slight underestimate.
-// MFU = counted FLOP/s over the measured sgemm FLOP/s.
+// MFU = counted FLOP/s over the matrix-product peak measured in the same run: float32 sgemm
+// (1024^3) on the CPU's threads, or products of 8192^3 in the model's dtype on a GPU. A nominal
+// peak (a datasheet's, e.g. 989 TFLOP/s for an H100's dense bfloat16) gives a second MFU.
 #pragma once
 
 #include <string>
@@ -26,6 +28,7 @@ struct PhaseBenchSettings {
   int repeats = 3;               // calls a phase; the time is their total
   double sgemm_seconds = 1.0;    // length of the peak measurement
   uint64_t seed = 1;
+  double nominal_peak_tflops = 0;  // 0: no second MFU
 };
 
 struct PhaseThroughput {
@@ -34,17 +37,21 @@ struct PhaseThroughput {
   double seconds = 0;  // wall time over the repeats
   double tokens_per_s = 0;
   double gflops_per_s = 0;  // counted model FLOPs / s, in GFLOP/s
-  double mfu = 0;           // of the measured sgemm peak
+  double mfu = 0;           // of the measured peak
+  double mfu_nominal = 0;   // of the nominal peak (0 without one)
 };
 
 struct PhaseBenchResult {
-  double sgemm_gflops = 0;
+  std::string device;  // where the model ran, e.g. "cpu" or "cuda:0"
+  std::string peak;    // what the peak measured, e.g. "sgemm float32 1024^3"
+  double peak_gflops = 0;
   int64_t multiplying_parameters = 0;  // N of the FLOP count
   std::vector<PhaseThroughput> phases;
 };
 
 // Texts are random lowercase words, so token counts depend on the tokenizer (bytes: one a
-// character); lengths above are in tokens of the byte tokenizer, characters otherwise.
+// character); lengths above are in tokens of the byte tokenizer, characters otherwise. The
+// model runs where its parameters are (Transformer::device) in its dtype.
 PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
                                  const PhaseBenchSettings& settings);
 

@@ -24,7 +24,8 @@ torch::Tensor expected_scores(Transformer& model, const PointwiseJudge& judge,
   const torch::Tensor logits = next_token_logits(model, prompts, judge.tokenizer.pad_id());
   const torch::Tensor digits = logits.index_select(
       1, torch::tensor(std::vector<int64_t>(judge.score_tokens.begin(), judge.score_tokens.end()),
-                       torch::kLong));
+                       torch::kLong)
+             .to(logits.device()));
   const torch::Tensor weights = torch::arange(6, digits.options());
   return (torch::softmax(digits, -1) * weights).sum(-1);
 }

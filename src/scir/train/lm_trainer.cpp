@@ -95,7 +95,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
       torch::Tensor loss;
       if (options.per_sequence_loss) {
         const torch::Tensor lengths =
-            torch::tensor(scored.lengths, torch::kLong).clamp_min(1).to(scored.sum.scalar_type());
+            torch::tensor(scored.lengths, torch::kLong).clamp_min(1).to(scored.sum.options());
         loss =
             -(scored.sum / lengths).sum() / static_cast<double>(options.batch_size) * comm.size();
       } else {

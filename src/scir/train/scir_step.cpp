@@ -147,8 +147,9 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   torch::Tensor dpo_sum = torch::zeros({}, options);
   double margin_sum = 0, chosen_sum = 0, rejected_sum = 0;
   if (!kept.empty()) {
-    const torch::Tensor index = torch::tensor(kept, torch::kLong);
-    const torch::Tensor first = torch::tensor(first_chosen, torch::kLong).to(torch::kBool);
+    const torch::Tensor index = torch::tensor(kept, torch::kLong).to(ratio1.device());
+    const torch::Tensor first =
+        torch::tensor(first_chosen, torch::kLong).to(ratio1.device(), torch::kBool);
     const torch::Tensor chosen_ratio =
         torch::where(first, ratio1.index_select(0, index), ratio2.index_select(0, index));
     const torch::Tensor rejected_ratio =

@@ -1,0 +1,114 @@
+// The phase benchmark (perf/phase_throughput) for a ~125M-parameter Mistral-shaped model
+// (hidden 768, 12 layers, 12 heads sharing 4 key/value heads, SwiGLU 2048, vocabulary 32000,
+// untied head): tokens/s and MFU of generation, scoring, judging, the SFT step and the SCIR
+// step, against the matrix-product peak measured in the same run and an optional nominal peak.
+// Needs LibTorch alone, so it builds against a GPU machine's PyTorch (bench/gpu.sh). Usage:
+//   scir_gpu_bench [--device cuda] [--dtype bfloat16] [--batch 64] [--prompt-tokens 128]
+//                  [--response-tokens 128] [--new-tokens 128] [--repeats 3]
+//                  [--nominal-tflops 989] [--out results.json]
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "scir/core/errors.h"
+#include "scir/dist/serial_comm.h"
+#include "scir/model/precision.h"
+#include "scir/perf/phase_throughput.h"
+#include "scir/tokenizer/byte_tokenizer.h"
+
+namespace {
+
+scir::ModelConfig config_125m() {
+  scir::ModelConfig config;
+  config.architecture = "MistralForCausalLM";
+  config.hidden_size = 768;
+  config.intermediate_size = 2048;
+  config.num_hidden_layers = 12;
+  config.num_attention_heads = 12;
+  config.num_key_value_heads = 4;
+  config.head_dim = 64;
+  config.vocab_size = 32000;
+  config.max_position_embeddings = 2048;
+  config.bos_token_id = scir::ByteTokenizer::kBos;
+  config.eos_token_id = scir::ByteTokenizer::kEos;
+  return config;
+}
+
+int64_t positive(const std::string& flag, const std::string& value) {
+  try {
+    size_t used = 0;
+    const long long number = std::stoll(value, &used);
+    if (used == value.size() && number >= 1) return number;
+  } catch (const std::exception&) {
+  }
+  throw scir::InputError(
+      scir::cat("option '", flag, "': expected an integer >= 1, got '", value, "'"));
+}
+
+double non_negative(const std::string& flag, const std::string& value) {
+  try {
+    size_t used = 0;
+    const double number = std::stod(value, &used);
+    if (used == value.size() && number >= 0) return number;
+  } catch (const std::exception&) {
+  }
+  throw scir::InputError(
+      scir::cat("option '", flag, "': expected a number >= 0, got '", value, "'"));
+}
+
+torch::Device device_named(const std::string& name) {
+  try {
+    const torch::Device device(name);
+    if (!device.is_cuda() || torch::cuda::is_available()) return device;
+  } catch (const c10::Error&) {
+  }
+  throw scir::InputError(
+      scir::cat("option '--device': expected cpu or a visible CUDA device, got '", name, "'"));
+}
+
+int run(int argc, char** argv) {
+  std::map<std::string, std::string> flags{
+      {"--device", "cuda"},       {"--dtype", "bfloat16"},      {"--batch", "64"},
+      {"--prompt-tokens", "128"}, {"--response-tokens", "128"}, {"--new-tokens", "128"},
+      {"--repeats", "3"},         {"--nominal-tflops", "989"},  {"--out", ""}};
+  for (int i = 1; i < argc; i += 2) {
+    if (!flags.count(argv[i]) || i + 1 >= argc)
+      throw scir::InputError(scir::cat("option '", argv[i], "': unknown or without a value"));
+    flags[argv[i]] = argv[i + 1];
+  }
+  scir::PhaseBenchSettings settings;
+  settings.batch = positive("--batch", flags["--batch"]);
+  settings.prompt_tokens = positive("--prompt-tokens", flags["--prompt-tokens"]);
+  settings.response_tokens = positive("--response-tokens", flags["--response-tokens"]);
+  settings.new_tokens = positive("--new-tokens", flags["--new-tokens"]);
+  settings.repeats = static_cast<int>(positive("--repeats", flags["--repeats"]));
+  settings.nominal_peak_tflops = non_negative("--nominal-tflops", flags["--nominal-tflops"]);
+  const torch::ScalarType dtype = scir::dtype_from_name(flags["--dtype"], "--dtype");
+  const torch::Device device = device_named(flags["--device"]);
+
+  const scir::ByteTokenizer tokenizer;
+  scir::Transformer model(config_125m(), dtype);
+  model.init_weights(1);
+  model.to(device);
+  scir::SerialComm comm;
+  const scir::PhaseBenchResult result = scir::run_phase_bench(comm, model, tokenizer, settings);
+  std::cout << scir::phase_bench_table(result) << std::flush;
+  if (!flags["--out"].empty()) {
+    std::ofstream out(flags["--out"]);
+    out << scir::phase_bench_json(result, settings) << "\n";
+    if (!out) throw scir::InputError(scir::cat(flags["--out"], ": cannot write"));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    const scir::ErrorReport report = scir::report_for(error);
+    std::cerr << "scir_gpu_bench: error: " << report.message << "\n";
+    return report.exit_code;
+  }
+}
