@@ -13,6 +13,21 @@ torch::nn::Linear linear(int64_t in, int64_t out) {
   return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
 }
 
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+// LibTorch >= 2.5 on a GPU: PyTorch's fused attention (its memory-efficient kernel takes the
+// additive bias) never stores the [T, K] scores, which at batch 256 of 600-token judge prompts
+// filled an H200. That kernel has no grouped-query mode, so each key/value head is repeated for
+// the query heads that share it (K x head_dim a head, small next to the scores).
+torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& k,
+                              const torch::Tensor& v, const torch::Tensor& bias, int64_t groups) {
+  const torch::Tensor keys = groups > 1 ? k.repeat_interleave(groups, 1) : k;
+  const torch::Tensor values = groups > 1 ? v.repeat_interleave(groups, 1) : v;
+  const torch::Tensor context =
+      at::scaled_dot_product_attention(q, keys, values, bias.to(q.scalar_type()));
+  return context.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});
+}
+#endif
+
 }  // namespace
 
 RmsNorm::RmsNorm(int64_t size, double eps) : eps_(eps) {
@@ -52,6 +67,9 @@ torch::Tensor Attention::forward(const torch::Tensor& x, const RotaryTables& rot
     k = cache->keys[layer].narrow(2, 0, start + steps);
     v = cache->values[layer].narrow(2, 0, start + steps);
   }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+  if (q.is_cuda()) return o_proj(fused_attention(q, k, v, bias, groups));
+#endif
   const int64_t keys = k.size(2);
   // Grouped-query attention without copying keys: the query heads that share a key head are
   // stacked along the query axis, [B, kv_heads, groups * T, head_dim].
