@@ -6,6 +6,7 @@
 #include "scir/core/logging.h"
 #include "scir/core/threads.h"
 #include "scir/dist/agreement.h"
+#include "scir/dist/collective_watchdog.h"
 #include "scir/dist/guarded_main.h"
 #include "scir/dist/mpi_comm.h"
 #include "scir/dist/mpi_environment.h"
@@ -27,9 +28,12 @@ std::string usage() {
 }
 
 void declare_common(scir::OptionSet& options) {
-  options.add_int(
-      "threads", 0,
-      "threads per rank for LibTorch and OpenBLAS (0: cores of the host / ranks on it)");
+  options
+      .add_int("threads", 0,
+               "threads per rank for LibTorch and OpenBLAS (0: cores of the host / ranks on it)")
+      .add_double("comm-timeout", 3600,
+                  "seconds a rank may wait in one collective before the job ends with a report "
+                  "of the operation and step (0: wait for ever)");
 }
 
 void apply_common(const scir::OptionSet& options, scir::Comm& comm) {
@@ -37,6 +41,11 @@ void apply_common(const scir::OptionSet& options, scir::Comm& comm) {
   if (threads < 0) options.reject("threads", "an integer >= 0 (0: automatic)");
   scir::apply_threads(threads == 0 ? scir::default_threads(comm.ranks_on_host())
                                    : static_cast<int>(threads));
+  const double timeout = options.get_double("comm-timeout");
+  if (!(timeout >= 0)) options.reject("comm-timeout", "a number of seconds >= 0 (0: no watchdog)");
+  scir::CollectiveWatchdog::instance().configure(
+      timeout, comm.size() > 1 ? scir::cat("scir_hpc: error: [rank ", comm.rank(), "] ")
+                               : std::string("scir_hpc: error: "));
 }
 
 int run(scir::Comm& world, const std::vector<std::string>& args) {

@@ -195,10 +195,13 @@ void check_nccl(const torch::Device& gpu) {
   const auto varied = nccl.all_gather_varied(torch::empty({0, 3}, options));
   const bool shapes = gathered.sizes().equals({1, 10, 100}) && varied.size() == 1 &&
                       varied[0].size(0) == 0 && varied[0].size(1) == 3;
-  const double gather_error = relative_error(gathered[0].view({1000}), values) +
-                              relative_error(half, values.to(torch::kBFloat16));
+  const double gather_error =
+      relative_error(gathered[0].view({1000}), values) +
+      relative_error(half, values.to(torch::kBFloat16)) +
+      relative_error(nccl.reduce_scatter(values, scir::ReduceOp::kSum), values);
   check(shapes && gather_error == 0,
-        "NCCL broadcast (bfloat16), all-gather and all-gather of zero rows", gather_error);
+        "NCCL broadcast (bfloat16), all-gather, all-gather of zero rows, reduce-scatter",
+        gather_error);
 
   // One optimiser step with the gradients averaged over NCCL equals the SerialComm step.
   auto over_nccl = model_on(gpu), over_serial = model_on(gpu);

@@ -116,6 +116,24 @@ TEST_F(MpiCommTest, SplitIntoSingletonsAndReorderedGroups) {
   EXPECT_EQ(values.item<double>(), 1.0);
 }
 
+TEST_F(MpiCommTest, ReduceScatterEqualsTheAllReducedChunkForOddLengths) {
+  for (int64_t length : {1, 2, 7, 10}) {
+    // Rank r holds (r + 1) * (i + 1): the sum is 3 (i + 1), the average 1.5 (i + 1).
+    const torch::Tensor mine =
+        torch::arange(1, length + 1, torch::kDouble) * static_cast<double>(comm->rank() + 1);
+    const auto [begin, end] = scatter_chunk(length, comm->rank(), 2);
+    const torch::Tensor expected =
+        torch::arange(1, length + 1, torch::kDouble).narrow(0, begin, end - begin);
+    EXPECT_TRUE(torch::equal(comm->reduce_scatter(mine, ReduceOp::kSum), expected * 3)) << length;
+    const torch::Tensor average = comm->reduce_scatter(mine.to(torch::kFloat), ReduceOp::kAverage);
+    EXPECT_EQ(average.scalar_type(), torch::kFloat);
+    EXPECT_TRUE(torch::equal(average, (expected * 1.5).to(torch::kFloat))) << length;
+  }
+  // Chunks of ceil(L / ranks): with one element, rank 1's chunk is empty.
+  EXPECT_EQ(scatter_chunk(1, 1, 2), std::make_pair(int64_t{1}, int64_t{1}));
+  EXPECT_EQ(scatter_chunk(7, 1, 2), std::make_pair(int64_t{4}, int64_t{7}));
+}
+
 TEST_F(MpiCommTest, RanksOnHost) { EXPECT_EQ(comm->ranks_on_host(), 2); }
 
 TEST_F(MpiCommTest, AgreementCarriesOneRanksFailureToAll) {

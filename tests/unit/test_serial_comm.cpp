@@ -18,12 +18,14 @@ TEST(SerialComm, CollectivesAreTheIdentity) {
   EXPECT_EQ(all_gather_strings(comm, "abc"), std::vector<std::string>{"abc"});
   EXPECT_DOUBLE_EQ(all_reduce_scalar(comm, 4.25, ReduceOp::kSum), 4.25);
   EXPECT_EQ(comm.split(3, 0)->size(), 1);
+  EXPECT_TRUE(torch::equal(comm.reduce_scatter(values, ReduceOp::kSum), values));
 }
 
 TEST(SerialComm, AverageOfIntegersIsRefused) {
   SerialComm comm;
   auto counts = torch::tensor({1, 2}, torch::kLong);
   EXPECT_THROW(comm.all_reduce(counts, ReduceOp::kAverage), InternalError);
+  EXPECT_THROW(comm.reduce_scatter(counts, ReduceOp::kAverage), InternalError);
 }
 
 TEST(Agreement, FailureBecomesAgreedErrorWithItsExitCode) {

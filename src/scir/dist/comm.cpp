@@ -1,5 +1,7 @@
 #include "scir/dist/comm.h"
 
+#include <algorithm>
+
 namespace scir {
 
 std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text) {
@@ -11,6 +13,12 @@ std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text)
     texts.emplace_back(begin, begin + part.numel());
   }
   return texts;
+}
+
+std::pair<int64_t, int64_t> scatter_chunk(int64_t length, int rank, int size) {
+  const int64_t chunk = (length + size - 1) / size;
+  const int64_t begin = std::min(length, chunk * rank);
+  return {begin, std::min(length, begin + chunk)};
 }
 
 double all_reduce_scalar(Comm& comm, double value, ReduceOp op) {

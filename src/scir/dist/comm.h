@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -30,6 +31,10 @@ class Comm {
   // Tensors whose first dimension differs between ranks (zero rows allowed; the other
   // dimensions must match). Returns one tensor per rank, in rank order.
   virtual std::vector<torch::Tensor> all_gather_varied(const torch::Tensor& tensor) = 0;
+  // A 1-D tensor of the same length L on every rank, cut into `size` consecutive chunks of
+  // ceil(L / size) elements (the last ones shorter, possibly empty): returns this rank's chunk
+  // reduced over the ranks. Moves half the bytes of an all-reduce.
+  virtual torch::Tensor reduce_scatter(const torch::Tensor& tensor, ReduceOp op) = 0;
   // Ranks with the same color form a new communicator, ordered by key (then by rank).
   virtual std::unique_ptr<Comm> split(int color, int key) = 0;
   // Ranks of this communicator that share the calling process's host.
@@ -37,6 +42,8 @@ class Comm {
 };
 
 // Helpers built on the interface.
+// [begin, end) of rank's chunk when `length` elements are cut as reduce_scatter cuts them.
+std::pair<int64_t, int64_t> scatter_chunk(int64_t length, int rank, int size);
 std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text);
 double all_reduce_scalar(Comm& comm, double value, ReduceOp op);
 

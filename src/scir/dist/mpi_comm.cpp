@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "scir/core/errors.h"
+#include "scir/dist/collective_watchdog.h"
 
 namespace scir {
 namespace {
@@ -101,9 +102,13 @@ MpiComm::~MpiComm() {
   if (owned_ && !finalized) MPI_Comm_free(&comm_);
 }
 
-void MpiComm::barrier() { check(MPI_Barrier(comm_), "MPI_Barrier"); }
+void MpiComm::barrier() {
+  const CollectiveWatchdog::Watch watch("barrier");
+  check(MPI_Barrier(comm_), "MPI_Barrier");
+}
 
 void MpiComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
+  const CollectiveWatchdog::Watch watch("all_reduce");
   if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
     throw InternalError("all_reduce average needs a floating-point tensor");
   }
@@ -117,6 +122,7 @@ void MpiComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
 }
 
 void MpiComm::broadcast(torch::Tensor& tensor, int root) {
+  const CollectiveWatchdog::Watch watch("broadcast");
   Staged staged(tensor);
   torch::Tensor& buffer = staged.buffer();
   check(MPI_Bcast(buffer.data_ptr(), mpi_count(buffer.numel(), "broadcast"),
@@ -126,6 +132,7 @@ void MpiComm::broadcast(torch::Tensor& tensor, int root) {
 }
 
 torch::Tensor MpiComm::all_gather(const torch::Tensor& tensor) {
+  const CollectiveWatchdog::Watch watch("all_gather");
   const torch::Tensor send = sendable(tensor);
   std::vector<int64_t> shape{size_};
   for (int64_t extent : send.sizes()) shape.push_back(extent);
@@ -138,6 +145,7 @@ torch::Tensor MpiComm::all_gather(const torch::Tensor& tensor) {
 }
 
 std::vector<torch::Tensor> MpiComm::all_gather_varied(const torch::Tensor& tensor) {
+  const CollectiveWatchdog::Watch watch("all_gather_varied");
   const torch::Tensor send = sendable(tensor);
   const int64_t rows = send.dim() == 0 ? 1 : send.size(0);
   std::vector<int64_t> row_shape(send.sizes().begin() + (send.dim() == 0 ? 0 : 1),
@@ -182,7 +190,28 @@ std::vector<torch::Tensor> MpiComm::all_gather_varied(const torch::Tensor& tenso
   return parts;
 }
 
+torch::Tensor MpiComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
+  const CollectiveWatchdog::Watch watch("reduce_scatter");
+  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
+    throw InternalError("reduce_scatter average needs a floating-point tensor");
+  }
+  if (tensor.dim() != 1) throw InternalError("reduce_scatter needs a 1-D tensor");
+  const torch::Tensor send = sendable(tensor);
+  std::vector<int> counts(size_);
+  for (int r = 0; r < size_; ++r) {
+    const auto [begin, end] = scatter_chunk(send.numel(), r, size_);
+    counts[r] = mpi_count(end - begin, "reduce_scatter");
+  }
+  torch::Tensor mine = torch::empty({counts[rank_]}, send.options());
+  check(MPI_Reduce_scatter(send.data_ptr(), mine.data_ptr(), counts.data(),
+                           mpi_type(send.scalar_type()), mpi_op(op), comm_),
+        "MPI_Reduce_scatter");
+  if (op == ReduceOp::kAverage) mine.div_(size_);
+  return mine.to(tensor.scalar_type());
+}
+
 std::unique_ptr<Comm> MpiComm::split(int color, int key) {
+  const CollectiveWatchdog::Watch watch("split");
   MPI_Comm part = MPI_COMM_NULL;
   check(MPI_Comm_split(comm_, color, key, &part), "MPI_Comm_split");
   MPI_Comm_set_errhandler(part, MPI_ERRORS_RETURN);
@@ -190,6 +219,7 @@ std::unique_ptr<Comm> MpiComm::split(int color, int key) {
 }
 
 int MpiComm::ranks_on_host() {
+  const CollectiveWatchdog::Watch watch("ranks_on_host");
   MPI_Comm host = MPI_COMM_NULL;
   check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host),
         "MPI_Comm_split_type");

@@ -24,6 +24,7 @@ class MpiComm : public Comm {
   void broadcast(torch::Tensor& tensor, int root) override;
   torch::Tensor all_gather(const torch::Tensor& tensor) override;
   std::vector<torch::Tensor> all_gather_varied(const torch::Tensor& tensor) override;
+  torch::Tensor reduce_scatter(const torch::Tensor& tensor, ReduceOp op) override;
   std::unique_ptr<Comm> split(int color, int key) override;
   int ranks_on_host() override;
 

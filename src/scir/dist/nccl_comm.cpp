@@ -171,6 +171,25 @@ std::vector<torch::Tensor> NcclComm::all_gather_varied(const torch::Tensor& tens
   return parts;
 }
 
+torch::Tensor NcclComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
+  require_cuda(tensor);
+  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
+    throw InternalError("reduce_scatter average needs a floating-point tensor");
+  }
+  // NCCL cuts equal chunks: pad to size x chunk, then keep this rank's real elements.
+  const int64_t length = tensor.numel();
+  const int64_t chunk = (length + size_ - 1) / size_;
+  torch::Tensor padded = torch::zeros({chunk * size_}, tensor.options());
+  padded.narrow(0, 0, length).copy_(tensor.reshape({-1}));
+  torch::Tensor mine = torch::empty({chunk}, tensor.options());
+  check_nccl(ncclReduceScatter(padded.data_ptr(), mine.data_ptr(), chunk,
+                               nccl_type(tensor.scalar_type()), nccl_op(op), comm_, stream_),
+             "ncclReduceScatter");
+  synchronise("ncclReduceScatter");
+  const auto [begin, end] = scatter_chunk(length, rank_, size_);
+  return mine.narrow(0, 0, end - begin);
+}
+
 std::unique_ptr<Comm> NcclComm::split(int color, int key) {
   return std::unique_ptr<Comm>(new NcclComm(bootstrap_->split(color, key)));
 }

@@ -23,6 +23,13 @@ std::vector<torch::Tensor> SerialComm::all_gather_varied(const torch::Tensor& te
   return {tensor.clone()};
 }
 
+torch::Tensor SerialComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
+  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
+    throw InternalError("reduce_scatter average needs a floating-point tensor");
+  }
+  return tensor.clone();
+}
+
 std::unique_ptr<Comm> SerialComm::split(int /*color*/, int /*key*/) {
   return std::make_unique<SerialComm>();
 }

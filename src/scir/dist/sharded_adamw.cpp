@@ -14,9 +14,7 @@ ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
       throw InternalError("ShardedAdamW: float32 parameters expected");
     total_ += p.numel();
   }
-  const int64_t shard = (total_ + comm_.size() - 1) / comm_.size();
-  begin_ = std::min(total_, shard * comm_.rank());
-  end_ = std::min(total_, begin_ + shard);
+  std::tie(begin_, end_) = scatter_chunk(total_, comm_.rank(), comm_.size());
   // The moments live where the parameters do.
   const auto options =
       parameters_.empty() ? torch::TensorOptions(torch::kFloat) : parameters_.front().options();
@@ -36,9 +34,8 @@ double ShardedAdamW::step(double max_norm) {
                                        : torch::zeros({p.numel()}, p.options()));
     values.push_back(p.detach().reshape({-1}));
   }
-  torch::Tensor grad = torch::cat(grads);
-  comm_.all_reduce(grad, ReduceOp::kAverage);
-  torch::Tensor g = grad.narrow(0, begin_, end_ - begin_).clone();
+  // Each rank receives the average of its own shard only.
+  torch::Tensor g = comm_.reduce_scatter(torch::cat(grads), ReduceOp::kAverage);
   // The global norm from every shard's sum of squares (float64, as clip_grad_norm_ reports).
   const double squares = g.to(torch::kDouble).pow(2).sum().item<double>();
   const double norm = std::sqrt(all_reduce_scalar(comm_, squares, ReduceOp::kSum));

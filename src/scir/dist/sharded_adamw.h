@@ -1,8 +1,8 @@
 // AdamW with its state sharded over the data-parallel ranks (ZeRO stage 1): the parameters,
 // flattened in order, are cut into one contiguous shard a rank; each rank keeps the moments of
 // its shard only, so optimiser state per rank falls with the rank count. A step averages the
-// gradients over the ranks (an all-reduce of which each rank keeps its shard; a true
-// reduce-scatter would move half the bytes), clips by the global norm, updates the local shard
+// gradients over the ranks with a reduce-scatter (each rank receives its shard's average only),
+// clips by the global norm, updates the local shard
 // with PyTorch's AdamW rule (decoupled weight decay, bias-corrected moments), and all-gathers
 // the updated shards into every rank's parameters. Float32 parameters.
 #pragma once

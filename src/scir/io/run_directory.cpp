@@ -5,6 +5,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
+#include "scir/dist/collective_watchdog.h"
 
 namespace scir {
 
@@ -22,6 +23,7 @@ std::string RunDirectory::path(const std::string& relative) const {
 }
 
 bool RunDirectory::done(Comm& comm, const std::string& phase) const {
+  CollectiveWatchdog::instance().set_progress(cat("phase ", phase));
   const bool seen = comm.rank() == 0 && fs::exists(fs::path(root_) / ".done" / phase);
   return all_reduce_scalar(comm, seen ? 1.0 : 0.0, ReduceOp::kMax) > 0;
 }

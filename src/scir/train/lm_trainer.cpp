@@ -7,6 +7,7 @@
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/core/rng.h"
+#include "scir/dist/collective_watchdog.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharding.h"
 #include "scir/train/data_parallel_optimizer.h"
@@ -66,6 +67,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   const auto start = Clock::now();
   for (int64_t step = 0; step < options.steps; ++step) {
     const auto step_start = Clock::now();
+    CollectiveWatchdog::instance().set_progress(cat("[", options.label, "] step ", step + 1));
     const double lr = schedule.at(step);
     optimizer.set_lr(lr);
     const std::vector<size_t> batch = sampler.batch(step, options.batch_size);

@@ -11,6 +11,7 @@
 #include "scir/core/logging.h"
 #include "scir/core/rng.h"
 #include "scir/data/text_records.h"
+#include "scir/dist/collective_watchdog.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/h5_group.h"
@@ -68,6 +69,8 @@ std::vector<std::pair<size_t, std::string>> generate_pairs(Comm& comm, Transform
   const std::vector<size_t> mine = shard_indices(prompts.size(), comm.rank(), comm.size());
   const size_t per_batch = std::max<size_t>(1, plan.eval.batch_size / plan.samples);
   for (size_t start = 0; start < mine.size(); start += per_batch) {
+    CollectiveWatchdog::instance().set_progress(
+        cat("[iter_", t, "] generation batch ", start / per_batch + 1));
     const size_t end = std::min(mine.size(), start + per_batch);
     std::vector<GenerationRequest> requests;
     for (size_t i = start; i < end; ++i) {
@@ -362,6 +365,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.next_u64() % i]);
       for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
         const auto start = Clock::now();
+        CollectiveWatchdog::instance().set_progress(cat("[", phase, "] step ", step + 1));
         std::vector<TrainingPair> batch_pairs;
         std::vector<size_t> used;
         for (int64_t k = 0; k < per_rank; ++k) {

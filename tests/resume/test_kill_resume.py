@@ -1,0 +1,80 @@
+"""Kill-and-resume: a job killed with SIGKILL at a chosen point (during generation, during
+training) and run again with the same command ends with the same final weights, byte for byte,
+as a job never interrupted (same ranks, same threads). The kill comes from the process itself
+(SCIR_FAULT_KILL_AT, a progress label), so the point is exact; tests/soak/kill_resume_soak.py
+kills at random moments instead."""
+import filecmp
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+SOURCE = os.environ["SCIR_SOURCE_DIR"]
+BINARY = os.environ["SCIR_HPC_BINARY"]
+MPIRUN = shlex.split(os.environ["SCIR_MPIRUN"])
+TINY = os.path.join(SOURCE, "tests", "fixtures", "tiny_run.ini")
+# Two iterations and a few SFT steps, so that each kill point lies inside a phase.
+OPTIONS = ["--config", TINY, "--threads", "1", "--data.iterations", "2", "--scir.iterations", "2",
+           "--sft.steps", "4"]
+WEIGHTS = ["ckpt/m1/model.safetensors", "ckpt/iter_1/final/model.safetensors",
+           "ckpt/iter_2/final/model.safetensors"]
+
+
+def run(out, kill_at=None):
+    env = dict(os.environ)
+    env.pop("SCIR_FAULT_KILL_AT", None)
+    if kill_at:
+        env["SCIR_FAULT_KILL_AT"] = kill_at
+    command = MPIRUN + ["-np", "2", BINARY, "run", "--out", out] + OPTIONS
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+
+
+def training_losses(out):
+    with h5py.File(os.path.join(out, "run.h5"), "r") as f:
+        return {group: np.array(f[group + "/steps/loss"]) for group in ("iter_1", "iter_2")}
+
+
+class KillAndResumeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="scir_resume_")
+        cls.reference = os.path.join(cls.dir, "uninterrupted")
+        result = run(cls.reference)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def check_kill_point(self, label, name):
+        out = os.path.join(self.dir, name)
+        killed = run(out, kill_at=label)
+        self.assertNotEqual(killed.returncode, 0, "the job was not killed at " + label)
+        self.assertFalse(os.path.exists(os.path.join(out, ".done", "run")))
+        resumed = run(out)
+        self.assertEqual(resumed.returncode, 0, resumed.stdout + resumed.stderr)
+        for weights in WEIGHTS:
+            self.assertTrue(
+                filecmp.cmp(os.path.join(self.reference, weights), os.path.join(out, weights),
+                            shallow=False), weights + " differs after a kill at " + label)
+        reference, again = training_losses(self.reference), training_losses(out)
+        for group in reference:
+            np.testing.assert_array_equal(reference[group], again[group])
+
+    def test_killed_during_generation(self):
+        self.check_kill_point("[iter_1] generation batch 1", "killed_in_generation")
+
+    def test_killed_during_training(self):
+        self.check_kill_point("[iter_2] step 1", "killed_in_training")
+
+    def test_killed_during_sft(self):
+        self.check_kill_point("[sft] step 3", "killed_in_sft")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Kill-and-resume at random moments (not in CI): the tiny two-iteration run of
+tests/resume/test_kill_resume.py, killed with SIGKILL (the whole process group: mpirun and its
+ranks) after a random delay, then run again with the same command until it finishes; the final
+weights must equal those of an uninterrupted run, byte for byte. Prints one line a trial and a
+summary; exit 1 if any trial ended differently.
+
+  tests/soak/kill_resume_soak.py --trials 20 [--binary build/release/apps/scir_hpc] [--seed 1]
+"""
+import argparse
+import filecmp
+import os
+import random
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY = os.path.join(SOURCE, "tests", "fixtures", "tiny_run.ini")
+OPTIONS = ["--config", TINY, "--threads", "1", "--data.iterations", "2", "--scir.iterations", "2",
+           "--sft.steps", "4"]
+WEIGHTS = ["ckpt/m1/model.safetensors", "ckpt/iter_1/final/model.safetensors",
+           "ckpt/iter_2/final/model.safetensors"]
+
+
+def command(args, out):
+    return shlex.split(args.mpirun) + ["-np", "2", args.binary, "run", "--out", out] + OPTIONS
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--binary", default=os.path.join(SOURCE, "build/release/apps/scir_hpc"))
+    parser.add_argument("--mpirun", default="mpirun --allow-run-as-root --oversubscribe -q")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.trials < 1:
+        parser.error("--trials: expected an integer >= 1")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env.pop("SCIR_FAULT_KILL_AT", None)
+    work = tempfile.mkdtemp(prefix="scir_soak_")
+    reference = os.path.join(work, "reference")
+    subprocess.run(command(args, reference), env=env, check=True, capture_output=True)
+    # The span of the kills: a second uninterrupted run, timed with warm caches.
+    start = time.monotonic()
+    subprocess.run(command(args, os.path.join(work, "timing")), env=env, check=True,
+                   capture_output=True)
+    duration = time.monotonic() - start
+    print(f"uninterrupted run: {duration:.1f} s; killing at uniform moments in [0, {duration:.1f}) s")
+    rng = random.Random(args.seed)
+    different = 0
+    for trial in range(1, args.trials + 1):
+        out = os.path.join(work, f"trial_{trial}")
+        delay = rng.uniform(0, duration)
+        job = subprocess.Popen(command(args, out), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        killed = job.poll() is None
+        if killed:
+            os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+        resumed = subprocess.run(command(args, out), env=env, capture_output=True, text=True)
+        same = resumed.returncode == 0 and all(
+            filecmp.cmp(os.path.join(reference, w), os.path.join(out, w), shallow=False)
+            for w in WEIGHTS)
+        different += not same
+        note = "" if resumed.returncode == 0 else " resume failed: " + resumed.stderr.strip()[-300:]
+        print(f"trial {trial}: killed after {delay:.2f} s{'' if killed else ' (had finished)'}: "
+              f"{'identical' if same else 'DIFFERENT'}{note}", flush=True)
+        shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"{args.trials - different} of {args.trials} trials identical to the uninterrupted run")
+    return 1 if different else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
