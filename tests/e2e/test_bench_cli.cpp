@@ -45,6 +45,26 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
   EXPECT_NE(result.out.find("scir_step"), std::string::npos) << result.out;
 }
 
+TEST(BenchCli, TwoRanksReportTheJobsTokensAndPeak) {
+  const std::string out = ::testing::TempDir() + "scir_bench_2ranks.json";
+  std::filesystem::remove(out);
+  const CommandResult result =
+      run_command(std::string(SCIR_MPIEXEC) + " " +
+                  scir_hpc("bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
+                           "--model.num_hidden_layers 1 --bench.batch 3 --bench.prompt_tokens 7 "
+                           "--bench.response_tokens 5 --bench.new_tokens 4 --bench.repeats 2 "
+                           "--bench.sgemm_seconds 0.05 --out " +
+                           out));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  std::ifstream file(out);
+  const nlohmann::json json = nlohmann::json::parse(file);
+  std::map<std::string, nlohmann::json> phases;
+  for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
+  // Each rank runs the batch: the job's tokens are twice one rank's.
+  EXPECT_EQ(phases["generation"]["tokens"].get<double>(), 2 * 2 * 3 * 4);
+  EXPECT_EQ(phases["sft_step"]["tokens"].get<double>(), 2 * 2 * 3 * (7 + 5));
+}
+
 TEST(BenchCli, BadSettingsAreRefused) {
   const CommandResult result = run_command(scir_hpc("bench --bench.repeats 0"));
   EXPECT_EQ(result.exit_code, 2);

@@ -6,6 +6,7 @@ weights must equal those of an uninterrupted run, byte for byte. Prints one line
 summary; exit 1 if any trial ended differently.
 
   tests/soak/kill_resume_soak.py --trials 20 [--binary build/release/apps/scir_hpc] [--seed 1]
+                                 [--sft-steps 4]
 """
 import argparse
 import filecmp
@@ -21,14 +22,14 @@ import time
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = os.path.join(SOURCE, "tests", "fixtures", "tiny_run.ini")
-OPTIONS = ["--config", TINY, "--threads", "1", "--data.iterations", "2", "--scir.iterations", "2",
-           "--sft.steps", "4"]
+OPTIONS = ["--config", TINY, "--threads", "1", "--data.iterations", "2", "--scir.iterations", "2"]
 WEIGHTS = ["ckpt/m1/model.safetensors", "ckpt/iter_1/final/model.safetensors",
            "ckpt/iter_2/final/model.safetensors"]
 
 
 def command(args, out):
-    return shlex.split(args.mpirun) + ["-np", "2", args.binary, "run", "--out", out] + OPTIONS
+    return (shlex.split(args.mpirun) + ["-np", "2", args.binary, "run", "--out", out] + OPTIONS +
+            ["--sft.steps", str(args.sft_steps)])
 
 
 def main():
@@ -37,6 +38,7 @@ def main():
     parser.add_argument("--binary", default=os.path.join(SOURCE, "build/release/apps/scir_hpc"))
     parser.add_argument("--mpirun", default="mpirun --allow-run-as-root --oversubscribe -q")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sft-steps", type=int, default=4, help="longer runs: more SFT steps")
     args = parser.parse_args()
     if args.trials < 1:
         parser.error("--trials: expected an integer >= 1")
@@ -68,7 +70,11 @@ def main():
             filecmp.cmp(os.path.join(reference, w), os.path.join(out, w), shallow=False)
             for w in WEIGHTS)
         different += not same
-        note = "" if resumed.returncode == 0 else " resume failed: " + resumed.stderr.strip()[-300:]
+        note = "" if resumed.returncode == 0 else (
+            f" resume exited {resumed.returncode}: " +
+            (resumed.stdout + resumed.stderr).strip()[-400:])
+        if not killed and job.returncode != 0:
+            note += f" (the first attempt exited {job.returncode} by itself)"
         print(f"trial {trial}: killed after {delay:.2f} s{'' if killed else ' (had finished)'}: "
               f"{'identical' if same else 'DIFFERENT'}{note}", flush=True)
         shutil.rmtree(out, ignore_errors=True)

@@ -36,17 +36,21 @@ std::pair<std::string, double> measure_peak(const Transformer& model, double sec
 
 // Runs `call` (which returns the tokens it put through the model) `repeats` times after one
 // warm-up call; the device's queue is drained before the clock starts and stops.
-PhaseThroughput timed(const std::string& phase, const torch::Device& device, int repeats,
-                      double flops_per_token, const PhaseBenchResult& bench,
+PhaseThroughput timed(Comm& comm, const std::string& phase, const torch::Device& device,
+                      int repeats, double flops_per_token, const PhaseBenchResult& bench,
                       double nominal_peak_tflops, const std::function<double()>& call) {
   call();  // warm-up: allocator, thread pool
   synchronize_device(device);
+  comm.barrier();  // the ranks start together: the job's rate is all tokens over the slowest
   PhaseThroughput result;
   result.phase = phase;
   const auto start = Clock::now();
-  for (int r = 0; r < repeats; ++r) result.tokens += call();
+  double tokens = 0;
+  for (int r = 0; r < repeats; ++r) tokens += call();
   synchronize_device(device);
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.tokens = all_reduce_scalar(comm, tokens, ReduceOp::kSum);
+  result.seconds = all_reduce_scalar(comm, seconds, ReduceOp::kMax);
   result.tokens_per_s = result.tokens / result.seconds;
   result.gflops_per_s = result.tokens_per_s * flops_per_token / 1e9;
   result.mfu = result.gflops_per_s / bench.peak_gflops;
@@ -62,10 +66,12 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   PhaseBenchResult result;
   const torch::Device device = model.device();
   result.device = device.str();
+  comm.barrier();  // every rank measures at once, as they compute in the phases
   std::tie(result.peak, result.peak_gflops) = measure_peak(model, settings.sgemm_seconds);
+  result.peak_gflops = all_reduce_scalar(comm, result.peak_gflops, ReduceOp::kSum);
   const auto timed_phase = [&](const std::string& phase, double flops_per_token,
                                const std::function<double()>& call) {
-    return timed(phase, device, settings.repeats, flops_per_token, result,
+    return timed(comm, phase, device, settings.repeats, flops_per_token, result,
                  settings.nominal_peak_tflops, call);
   };
   const ModelConfig& config = model.config();

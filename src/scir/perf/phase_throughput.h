@@ -6,6 +6,9 @@
 // FLOPs counted: 2 N a token through a forward and 6 N a token through forward + backward,
 // N = the parameters that multiply (all but the input embedding); attention's own products
 // (about 4 T d a token and layer) are left out, so MFU here is a slight underestimate.
+// Over several ranks, each runs the batch on its own (the training steps split a batch of
+// batch x ranks): tokens are summed over the ranks, time is the slowest rank's, and the peak is
+// the sum of the ranks' peaks measured at once, so the figures are the job's.
 // MFU = counted FLOP/s over the matrix-product peak measured in the same run: float32 sgemm
 // (1024^3) on the CPU's threads, or products of 8192^3 in the model's dtype on a GPU. A nominal
 // peak (a datasheet's, e.g. 989 TFLOP/s for an H100's dense bfloat16) gives a second MFU.
