@@ -27,13 +27,15 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
   EXPECT_EQ(json["peak"].get<std::string>(), "sgemm float32 1024^3");
   std::map<std::string, nlohmann::json> phases;
   for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
-  ASSERT_EQ(phases.size(), 5u);
+  ASSERT_EQ(phases.size(), 6u);
   // Bytes: a prompt is BOS + 6 characters, a response 4 characters + EOS.
   EXPECT_EQ(phases["generation"]["tokens"].get<double>(), 2 * 3 * 4);
   EXPECT_EQ(phases["scoring"]["tokens"].get<double>(), 2 * 3 * (7 + 5));
   EXPECT_EQ(phases["sft_step"]["tokens"].get<double>(), 2 * 3 * (7 + 5));
   EXPECT_GT(phases["scir_step"]["tokens"].get<double>(),
             phases["scoring"]["tokens"].get<double>() * 2);  // plus two judge prompts a pair
+  // Both responses of each pair with their prompt.
+  EXPECT_EQ(phases["dpo_step"]["tokens"].get<double>(), 2 * 3 * (7 + 5) * 2);
   for (const auto& [name, phase] : phases) {
     const double rate = phase["tokens_per_s"].get<double>();
     EXPECT_TRUE(std::isfinite(rate) && rate > 0) << name;

@@ -158,6 +158,17 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     // Both responses of every pair with their prompt, and the judge prompts in both orders.
     return sequence_tokens(sequences) + sequence_tokens(second_responses) + judge_tokens;
   }));
+  // The same step with fixed labels (the labelled methods): DPO alone, no judge forwards, the
+  // work a DPO trainer does with cached reference log-probs.
+  ScirSettings dpo;
+  dpo.method = ScirMethod::kLabelled;
+  std::vector<TrainingPair> labelled = pairs;
+  for (TrainingPair& pair : labelled) pair.fixed_label = 1;
+  result.phases.push_back(timed_phase("dpo_step", 6 * n, [&] {
+    model.zero_grad();
+    scir_step(model, judge, labelled, dpo, comm);
+    return sequence_tokens(sequences) + sequence_tokens(second_responses);
+  }));
   model.eval();
   return result;
 }

@@ -1,6 +1,7 @@
 // Throughput of each phase of the self-rewarding loop on one model, measured in one run with the
 // sgemm peak of the same threads: generation, scoring (response log-probs), judging (pairwise
-// verdicts, both orders), an SFT step and a SCIR step. Inputs are random token sequences of
+// verdicts, both orders), an SFT step, a SCIR step, and the DPO step of the labelled methods
+// (the SCIR step without its judge forwards). Inputs are random token sequences of
 // fixed lengths, so a run measures speed only.
 //
 // FLOPs counted: 2 N a token through a forward and 6 N a token through forward + backward,
