@@ -66,6 +66,27 @@ class KillAndResumeTest(unittest.TestCase):
         for group in reference:
             np.testing.assert_array_equal(reference[group], again[group])
 
+    def test_corrupt_checkpoint_is_redone_with_a_warning(self):
+        # A finished run whose M1 weights were cut short afterwards: the rerun warns, redoes
+        # the phase that wrote them (to the same bytes) and keeps the later phases.
+        out = os.path.join(self.dir, "corrupt")
+        shutil.copytree(self.reference, out)
+        m1 = os.path.join(out, "ckpt/m1/model.safetensors")
+        os.truncate(m1, os.path.getsize(m1) - 100)
+        os.remove(os.path.join(out, ".done", "run"))
+        iteration = os.path.join(out, "ckpt/iter_2/final/model.safetensors")
+        before = os.path.getmtime(iteration)
+        resumed = run(out)
+        self.assertEqual(resumed.returncode, 0, resumed.stdout + resumed.stderr)
+        log = resumed.stdout + resumed.stderr
+        self.assertIn("[sft] checkpoint incomplete or corrupt, running the phase again: ", log)
+        self.assertIn("model.safetensors: tensor '", log)
+        for weights in WEIGHTS:
+            self.assertTrue(
+                filecmp.cmp(os.path.join(self.reference, weights), os.path.join(out, weights),
+                            shallow=False), weights)
+        self.assertEqual(os.path.getmtime(iteration), before, "iter_2 ran again")
+
     def test_killed_during_generation(self):
         self.check_kill_point("[iter_1] generation batch 1", "killed_in_generation")
 

@@ -125,6 +125,22 @@ TEST(HfCheckpoint, SingleAndShardedRoundTripsAreBitIdentical) {
   }
 }
 
+TEST(HfCheckpoint, TruncatedWeightsFailTheCheckWithoutReadingThem) {
+  ByteTokenizer tokenizer;
+  ModelConfig config = tiny_config();
+  config.vocab_size = ByteTokenizer::kVocabSize;
+  const std::string directory = temp_path("truncated");
+  save_hf_model(directory, *tiny_model(config), tokenizer);
+  const std::string weights = directory + "/model.safetensors";
+  EXPECT_NO_THROW(check_hf_model(directory));
+  EXPECT_NO_THROW(check_safetensors(weights));
+  fs::resize_file(weights, fs::file_size(weights) - 10);  // a write cut short
+  const std::string message = input_error([&] { check_safetensors(weights); });
+  EXPECT_NE(message.find(weights + ": tensor '"), std::string::npos) << message;
+  EXPECT_NE(message.find("out of range"), std::string::npos) << message;
+  EXPECT_EQ(input_error([&] { check_hf_model(directory); }), message);
+}
+
 TEST(HfCheckpoint, HalfPrecisionWeightsConvertToTheRunDtype) {
   ByteTokenizer tokenizer;
   ModelConfig config = tiny_config();

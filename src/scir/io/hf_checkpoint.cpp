@@ -61,7 +61,8 @@ ModelConfig check_hf_model(const std::string& directory) {
     throw InputError(cat(directory, ": tokenizer has ", tokens,
                          " tokens but config.json vocab_size is ", config.vocab_size));
   }
-  weight_files(root);  // present and, when sharded, indexed
+  // Present, indexed when sharded, and whole: each header read and checked against its file.
+  for (const std::string& path : weight_files(root)) check_safetensors(path);
   return config;
 }
 

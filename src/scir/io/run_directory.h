@@ -19,7 +19,10 @@ class RunDirectory {
   // Collective: rank 0 looks and every rank gets its answer, so all ranks take the same branch
   // even while rank 0 writes markers (a rank that looked later could otherwise skip a phase
   // the others are still in, and leave a collective unmatched).
-  bool done(Comm& comm, const std::string& phase) const;
+  // With `checkpoint`, the phase counts as done only when that model directory passes
+  // check_hf_model (files present, headers valid, sizes whole); an incomplete or corrupt one is
+  // reported as a warning, its marker removed, and the phase runs again.
+  bool done(Comm& comm, const std::string& phase, const std::string& checkpoint = "") const;
   void mark_done(const std::string& phase) const;
 
  private:

@@ -46,8 +46,24 @@ std::string dtype_to_safetensors(torch::ScalarType dtype) {
   throw InternalError(cat("no safetensors dtype for ", dtype));
 }
 
-SafetensorsContents read_safetensors(const std::string& path) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
+namespace {
+
+struct Entry {
+  std::string name;
+  torch::ScalarType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin;
+};
+
+// What the header says, validated against the file's size; `file` is left open.
+struct Layout {
+  std::map<std::string, std::string> metadata;
+  std::vector<Entry> entries;
+  uint64_t header_size = 0;
+};
+
+Layout read_layout(const std::string& path, std::ifstream& file) {
+  file.open(path, std::ios::binary | std::ios::ate);
   if (!file) throw InputError(cat(path, ": cannot open safetensors file"));
   const uint64_t file_size = static_cast<uint64_t>(file.tellg());
   file.seekg(0);
@@ -69,15 +85,9 @@ SafetensorsContents read_safetensors(const std::string& path) {
   }
   const uint64_t data_size = file_size - 8 - header_size;
 
-  SafetensorsContents contents;
+  Layout layout;
+  layout.header_size = header_size;
   std::vector<Span> spans;
-  struct Entry {
-    std::string name;
-    torch::ScalarType dtype;
-    std::vector<int64_t> shape;
-    uint64_t begin;
-  };
-  std::vector<Entry> entries;
   for (const auto& [name, info] : header.items()) {
     const std::string where = cat(path, ": tensor '", name, "'");
     if (name == "__metadata__") {
@@ -85,7 +95,7 @@ SafetensorsContents read_safetensors(const std::string& path) {
       for (const auto& [key, value] : info.items()) {
         if (!value.is_string())
           throw InputError(cat(path, ": __metadata__ value of '", key, "' must be a string"));
-        contents.metadata[key] = value.get<std::string>();
+        layout.metadata[key] = value.get<std::string>();
       }
       continue;
     }
@@ -119,7 +129,7 @@ SafetensorsContents read_safetensors(const std::string& path) {
                            " bytes, data_offsets give ", end - begin));
     }
     spans.push_back({begin, end, name});
-    entries.push_back({name, dtype, shape, begin});
+    layout.entries.push_back({name, dtype, shape, begin});
   }
   // The tensors must tile the data buffer exactly: no overlap and no hole.
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
@@ -138,10 +148,24 @@ SafetensorsContents read_safetensors(const std::string& path) {
   if (covered != data_size) {
     throw InputError(cat(path, ": bytes [", covered, ", ", data_size, ") belong to no tensor"));
   }
+  return layout;
+}
 
-  for (const Entry& entry : entries) {
+}  // namespace
+
+void check_safetensors(const std::string& path) {
+  std::ifstream file;
+  read_layout(path, file);
+}
+
+SafetensorsContents read_safetensors(const std::string& path) {
+  std::ifstream file;
+  const Layout layout = read_layout(path, file);
+  SafetensorsContents contents;
+  contents.metadata = layout.metadata;
+  for (const Entry& entry : layout.entries) {
     torch::Tensor tensor = torch::empty(entry.shape, entry.dtype);
-    file.seekg(static_cast<std::streamoff>(8 + header_size + entry.begin));
+    file.seekg(static_cast<std::streamoff>(8 + layout.header_size + entry.begin));
     file.read(static_cast<char*>(tensor.data_ptr()), tensor.nbytes());
     if (!file) throw InputError(cat(path, ": cannot read tensor '", entry.name, "'"));
     contents.tensors[entry.name] = tensor;

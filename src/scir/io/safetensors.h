@@ -22,6 +22,8 @@ struct SafetensorsContents {
 // dtype, offsets out of range, overlapping or leaving holes, shape not matching the byte size)
 // is an InputError naming the file and, where there is one, the tensor.
 SafetensorsContents read_safetensors(const std::string& path);
+// The same checks without reading the tensors' bytes (a truncated file fails them).
+void check_safetensors(const std::string& path);
 
 // Writes tensors (made contiguous, in their own dtype) under a temporary name, then renames.
 void write_safetensors(const std::string& path, const NamedTensors& tensors,

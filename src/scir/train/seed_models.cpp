@@ -17,7 +17,7 @@ void train_phase(Comm& comm, const RunDirectory& run, const std::string& phase,
                  const std::string& from, const std::string& to,
                  const std::vector<std::string>& data, LossTokens loss_tokens,
                  const LmTrainOptions& options) {
-  if (run.done(comm, phase)) {
+  if (run.done(comm, phase, to)) {
     log_info(cat("[", phase, "] done already: ", to));
     return;
   }
@@ -54,7 +54,7 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
     comm.barrier();
   }
   const std::string initial = run.path("ckpt/init");
-  if (!run.done(comm, "init")) {
+  if (!run.done(comm, "init", initial)) {
     if (comm.rank() == 0) {
       Transformer model(plan.model);
       model.init_weights(plan.seed);

@@ -223,7 +223,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
         plan.irm_reference == IrmReference::kCurrent || offline ? current_dir : previous_dir;
     IterationSummary summary;
     summary.iteration = t;
-    if (run.done(comm, phase)) {
+    if (run.done(comm, phase, run.path(cat("ckpt/iter_", t, "/final")))) {
       // Only rank 0 opens run.h5 (HDF5 locks a file another process writes); the summary it
       // feeds is printed by rank 0 alone.
       if (comm.rank() == 0) {
