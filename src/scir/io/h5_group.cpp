@@ -5,29 +5,16 @@
 #include <filesystem>
 
 #include "scir/core/errors.h"
+#include "scir/io/h5_handle.h"
 
 namespace scir {
 namespace {
 
-// Closes an HDF5 handle when it goes out of scope.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
-    if (id_ < 0) throw InternalError("HDF5: " + what + " failed");
-  }
-  ~Handle() { close_(id_); }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  operator hid_t() const { return id_; }
+using h5::check;
+using h5::Handle;
 
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw InternalError("HDF5: " + what + " failed");
-}
+// Columns and attributes of `group` into the open group `target`.
+void write_into(hid_t target, const std::string& group_path, const H5Group& group);
 
 // Variable-length UTF-8 strings (h5py reads them as str).
 hid_t text_type() {
@@ -39,7 +26,8 @@ hid_t text_type() {
 
 }  // namespace
 
-void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group) {
+void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group,
+                    H5GroupWrite mode) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as codes, reported by us
   size_t rows = 0;
   bool first = true;
@@ -58,13 +46,26 @@ void write_h5_group(const std::string& file, const std::string& group_path, cons
   Handle handle(exists ? H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
                        : H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                 H5Fclose, "opening " + file);
-  if (H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) > 0) {
+  const bool present = H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) > 0;
+  if (mode == H5GroupWrite::kAddColumns && present) {
+    Handle target(H5Gopen2(handle, group_path.c_str(), H5P_DEFAULT), H5Gclose,
+                  "opening " + group_path);
+    write_into(target, group_path, group);
+    return;
+  }
+  if (present) {
     check(H5Ldelete(handle, group_path.c_str(), H5P_DEFAULT), "replacing " + group_path);
   }
   Handle link_properties(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "link properties");
   H5Pset_create_intermediate_group(link_properties, 1);
   Handle target(H5Gcreate2(handle, group_path.c_str(), link_properties, H5P_DEFAULT, H5P_DEFAULT),
                 H5Gclose, "creating " + group_path);
+  write_into(target, group_path, group);
+}
+
+namespace {
+
+void write_into(hid_t target, const std::string& group_path, const H5Group& group) {
   for (const auto& [name, values] : group.columns) {
     const hsize_t extent = values.size();
     Handle space(H5Screate_simple(1, &extent, nullptr), H5Sclose, "dataspace");
@@ -121,6 +122,8 @@ void write_h5_group(const std::string& file, const std::string& group_path, cons
     check(H5Awrite(attribute, type, padded.data()), "writing attribute " + name);
   }
 }
+
+}  // namespace
 
 H5Group read_h5_group(const std::string& file, const std::string& group_path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);

@@ -18,9 +18,15 @@ struct H5Group {
   std::map<std::string, std::string> texts;  // attributes
 };
 
-// Creates `file` if missing, replaces `group_path` ("/sft/steps") if present; intermediate
-// groups are created. Columns (of every kind) of unequal length are an InternalError.
-void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group);
+enum class H5GroupWrite {
+  kReplace,     // the group is replaced if present
+  kAddColumns,  // columns and attributes are added to the group if present (names must be new)
+};
+
+// Creates `file` if missing, writes `group_path` ("/sft/steps"); intermediate groups are
+// created. Columns (of every kind) of unequal length are an InternalError.
+void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group,
+                    H5GroupWrite mode = H5GroupWrite::kReplace);
 // Reads back what write_h5_group wrote (columns of every kind and numeric attributes).
 H5Group read_h5_group(const std::string& file, const std::string& group_path);
 

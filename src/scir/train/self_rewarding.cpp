@@ -14,6 +14,7 @@
 #include "scir/dist/collective_watchdog.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharding.h"
+#include "scir/io/h5_collective_rows.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
@@ -435,41 +436,52 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     summary.consistency_rate = online_grm ? mean_of(steps.at("consistency_rate")) : -1;
     summary.kept_share = mean_of(steps.at("kept_share"));
 
-    // Per-pair provenance from every rank, in one table.
+    // Per-pair provenance: the numbers written by every rank at once (parallel HDF5, rank r's
+    // rows after those of the ranks before it), then the texts and token ids gathered to rank 0
+    // in the same order and added to the group.
+    const char* names[] = {"prompt_id",   "rank",       "logp_ref1",     "logp_ref2",
+                           "p_grm0",      "p_irm0",     "oracle_q1",     "oracle_q2",
+                           "kept_last",   "label_last", "step_consumed", "resp1_length",
+                           "resp2_length"};
+    std::map<std::string, std::vector<double>> numbers;
+    for (const char* name : names) numbers[name] = {};
+    for (const PairRecord& r : pairs) {
+      const double values[] = {static_cast<double>(r.prompt_id),
+                               static_cast<double>(r.rank),
+                               r.pair.ref_logp1,
+                               r.pair.ref_logp2,
+                               r.p_grm0,
+                               r.p_irm0,
+                               r.q1,
+                               r.q2,
+                               r.label_last >= 0 ? 1.0 : 0.0,
+                               static_cast<double>(r.label_last),
+                               r.step_consumed,
+                               static_cast<double>(r.pair.response1.size()),
+                               static_cast<double>(r.pair.response2.size())};
+      for (size_t c = 0; c < std::size(names); ++c) numbers[names[c]].push_back(values[c]);
+    }
+    const int64_t offset = write_h5_rows(comm, run.h5(), "/" + phase + "/pairs", numbers);
     std::vector<std::pair<size_t, std::string>> rows;
     for (size_t i = 0; i < pairs.size(); ++i) {
       const PairRecord& r = pairs[i];
       rows.emplace_back(
-          i * comm.size() + comm.rank(),
-          json_line({r.prompt_id, r.rank, r.pair.ref_logp1, r.pair.ref_logp2, r.p_grm0, r.p_irm0,
-                     r.q1, r.q2, r.label_last >= 0 ? 1 : 0, r.label_last, r.step_consumed,
-                     r.pair.response1.size(), r.pair.response2.size(), r.pair.text1, r.pair.text2,
-                     r.pair.response1, r.pair.response2}));
+          static_cast<size_t>(offset) + i,
+          json_line({r.pair.text1, r.pair.text2, r.pair.response1, r.pair.response2}));
     }
     const std::vector<std::string> table = gather_in_item_order(comm, rows);
     if (comm.rank() == 0) {
-      const char* names[] = {"prompt_id",   "rank",       "logp_ref1",     "logp_ref2",
-                             "p_grm0",      "p_irm0",     "oracle_q1",     "oracle_q2",
-                             "kept_last",   "label_last", "step_consumed", "resp1_length",
-                             "resp2_length"};
       H5Group pair_group;
-      for (const char* name : names) pair_group.columns[name] = {};
       pair_group.text_columns = {{"resp1_text", {}}, {"resp2_text", {}}};
       pair_group.token_columns = {{"resp1_tokens", {}}, {"resp2_tokens", {}}};
       for (const std::string& line : table) {
         const nlohmann::json values = nlohmann::json::parse(line);
-        for (size_t c = 0; c < std::size(names); ++c)
-          pair_group.columns[names[c]].push_back(values[c].is_null() ? kNoOracle  // NaN
-                                                                     : values[c].get<double>());
-        const size_t texts = std::size(names);  // then the two texts and the two token lists
-        pair_group.text_columns["resp1_text"].push_back(values[texts].get<std::string>());
-        pair_group.text_columns["resp2_text"].push_back(values[texts + 1].get<std::string>());
-        pair_group.token_columns["resp1_tokens"].push_back(
-            values[texts + 2].get<std::vector<int32_t>>());
-        pair_group.token_columns["resp2_tokens"].push_back(
-            values[texts + 3].get<std::vector<int32_t>>());
+        pair_group.text_columns["resp1_text"].push_back(values[0].get<std::string>());
+        pair_group.text_columns["resp2_text"].push_back(values[1].get<std::string>());
+        pair_group.token_columns["resp1_tokens"].push_back(values[2].get<std::vector<int32_t>>());
+        pair_group.token_columns["resp2_tokens"].push_back(values[3].get<std::vector<int32_t>>());
       }
-      write_h5_group(run.h5(), "/" + phase + "/pairs", pair_group);
+      write_h5_group(run.h5(), "/" + phase + "/pairs", pair_group, H5GroupWrite::kAddColumns);
       H5Group step_group;
       step_group.columns = steps;
       write_h5_group(run.h5(), "/" + phase + "/steps", step_group);
