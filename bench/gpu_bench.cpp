@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 
+#include "scir/core/allocator.h"
 #include "scir/core/errors.h"
 #include "scir/dist/serial_comm.h"
 #include "scir/model/precision.h"
@@ -104,6 +105,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scir::keep_freed_memory();
   try {
     return run(argc, argv);
   } catch (const std::exception& error) {

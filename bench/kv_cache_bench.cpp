@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "scir/core/allocator.h"
 #include "scir/core/errors.h"
 #include "scir/core/platform_info.h"
 #include "scir/core/threads.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  scir::keep_freed_memory();
   scir::apply_threads(threads);
   scir::ModelConfig config;
   config.hidden_size = 128;

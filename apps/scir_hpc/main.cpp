@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "scir/core/allocator.h"
 #include "scir/core/logging.h"
 #include "scir/core/threads.h"
 #include "scir/dist/agreement.h"
@@ -75,6 +76,7 @@ int run(scir::Comm& world, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scir::keep_freed_memory();
   std::unique_ptr<scir::MpiEnvironment> mpi;
   std::unique_ptr<scir::MpiComm> world;
   try {
