@@ -64,9 +64,11 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
       save_hf_model(cat(out, "/step_", step), *loaded.model, *loaded.tokenizer);
     }
   };
+  train.state_dir = out + ".state";  // restart states beside OUT (train.state_every)
   const LmStepMetrics metrics = train_language_model(*loaded.model, comm, examples, train,
                                                      loaded.tokenizer->pad_id(), checkpoint);
   if (comm.rank() != 0) return;
+  std::filesystem::remove_all(train.state_dir);
   // Step checkpoints live inside OUT: keep them across the final save.
   const std::string staged_steps = out + ".steps";
   std::filesystem::remove_all(staged_steps);

@@ -17,6 +17,9 @@ void declare_train_options(OptionSet& options, const std::string& prefix,
       .add_int(prefix + "micro_batch_size", defaults.micro_batch_size,
                "sequences a forward on a rank, sorted by length (0: the rank's whole share)")
       .add_int(prefix + "seed", 0, "seed of the data order")
+      .add_int(prefix + "state_every", defaults.state_every,
+               "steps between restart states inside the phase (optimiser, step, weights; 0: "
+               "a rerun starts the phase over)")
       .add_int(prefix + "log_every", defaults.log_every, "steps between progress lines");
   declare_data_parallel_options(options, prefix);
 }
@@ -62,6 +65,8 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   train.seed = static_cast<uint64_t>(options.get_int(prefix + "seed"));
   train.log_every = options.get_int(prefix + "log_every");
   train.micro_batch_size = options.get_int(prefix + "micro_batch_size");
+  train.state_every = options.get_int(prefix + "state_every");
+  if (train.state_every < 0) options.reject(prefix + "state_every", "an integer >= 0 (0: none)");
   train.parallel = read_data_parallel_options(options, prefix);
   const std::string norm = options.get_string(prefix + "loss_norm");
   if (train.steps < 1) options.reject(prefix + "steps", "an integer >= 1");

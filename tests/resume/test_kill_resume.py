@@ -25,12 +25,12 @@ WEIGHTS = ["ckpt/m1/model.safetensors", "ckpt/iter_1/final/model.safetensors",
            "ckpt/iter_2/final/model.safetensors"]
 
 
-def run(out, kill_at=None):
+def run(out, kill_at=None, extra=()):
     env = dict(os.environ)
     env.pop("SCIR_FAULT_KILL_AT", None)
     if kill_at:
         env["SCIR_FAULT_KILL_AT"] = kill_at
-    command = MPIRUN + ["-np", "2", BINARY, "run", "--out", out] + OPTIONS
+    command = MPIRUN + ["-np", "2", BINARY, "run", "--out", out] + OPTIONS + list(extra)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
 
 
@@ -51,20 +51,42 @@ class KillAndResumeTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def check_kill_point(self, label, name):
+    def check_kill_point(self, label, name, extra=(), reference=None):
+        reference = reference or self.reference
         out = os.path.join(self.dir, name)
-        killed = run(out, kill_at=label)
+        killed = run(out, kill_at=label, extra=extra)
         self.assertNotEqual(killed.returncode, 0, "the job was not killed at " + label)
         self.assertFalse(os.path.exists(os.path.join(out, ".done", "run")))
-        resumed = run(out)
+        resumed = run(out, extra=extra)
         self.assertEqual(resumed.returncode, 0, resumed.stdout + resumed.stderr)
         for weights in WEIGHTS:
             self.assertTrue(
-                filecmp.cmp(os.path.join(self.reference, weights), os.path.join(out, weights),
+                filecmp.cmp(os.path.join(reference, weights), os.path.join(out, weights),
                             shallow=False), weights + " differs after a kill at " + label)
-        reference, again = training_losses(self.reference), training_losses(out)
-        for group in reference:
-            np.testing.assert_array_equal(reference[group], again[group])
+        expected, again = training_losses(reference), training_losses(out)
+        for group in expected:
+            np.testing.assert_array_equal(expected[group], again[group])
+        return resumed.stdout + resumed.stderr
+
+    def test_killed_during_sft_resumes_from_its_restart_state(self):
+        # States every step: killed in step 3, the rerun goes on from the state of step 2 and
+        # ends as the run that never stopped (and as one without states).
+        log = self.check_kill_point("[sft] step 3", "sft_state", extra=["--sft.state_every", "1"])
+        self.assertIn("resuming from the state of step 2", log)
+        with h5py.File(os.path.join(self.reference, "run.h5"), "r") as f:
+            reference_losses = np.array(f["sft/steps/loss"])
+        with h5py.File(os.path.join(self.dir, "sft_state", "run.h5"), "r") as f:
+            np.testing.assert_array_equal(np.array(f["sft/steps/loss"]), reference_losses)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "sft_state", "ckpt", "sft_state")))
+
+    def test_zero1_state_resumes_bitwise(self):
+        reference = os.path.join(self.dir, "zero1_uninterrupted")
+        extra = ["--sft.state_every", "1", "--sft.zero1"]
+        result = run(reference, extra=extra)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        log = self.check_kill_point("[sft] step 4", "zero1_state", extra=extra,
+                                    reference=reference)
+        self.assertIn("resuming from the state of step 3", log)
 
     def test_corrupt_checkpoint_is_redone_with_a_warning(self):
         # A finished run whose M1 weights were cut short afterwards: the rerun warns, redoes

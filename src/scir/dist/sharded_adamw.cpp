@@ -22,6 +22,27 @@ ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
   v_ = torch::zeros({end_ - begin_}, options);
 }
 
+void ShardedAdamW::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("zero1_m", m_);
+  archive.write("zero1_v", v_);
+  archive.write("zero1_steps", torch::tensor(steps_, torch::kLong));
+}
+
+void ShardedAdamW::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor m, v, steps;
+  archive.read("zero1_m", m);
+  archive.read("zero1_v", v);
+  archive.read("zero1_steps", steps);
+  if (m.sizes() != m_.sizes() || v.sizes() != v_.sizes())
+    throw InputError(cat("ZeRO-1 state of ", m.numel(),
+                         " values does not fit this rank's shard of ", m_.numel(),
+                         " (a different rank count or model?)"));
+  torch::NoGradGuard no_grad;
+  m_.copy_(m);
+  v_.copy_(v);
+  steps_ = steps.item<int64_t>();
+}
+
 int64_t ShardedAdamW::state_bytes() const {
   return (m_.numel() + v_.numel()) * static_cast<int64_t>(sizeof(float));
 }

@@ -32,6 +32,9 @@ class ShardedAdamW {
   double step(double max_norm);
   // Bytes of optimiser state (both moments) this rank holds.
   int64_t state_bytes() const;
+  // This rank's shard of the state (moments and step count), for restarts.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   Comm& comm_;

@@ -66,6 +66,26 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
   return norm;
 }
 
+void DataParallelOptimizer::save(torch::serialize::OutputArchive& archive) const {
+  if (sharded_) {
+    sharded_->save(archive);
+    return;
+  }
+  torch::serialize::OutputArchive adamw;
+  adamw_->save(adamw);
+  archive.write("adamw", adamw);
+}
+
+void DataParallelOptimizer::load(torch::serialize::InputArchive& archive) {
+  if (sharded_) {
+    sharded_->load(archive);
+    return;
+  }
+  torch::serialize::InputArchive adamw;
+  archive.read("adamw", adamw);
+  adamw_->load(adamw);
+}
+
 int64_t DataParallelOptimizer::state_bytes() const {
   if (sharded_) return sharded_->state_bytes();
   int64_t values = 0;

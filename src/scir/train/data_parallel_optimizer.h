@@ -37,6 +37,10 @@ class DataParallelOptimizer {
   // "<bytes> MB of optimiser state a rank (ZeRO-1 over R ranks | not sharded)".
   std::string describe_state() const;
   int64_t skipped_steps() const { return skipped_; }
+  // The optimiser state this rank holds (AdamW's moments and step counts, or its ZeRO-1
+  // shard), for restarts inside a phase.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   Comm& comm_;

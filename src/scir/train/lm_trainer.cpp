@@ -11,6 +11,7 @@
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharding.h"
 #include "scir/train/data_parallel_optimizer.h"
+#include "scir/train/training_state.h"
 
 namespace scir {
 
@@ -62,10 +63,13 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);
   LmStepMetrics metrics;
+  const TrainingState state(options.state_dir, options.state_every);
+  const int64_t first_step = std::min(state.latest(comm), options.steps);
+  if (first_step > 0) state.load(comm, first_step, model, optimizer, metrics);
   model.train();
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  for (int64_t step = 0; step < options.steps; ++step) {
+  for (int64_t step = first_step; step < options.steps; ++step) {
     const auto step_start = Clock::now();
     CollectiveWatchdog::instance().set_progress(cat("[", options.label, "] step ", step + 1));
     const double lr = schedule.at(step);
@@ -119,13 +123,15 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
     metrics.tokens_per_s.push_back(global_tokens / seconds);
     if ((step + 1) % options.log_every == 0 || step + 1 == options.steps) {
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      const double eta = elapsed / (step + 1) * (options.steps - step - 1);
+      const double eta = elapsed / (step + 1 - first_step) * (options.steps - step - 1);
       log_info(cat("[", options.label, "] step ", step + 1, "/", options.steps, " loss ", mean_loss,
                    " lr ", lr, " |g| ", grad_norm, " ",
                    static_cast<int64_t>(global_tokens / seconds), " tok/s ETA ",
                    format_duration(eta)));
     }
     if (on_step) on_step(step + 1);
+    if (state.due(step + 1) && step + 1 < options.steps)
+      state.save(comm, step + 1, model, optimizer, metrics);
   }
   model.eval();
   return metrics;

@@ -36,7 +36,11 @@ struct LmTrainOptions {
   // is the same, and each chunk is padded only to its own longest sequence.
   int64_t micro_batch_size = 0;
   DataParallelSettings parallel;  // buckets, replica check, ZeRO-1, non-finite steps
-  std::string label = "train";    // prefix of progress lines
+  // Restart states (train/training_state) every state_every steps under state_dir (0 or an
+  // empty directory: none); a rerun goes on from the newest complete one.
+  int64_t state_every = 0;
+  std::string state_dir;
+  std::string label = "train";  // prefix of progress lines
 };
 
 struct LmStepMetrics {

@@ -1,5 +1,7 @@
 #include "scir/train/seed_models.h"
 
+#include <filesystem>
+
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/data/lm_examples.h"
@@ -26,12 +28,15 @@ void train_phase(Comm& comm, const RunDirectory& run, const std::string& phase,
       read_lm_examples(data, *loaded.tokenizer, ChatTemplate::kPlain, loss_tokens);
   log_info(cat("[", phase, "] ", examples.size(), " examples, ",
                loaded.model->config().parameter_count(), " parameters"));
+  LmTrainOptions with_state = options;
+  with_state.state_dir = run.path("ckpt/" + phase + "_state");
   const LmStepMetrics metrics =
-      train_language_model(*loaded.model, comm, examples, options, loaded.tokenizer->pad_id());
+      train_language_model(*loaded.model, comm, examples, with_state, loaded.tokenizer->pad_id());
   if (comm.rank() == 0) {
     save_hf_model(to, *loaded.model, *loaded.tokenizer);
     write_h5_group(run.h5(), "/" + phase + "/steps", metrics.as_h5_group());
     run.mark_done(phase);
+    std::filesystem::remove_all(with_state.state_dir);  // the phase is done: no restart needed
   }
   comm.barrier();
 }

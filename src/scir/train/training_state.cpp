@@ -1,0 +1,113 @@
+#include "scir/train/training_state.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "scir/core/errors.h"
+#include "scir/core/logging.h"
+#include "scir/model/precision.h"
+
+namespace scir {
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_column(torch::serialize::OutputArchive& archive, const std::string& name,
+                  const std::vector<double>& values) {
+  archive.write("metrics_" + name, torch::tensor(values, torch::kDouble));
+}
+
+std::vector<double> read_column(torch::serialize::InputArchive& archive, const std::string& name) {
+  torch::Tensor values;
+  archive.read("metrics_" + name, values);
+  return to_doubles(values);
+}
+
+}  // namespace
+
+TrainingState::TrainingState(std::string directory, int64_t every)
+    : directory_(std::move(directory)), every_(every) {}
+
+std::string TrainingState::step_directory(int64_t step) const {
+  return (fs::path(directory_) / cat("step_", step)).string();
+}
+
+int64_t TrainingState::latest(Comm& comm) const {
+  int64_t newest = 0;
+  if (enabled() && comm.rank() == 0 && fs::is_directory(directory_)) {
+    for (const auto& entry : fs::directory_iterator(directory_)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("step_", 0) != 0 || !fs::exists(entry.path() / "DONE")) continue;
+      newest = std::max<int64_t>(newest, std::stoll(name.substr(5)));
+    }
+  }
+  return static_cast<int64_t>(all_reduce_scalar(comm, static_cast<double>(newest), ReduceOp::kMax));
+}
+
+void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
+                         const DataParallelOptimizer& optimizer,
+                         const LmStepMetrics& metrics) const {
+  const fs::path here = step_directory(step);
+  if (comm.rank() == 0) fs::create_directories(here);
+  comm.barrier();
+  torch::serialize::OutputArchive archive;
+  archive.write("step", torch::tensor(step, torch::kLong));
+  optimizer.save(archive);
+  write_column(archive, "step", metrics.step);
+  write_column(archive, "loss", metrics.loss);
+  write_column(archive, "lr", metrics.lr);
+  write_column(archive, "grad_norm", metrics.grad_norm);
+  write_column(archive, "tokens", metrics.tokens);
+  write_column(archive, "tokens_per_s", metrics.tokens_per_s);
+  if (comm.rank() == 0) {
+    int64_t index = 0;  // by position in name order: archive keys may not hold dots
+    for (const auto& [name, weight] : model.named_weights())
+      archive.write(cat("weight_", index++), weight);
+  }
+  const fs::path file = here / cat("rank_", comm.rank(), ".pt");
+  archive.save_to(file.string() + ".tmp");
+  fs::rename(file.string() + ".tmp", file);
+  comm.barrier();  // every rank's file is in place before the marker
+  if (comm.rank() == 0) {
+    std::ofstream(here / "DONE.tmp") << step << "\n";
+    fs::rename(here / "DONE.tmp", here / "DONE");
+    for (const auto& entry : fs::directory_iterator(directory_)) {
+      if (entry.path() != here) fs::remove_all(entry.path());  // older or incomplete states
+    }
+  }
+  comm.barrier();
+}
+
+void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
+                         DataParallelOptimizer& optimizer, LmStepMetrics& metrics) const {
+  const fs::path here = step_directory(step);
+  const fs::path file = here / cat("rank_", comm.rank(), ".pt");
+  if (!fs::exists(file)) {
+    throw InputError(cat(file.string(), ": missing; the state of step ", step,
+                         " was written by another rank count"));
+  }
+  torch::serialize::InputArchive archive;
+  archive.load_from(file.string());
+  optimizer.load(archive);
+  metrics.step = read_column(archive, "step");
+  metrics.loss = read_column(archive, "loss");
+  metrics.lr = read_column(archive, "lr");
+  metrics.grad_norm = read_column(archive, "grad_norm");
+  metrics.tokens = read_column(archive, "tokens");
+  metrics.tokens_per_s = read_column(archive, "tokens_per_s");
+  // The weights from rank 0's file, on every rank (a shared file system, as for the run).
+  torch::serialize::InputArchive weights;
+  weights.load_from((here / "rank_0.pt").string());
+  torch::NoGradGuard no_grad;
+  int64_t index = 0;
+  for (auto& [name, weight] : model.named_weights()) {
+    torch::Tensor saved;
+    weights.read(cat("weight_", index++), saved);
+    if (saved.sizes() != weight.sizes())
+      throw InputError(cat(here.string(), ": weight ", name, " has another shape in the state"));
+    weight.copy_(saved);
+  }
+  log_info(cat("resuming from the state of step ", step, " in ", here.string()));
+}
+
+}  // namespace scir
