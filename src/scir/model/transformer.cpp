@@ -5,6 +5,7 @@
 #include "scir/core/errors.h"
 #include "scir/model/attention_mask.h"
 #include "scir/model/precision.h"
+#include "scir/model/tensor_parallel.h"
 
 namespace scir {
 namespace {
@@ -51,8 +52,19 @@ Attention::Attention(const ModelConfig& config)
   o_proj = register_module("o_proj", linear(heads_ * head_dim_, config.hidden_size));
 }
 
-torch::Tensor Attention::forward(const torch::Tensor& x, const RotaryTables& rotary,
+void Attention::use_tensor_parallel(Comm& group) {
+  heads_ /= group.size();
+  kv_heads_ /= group.size();
+  tp_ = &group;
+}
+
+torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables& rotary,
                                  const torch::Tensor& bias, KvCache* cache, int64_t layer) {
+  // Tensor parallel: this rank's heads from the replicated input, partial outputs summed.
+  const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
+  const auto project_out = [&](const torch::Tensor& context) {
+    return tp_ ? reduce_from_tensor_parallel(o_proj(context), *tp_) : o_proj(context);
+  };
   const int64_t batch = x.size(0), steps = x.size(1);
   const int64_t groups = heads_ / kv_heads_;
   torch::Tensor q = q_proj(x).view({batch, steps, heads_, head_dim_}).transpose(1, 2);
@@ -68,7 +80,7 @@ torch::Tensor Attention::forward(const torch::Tensor& x, const RotaryTables& rot
     v = cache->values[layer].narrow(2, 0, start + steps);
   }
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
-  if (q.is_cuda()) return o_proj(fused_attention(q, k, v, bias, groups));
+  if (q.is_cuda()) return project_out(fused_attention(q, k, v, bias, groups));
 #endif
   const int64_t keys = k.size(2);
   // Grouped-query attention without copying keys: the query heads that share a key head are
@@ -84,7 +96,7 @@ torch::Tensor Attention::forward(const torch::Tensor& x, const RotaryTables& rot
           .view({batch, heads_, steps, head_dim_})
           .transpose(1, 2)
           .reshape({batch, steps, heads_ * head_dim_});
-  return o_proj(context);
+  return project_out(context);
 }
 
 SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
@@ -93,8 +105,10 @@ SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
   down_proj = register_module("down_proj", linear(config.intermediate_size, config.hidden_size));
 }
 
-torch::Tensor SwiGluMlp::forward(const torch::Tensor& x) {
-  return down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+torch::Tensor SwiGluMlp::forward(const torch::Tensor& input) {
+  const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
+  const torch::Tensor out = down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+  return tp_ ? reduce_from_tensor_parallel(out, *tp_) : out;
 }
 
 DecoderLayer::DecoderLayer(const ModelConfig& config) {
@@ -152,7 +166,16 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   const torch::Tensor positions = positions_from_mask(mask).narrow(1, past, steps);
   const RotaryTables rotary = rotary_tables(positions, config_.head_dim, config_.rope_theta);
   const torch::Tensor bias = attention_bias(mask, past, config_.sliding_window, dtype_);
-  torch::Tensor x = model_->embed_tokens(ids);
+  torch::Tensor x;
+  if (tp_) {
+    // Vocabulary-parallel embedding: this rank looks up its rows, zeros elsewhere, then a sum.
+    const torch::Tensor mine = (ids >= vocab_begin_) & (ids < vocab_end_);
+    const torch::Tensor local = torch::where(mine, ids - vocab_begin_, torch::zeros_like(ids));
+    x = reduce_from_tensor_parallel(model_->embed_tokens(local) * mine.unsqueeze(-1).to(dtype_),
+                                    *tp_);
+  } else {
+    x = model_->embed_tokens(ids);
+  }
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     x = model_->layers->ptr<DecoderLayer>(i)->forward(x, rotary, bias, cache, i);
   }
@@ -161,10 +184,40 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
 }
 
 torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
-  if (config_.tie_word_embeddings) {
-    return torch::matmul(hidden_states, model_->embed_tokens->weight.t());
+  const torch::Tensor h = tp_ ? copy_to_tensor_parallel(hidden_states, *tp_) : hidden_states;
+  const torch::Tensor local = config_.tie_word_embeddings
+                                  ? torch::matmul(h, model_->embed_tokens->weight.t())
+                                  : lm_head_(h);
+  return tp_ ? gather_last_dim(local, *tp_) : local;  // this rank's vocabulary slice, joined
+}
+
+void Transformer::shard_tensor_parallel(Comm& group) {
+  const int size = group.size(), rank = group.rank();
+  for (const auto& [what, extent] :
+       {std::pair<const char*, int64_t>{"num_attention_heads", config_.num_attention_heads},
+        {"num_key_value_heads", config_.num_key_value_heads},
+        {"intermediate_size", config_.intermediate_size},
+        {"vocab_size", config_.vocab_size}}) {
+    if (extent % size != 0) {
+      throw InputError(cat("tensor parallelism over ", size, " ranks needs ", what, " (", extent,
+                           ") to be a multiple of ", size));
+    }
   }
-  return lm_head_(hidden_states);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, weight] : named_weights()) {
+    const int dim = tensor_parallel_split_dim(name);
+    if (dim < 0) continue;
+    const int64_t chunk = weight.size(dim) / size;
+    weight.set_data(weight.narrow(dim, rank * chunk, chunk).clone());
+  }
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    auto layer = model_->layers->ptr<DecoderLayer>(i);
+    layer->self_attn->use_tensor_parallel(group);
+    layer->mlp->use_tensor_parallel(group);
+  }
+  vocab_begin_ = rank * (config_.vocab_size / size);
+  vocab_end_ = vocab_begin_ + config_.vocab_size / size;
+  tp_ = &group;
 }
 
 torch::Device Transformer::device() const { return model_->norm->weight.device(); }
@@ -174,8 +227,8 @@ KvCache Transformer::new_cache(int64_t batch, int64_t capacity) const {
   cache.capacity = capacity;
   const auto options = torch::TensorOptions().dtype(dtype_).device(device());
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-    cache.keys.push_back(
-        torch::empty({batch, config_.num_key_value_heads, capacity, config_.head_dim}, options));
+    const int64_t kv_heads = config_.num_key_value_heads / (tp_ ? tp_->size() : 1);
+    cache.keys.push_back(torch::empty({batch, kv_heads, capacity, config_.head_dim}, options));
     cache.values.push_back(torch::empty_like(cache.keys.back()));
   }
   return cache;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "scir/dist/comm.h"
 #include "scir/model/kv_cache.h"
 #include "scir/model/model_config.h"
 #include "scir/model/rotary.h"
@@ -30,19 +31,26 @@ class Attention : public torch::nn::Module {
   explicit Attention(const ModelConfig& config);
   // x: [B, T, hidden]; bias: [B, 1, T, K]. With a cache, keys/values are written at
   // [cache.length, cache.length + T) of layer `layer` and attention runs over all K filled ones.
-  torch::Tensor forward(const torch::Tensor& x, const RotaryTables& rotary,
+  torch::Tensor forward(const torch::Tensor& input, const RotaryTables& rotary,
                         const torch::Tensor& bias, KvCache* cache, int64_t layer);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  // After the parameters were cut for tensor parallelism: this rank's heads, and the group.
+  void use_tensor_parallel(Comm& group);
 
  private:
   int64_t heads_, kv_heads_, head_dim_;
+  Comm* tp_ = nullptr;
 };
 
 class SwiGluMlp : public torch::nn::Module {
  public:
   explicit SwiGluMlp(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& input);
   torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  void use_tensor_parallel(Comm& group) { tp_ = &group; }
+
+ private:
+  Comm* tp_ = nullptr;
 };
 
 class DecoderLayer : public torch::nn::Module {
@@ -92,10 +100,17 @@ class Transformer : public torch::nn::Module {
   torch::ScalarType dtype() const { return dtype_; }
   // Where the parameters live; inputs built on the CPU are moved there by hidden().
   torch::Device device() const;
+  // Cuts this (full) model into rank group.rank()'s slices for tensor parallelism over `group`
+  // (model/tensor_parallel.h): heads, MLP width and vocabulary divided by the group size, which
+  // must divide them (an InputError otherwise). logits() still returns the whole vocabulary.
+  // named_weights() then holds this rank's slices. `group` must outlive the model.
+  void shard_tensor_parallel(Comm& group);
 
  private:
   ModelConfig config_;
   torch::ScalarType dtype_;
+  Comm* tp_ = nullptr;
+  int64_t vocab_begin_ = 0, vocab_end_ = 0;  // this rank's rows of the embedding and head
   std::shared_ptr<DecoderStack> model_;
   torch::nn::Linear lm_head_{nullptr};
 };

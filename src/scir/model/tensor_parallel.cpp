@@ -1,0 +1,81 @@
+#include "scir/model/tensor_parallel.h"
+
+namespace scir {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+Comm& group_of(AutogradContext* ctx) {
+  return *reinterpret_cast<Comm*>(ctx->saved_data["group"].toInt());
+}
+
+int64_t handle_of(Comm& group) { return reinterpret_cast<int64_t>(&group); }
+
+struct CopyToGroup : torch::autograd::Function<CopyToGroup> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t group) {
+    ctx->saved_data["group"] = group;
+    return x.clone();
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    torch::Tensor summed = grads[0].contiguous().clone();
+    group_of(ctx).all_reduce(summed, ReduceOp::kSum);
+    return {summed, torch::Tensor()};
+  }
+};
+
+struct ReduceFromGroup : torch::autograd::Function<ReduceFromGroup> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t group) {
+    ctx->saved_data["group"] = group;
+    torch::Tensor summed = x.contiguous().clone();
+    reinterpret_cast<Comm*>(group)->all_reduce(summed, ReduceOp::kSum);
+    return summed;
+  }
+  static variable_list backward(AutogradContext*, variable_list grads) {
+    return {grads[0], torch::Tensor()};
+  }
+};
+
+struct GatherLastDim : torch::autograd::Function<GatherLastDim> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, int64_t group) {
+    Comm& comm = *reinterpret_cast<Comm*>(group);
+    ctx->saved_data["group"] = group;
+    ctx->saved_data["width"] = x.size(-1);
+    const torch::Tensor parts = comm.all_gather(x.contiguous());  // [size, ..., width]
+    return torch::cat(parts.unbind(0), -1);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    // Every rank holds the same loss of the whole logits: its slice's gradient is its part.
+    const int64_t width = ctx->saved_data["width"].toInt();
+    return {grads[0].narrow(-1, group_of(ctx).rank() * width, width).contiguous(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor copy_to_tensor_parallel(const torch::Tensor& x, Comm& group) {
+  return CopyToGroup::apply(x, handle_of(group));
+}
+
+torch::Tensor reduce_from_tensor_parallel(const torch::Tensor& x, Comm& group) {
+  return ReduceFromGroup::apply(x, handle_of(group));
+}
+
+torch::Tensor gather_last_dim(const torch::Tensor& x, Comm& group) {
+  return GatherLastDim::apply(x, handle_of(group));
+}
+
+int tensor_parallel_split_dim(const std::string& name) {
+  const auto ends_with = [&](const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (const char* rows : {"q_proj.weight", "k_proj.weight", "v_proj.weight", "gate_proj.weight",
+                           "up_proj.weight", "embed_tokens.weight", "lm_head.weight"}) {
+    if (ends_with(rows)) return 0;
+  }
+  if (ends_with("o_proj.weight") || ends_with("down_proj.weight")) return 1;
+  return -1;
+}
+
+}  // namespace scir

@@ -1,0 +1,27 @@
+// Megatron-style tensor parallelism: the communication steps between the slices a rank holds.
+// Column-parallel layers (q/k/v, gate/up, the vocabulary rows of the embedding and the head)
+// take a replicated input through copy_to_tensor_parallel (identity forward, gradients summed
+// over the group backward); row-parallel layers (o, down) and the vocabulary-parallel embedding
+// end in reduce_from_tensor_parallel (a sum over the group forward, identity backward); the
+// head's slices of the logits are joined by gather_last_dim (its backward keeps this rank's
+// slice). Transformer::shard_tensor_parallel cuts a full model into a rank's slices.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "scir/dist/comm.h"
+
+namespace scir {
+
+torch::Tensor copy_to_tensor_parallel(const torch::Tensor& x, Comm& group);
+torch::Tensor reduce_from_tensor_parallel(const torch::Tensor& x, Comm& group);
+torch::Tensor gather_last_dim(const torch::Tensor& x, Comm& group);
+
+// How a parameter named `name` (Hugging Face names) is cut: 0 by rows, 1 by columns, -1 not
+// at all (norms).
+int tensor_parallel_split_dim(const std::string& name);
+
+}  // namespace scir

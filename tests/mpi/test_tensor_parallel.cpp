@@ -1,0 +1,116 @@
+// Tensor parallelism over 2 ranks against the full model on each rank: logits, response
+// log-probs, greedy generation, gradients and an SGD step, untied and tied heads.
+#include <gtest/gtest.h>
+
+#include "../unit/tiny_model.h"
+#include "scir/core/errors.h"
+#include "scir/dist/mpi_comm.h"
+#include "scir/model/generation.h"
+#include "scir/model/sequence_logprobs.h"
+#include "scir/model/tensor_parallel.h"
+
+namespace scir {
+namespace {
+
+using testing_support::random_ids;
+using testing_support::tiny_config;
+using testing_support::tiny_model;
+
+double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+// The full model's parameter cut as rank r's slice.
+torch::Tensor slice_of(const std::string& name, const torch::Tensor& full, const Comm& group) {
+  const int dim = tensor_parallel_split_dim(name);
+  if (dim < 0) return full;
+  const int64_t chunk = full.size(dim) / group.size();
+  return full.narrow(dim, group.rank() * chunk, chunk);
+}
+
+std::vector<PromptResponse> batch_of_sequences() {
+  const torch::Tensor ids = random_ids(4, 14, 40, 3).contiguous();
+  std::vector<PromptResponse> batch;
+  for (int64_t i = 0; i < 4; ++i) {
+    const int64_t* row = ids[i].data_ptr<int64_t>();
+    batch.push_back(
+        {std::vector<int64_t>(row, row + 3 + i), std::vector<int64_t>(row + 3 + i, row + 14)});
+  }
+  return batch;
+}
+
+class TensorParallelTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    comm = MpiComm::world();
+    ASSERT_EQ(comm->size(), 2) << "run these tests under mpiexec -n 2";
+    full = tiny_model(tiny_config(/*tied=*/GetParam()));
+    sharded = tiny_model(tiny_config(GetParam()));
+    sharded->shard_tensor_parallel(*comm);
+  }
+  std::unique_ptr<MpiComm> comm;
+  std::shared_ptr<Transformer> full, sharded;
+};
+
+TEST_P(TensorParallelTest, LogitsLogProbsAndGreedyTokensMatchTheFullModel) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor ids = random_ids(3, 9, 40, 5);
+  torch::Tensor mask = torch::ones({3, 9}, torch::kLong);
+  mask[2].narrow(0, 0, 4).zero_();  // left padding
+  EXPECT_LT(max_difference(sharded->forward(ids, mask), full->forward(ids, mask)), 1e-5);
+  const auto batch = batch_of_sequences();
+  EXPECT_LT(max_difference(response_logprobs(*sharded, batch, 0).sum,
+                           response_logprobs(*full, batch, 0).sum),
+            1e-5);
+  SamplingOptions greedy;
+  greedy.greedy = true;
+  greedy.max_new_tokens = 8;
+  std::vector<GenerationRequest> requests;
+  for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 0});
+  EXPECT_EQ(generate(*sharded, requests, greedy, -1, 0), generate(*full, requests, greedy, -1, 0));
+}
+
+TEST_P(TensorParallelTest, GradientsAndAnSgdStepMatchTheFullModel) {
+  const auto batch = batch_of_sequences();
+  const auto loss_of = [&](Transformer& model) {
+    const ResponseLogProbs scored = response_logprobs(model, batch, 0);
+    return -scored.sum.sum() / 40.0;
+  };
+  const torch::Tensor sharded_loss = loss_of(*sharded), full_loss = loss_of(*full);
+  EXPECT_LT(max_difference(sharded_loss, full_loss), 1e-6);
+  sharded_loss.backward();
+  full_loss.backward();
+  const auto full_weights = full->named_weights();
+  torch::NoGradGuard no_grad;
+  for (auto& [name, weight] : sharded->named_weights()) {
+    const torch::Tensor& reference = full_weights.at(name);
+    ASSERT_TRUE(weight.grad().defined()) << name;
+    EXPECT_LT(max_difference(weight.grad(), slice_of(name, reference.grad(), *comm)), 1e-5) << name;
+    weight.sub_(0.5 * weight.grad());
+    reference.sub_(0.5 * reference.grad());
+    EXPECT_LT(max_difference(weight, slice_of(name, reference, *comm)), 1e-5) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Heads, TensorParallelTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "tied" : "untied"; });
+
+TEST(TensorParallel, IndivisibleShapesAreRefusedByName) {
+  auto comm = MpiComm::world();
+  ModelConfig config = tiny_config();
+  config.num_attention_heads = 6;
+  config.num_key_value_heads = 3;
+  config.head_dim = 4;
+  Transformer model(config);
+  try {
+    model.shard_tensor_parallel(*comm);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(),
+                 "tensor parallelism over 2 ranks needs num_key_value_heads (3) to be a multiple "
+                 "of 2");
+  }
+}
+
+}  // namespace
+}  // namespace scir
