@@ -1,4 +1,6 @@
-// scir_hpc score: log pi(response | prompt) for every line of a JSONL file, sharded over ranks.
+// scir_hpc score: log pi(response | prompt) for every line of a JSONL file, sharded over ranks;
+// with --tp T each model copy is cut over T consecutive ranks (tensor parallel) and the lines
+// are sharded over the copies.
 #include "command.h"
 #include "model_options.h"
 #include "scir/dist/agreement.h"
@@ -10,20 +12,35 @@ namespace {
 
 void declare(OptionSet& options) {
   declare_model_io_options(options);
-  options.add_bool("append-eos", false, "end each text response with EOS before scoring");
+  options.add_bool("append-eos", false, "end each text response with EOS before scoring")
+      .add_int("tp", 1,
+               "tensor-parallel ranks a model copy (consecutive ranks; T must divide the ranks, "
+               "the heads, the MLP width and the vocabulary)");
 }
 
 void run(const OptionSet& options, Comm& comm) {
   ModelIo io;
   std::vector<ScoreRecord> records;
+  int tp_size = 1;
+  agree_or_throw(comm, [&] {
+    const long long tp = options.get_int("tp");
+    if (tp < 1 || comm.size() % tp != 0)
+      options.reject("tp", cat("a divisor of the ", comm.size(), " ranks"));
+    tp_size = static_cast<int>(tp);
+  });
+  // The process grid: copies of T consecutive ranks, and across them the ranks of a slice.
+  const std::unique_ptr<Comm> tensor_group = comm.split(comm.rank() / tp_size, comm.rank());
+  const std::unique_ptr<Comm> data_group = comm.split(comm.rank() % tp_size, comm.rank());
   agree_or_throw(comm, [&] {
     io = open_model_io(options);
     TextEncoding encoding = io.encoding();
     encoding.append_eos = options.get_bool("append-eos");
     records = read_score_records(options.get_string("input"), encoding);
+    if (tp_size > 1) io.loaded.model->shard_tensor_parallel(*tensor_group);
   });
   torch::NoGradGuard no_grad;
-  const std::vector<size_t> mine = shard_indices(records.size(), comm.rank(), comm.size());
+  Comm& copies = *data_group;
+  const std::vector<size_t> mine = shard_indices(records.size(), copies.rank(), copies.size());
   std::vector<std::pair<size_t, std::string>> lines;
   for (size_t start = 0; start < mine.size(); start += io.batch_size) {
     const size_t end = std::min(mine.size(), start + static_cast<size_t>(io.batch_size));
@@ -43,7 +60,9 @@ void run(const OptionSet& options, Comm& comm) {
       lines.emplace_back(mine[i], json_line(out));
     }
   }
-  write_output_lines(options, comm.rank(), gather_in_item_order(comm, lines));
+  // The ranks that hold the same slice gather their lines (every copy scored its share); world
+  // rank 0 writes them.
+  write_output_lines(options, comm.rank(), gather_in_item_order(copies, lines));
 }
 
 }  // namespace

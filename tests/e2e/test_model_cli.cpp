@@ -90,6 +90,51 @@ TEST_F(ModelCli, ScoreOnTwoRanksEqualsLibraryLogProbs) {
   EXPECT_EQ(lines[2]["logp"].get<double>(), 0.0);
 }
 
+TEST_F(ModelCli, ScoreWithTensorParallelTwoEqualsOneRank) {
+  // A vocabulary of 260 (the bytes' 259 and one unused) splits over 2 ranks.
+  const std::string even = (*directory_ / "even_vocab").string();
+  ASSERT_EQ(run_command(scir_hpc("init --out " + even +
+                                 " --seed 5 --model.hidden_size 32 --model.intermediate_size 48 "
+                                 "--model.num_hidden_layers 2 --model.num_attention_heads 4 "
+                                 "--model.num_key_value_heads 2 --model.vocab_size 260"))
+                .exit_code,
+            0);
+  const std::string input = file("score_tp.jsonl",
+                                 "{\"prompt\": \"sort: 3 1 2\\n\", \"response\": \"1 2 3\"}\n"
+                                 "{\"prompt\": \"max: 4 9\", \"response\": \"9\"}\n"
+                                 "{\"prompt\": \"x\", \"response\": \"yz\"}\n");
+  const std::string one = (*directory_ / "scored_one.jsonl").string();
+  const std::string two = (*directory_ / "scored_tp2.jsonl").string();
+  const std::string common = "score --model " + even + " --input " + input + " --batch-size 2";
+  ASSERT_EQ(run_command(scir_hpc(common + " --output " + one)).exit_code, 0);
+  const CommandResult result =
+      run_command(std::string(SCIR_MPIEXEC) + " " + scir_hpc(common + " --tp 2 --output " + two));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  std::ifstream a(one), b(two);
+  std::stringstream text_a, text_b;
+  text_a << a.rdbuf();
+  text_b << b.rdbuf();
+  const auto lines_one = lines_of(text_a.str()), lines_two = lines_of(text_b.str());
+  ASSERT_EQ(lines_one.size(), 3u);
+  ASSERT_EQ(lines_two.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(lines_two[i]["logp"].get<double>(), lines_one[i]["logp"].get<double>(), 1e-5) << i;
+    EXPECT_NE(lines_one[i]["logp"].get<double>(), 0.0);
+  }
+  // A tensor-parallel size that does not divide the heads (or the ranks) is refused by name.
+  const CommandResult odd = run_command(
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc("score --model " + model() + " --input " + input + " --output " + two + " --tp 2"));
+  EXPECT_EQ(odd.exit_code, 2);
+  EXPECT_EQ(odd.out,
+            "scir_hpc: error: tensor parallelism over 2 ranks needs vocab_size (259) to be a "
+            "multiple of 2\n");
+  const CommandResult three = run_command(scir_hpc(common + " --tp 3 --output " + two));
+  EXPECT_EQ(three.exit_code, 2);
+  EXPECT_EQ(three.out,
+            "scir_hpc: error: option '--tp': expected a divisor of the 1 ranks, got '3'\n");
+}
+
 TEST_F(ModelCli, GenerateIsTheSameOnOneAndTwoRanksAndGreedyMatchesLibrary) {
   const std::string input = file("prompts.jsonl",
                                  "{\"id\": 0, \"prompt\": \"add: 12+5=\"}\n"
