@@ -11,6 +11,7 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/model/precision.h"
 #include "scir/train/lm_trainer.h"
+#include "tensor_parallel_grid.h"
 #include "train_options.h"
 
 namespace scir::app {
@@ -23,6 +24,7 @@ void declare(OptionSet& options, const LmTrainOptions& defaults) {
       .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral")
       .add_int("train.checkpoint_every", 0, "steps between checkpoints in OUT/step_<s> (0: none)");
   declare_train_options(options, "train.", defaults);
+  declare_tensor_parallel_option(options);
 }
 
 // Moves the step_<s> directories of `from` (if it exists) into `to`.
@@ -40,6 +42,8 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
   LmTrainOptions train;
   LoadedModel loaded;
   std::vector<PromptResponse> examples;
+  const TensorParallelGrid grid = make_tensor_parallel_grid(options, comm);
+  Comm& data = *grid.data;  // data parallel across the model copies
   agree_or_throw(comm, [&] {
     train = read_train_options(options, "train.", label);
     if (options.get_int("train.checkpoint_every") < 0) {
@@ -49,8 +53,13 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
         parse_chat_template(options.get_string("chat-template"), "chat-template");
     loaded = load_hf_model(options.get_string("model"));
     examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
-    if (train.batch_size % comm.size() != 0) {
-      options.reject("train.batch_size", cat("a multiple of the ", comm.size(), " ranks"));
+    if (train.batch_size % data.size() != 0) {
+      options.reject("train.batch_size", cat("a multiple of the ", data.size(), " model copies"));
+    }
+    if (grid.size > 1) {
+      // Restart states hold rank 0's weights, which are a slice under tensor parallelism.
+      if (train.state_every > 0) options.reject("train.state_every", "0 with --tp above 1");
+      loaded.model->shard_tensor_parallel(*grid.tensor);
     }
   });
   const std::string out = options.get_string("out");
@@ -59,21 +68,21 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
                torch::get_num_threads(), " threads"));
   const int64_t checkpoint_every = options.get_int("train.checkpoint_every");
   const auto checkpoint = [&](int64_t step) {
-    if (comm.rank() == 0 && checkpoint_every > 0 && step % checkpoint_every == 0 &&
-        step < train.steps) {
-      save_hf_model(cat(out, "/step_", step), *loaded.model, *loaded.tokenizer);
-    }
+    if (checkpoint_every > 0 && step % checkpoint_every == 0 && step < train.steps)
+      save_whole_model(comm, grid, cat(out, "/step_", step), *loaded.model, *loaded.tokenizer);
   };
   train.state_dir = out + ".state";  // restart states beside OUT (train.state_every)
-  const LmStepMetrics metrics = train_language_model(*loaded.model, comm, examples, train,
+  const LmStepMetrics metrics = train_language_model(*loaded.model, data, examples, train,
                                                      loaded.tokenizer->pad_id(), checkpoint);
-  if (comm.rank() != 0) return;
-  std::filesystem::remove_all(train.state_dir);
   // Step checkpoints live inside OUT: keep them across the final save.
   const std::string staged_steps = out + ".steps";
-  std::filesystem::remove_all(staged_steps);
-  move_step_checkpoints(out, staged_steps);
-  save_hf_model(out, *loaded.model, *loaded.tokenizer);
+  if (comm.rank() == 0) {
+    std::filesystem::remove_all(train.state_dir);
+    std::filesystem::remove_all(staged_steps);
+    move_step_checkpoints(out, staged_steps);
+  }
+  save_whole_model(comm, grid, out, *loaded.model, *loaded.tokenizer);
+  if (comm.rank() != 0) return;
   move_step_checkpoints(staged_steps, out);
   std::filesystem::remove_all(staged_steps);
   write_h5_group(out + "/metrics.h5", "/" + label + "/steps", metrics.as_h5_group());

@@ -6,40 +6,30 @@
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/jsonl.h"
+#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {
 
 void declare(OptionSet& options) {
   declare_model_io_options(options);
-  options.add_bool("append-eos", false, "end each text response with EOS before scoring")
-      .add_int("tp", 1,
-               "tensor-parallel ranks a model copy (consecutive ranks; T must divide the ranks, "
-               "the heads, the MLP width and the vocabulary)");
+  options.add_bool("append-eos", false, "end each text response with EOS before scoring");
+  declare_tensor_parallel_option(options);
 }
 
 void run(const OptionSet& options, Comm& comm) {
   ModelIo io;
   std::vector<ScoreRecord> records;
-  int tp_size = 1;
-  agree_or_throw(comm, [&] {
-    const long long tp = options.get_int("tp");
-    if (tp < 1 || comm.size() % tp != 0)
-      options.reject("tp", cat("a divisor of the ", comm.size(), " ranks"));
-    tp_size = static_cast<int>(tp);
-  });
-  // The process grid: copies of T consecutive ranks, and across them the ranks of a slice.
-  const std::unique_ptr<Comm> tensor_group = comm.split(comm.rank() / tp_size, comm.rank());
-  const std::unique_ptr<Comm> data_group = comm.split(comm.rank() % tp_size, comm.rank());
+  const TensorParallelGrid grid = make_tensor_parallel_grid(options, comm);
   agree_or_throw(comm, [&] {
     io = open_model_io(options);
     TextEncoding encoding = io.encoding();
     encoding.append_eos = options.get_bool("append-eos");
     records = read_score_records(options.get_string("input"), encoding);
-    if (tp_size > 1) io.loaded.model->shard_tensor_parallel(*tensor_group);
+    if (grid.size > 1) io.loaded.model->shard_tensor_parallel(*grid.tensor);
   });
   torch::NoGradGuard no_grad;
-  Comm& copies = *data_group;
+  Comm& copies = *grid.data;
   const std::vector<size_t> mine = shard_indices(records.size(), copies.rank(), copies.size());
   std::vector<std::pair<size_t, std::string>> lines;
   for (size_t start = 0; start < mine.size(); start += io.batch_size) {

@@ -191,6 +191,18 @@ torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
   return tp_ ? gather_last_dim(local, *tp_) : local;  // this rank's vocabulary slice, joined
 }
 
+std::map<std::string, torch::Tensor> Transformer::whole_weights() {
+  std::map<std::string, torch::Tensor> weights = named_weights();
+  if (!tp_) return weights;
+  torch::NoGradGuard no_grad;
+  for (auto& [name, weight] : weights) {
+    const int dim = tensor_parallel_split_dim(name);
+    if (dim < 0) continue;
+    weight = torch::cat(tp_->all_gather(weight.contiguous()).unbind(0), dim);
+  }
+  return weights;
+}
+
 void Transformer::shard_tensor_parallel(Comm& group) {
   const int size = group.size(), rank = group.rank();
   for (const auto& [what, extent] :
