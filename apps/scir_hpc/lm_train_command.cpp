@@ -54,7 +54,8 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
     loaded = load_hf_model(options.get_string("model"));
     examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
     if (train.batch_size % data.size() != 0) {
-      options.reject("train.batch_size", cat("a multiple of the ", data.size(), " model copies"));
+      options.reject("train.batch_size", cat("a multiple of the ", data.size(),
+                                             grid.size > 1 ? " model copies" : " ranks"));
     }
     if (grid.size > 1) {
       // Restart states hold rank 0's weights, which are a slice under tensor parallelism.
