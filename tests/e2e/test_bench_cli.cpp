@@ -10,23 +10,37 @@
 
 namespace {
 
+// A bench of the smallest model (one layer, width 16): `extra` settings, JSON to `out`.
+std::string tiny_bench(const std::string& extra, const std::string& out) {
+  return scir_hpc(
+      "bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
+      "--model.num_hidden_layers 1 " +
+      extra + " --out " + out);
+}
+
+// The file's phases by name.
+std::map<std::string, nlohmann::json> phases_of(const std::string& out) {
+  std::ifstream file(out);
+  const nlohmann::json json = nlohmann::json::parse(file);
+  std::map<std::string, nlohmann::json> phases;
+  for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
+  return phases;
+}
+
 TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
   const std::string out = ::testing::TempDir() + "scir_bench.json";
   std::filesystem::remove(out);
   const CommandResult result =
-      run_command(scir_hpc("bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
-                           "--model.num_hidden_layers 1 --bench.batch 3 --bench.prompt_tokens 7 "
-                           "--bench.response_tokens 5 --bench.new_tokens 4 --bench.repeats 2 "
-                           "--bench.sgemm_seconds 0.05 --out " +
-                           out));
+      run_command(tiny_bench("--bench.batch 3 --bench.prompt_tokens 7 --bench.response_tokens 5 "
+                             "--bench.new_tokens 4 --bench.repeats 2 --bench.sgemm_seconds 0.05",
+                             out));
   ASSERT_EQ(result.exit_code, 0) << result.out;
   std::ifstream file(out);
   const nlohmann::json json = nlohmann::json::parse(file);
   EXPECT_GT(json["peak_gflops"].get<double>(), 0);
   EXPECT_EQ(json["device"].get<std::string>(), "cpu");
   EXPECT_EQ(json["peak"].get<std::string>(), "sgemm float32 1024^3");
-  std::map<std::string, nlohmann::json> phases;
-  for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
+  std::map<std::string, nlohmann::json> phases = phases_of(out);
   ASSERT_EQ(phases.size(), 6u);
   // Bytes: a prompt is BOS + 6 characters, a response 4 characters + EOS.
   EXPECT_EQ(phases["generation"]["tokens"].get<double>(), 2 * 3 * 4);
@@ -52,16 +66,11 @@ TEST(BenchCli, TwoRanksReportTheJobsTokensAndPeak) {
   std::filesystem::remove(out);
   const CommandResult result =
       run_command(std::string(SCIR_MPIEXEC) + " " +
-                  scir_hpc("bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
-                           "--model.num_hidden_layers 1 --bench.batch 3 --bench.prompt_tokens 7 "
-                           "--bench.response_tokens 5 --bench.new_tokens 4 --bench.repeats 2 "
-                           "--bench.sgemm_seconds 0.05 --out " +
-                           out));
+                  tiny_bench("--bench.batch 3 --bench.prompt_tokens 7 --bench.response_tokens 5 "
+                             "--bench.new_tokens 4 --bench.repeats 2 --bench.sgemm_seconds 0.05",
+                             out));
   ASSERT_EQ(result.exit_code, 0) << result.out;
-  std::ifstream file(out);
-  const nlohmann::json json = nlohmann::json::parse(file);
-  std::map<std::string, nlohmann::json> phases;
-  for (const auto& phase : json["phases"]) phases[phase["phase"]] = phase;
+  std::map<std::string, nlohmann::json> phases = phases_of(out);
   // Each rank runs the batch: the job's tokens are twice one rank's.
   EXPECT_EQ(phases["generation"]["tokens"].get<double>(), 2 * 2 * 3 * 4);
   EXPECT_EQ(phases["sft_step"]["tokens"].get<double>(), 2 * 2 * 3 * (7 + 5));
@@ -81,12 +90,10 @@ TEST(BenchCli, BadSettingsAreRefused) {
 TEST(BenchCli, ANominalPeakGivesASecondMfu) {
   const std::string out = ::testing::TempDir() + "scir_bench_nominal.json";
   const CommandResult result =
-      run_command(scir_hpc("bench --threads 1 --model.hidden_size 16 --model.intermediate_size 32 "
-                           "--model.num_hidden_layers 1 --bench.batch 2 --bench.prompt_tokens 4 "
-                           "--bench.response_tokens 3 --bench.new_tokens 2 --bench.repeats 1 "
-                           "--bench.sgemm_seconds 0.02 --bench.dtype bfloat16 "
-                           "--bench.nominal_tflops 2 --out " +
-                           out));
+      run_command(tiny_bench("--bench.batch 2 --bench.prompt_tokens 4 --bench.response_tokens 3 "
+                             "--bench.new_tokens 2 --bench.repeats 1 --bench.sgemm_seconds 0.02 "
+                             "--bench.dtype bfloat16 --bench.nominal_tflops 2",
+                             out));
   ASSERT_EQ(result.exit_code, 0) << result.out;
   std::ifstream file(out);
   const nlohmann::json json = nlohmann::json::parse(file);

@@ -109,19 +109,24 @@ TEST(WorldCli, BadTrainingInputExitsTwoNamingIt) {
 
 // ZeRO-1 on 2 ranks: the same trained weights as unsharded AdamW, and half the optimiser state
 // a rank (as main.log reports it: 35,168 parameters x 2 moments x 4 bytes = 0.268 MB).
+// A fresh ROOT with a small world in ROOT/data and a model of width 32 in ROOT/init.
+bool small_world_and_model(const fs::path& root, const std::string& model_options) {
+  fs::remove_all(root);
+  const CommandResult world =
+      run_command(scir_hpc("world --out " + (root / "data").string() +
+                           " --data.corpus 100 --data.ift 20 --data.eft_pairs 10 --data.pool 4 "
+                           "--data.eval_prompts 4 --data.heldout_pairs 4"));
+  const CommandResult init = run_command(scir_hpc("init --out " + (root / "init").string() +
+                                                  " --model.hidden_size 32 " + model_options));
+  EXPECT_EQ(world.exit_code, 0) << world.out;
+  EXPECT_EQ(init.exit_code, 0) << init.out;
+  return world.exit_code == 0 && init.exit_code == 0;
+}
+
 TEST(WorldCli, ZeroOneTrainsTheSameWeightsWithHalfTheState) {
   const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli_zero1";
-  fs::remove_all(root);
   const std::string data = (root / "data").string();
-  ASSERT_EQ(run_command(scir_hpc("world --out " + data +
-                                 " --data.corpus 100 --data.ift 20 --data.eft_pairs 10 "
-                                 "--data.pool 4 --data.eval_prompts 4 --data.heldout_pairs 4"))
-                .exit_code,
-            0);
-  ASSERT_EQ(run_command(scir_hpc("init --out " + (root / "init").string() +
-                                 " --model.hidden_size 32 --model.intermediate_size 64"))
-                .exit_code,
-            0);
+  ASSERT_TRUE(small_world_and_model(root, "--model.intermediate_size 64"));
   std::string logs[2];
   for (int zero1 = 0; zero1 < 2; ++zero1) {
     const CommandResult result = run_command(
@@ -153,19 +158,8 @@ TEST(WorldCli, TensorParallelPretrainingFollowsOneRank) {
   // the near-zero gradients of a fresh model (summed in another order across the slices) moves
   // a few weights by up to lr; the library test checks gradients and an SGD step to 1e-5.
   const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli_tp";
-  fs::remove_all(root);
   const std::string data = (root / "data").string();
-  ASSERT_EQ(run_command(scir_hpc("world --out " + data +
-                                 " --data.corpus 100 --data.ift 20 --data.eft_pairs 10 "
-                                 "--data.pool 4 --data.eval_prompts 4 --data.heldout_pairs 4"))
-                .exit_code,
-            0);
-  ASSERT_EQ(run_command(scir_hpc("init --out " + (root / "init").string() +
-                                 " --model.hidden_size 32 --model.intermediate_size 48 "
-                                 "--model.num_attention_heads 4 --model.num_key_value_heads 2 "
-                                 "--model.vocab_size 260"))
-                .exit_code,
-            0);
+  ASSERT_TRUE(small_world_and_model(root, "--model.intermediate_size 48 --model.vocab_size 260"));
   const std::string common = "pretrain --threads 1 --model " + (root / "init").string() +
                              " --data " + data + "/corpus.jsonl --train.steps 4 " +
                              "--train.batch_size 8 --train.warmup_steps 1 --out ";
