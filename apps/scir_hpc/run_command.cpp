@@ -2,6 +2,7 @@
 // iterations of SCIR (or a baseline, by scir.method), in one run directory; with no options it
 // runs the embedded demo (jobs/configs/demo.ini) into runs/demo. scir.iterations = 0 stops
 // after the seed models.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -30,6 +31,9 @@ void declare(OptionSet& options) {
   declare_seed_options(options);
   const SelfRewardingPlan plan;
   options
+      .add_string("resume", "auto",
+                  "auto: go on from the finished phases and restart states in --out; no: refuse "
+                  "a directory that holds a run already")
       .add_string("scir.method", "scir",
                   "scir, scir_no_cons, scir_no_select, irm_only, grm_online, srlm or oracle")
       .add_int("scir.iterations", plan.iterations, "self-rewarding iterations T (M1 -> M(T+1))")
@@ -251,6 +255,14 @@ void run(const OptionSet& options, Comm& comm) {
       }
       world = std::make_unique<world::World>(seeds.world);
       seeds.eval = plan.eval;  // M1's evaluation judges with the GRM the iterations use
+    }
+    const std::string resume = options.get_string("resume");
+    if (resume != "auto" && resume != "no") options.reject("resume", "auto or no");
+    const std::filesystem::path done = std::filesystem::path(options.get_string("out")) / ".done";
+    if (resume == "no" && std::filesystem::exists(done) && !std::filesystem::is_empty(done)) {
+      throw InputError(cat(options.get_string("out"),
+                           ": holds a run already (finished phases in .done/); --resume no "
+                           "needs a new directory"));
     }
     run_dir = std::make_unique<RunDirectory>(options.get_string("out"));
   });

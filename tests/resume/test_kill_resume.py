@@ -109,6 +109,15 @@ class KillAndResumeTest(unittest.TestCase):
                             shallow=False), weights)
         self.assertEqual(os.path.getmtime(iteration), before, "iter_2 ran again")
 
+    def test_resume_no_refuses_a_directory_that_holds_a_run(self):
+        refused = run(self.reference, extra=["--resume", "no"])
+        self.assertEqual(refused.returncode, 2)
+        self.assertEqual(refused.stderr.strip().count("\n"), 0, refused.stderr)
+        self.assertIn(self.reference + ": holds a run already", refused.stderr)
+        bad = run(os.path.join(self.dir, "never_used"), extra=["--resume", "sometimes"])
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("option '--resume': expected auto or no, got 'sometimes'", bad.stderr)
+
     def test_killed_during_generation(self):
         self.check_kill_point("[iter_1] generation batch 1", "killed_in_generation")
 
