@@ -49,9 +49,7 @@ ResponseLogProbs response_logprobs(Transformer& model, const std::vector<PromptR
   // Only the positions that predict a response token go through the LM head.
   const torch::Tensor predictors =
       hidden.reshape({rows * width, -1}).index_select(0, as_tensor(predictor_index, {targets}));
-  const torch::Tensor log_probs =
-      torch::log_softmax(model.logits(predictors).to(precision.dtype()), -1);
-  const torch::Tensor picked = log_probs.gather(1, as_tensor(target_ids, {targets, 1})).squeeze(1);
+  const torch::Tensor picked = model.target_logprobs(predictors, as_tensor(target_ids, {targets}));
   result.sum =
       torch::zeros({rows}, precision).index_add(0, as_tensor(source_rows, {targets}), picked);
   result.token_logps = torch::zeros({rows * longest_response}, precision)

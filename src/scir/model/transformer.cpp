@@ -183,12 +183,37 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   return model_->norm->forward(x);
 }
 
-torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
+torch::Tensor Transformer::local_logits(const torch::Tensor& hidden_states) {
   const torch::Tensor h = tp_ ? copy_to_tensor_parallel(hidden_states, *tp_) : hidden_states;
-  const torch::Tensor local = config_.tie_word_embeddings
-                                  ? torch::matmul(h, model_->embed_tokens->weight.t())
-                                  : lm_head_(h);
+  return config_.tie_word_embeddings ? torch::matmul(h, model_->embed_tokens->weight.t())
+                                     : lm_head_(h);
+}
+
+torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
+  const torch::Tensor local = local_logits(hidden_states);
   return tp_ ? gather_last_dim(local, *tp_) : local;  // this rank's vocabulary slice, joined
+}
+
+torch::Tensor Transformer::target_logprobs(const torch::Tensor& hidden_states,
+                                           const torch::Tensor& targets) {
+  const torch::ScalarType precision = compute_dtype(dtype_);
+  if (!tp_) {
+    return torch::log_softmax(logits(hidden_states).to(precision), -1)
+        .gather(-1, targets.unsqueeze(-1))
+        .squeeze(-1);
+  }
+  const torch::Tensor local = local_logits(hidden_states).to(precision);
+  torch::Tensor most = std::get<0>(local.detach().max(-1)).contiguous();  // a shift, no gradient
+  tp_->all_reduce(most, ReduceOp::kMax);
+  const torch::Tensor shifted = local - most.unsqueeze(-1);
+  const torch::Tensor total = reduce_from_tensor_parallel(shifted.exp().sum(-1), *tp_);
+  // The target's logit lives on one rank: the others add zero.
+  const torch::Tensor mine = (targets >= vocab_begin_) & (targets < vocab_end_);
+  const torch::Tensor index =
+      torch::where(mine, targets - vocab_begin_, torch::zeros_like(targets));
+  const torch::Tensor picked = reduce_from_tensor_parallel(
+      shifted.gather(-1, index.unsqueeze(-1)).squeeze(-1) * mine.to(precision), *tp_);
+  return picked - total.log();
 }
 
 std::map<std::string, torch::Tensor> Transformer::whole_weights() {

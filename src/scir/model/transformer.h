@@ -84,6 +84,10 @@ class Transformer : public torch::nn::Module {
                        KvCache* cache = nullptr);
   // LM head over hidden states [..., hidden] -> [..., vocab].
   torch::Tensor logits(const torch::Tensor& hidden_states);
+  // log p(target) for hidden states [n, hidden] and target ids [n], in the compute dtype. Under
+  // tensor parallelism the softmax runs over the vocabulary slices where they lie (a maximum
+  // and a sum over the group), so no rank holds the whole [n, vocab] logits.
+  torch::Tensor target_logprobs(const torch::Tensor& hidden_states, const torch::Tensor& targets);
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         KvCache* cache = nullptr) {
     return logits(hidden(input_ids, attention_mask, cache));
@@ -110,6 +114,9 @@ class Transformer : public torch::nn::Module {
   std::map<std::string, torch::Tensor> whole_weights();
 
  private:
+  // This rank's columns of the logits (all of them without tensor parallelism).
+  torch::Tensor local_logits(const torch::Tensor& hidden_states);
+
   ModelConfig config_;
   torch::ScalarType dtype_;
   Comm* tp_ = nullptr;
