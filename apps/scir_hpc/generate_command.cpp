@@ -1,11 +1,13 @@
 // scir_hpc generate: N sampled (or greedy) responses per prompt of a JSONL file, sharded over
-// ranks; each sample depends only on (seed, prompt id, sample index).
+// ranks (over model copies with --tp); each sample depends only on (seed, prompt id, sample
+// index).
 #include "command.h"
 #include "model_options.h"
 #include "sampling_job.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/jsonl.h"
+#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {
@@ -14,28 +16,33 @@ void declare(OptionSet& options) {
   declare_model_io_options(options);
   options.add_int("n", 1, "samples a prompt");
   declare_sampling_options(options, /*greedy=*/false);
+  declare_tensor_parallel_option(options);
 }
 
 void run(const OptionSet& options, Comm& comm) {
   ModelIo io;
   std::vector<PromptRecord> prompts;
   SamplingOptions sampling;
+  const TensorParallelGrid grid = make_tensor_parallel_grid(options, comm);
   agree_or_throw(comm, [&] {
     sampling = read_sampling_options(options);
     if (options.get_int("n") < 1) options.reject("n", "an integer >= 1");
     io = open_model_io(options);
     prompts = read_prompt_records(options.get_string("input"), io.encoding());
+    if (grid.size > 1) io.loaded.model->shard_tensor_parallel(*grid.tensor);
   });
+  // The ranks of one copy decide the same tokens from the same joined logits and streams.
+  Comm& copies = *grid.data;
   const size_t samples = static_cast<size_t>(options.get_int("n"));
   std::vector<std::pair<size_t, std::string>> lines;
-  for (const auto& [item, response] : sample_responses(comm, io, prompts, samples, sampling)) {
+  for (const auto& [item, response] : sample_responses(copies, io, prompts, samples, sampling)) {
     const nlohmann::json out = {{"id", prompts[response.prompt].id},
                                 {"sample", response.sample},
                                 {"response", io.loaded.tokenizer->decode(response.ids)},
                                 {"response_ids", response.ids}};
     lines.emplace_back(item, json_line(out));
   }
-  write_output_lines(options, comm.rank(), gather_in_item_order(comm, lines));
+  write_output_lines(options, comm.rank(), gather_in_item_order(copies, lines));
 }
 
 }  // namespace

@@ -90,15 +90,45 @@ TEST_F(ModelCli, ScoreOnTwoRanksEqualsLibraryLogProbs) {
   EXPECT_EQ(lines[2]["logp"].get<double>(), 0.0);
 }
 
+// A model whose vocabulary of 260 (the bytes' 259 and one unused) splits over 2 ranks.
+std::string even_vocabulary_model(const fs::path& directory) {
+  const std::string even = (directory / "even_vocab").string();
+  if (!fs::exists(even)) {
+    const CommandResult init =
+        run_command(scir_hpc("init --out " + even +
+                             " --seed 5 --model.hidden_size 32 --model.intermediate_size 48 "
+                             "--model.num_hidden_layers 2 --model.num_attention_heads 4 "
+                             "--model.num_key_value_heads 2 --model.vocab_size 260"));
+    EXPECT_EQ(init.exit_code, 0) << init.out;
+  }
+  return even;
+}
+
+TEST_F(ModelCli, GenerateWithTensorParallelTwoEqualsOneRank) {
+  const std::string even = even_vocabulary_model(*directory_);
+  const std::string input = file("generate_tp.jsonl",
+                                 "{\"id\": \"a\", \"prompt\": \"sort: 3 1 2\"}\n"
+                                 "{\"id\": \"b\", \"prompt\": \"max: 4 9\"}\n");
+  for (const std::string mode : {"--greedy", "--n 2 --temperature 1 --top-p 0.9 --seed 3"}) {
+    const std::string common = "generate --model " + even + " --input " + input +
+                               " --max-new-tokens 8 " + mode + " --output ";
+    const std::string one = (*directory_ / "generated_one.jsonl").string();
+    const std::string two = (*directory_ / "generated_tp2.jsonl").string();
+    ASSERT_EQ(run_command(scir_hpc(common + one)).exit_code, 0);
+    const CommandResult result =
+        run_command(std::string(SCIR_MPIEXEC) + " " + scir_hpc(common + two + " --tp 2"));
+    ASSERT_EQ(result.exit_code, 0) << result.out;
+    std::ifstream a(one), b(two);
+    std::stringstream text_a, text_b;
+    text_a << a.rdbuf();
+    text_b << b.rdbuf();
+    EXPECT_FALSE(text_a.str().empty());
+    EXPECT_EQ(text_b.str(), text_a.str()) << mode;
+  }
+}
+
 TEST_F(ModelCli, ScoreWithTensorParallelTwoEqualsOneRank) {
-  // A vocabulary of 260 (the bytes' 259 and one unused) splits over 2 ranks.
-  const std::string even = (*directory_ / "even_vocab").string();
-  ASSERT_EQ(run_command(scir_hpc("init --out " + even +
-                                 " --seed 5 --model.hidden_size 32 --model.intermediate_size 48 "
-                                 "--model.num_hidden_layers 2 --model.num_attention_heads 4 "
-                                 "--model.num_key_value_heads 2 --model.vocab_size 260"))
-                .exit_code,
-            0);
+  const std::string even = even_vocabulary_model(*directory_);
   const std::string input = file("score_tp.jsonl",
                                  "{\"prompt\": \"sort: 3 1 2\\n\", \"response\": \"1 2 3\"}\n"
                                  "{\"prompt\": \"max: 4 9\", \"response\": \"9\"}\n"
