@@ -92,6 +92,9 @@ void declare(OptionSet& options) {
                   "with model.m1: JSONL pairs {prompt, response_a, response_b, q_a, q_b} for "
                   "reward accuracy");
   declare_data_parallel_options(options, "scir.");
+  options.add_int("scir.state_every", 0,
+                  "steps between restart states inside an iteration's training (0: an "
+                  "interrupted iteration reruns whole)");
 }
 
 SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds) {
@@ -138,6 +141,8 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.grad_clip = options.get_double("scir.grad_clip");
   plan.log_every = options.get_int("scir.log_every");
   plan.parallel = read_data_parallel_options(options, "scir.");
+  plan.state_every = options.get_int("scir.state_every");
+  if (plan.state_every < 0) options.reject("scir.state_every", "an integer >= 0 (0: none)");
   const std::string srlm_judge = options.get_string("srlm.judge");
   if (srlm_judge != "expected" && srlm_judge != "sampled")
     options.reject("srlm.judge", "expected or sampled");

@@ -79,6 +79,21 @@ class KillAndResumeTest(unittest.TestCase):
             np.testing.assert_array_equal(np.array(f["sft/steps/loss"]), reference_losses)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "sft_state", "ckpt", "sft_state")))
 
+    def test_killed_during_an_iteration_resumes_from_its_restart_state(self):
+        # States every 5 steps of an iteration's 18: killed in step 7, the rerun regenerates
+        # the iteration's pairs, restores the state of step 5 (weights, optimiser, steps and
+        # the pairs' bookkeeping) and ends as the uninterrupted run.
+        out = os.path.join(self.dir, "iteration_state")
+        log = self.check_kill_point("[iter_2] step 7", "iteration_state",
+                                    extra=["--scir.state_every", "5"])
+        self.assertIn("resuming from the state of step 5", log)
+        with h5py.File(os.path.join(self.reference, "run.h5"), "r") as f, \
+                h5py.File(os.path.join(out, "run.h5"), "r") as g:
+            for column in ("label_last", "step_consumed", "kept_last", "p_grm0"):
+                np.testing.assert_array_equal(np.array(f["iter_2/pairs/" + column]),
+                                              np.array(g["iter_2/pairs/" + column]), column)
+        self.assertFalse(os.path.exists(os.path.join(out, "ckpt", "iter_2_state")))
+
     def test_zero1_state_resumes_bitwise(self):
         reference = os.path.join(self.dir, "zero1_uninterrupted")
         extra = ["--sft.state_every", "1", "--sft.zero1"]

@@ -15,10 +15,26 @@
 
 namespace scir {
 
+std::map<std::string, std::vector<double>> LmStepMetrics::columns() const {
+  return {{"step", step},           {"loss", loss},     {"lr", lr},
+          {"grad_norm", grad_norm}, {"tokens", tokens}, {"tokens_per_s", tokens_per_s}};
+}
+
+LmStepMetrics LmStepMetrics::from_columns(
+    const std::map<std::string, std::vector<double>>& columns) {
+  LmStepMetrics metrics;
+  metrics.step = columns.at("step");
+  metrics.loss = columns.at("loss");
+  metrics.lr = columns.at("lr");
+  metrics.grad_norm = columns.at("grad_norm");
+  metrics.tokens = columns.at("tokens");
+  metrics.tokens_per_s = columns.at("tokens_per_s");
+  return metrics;
+}
+
 H5Group LmStepMetrics::as_h5_group() const {
   H5Group group;
-  group.columns = {{"step", step},           {"loss", loss},     {"lr", lr},
-                   {"grad_norm", grad_norm}, {"tokens", tokens}, {"tokens_per_s", tokens_per_s}};
+  group.columns = columns();
   return group;
 }
 
@@ -65,7 +81,11 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   LmStepMetrics metrics;
   const TrainingState state(options.state_dir, options.state_every);
   const int64_t first_step = std::min(state.latest(comm), options.steps);
-  if (first_step > 0) state.load(comm, first_step, model, optimizer, metrics);
+  if (first_step > 0) {
+    auto columns = metrics.columns();
+    state.load(comm, first_step, model, optimizer, columns);
+    metrics = LmStepMetrics::from_columns(columns);
+  }
   model.train();
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -131,7 +151,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
     }
     if (on_step) on_step(step + 1);
     if (state.due(step + 1) && step + 1 < options.steps)
-      state.save(comm, step + 1, model, optimizer, metrics);
+      state.save(comm, step + 1, model, optimizer, metrics.columns());
   }
   model.eval();
   return metrics;

@@ -47,6 +47,9 @@ struct LmStepMetrics {
   std::vector<double> step, loss, lr, grad_norm, tokens, tokens_per_s;
   // The columns of an HDF5 /<phase>/steps group.
   H5Group as_h5_group() const;
+  // The same columns by name, both ways (restart states).
+  std::map<std::string, std::vector<double>> columns() const;
+  static LmStepMetrics from_columns(const std::map<std::string, std::vector<double>>& columns);
 };
 
 // Trains in place. `on_step(step)` runs after each optimiser step (checkpoints). Returns the

@@ -23,6 +23,7 @@
 #include "scir/model/sequence_logprobs.h"
 #include "scir/train/data_parallel_optimizer.h"
 #include "scir/train/lr_schedule.h"
+#include "scir/train/training_state.h"
 
 namespace scir {
 namespace {
@@ -353,6 +354,28 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
           "margin", "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"}) {
       steps[name] = {};
     }
+    // Restart states: the optimiser, the step columns and this rank's pairs' bookkeeping.
+    const TrainingState state(run.path(cat("ckpt/", phase, "_state")), plan.state_every);
+    const auto state_columns = [&] {
+      TrainingState::Columns columns = steps;
+      std::vector<double>& labels = columns["pair_label_last"];
+      std::vector<double>& consumed = columns["pair_step_consumed"];
+      for (const PairRecord& record : pairs) {
+        labels.push_back(record.label_last);
+        consumed.push_back(record.step_consumed);
+      }
+      return columns;
+    };
+    const int64_t first_step = std::min(state.latest(comm), total_steps);
+    if (first_step > 0) {
+      TrainingState::Columns columns = state_columns();
+      state.load(comm, first_step, *policy.model, optimizer, columns);
+      for (auto& [name, values] : steps) values = columns.at(name);
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        pairs[i].label_last = static_cast<int>(columns.at("pair_label_last").at(i));
+        pairs[i].step_consumed = columns.at("pair_step_consumed").at(i);
+      }
+    }
     policy.model->train();
     using Clock = std::chrono::steady_clock;
     int64_t step = 0;
@@ -365,6 +388,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                       static_cast<uint64_t>(comm.rank())});
       for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.next_u64() % i]);
       for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
+        if (step < first_step) continue;  // done before the restart state
         const auto start = Clock::now();
         CollectiveWatchdog::instance().set_progress(cat("[", phase, "] step ", step + 1));
         std::vector<TrainingPair> batch_pairs;
@@ -409,8 +433,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
               stats.kept / std::max(1.0, stats.pairs), " logp_w ", stats.logp_chosen, " ",
               static_cast<int64_t>(stats.tokens / seconds), " tok/s ETA ",
               format_duration(std::chrono::duration<double>(Clock::now() - train_start).count() /
-                              (step + 1) * (total_steps - step - 1))));
+                              (step + 1 - first_step) * (total_steps - step - 1))));
         }
+        if (state.due(step + 1) && step + 1 < total_steps)
+          state.save(comm, step + 1, *policy.model, optimizer, state_columns());
       }
     }
     policy.model->eval();
@@ -510,6 +536,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       run.mark_done(phase);
     }
     comm.barrier();
+    state.clear(comm);  // the iteration is done: no restart needed
     summaries.push_back(summary);
   }
   return summaries;

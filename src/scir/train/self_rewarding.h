@@ -53,6 +53,9 @@ struct SelfRewardingPlan {
   bool srlm_sampled_judge = false;
   SampledJudgeSettings sampled_judge;
   DataParallelSettings parallel;
+  // Restart states of an iteration's training every state_every steps (0: none; an interrupted
+  // iteration then reruns whole), in RUN/ckpt/iter_t_state.
+  int64_t state_every = 0;
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's

@@ -45,20 +45,15 @@ int64_t TrainingState::latest(Comm& comm) const {
 }
 
 void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
-                         const DataParallelOptimizer& optimizer,
-                         const LmStepMetrics& metrics) const {
+                         const DataParallelOptimizer& optimizer, const Columns& columns) const {
   const fs::path here = step_directory(step);
   if (comm.rank() == 0) fs::create_directories(here);
   comm.barrier();
   torch::serialize::OutputArchive archive;
   archive.write("step", torch::tensor(step, torch::kLong));
   optimizer.save(archive);
-  write_column(archive, "step", metrics.step);
-  write_column(archive, "loss", metrics.loss);
-  write_column(archive, "lr", metrics.lr);
-  write_column(archive, "grad_norm", metrics.grad_norm);
-  write_column(archive, "tokens", metrics.tokens);
-  write_column(archive, "tokens_per_s", metrics.tokens_per_s);
+  int64_t column = 0;  // by position in name order: archive keys may not hold dots
+  for (const auto& [name, values] : columns) write_column(archive, cat(column++), values);
   if (comm.rank() == 0) {
     int64_t index = 0;  // by position in name order: archive keys may not hold dots
     for (const auto& [name, weight] : model.named_weights())
@@ -79,7 +74,7 @@ void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
 }
 
 void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
-                         DataParallelOptimizer& optimizer, LmStepMetrics& metrics) const {
+                         DataParallelOptimizer& optimizer, Columns& columns) const {
   const fs::path here = step_directory(step);
   const fs::path file = here / cat("rank_", comm.rank(), ".pt");
   if (!fs::exists(file)) {
@@ -89,12 +84,8 @@ void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
   torch::serialize::InputArchive archive;
   archive.load_from(file.string());
   optimizer.load(archive);
-  metrics.step = read_column(archive, "step");
-  metrics.loss = read_column(archive, "loss");
-  metrics.lr = read_column(archive, "lr");
-  metrics.grad_norm = read_column(archive, "grad_norm");
-  metrics.tokens = read_column(archive, "tokens");
-  metrics.tokens_per_s = read_column(archive, "tokens_per_s");
+  int64_t column = 0;
+  for (auto& [name, values] : columns) values = read_column(archive, cat(column++));
   // The weights from rank 0's file, on every rank (a shared file system, as for the run).
   torch::serialize::InputArchive weights;
   weights.load_from((here / "rank_0.pt").string());
@@ -108,6 +99,10 @@ void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
     weight.copy_(saved);
   }
   log_info(cat("resuming from the state of step ", step, " in ", here.string()));
+}
+
+void TrainingState::clear(Comm& comm) const {
+  if (enabled() && comm.rank() == 0) fs::remove_all(directory_);
 }
 
 }  // namespace scir
