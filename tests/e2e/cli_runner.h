@@ -1,7 +1,9 @@
 // Runs a shell command and captures what it printed and its exit code.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -27,4 +29,10 @@ inline CommandResult run_command(const std::string& command) {
 
 inline std::string scir_hpc(const std::string& args) {
   return std::string(SCIR_HPC_BINARY) + " " + args;
+}
+
+// A path under the test temporary directory for `name`, unique to this process: CTest runs
+// tests as parallel processes, and two suites (a CI clone beside a local build) may run at once.
+inline std::string scratch_path(const std::string& name) {
+  return ::testing::TempDir() + name + "_" + std::to_string(::getpid());
 }

@@ -28,7 +28,7 @@ std::map<std::string, nlohmann::json> phases_of(const std::string& out) {
 }
 
 TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
-  const std::string out = ::testing::TempDir() + "scir_bench.json";
+  const std::string out = scratch_path("scir_bench.json");
   std::filesystem::remove(out);
   const CommandResult result =
       run_command(tiny_bench("--bench.batch 3 --bench.prompt_tokens 7 --bench.response_tokens 5 "
@@ -62,7 +62,7 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
 }
 
 TEST(BenchCli, TwoRanksReportTheJobsTokensAndPeak) {
-  const std::string out = ::testing::TempDir() + "scir_bench_2ranks.json";
+  const std::string out = scratch_path("scir_bench_2ranks.json");
   std::filesystem::remove(out);
   const CommandResult result =
       run_command(std::string(SCIR_MPIEXEC) + " " +
@@ -88,7 +88,7 @@ TEST(BenchCli, BadSettingsAreRefused) {
 }
 
 TEST(BenchCli, ANominalPeakGivesASecondMfu) {
-  const std::string out = ::testing::TempDir() + "scir_bench_nominal.json";
+  const std::string out = scratch_path("scir_bench_nominal.json");
   const CommandResult result =
       run_command(tiny_bench("--bench.batch 2 --bench.prompt_tokens 4 --bench.response_tokens 3 "
                              "--bench.new_tokens 2 --bench.repeats 1 --bench.sgemm_seconds 0.02 "

@@ -51,7 +51,7 @@ TEST(Cli, MissingConfigFileIsOneLineExitTwo) {
 }
 
 TEST(Cli, ConfigFileAndOverrideDumpedAsIni) {
-  const std::string ini = ::testing::TempDir() + "cli_info.ini";
+  const std::string ini = scratch_path("cli_info.ini");
   std::ofstream(ini) << "threads = 1\nsgemm-seconds = 0.5\n";
   const CommandResult result =
       run_command(scir_hpc("info --config " + ini + " --sgemm-seconds 0.25 --dump-config"));

@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(ExportCli, AlpacaEvalListOfGreedyOutputsInPromptOrder) {
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_export";
+  const fs::path root = fs::path(scratch_path("scir_export"));
   fs::remove_all(root);
   fs::create_directories(root);
   const fs::path model = root / "m2";

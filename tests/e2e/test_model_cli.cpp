@@ -20,8 +20,7 @@ class ModelCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // One directory a process: ctest may run these tests in parallel processes.
-    directory_ = new fs::path(fs::path(::testing::TempDir()) /
-                              ("scir_model_cli_" + std::to_string(getpid())));
+    directory_ = new fs::path(scratch_path("scir_model_cli"));
     fs::remove_all(*directory_);
     fs::create_directories(*directory_);
     const CommandResult init =

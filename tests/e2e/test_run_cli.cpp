@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_seed_cli";
+  const fs::path run = fs::path(scratch_path("scir_seed_cli"));
   fs::remove_all(run);
   const std::string command =
       std::string(SCIR_MPIEXEC) + " " +
@@ -123,7 +123,7 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
 }
 
 TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_few";
+  const fs::path run = fs::path(scratch_path("scir_run_cli_few"));
   fs::remove_all(run);
   // One prompt, two samples: at most one pair for two ranks.
   const CommandResult result = run_command(
@@ -146,7 +146,7 @@ TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
 
 // Two epochs: twice the steps of one, and every pair's last use falls in the second epoch.
 TEST(RunCli, EpochsRepeatEveryPair) {
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_epochs";
+  const fs::path run = fs::path(scratch_path("scir_run_cli_epochs"));
   fs::remove_all(run);
   const CommandResult result = run_command(
       std::string(SCIR_MPIEXEC) + " " +
@@ -175,8 +175,7 @@ TEST(RunCli, EpochsRepeatEveryPair) {
 
 TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
   for (const char* method : {"scir", "srlm"}) {
-    const fs::path run =
-        fs::path(::testing::TempDir()) / (std::string("scir_run_cli_pointwise_") + method);
+    const fs::path run = fs::path(scratch_path(std::string("scir_run_cli_pointwise_") + method));
     fs::remove_all(run);
     const CommandResult result = run_command(
         std::string(SCIR_MPIEXEC) + " " +
@@ -215,7 +214,7 @@ TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
 }
 
 TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_run_cli_bad";
+  const fs::path run = fs::path(scratch_path("scir_run_cli_bad"));
   fs::remove_all(run);
   const std::pair<const char*, const char*> cases[] = {
       {"--scir.beta 0", "option '--scir.beta': expected a number > 0, got '0'"},

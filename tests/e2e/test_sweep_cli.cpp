@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(SweepCli, TwoRanksRunTwoConfigurationsSideBySideAndSkipThemAfter) {
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_sweep_cli";
+  const fs::path root = fs::path(scratch_path("scir_sweep_cli"));
   fs::remove_all(root);
   fs::create_directories(root);
   fs::copy_file(fs::path(SCIR_SOURCE_DIR) / "tests/fixtures/tiny_run.ini", root / "tiny.ini");
@@ -52,7 +52,7 @@ TEST(SweepCli, TwoRanksRunTwoConfigurationsSideBySideAndSkipThemAfter) {
 }
 
 TEST(SweepGrid, ExpandsLikeTheSweepScriptLastOptionFastest) {
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_sweep_grid";
+  const fs::path root = fs::path(scratch_path("scir_sweep_grid"));
   fs::create_directories(root);
   std::ofstream(root / "base.ini") << "seed = 1\n";
   std::ofstream(root / "grid.ini") << "[sweep]\nconfig = base.ini\nout = o\n[grid]\n"

@@ -26,7 +26,7 @@ const UserFiles& user_files() {
   static const UserFiles files = [] {
     UserFiles f;
     // One directory a process: CTest runs these tests as separate processes side by side.
-    f.root = fs::path(::testing::TempDir()) / ("scir_user_model_" + std::to_string(::getpid()));
+    f.root = fs::path(scratch_path("scir_user_model"));
     fs::remove_all(f.root);
     fs::create_directories(f.root);
     f.m0 = f.root / "m0";
@@ -68,7 +68,7 @@ std::string user_run(const fs::path& run, const std::string& extra, std::string 
 }
 
 TEST(UserModelRunCli, IterationsFromPromptFilesWithoutAnOracle) {
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_user_run";
+  const fs::path run = fs::path(scratch_path("scir_user_run"));
   fs::remove_all(run);
   const CommandResult result =
       run_command(std::string(SCIR_MPIEXEC) + " " +
@@ -103,7 +103,7 @@ TEST(UserModelRunCli, IterationsFromPromptFilesWithoutAnOracle) {
 }
 
 TEST(UserModelRunCli, SrlmSampledJudgeCountsItsJudgementsAndParseFailures) {
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_user_run_srlm";
+  const fs::path run = fs::path(scratch_path("scir_user_run_srlm"));
   fs::remove_all(run);
   // A random model writes random bytes: a single digit is its "score" here, so some
   // judgements parse and some do not.
@@ -130,7 +130,7 @@ TEST(UserModelRunCli, SrlmSampledJudgeCountsItsJudgementsAndParseFailures) {
 
 TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
   const UserFiles& f = user_files();
-  const fs::path run = fs::path(::testing::TempDir()) / "scir_user_run_bad";
+  const fs::path run = fs::path(scratch_path("scir_user_run_bad"));
   fs::remove_all(run);
   // A model whose configuration has fewer tokens than its tokenizer.
   const fs::path small_vocab = f.root / "small_vocab";

@@ -19,7 +19,7 @@ std::string mpi(const std::string& args) {
 }
 
 TEST(WorldCli, TinyPipelineOnTwoRanksWritesModelsMetricsAndEvaluation) {
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli";
+  const fs::path root = fs::path(scratch_path("scir_world_cli"));
   fs::remove_all(root);
   const std::string data = (root / "data").string();
   const auto ok = [](const CommandResult& result) {
@@ -74,7 +74,7 @@ TEST(WorldCli, TinyPipelineOnTwoRanksWritesModelsMetricsAndEvaluation) {
 }
 
 TEST(WorldCli, BadTrainingInputExitsTwoNamingIt) {
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli_bad";
+  const fs::path root = fs::path(scratch_path("scir_world_cli_bad"));
   fs::remove_all(root);
   fs::create_directories(root);
   ASSERT_EQ(run_command(scir_hpc("init --out " + (root / "init").string() +
@@ -124,7 +124,7 @@ bool small_world_and_model(const fs::path& root, const std::string& model_option
 }
 
 TEST(WorldCli, ZeroOneTrainsTheSameWeightsWithHalfTheState) {
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli_zero1";
+  const fs::path root = fs::path(scratch_path("scir_world_cli_zero1"));
   const std::string data = (root / "data").string();
   ASSERT_TRUE(small_world_and_model(root, "--model.intermediate_size 64"));
   std::string logs[2];
@@ -157,7 +157,7 @@ TEST(WorldCli, TensorParallelPretrainingFollowsOneRank) {
   // steps follow the same path. Adam divides each gradient by its own size, so the rounding of
   // the near-zero gradients of a fresh model (summed in another order across the slices) moves
   // a few weights by up to lr; the library test checks gradients and an SGD step to 1e-5.
-  const fs::path root = fs::path(::testing::TempDir()) / "scir_world_cli_tp";
+  const fs::path root = fs::path(scratch_path("scir_world_cli_tp"));
   const std::string data = (root / "data").string();
   ASSERT_TRUE(small_world_and_model(root, "--model.intermediate_size 48 --model.vocab_size 260"));
   const std::string common = "pretrain --threads 1 --model " + (root / "init").string() +
