@@ -6,7 +6,7 @@ weights must equal those of an uninterrupted run, byte for byte. Prints one line
 summary; exit 1 if any trial ended differently.
 
   tests/soak/kill_resume_soak.py --trials 20 [--binary build/release/apps/scir_hpc] [--seed 1]
-                                 [--sft-steps 4]
+                                 [--sft-steps 4] [--state-every 0]
 """
 import argparse
 import filecmp
@@ -29,7 +29,8 @@ WEIGHTS = ["ckpt/m1/model.safetensors", "ckpt/iter_1/final/model.safetensors",
 
 def command(args, out):
     return (shlex.split(args.mpirun) + ["-np", "2", args.binary, "run", "--out", out] + OPTIONS +
-            ["--sft.steps", str(args.sft_steps)])
+            ["--sft.steps", str(args.sft_steps), "--sft.state_every", str(args.state_every),
+             "--scir.state_every", str(args.state_every)])
 
 
 def main():
@@ -39,6 +40,8 @@ def main():
     parser.add_argument("--mpirun", default="mpirun --allow-run-as-root --oversubscribe -q")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sft-steps", type=int, default=4, help="longer runs: more SFT steps")
+    parser.add_argument("--state-every", type=int, default=0,
+                        help="restart states every N steps in SFT and the iterations (0: none)")
     args = parser.parse_args()
     if args.trials < 1:
         parser.error("--trials: expected an integer >= 1")
