@@ -5,6 +5,7 @@
 #include "command.h"
 #include "scir/core/logging.h"
 #include "scir/dist/agreement.h"
+#include "scir/dist/collective_watchdog.h"
 #include "scir/io/run_directory.h"
 #include "scir/io/sweep_grid.h"
 
@@ -55,6 +56,8 @@ void run(const OptionSet& options, Comm& comm) {
     log_close_file();  // the next run opens its own main.log
   }
   log_set_rank(comm.rank(), comm.size());
+  // A group that finished its share may wait here for hours: a wait, not a hang.
+  CollectiveWatchdog::instance().configure(0, "");
   comm.barrier();  // every group done
 }
 
