@@ -11,6 +11,7 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/model/precision.h"
 #include "scir/train/lm_trainer.h"
+#include "scir/train/training_state.h"
 #include "tensor_parallel_grid.h"
 #include "train_options.h"
 
@@ -78,7 +79,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
   // Step checkpoints live inside OUT: keep them across the final save.
   const std::string staged_steps = out + ".steps";
   if (comm.rank() == 0) {
-    std::filesystem::remove_all(train.state_dir);
+    TrainingState(train.state_dir, train.state_every).clear(comm);
     std::filesystem::remove_all(staged_steps);
     move_step_checkpoints(out, staged_steps);
   }

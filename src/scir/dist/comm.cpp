@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "scir/core/errors.h"
+
 namespace scir {
 
 std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text) {
@@ -13,6 +15,12 @@ std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text)
     texts.emplace_back(begin, begin + part.numel());
   }
   return texts;
+}
+
+void require_averageable(const torch::Tensor& tensor, ReduceOp op, const char* operation) {
+  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
+    throw InternalError(cat(operation, " average needs a floating-point tensor"));
+  }
 }
 
 std::pair<int64_t, int64_t> scatter_chunk(int64_t length, int rank, int size) {

@@ -42,6 +42,8 @@ class Comm {
 };
 
 // Helpers built on the interface.
+// kAverage of a non-floating-point tensor is an InternalError naming `operation`.
+void require_averageable(const torch::Tensor& tensor, ReduceOp op, const char* operation);
 // [begin, end) of rank's chunk when `length` elements are cut as reduce_scatter cuts them.
 std::pair<int64_t, int64_t> scatter_chunk(int64_t length, int rank, int size);
 std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text);

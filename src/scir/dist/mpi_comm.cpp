@@ -109,9 +109,7 @@ void MpiComm::barrier() {
 
 void MpiComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
   const CollectiveWatchdog::Watch watch("all_reduce");
-  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
-    throw InternalError("all_reduce average needs a floating-point tensor");
-  }
+  require_averageable(tensor, op, "all_reduce");
   Staged staged(tensor);
   torch::Tensor& buffer = staged.buffer();
   check(MPI_Allreduce(MPI_IN_PLACE, buffer.data_ptr(), mpi_count(buffer.numel(), "all_reduce"),
@@ -192,9 +190,7 @@ std::vector<torch::Tensor> MpiComm::all_gather_varied(const torch::Tensor& tenso
 
 torch::Tensor MpiComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
   const CollectiveWatchdog::Watch watch("reduce_scatter");
-  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
-    throw InternalError("reduce_scatter average needs a floating-point tensor");
-  }
+  require_averageable(tensor, op, "reduce_scatter");
   if (tensor.dim() != 1) throw InternalError("reduce_scatter needs a 1-D tensor");
   const torch::Tensor send = sendable(tensor);
   std::vector<int> counts(size_);

@@ -117,9 +117,7 @@ void NcclComm::barrier() {
 
 void NcclComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
   require_cuda(tensor);
-  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
-    throw InternalError("all_reduce average needs a floating-point tensor");
-  }
+  require_averageable(tensor, op, "all_reduce");
   torch::Tensor buffer = tensor.contiguous();
   check_nccl(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
                            nccl_type(buffer.scalar_type()), nccl_op(op), comm_, stream_),
@@ -173,12 +171,10 @@ std::vector<torch::Tensor> NcclComm::all_gather_varied(const torch::Tensor& tens
 
 torch::Tensor NcclComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
   require_cuda(tensor);
-  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
-    throw InternalError("reduce_scatter average needs a floating-point tensor");
-  }
+  require_averageable(tensor, op, "reduce_scatter");
   // NCCL cuts equal chunks: pad to size x chunk, then keep this rank's real elements.
   const int64_t length = tensor.numel();
-  const int64_t chunk = (length + size_ - 1) / size_;
+  const int64_t chunk = scatter_chunk(length, 0, size_).second;  // rank 0's chunk is a full one
   torch::Tensor padded = torch::zeros({chunk * size_}, tensor.options());
   padded.narrow(0, 0, length).copy_(tensor.reshape({-1}));
   torch::Tensor mine = torch::empty({chunk}, tensor.options());

@@ -5,9 +5,7 @@
 namespace scir {
 
 void SerialComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
-  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
-    throw InternalError("all_reduce average needs a floating-point tensor");
-  }
+  require_averageable(tensor, op, "all_reduce");
 }
 
 void SerialComm::broadcast(torch::Tensor& /*tensor*/, int root) {
@@ -24,9 +22,7 @@ std::vector<torch::Tensor> SerialComm::all_gather_varied(const torch::Tensor& te
 }
 
 torch::Tensor SerialComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
-  if (op == ReduceOp::kAverage && !tensor.is_floating_point()) {
-    throw InternalError("reduce_scatter average needs a floating-point tensor");
-  }
+  require_averageable(tensor, op, "reduce_scatter");
   return tensor.clone();
 }
 

@@ -14,7 +14,10 @@ torch::nn::Linear linear(int64_t in, int64_t out) {
   return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
 }
 
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+// Fused attention: LibTorch 2.5 or later (the GPU checks ran on 2.11); Debian's 1.13 has none.
+#define SCIR_FUSED_ATTENTION \
+  (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5))
+#if SCIR_FUSED_ATTENTION
 // LibTorch >= 2.5 on a GPU: PyTorch's fused attention (its memory-efficient kernel takes the
 // additive bias) never stores the [T, K] scores, which at batch 256 of 600-token judge prompts
 // filled an H200. That kernel has no grouped-query mode, so each key/value head is repeated for
@@ -79,7 +82,7 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
     k = cache->keys[layer].narrow(2, 0, start + steps);
     v = cache->values[layer].narrow(2, 0, start + steps);
   }
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+#if SCIR_FUSED_ATTENTION
   if (q.is_cuda()) return project_out(fused_attention(q, k, v, bias, groups));
 #endif
   const int64_t keys = k.size(2);
@@ -169,8 +172,7 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   torch::Tensor x;
   if (tp_) {
     // Vocabulary-parallel embedding: this rank looks up its rows, zeros elsewhere, then a sum.
-    const torch::Tensor mine = (ids >= vocab_begin_) & (ids < vocab_end_);
-    const torch::Tensor local = torch::where(mine, ids - vocab_begin_, torch::zeros_like(ids));
+    const auto [mine, local] = vocabulary_slice(ids);
     x = reduce_from_tensor_parallel(model_->embed_tokens(local) * mine.unsqueeze(-1).to(dtype_),
                                     *tp_);
   } else {
@@ -181,6 +183,12 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   }
   if (cache) cache->length += steps;
   return model_->norm->forward(x);
+}
+
+std::pair<torch::Tensor, torch::Tensor> Transformer::vocabulary_slice(
+    const torch::Tensor& ids) const {
+  const torch::Tensor mine = (ids >= vocab_begin_) & (ids < vocab_end_);
+  return {mine, torch::where(mine, ids - vocab_begin_, torch::zeros_like(ids))};
 }
 
 torch::Tensor Transformer::local_logits(const torch::Tensor& hidden_states) {
@@ -208,9 +216,7 @@ torch::Tensor Transformer::target_logprobs(const torch::Tensor& hidden_states,
   const torch::Tensor shifted = local - most.unsqueeze(-1);
   const torch::Tensor total = reduce_from_tensor_parallel(shifted.exp().sum(-1), *tp_);
   // The target's logit lives on one rank: the others add zero.
-  const torch::Tensor mine = (targets >= vocab_begin_) & (targets < vocab_end_);
-  const torch::Tensor index =
-      torch::where(mine, targets - vocab_begin_, torch::zeros_like(targets));
+  const auto [mine, index] = vocabulary_slice(targets);
   const torch::Tensor picked = reduce_from_tensor_parallel(
       shifted.gather(-1, index.unsqueeze(-1)).squeeze(-1) * mine.to(precision), *tp_);
   return picked - total.log();

@@ -116,6 +116,9 @@ class Transformer : public torch::nn::Module {
  private:
   // This rank's columns of the logits (all of them without tensor parallelism).
   torch::Tensor local_logits(const torch::Tensor& hidden_states);
+  // Under tensor parallelism: which ids fall in this rank's vocabulary rows, and their index
+  // there (0 for the others).
+  std::pair<torch::Tensor, torch::Tensor> vocabulary_slice(const torch::Tensor& ids) const;
 
   ModelConfig config_;
   torch::ScalarType dtype_;

@@ -1,7 +1,5 @@
 #include "scir/train/seed_models.h"
 
-#include <filesystem>
-
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/data/lm_examples.h"
@@ -10,6 +8,7 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "scir/tokenizer/byte_tokenizer.h"
+#include "scir/train/training_state.h"
 
 namespace scir {
 namespace {
@@ -36,7 +35,7 @@ void train_phase(Comm& comm, const RunDirectory& run, const std::string& phase,
     save_hf_model(to, *loaded.model, *loaded.tokenizer);
     write_h5_group(run.h5(), "/" + phase + "/steps", metrics.as_h5_group());
     run.mark_done(phase);
-    std::filesystem::remove_all(with_state.state_dir);  // the phase is done: no restart needed
+    TrainingState(with_state.state_dir, with_state.state_every).clear(comm);  // phase done
   }
   comm.barrier();
 }
