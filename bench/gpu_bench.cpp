@@ -84,7 +84,7 @@ int run(int argc, char** argv) {
   settings.new_tokens = positive("--new-tokens", flags["--new-tokens"]);
   settings.repeats = static_cast<int>(positive("--repeats", flags["--repeats"]));
   settings.nominal_peak_tflops = non_negative("--nominal-tflops", flags["--nominal-tflops"]);
-  const torch::ScalarType dtype = scir::dtype_from_name(flags["--dtype"], "--dtype");
+  const torch::ScalarType dtype = scir::dtype_from_name(flags["--dtype"], "dtype");
   const torch::Device device = device_named(flags["--device"]);
 
   const scir::ByteTokenizer tokenizer;
