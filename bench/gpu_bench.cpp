@@ -12,6 +12,7 @@
 
 #include "scir/core/allocator.h"
 #include "scir/core/errors.h"
+#include "scir/core/threads.h"
 #include "scir/dist/serial_comm.h"
 #include "scir/model/precision.h"
 #include "scir/perf/phase_throughput.h"
@@ -105,6 +106,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scir::restart_with_passive_openmp_wait(argv);
   scir::keep_freed_memory();
   try {
     return run(argc, argv);

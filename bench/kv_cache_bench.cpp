@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  scir::restart_with_passive_openmp_wait(argv);
   scir::keep_freed_memory();
   scir::apply_threads(threads);
   scir::ModelConfig config;

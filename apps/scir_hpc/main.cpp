@@ -76,6 +76,7 @@ int run(scir::Comm& world, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scir::restart_with_passive_openmp_wait(argv);
   scir::keep_freed_memory();
   std::unique_ptr<scir::MpiEnvironment> mpi;
   std::unique_ptr<scir::MpiComm> world;

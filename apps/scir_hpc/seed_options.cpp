@@ -25,6 +25,15 @@ void declare_seed_options(OptionSet& options) {
   sft.lr = 2e-3;
   sft.per_sequence_loss = true;
   declare_train_options(options, "sft.", sft);
+  LmTrainOptions judge_sft = sft;
+  judge_sft.steps = 0;
+  declare_train_options(options, "judge_sft.", judge_sft);
+  const OwnSampleEftSettings own_eft;
+  options
+      .add_int("judge_sft.samples", own_eft.samples,
+               "samples a judge prompt from the SFT model (pairs of them: data/eft_own.jsonl)")
+      .add_double("judge_sft.temperature", own_eft.sampling.temperature,
+                  "sampling temperature of those samples");
   declare_eval_options(options);
 }
 
@@ -36,7 +45,22 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
   plan.model = read_model_shape_options(options, ByteTokenizer());
   plan.pretrain = read_train_options(options, "pretrain.", "pretrain");
   plan.sft = read_train_options(options, "sft.", "sft");
+  plan.judge_sft = read_train_options(options, "judge_sft.", "judge_sft", 0);
   plan.eval = read_eval_options(options);
+  if (plan.judge_sft.steps > 0 && plan.data.judge_prompts == 0) {
+    options.reject("data.judge_prompts", "an integer > 0 when judge_sft.steps > 0");
+  }
+  plan.own_eft.samples = static_cast<int>(options.get_int("judge_sft.samples"));
+  if (plan.own_eft.samples < 2 || plan.own_eft.samples > 64) {
+    options.reject("judge_sft.samples", "an integer in [2, 64]");
+  }
+  plan.own_eft.sampling.temperature = options.get_double("judge_sft.temperature");
+  if (!(plan.own_eft.sampling.temperature > 0)) {
+    options.reject("judge_sft.temperature", "a number > 0");
+  }
+  plan.own_eft.sampling.max_new_tokens = plan.eval.max_new_tokens;
+  plan.own_eft.sampling.seed = plan.seed;
+  plan.own_eft.batch_size = plan.eval.batch_size;
   plan.pairwise_template = pairwise_template(options).source();
   plan.pointwise_template = JudgeTemplate::from_file(options.get_string("judge.pointwise_template"),
                                                      JudgeKind::kPointwise)
@@ -45,7 +69,7 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
 }
 
 void check_seed_batches(const OptionSet& options, const SeedModelsPlan& plan, int ranks) {
-  for (const LmTrainOptions* train : {&plan.pretrain, &plan.sft}) {
+  for (const LmTrainOptions* train : {&plan.pretrain, &plan.sft, &plan.judge_sft}) {
     if (train->batch_size % ranks != 0) {
       options.reject(train->label + ".batch_size", cat("a multiple of the ", ranks, " ranks"));
     }

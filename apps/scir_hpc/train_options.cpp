@@ -52,7 +52,7 @@ DataParallelSettings read_data_parallel_options(const OptionSet& options,
 }
 
 LmTrainOptions read_train_options(const OptionSet& options, const std::string& prefix,
-                                  const std::string& label) {
+                                  const std::string& label, int64_t min_steps) {
   LmTrainOptions train;
   train.label = label;
   train.steps = options.get_int(prefix + "steps");
@@ -69,7 +69,7 @@ LmTrainOptions read_train_options(const OptionSet& options, const std::string& p
   if (train.state_every < 0) options.reject(prefix + "state_every", "an integer >= 0 (0: none)");
   train.parallel = read_data_parallel_options(options, prefix);
   const std::string norm = options.get_string(prefix + "loss_norm");
-  if (train.steps < 1) options.reject(prefix + "steps", "an integer >= 1");
+  if (train.steps < min_steps) options.reject(prefix + "steps", cat("an integer >= ", min_steps));
   if (train.batch_size < 1) options.reject(prefix + "batch_size", "an integer >= 1");
   if (train.lr <= 0) options.reject(prefix + "lr", "a number > 0");
   if (train.min_lr_ratio < 0 || train.min_lr_ratio > 1)

@@ -16,7 +16,8 @@ void declare_train_options(OptionSet& options, const std::string& prefix,
 void declare_data_parallel_options(OptionSet& options, const std::string& prefix);
 DataParallelSettings read_data_parallel_options(const OptionSet& options,
                                                 const std::string& prefix);
+// min_steps 0: the phase is optional (0 steps turns it off).
 LmTrainOptions read_train_options(const OptionSet& options, const std::string& prefix,
-                                  const std::string& label);
+                                  const std::string& label, int64_t min_steps = 1);
 
 }  // namespace scir::app

@@ -42,7 +42,10 @@ void declare_dataset_options(OptionSet& options) {
       .add_double("data.eft_p_correct", sizes.eft_p_correct,
                   "share of EFT and held-out pairs that hold the correct response")
       .add_int("data.eft_pointwise", sizes.eft_pointwise,
-               "pointwise EFT examples (judge.pointwise_template, score round(5 q))");
+               "pointwise EFT examples (judge.pointwise_template, score round(5 q))")
+      .add_int("data.judge_prompts", sizes.judge_prompts,
+               "prompts whose samples from the SFT model become judge training data "
+               "(judge_sft)");
 }
 
 world::DatasetSizes read_dataset_options(const OptionSet& options) {
@@ -67,9 +70,12 @@ world::DatasetSizes read_dataset_options(const OptionSet& options) {
   if (sizes.eft_p_correct < 0 || sizes.eft_p_correct > 1) {
     options.reject("data.eft_p_correct", "a number in [0, 1]");
   }
-  sizes.eft_pointwise = static_cast<int>(options.get_int("data.eft_pointwise"));
-  if (sizes.eft_pointwise < 0 || sizes.eft_pointwise > 10'000'000) {
-    options.reject("data.eft_pointwise", "an integer in [0, 10000000]");
+  const std::pair<const char*, int*> optional_counts[] = {
+      {"data.eft_pointwise", &sizes.eft_pointwise}, {"data.judge_prompts", &sizes.judge_prompts}};
+  for (const auto& [key, target] : optional_counts) {
+    const long long value = options.get_int(key);
+    if (value < 0 || value > 10'000'000) options.reject(key, "an integer in [0, 10000000]");
+    *target = static_cast<int>(value);
   }
   return sizes;
 }

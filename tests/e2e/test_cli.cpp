@@ -68,8 +68,9 @@ TEST(Cli, CommandHelpListsItsOptions) {
 }
 
 TEST(Cli, InfoOnTwoRanksReportsEachRankOnce) {
-  const CommandResult result =
-      run_command(std::string(SCIR_MPIEXEC) + " " + scir_hpc("info --sgemm-seconds 0.2"));
+  // Started without OMP_WAIT_POLICY, each rank restarts itself with the passive policy.
+  const CommandResult result = run_command("env -u OMP_WAIT_POLICY " + std::string(SCIR_MPIEXEC) +
+                                           " " + scir_hpc("info --sgemm-seconds 0.2"));
   ASSERT_EQ(result.exit_code, 0) << result.out;
   EXPECT_NE(result.out.find("rank 0 of 2"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("rank 1 of 2"), std::string::npos) << result.out;
@@ -81,6 +82,11 @@ TEST(Cli, InfoOnTwoRanksReportsEachRankOnce) {
     EXPECT_EQ(std::stoi((*it)[1]), 1);
   }
   EXPECT_EQ(seen, 2);
+  const std::regex passive("\\(OpenMP wait policy: passive\\)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(result.out.begin(), result.out.end(), passive),
+                          std::sregex_iterator()),
+            2)
+      << result.out;
   const std::regex rate("sgemm: ([0-9.e+]+) GFLOP/s");
   std::smatch match;
   ASSERT_TRUE(std::regex_search(result.out, match, rate)) << result.out;

@@ -7,7 +7,10 @@
 #include <set>
 
 #include "cli_runner.h"
+#include "scir/core/errors.h"
 #include "scir/io/h5_group.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/io/jsonl.h"
 
 namespace {
 
@@ -202,6 +205,42 @@ TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
   }
 }
 
+TEST(RunCli, JudgeStageTrainsTheSftModelOnPairsOfItsOwnSamples) {
+  const fs::path run = fs::path(scratch_path("scir_run_cli_judge_sft"));
+  fs::remove_all(run);
+  const CommandResult result = run_command(
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc("run --out " + run.string() +
+               " --data.judge_prompts 24 --judge_sft.steps 3 --judge_sft.batch_size 4 "
+               "--judge_sft.warmup_steps 1 --judge_sft.samples 4 --data.corpus 200 --data.ift 60 "
+               "--data.eft_pairs 20 --data.pool 6 --data.eval_prompts 4 --data.heldout_pairs 6 "
+               "--model.hidden_size 32 --model.intermediate_size 64 --model.num_hidden_layers 1 "
+               "--pretrain.steps 40 --pretrain.batch_size 8 --pretrain.warmup_steps 1 "
+               "--pretrain.lr 0.01 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
+               "--eval.max_new_tokens 6 --scir.iterations 0"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(scir::read_jsonl((run / "data/judge_prompts.jsonl").string()).size(), 24u);
+  // After 40 steps of pretraining the model writes numbers, some closer to right than others:
+  // pairs to learn from.
+  const auto own = scir::read_jsonl((run / "data/eft_own.jsonl").string());
+  ASSERT_GT(own.size(), 0u) << result.out;
+  EXPECT_EQ(own.size() % 2, 0u);
+  EXPECT_NE(result.out.find(scir::cat("[eft_own] ", own.size() / 2, " pairs")), std::string::npos)
+      << result.out;
+  const std::string h5 = (run / "run.h5").string();
+  EXPECT_EQ(scir::read_h5_group(h5, "/judge_sft/steps").columns.at("loss").size(), 3u);
+  EXPECT_EQ(scir::read_h5_group(h5, "/sft/steps").columns.at("loss").size(), 2u);
+  // M1 is the SFT model (m1_base) trained further.
+  const auto base = scir::load_hf_model((run / "ckpt/m1_base").string()).model->named_weights();
+  const auto m1 = scir::load_hf_model((run / "ckpt/m1").string()).model->named_weights();
+  double moved = 0;
+  for (const auto& [name, weight] : m1) {
+    moved = std::max(moved, (weight - base.at(name)).abs().max().item<double>());
+  }
+  EXPECT_GT(moved, 1e-4);
+  EXPECT_TRUE(fs::exists(run / ".done/sft_eval"));
+}
+
 TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
   const CommandResult dump = run_command(scir_hpc("run --dump-config"));
   ASSERT_EQ(dump.exit_code, 0) << dump.out;
@@ -222,6 +261,11 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
       {"--scir.gamma -1", "option '--scir.gamma': expected a number >= 0, got '-1'"},
       {"--scir.lambda -2", "option '--scir.lambda': expected a number >= 0, got '-2'"},
       {"--scir.samples 1", "option '--scir.samples': expected an integer in [2, 16], got '1'"},
+      {"--judge_sft.steps 3",
+       "option '--data.judge_prompts': expected an integer > 0 when judge_sft.steps > 0, got '0'"},
+      {"--judge_sft.steps 3 --data.judge_prompts 10 --judge_sft.samples 1",
+       "option '--judge_sft.samples': expected an integer in [2, 64], got '1'"},
+      {"--judge_sft.steps -1", "option '--judge_sft.steps': expected an integer >= 0, got '-1'"},
       {"--scir.method dpo",
        "option '--scir.method': expected scir, scir_no_cons, scir_no_select, irm_only, grm_online, "
        "srlm or oracle, got 'dpo'"}};

@@ -84,7 +84,7 @@ TEST(WorldKnobs, BadValuesNameTheOption) {
 
 class WorldDatasets : public ::testing::Test {
  protected:
-  static std::string write(uint64_t seed, const std::string& name) {
+  static std::string write(uint64_t seed, const std::string& name, int judge_prompts = 0) {
     const std::string directory = ::testing::TempDir() + "scir_world_" + name;
     std::filesystem::remove_all(directory);
     DatasetSizes sizes;
@@ -94,6 +94,7 @@ class WorldDatasets : public ::testing::Test {
     sizes.pool = 50;
     sizes.eval_prompts = 40;
     sizes.heldout_pairs = 60;
+    sizes.judge_prompts = judge_prompts;
     const JudgeTemplate pairwise = JudgeTemplate::from_file(
         default_template_dir() + "/world_pairwise.txt", JudgeKind::kPairwise);
     write_world_datasets(World(WorldKnobs{}), pairwise, sizes, seed, directory);
@@ -115,14 +116,15 @@ TEST_F(WorldDatasets, DeterministicForASeedAndDifferentForAnother) {
 }
 
 TEST_F(WorldDatasets, SplitsShareNoInstruction) {
-  const std::string directory = write(4, "disjoint");
+  const std::string directory = write(4, "disjoint", 30);
   std::map<std::string, std::string> owner;  // instruction -> data set
   const auto claim = [&](const std::string& instruction, const std::string& dataset) {
     const auto [it, fresh] = owner.emplace(instruction, dataset);
     EXPECT_TRUE(fresh || it->second == dataset)
         << instruction << " in both " << it->second << " and " << dataset;
   };
-  for (const char* file : {"corpus", "ift", "pool_1", "pool_2", "eval_prompts", "heldout_pairs"}) {
+  for (const char* file :
+       {"corpus", "ift", "pool_1", "pool_2", "eval_prompts", "heldout_pairs", "judge_prompts"}) {
     const std::string path = directory + "/" + file + ".jsonl";
     std::set<std::string> seen;
     for (const auto& record : read_jsonl(path)) {
@@ -133,7 +135,17 @@ TEST_F(WorldDatasets, SplitsShareNoInstruction) {
   }
   for (const auto& record : read_jsonl(directory + "/eft.jsonl"))
     claim(record.value["instruction"], "eft");
-  EXPECT_EQ(owner.size(), 300u + 100 + 100 + 2 * 50 + 40 + 60);  // every draw distinct
+  EXPECT_EQ(owner.size(), 300u + 100 + 100 + 2 * 50 + 40 + 60 + 30);  // every draw distinct
+}
+
+TEST_F(WorldDatasets, JudgePromptsAreDrawnLastAndLeaveTheOtherFilesAsTheyWere) {
+  const std::string without = write(6, "no_judge"), with = write(6, "judge", 20);
+  EXPECT_FALSE(std::filesystem::exists(without + "/judge_prompts.jsonl"));
+  EXPECT_EQ(read_jsonl(with + "/judge_prompts.jsonl").size(), 20u);
+  for (const char* file : {"/corpus.jsonl", "/ift.jsonl", "/eft.jsonl", "/pool_1.jsonl",
+                           "/pool_2.jsonl", "/eval_prompts.jsonl", "/heldout_pairs.jsonl"}) {
+    EXPECT_EQ(read_all(without + file), read_all(with + file)) << file;
+  }
 }
 
 TEST_F(WorldDatasets, EftHasBothOrdersWithTheOracleVerdict) {

@@ -2,6 +2,12 @@
 
 #include <dlfcn.h>
 #include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
 
 #include <torch/torch.h>
 
@@ -43,6 +49,20 @@ void apply_threads(int n) {
 int blas_threads() {
   auto get_blas = blas_symbol<int (*)()>("openblas_get_num_threads");
   return get_blas ? get_blas() : -1;
+}
+
+void restart_with_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  execv("/proc/self/exe", argv);
+  // Still here: the restart failed; run on with OpenMP's default policy.
+  std::cerr << "scir: warning: could not restart with OMP_WAIT_POLICY=passive ("
+            << std::strerror(errno) << "); threads may spin\n";
+}
+
+std::string openmp_wait_policy() {
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  return policy ? policy : "";
 }
 
 }  // namespace scir

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "scir/dist/sharding.h"
+#include "scir/eval/own_sample_pairs.h"
 #include "scir/model/generation.h"
 #include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
@@ -182,37 +183,15 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
   std::vector<double> own_q_a, own_q_b;
   std::vector<std::string> own_family;
   const std::vector<size_t> mine = shard_indices(inputs.prompts.size(), comm.rank(), comm.size());
-  for (size_t start = 0; start < mine.size(); start += settings.batch_size) {
-    std::vector<GenerationRequest> requests;
-    const size_t end = std::min(mine.size(), start + static_cast<size_t>(settings.batch_size));
-    for (size_t i = start; i < end; ++i) {
-      for (int s = 0; s < settings.own_samples; ++s) {
-        requests.push_back({prompt_ids(inputs.judge.tokenizer, inputs.judge.chat_template,
-                                       inputs.prompts[mine[i]]),
-                            mine[i], static_cast<uint64_t>(s)});
-      }
-    }
-    const auto samples = generate(model, requests, sampling, inputs.judge.tokenizer.eos_id(),
-                                  inputs.judge.tokenizer.pad_id());
-    for (size_t i = start; i < end; ++i) {
-      const std::string& instruction = inputs.prompts[mine[i]];
-      std::vector<std::string> texts;
-      for (int s = 0; s < settings.own_samples; ++s) {
-        texts.push_back(
-            inputs.judge.tokenizer.decode(samples[(i - start) * settings.own_samples + s]));
-      }
-      for (size_t a = 0; a < texts.size(); ++a) {
-        for (size_t b = a + 1; b < texts.size(); ++b) {
-          const double qa = inputs.world.quality(instruction, texts[a]);
-          const double qb = inputs.world.quality(instruction, texts[b]);
-          if (texts[a] == texts[b] || qa == qb) continue;
-          own.push_back({instruction, texts[a], texts[b]});
-          own_q_a.push_back(qa);
-          own_q_b.push_back(qb);
-          own_family.push_back(family_of(instruction));
-        }
-      }
-    }
+  for (const ScoredSamplePair& pair :
+       own_sample_pairs(model, inputs.judge.tokenizer, inputs.judge.chat_template, inputs.world,
+                        inputs.prompts, mine, settings.own_samples, sampling,
+                        settings.batch_size)) {
+    const std::string& instruction = inputs.prompts[pair.prompt];
+    own.push_back({instruction, pair.first, pair.second});
+    own_q_a.push_back(pair.q_first);
+    own_q_b.push_back(pair.q_second);
+    own_family.push_back(family_of(instruction));
   }
   const std::vector<double> p_own =
       grm_preferences(model, inputs.judge, inputs.pointwise, own, settings.batch_size);

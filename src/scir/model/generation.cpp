@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "scir/core/errors.h"
 #include "scir/core/rng.h"
+#include "scir/model/cpu_decoder.h"
 #include "scir/model/precision.h"
 
 namespace scir {
@@ -90,12 +92,23 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
         RngStream::derive(options.seed, {requests[b].prompt_id, requests[b].sample_index}));
   }
   KvCache cache = model.new_cache(rows, longest + options.max_new_tokens);
+  // The prompts go through the model's forward; each later step, one token a row, through the
+  // CPU decoder where it applies (the same arithmetic without operator dispatch).
+  std::optional<CpuDecoder> decoder;
+  if (CpuDecoder::supports(model)) decoder.emplace(model, cache.capacity);
   std::vector<bool> finished(rows, false);
-  torch::Tensor step_input = ids;
+  std::vector<int64_t> chosen;
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
-    const int64_t filled = cache.length + step_input.size(1);
-    const torch::Tensor hidden = model.hidden(step_input, mask.narrow(1, 0, filled), &cache);
-    const torch::Tensor logits = model.logits(hidden.select(1, hidden.size(1) - 1));
+    const int64_t filled = step == 0 ? longest : cache.length + 1;
+    torch::Tensor logits;
+    if (step > 0 && decoder) {
+      logits = decoder->step(chosen, mask.narrow(1, 0, filled), cache);
+    } else {
+      const torch::Tensor input =
+          step == 0 ? ids : torch::tensor(chosen, torch::kLong).unsqueeze(1);
+      const torch::Tensor hidden = model.hidden(input, mask.narrow(1, 0, filled), &cache);
+      logits = model.logits(hidden.select(1, hidden.size(1) - 1));
+    }
     // Greedy draws no random number, sampling exactly one a step: streams stay aligned.
     std::vector<double> u(rows, 0.0);
     for (int64_t b = 0; b < rows && !options.greedy; ++b)
@@ -120,7 +133,7 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
                         : sample_top_p(row, last.size(1), options.temperature, options.top_p, u[b]);
       }
     }
-    std::vector<int64_t> chosen(rows, pad_id);
+    chosen.assign(rows, pad_id);
     bool all_done = true;
     for (int64_t b = 0; b < rows; ++b) {
       if (finished[b]) continue;
@@ -135,7 +148,6 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
     auto mask_rows = mask.accessor<int64_t, 2>();
     for (int64_t b = 0; b < rows; ++b)
       mask_rows[b][filled] = outputs[b].size() == size_t(step + 1) ? 1 : 0;
-    step_input = torch::tensor(chosen, torch::kLong).unsqueeze(1);
   }
   return outputs;
 }

@@ -104,6 +104,8 @@ class Transformer : public torch::nn::Module {
   torch::ScalarType dtype() const { return dtype_; }
   // Where the parameters live; inputs built on the CPU are moved there by hidden().
   torch::Device device() const;
+  // Whether shard_tensor_parallel cut this model.
+  bool tensor_parallel() const { return tp_ != nullptr; }
   // Cuts this (full) model into rank group.rank()'s slices for tensor parallelism over `group`
   // (model/tensor_parallel.h): heads, MLP width and vocabulary divided by the group size, which
   // must divide them (an InputError otherwise). logits() still returns the whole vocabulary.

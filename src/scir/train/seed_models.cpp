@@ -1,5 +1,7 @@
 #include "scir/train/seed_models.h"
 
+#include <filesystem>
+
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/data/lm_examples.h"
@@ -69,9 +71,33 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
   }
   train_phase(comm, run, "pretrain", initial, seeds.m0_dir, {seeds.data_dir + "/corpus.jsonl"},
               LossTokens::kAllTokens, plan.pretrain);
-  train_phase(comm, run, "sft", seeds.m0_dir, seeds.m1_dir,
-              {seeds.data_dir + "/ift.jsonl", seeds.data_dir + "/eft.jsonl"},
-              LossTokens::kResponseOnly, plan.sft);
+  const std::vector<std::string> seed_data = {seeds.data_dir + "/ift.jsonl",
+                                              seeds.data_dir + "/eft.jsonl"};
+  const bool judge_stage = plan.judge_sft.steps > 0;
+  const std::string sft_out = judge_stage ? run.path("ckpt/m1_base") : seeds.m1_dir;
+  train_phase(comm, run, "sft", seeds.m0_dir, sft_out, seed_data, LossTokens::kResponseOnly,
+              plan.sft);
+  if (judge_stage) {
+    const std::string own_eft = seeds.data_dir + "/eft_own.jsonl";
+    if (!run.done(comm, "eft_own")) {
+      LoadedModel base = load_hf_model(sft_out);
+      const int64_t pairs = write_own_sample_eft(
+          comm, *base.model, *base.tokenizer, world, pairwise,
+          read_prompt_texts(seeds.data_dir + "/judge_prompts.jsonl"), plan.own_eft, own_eft);
+      log_info(cat("[eft_own] ", pairs, " pairs of the SFT model's own samples -> ", own_eft));
+      if (comm.rank() == 0) run.mark_done("eft_own");
+      comm.barrier();
+    }
+    std::vector<std::string> judge_data = seed_data;
+    // A model whose samples never differ in quality gives no pairs (an empty file).
+    if (std::filesystem::file_size(own_eft) > 0) {
+      judge_data.push_back(own_eft);
+    } else {
+      log_warn(cat("[judge_sft] no pairs in ", own_eft, ": training on IFT + EFT only"));
+    }
+    train_phase(comm, run, "judge_sft", sft_out, seeds.m1_dir, judge_data,
+                LossTokens::kResponseOnly, plan.judge_sft);
+  }
   if (!run.done(comm, "sft_eval")) {
     LoadedModel m1 = load_hf_model(seeds.m1_dir);
     LoadedModel m0 = load_hf_model(seeds.m0_dir);

@@ -2,6 +2,9 @@
 // (RUN/data), M0 = pretraining of a fresh model on the base corpus (RUN/ckpt/m0), M1 = SFT of
 // M0 on IFT + EFT (RUN/ckpt/m1), and M1's evaluation (run.h5 /sft/eval). Each phase ends with a
 // DONE marker; a re-run skips the phases already done.
+// With judge_sft.steps > 0, SFT writes RUN/ckpt/m1_base instead; that model samples responses
+// to RUN/data/judge_prompts.jsonl, whose oracle-labelled pairs become RUN/data/eft_own.jsonl
+// (train/own_sample_eft), and M1 = m1_base trained further on IFT + EFT + those.
 #pragma once
 
 #include <string>
@@ -13,6 +16,7 @@
 #include "scir/io/run_directory.h"
 #include "scir/model/model_config.h"
 #include "scir/train/lm_trainer.h"
+#include "scir/train/own_sample_eft.h"
 
 namespace scir {
 
@@ -23,6 +27,8 @@ struct SeedModelsPlan {
   ModelConfig model;  // vocabulary, BOS and EOS are the byte tokenizer's
   LmTrainOptions pretrain;
   LmTrainOptions sft;
+  LmTrainOptions judge_sft;  // steps == 0: no second SFT stage
+  OwnSampleEftSettings own_eft;
   WorldEvalSettings eval;
   std::string pairwise_template;   // path
   std::string pointwise_template;  // path (pointwise EFT data)

@@ -1,5 +1,6 @@
 #include "scir/data/world/world_datasets.h"
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -46,6 +47,28 @@ ScoredPair distinct_pair(const World& world, const Task& task, RngStream& rng, d
 
 }  // namespace
 
+std::array<nlohmann::json, 2> pairwise_eft_records(const JudgeTemplate& pairwise,
+                                                   const std::string& instruction,
+                                                   const std::string& first,
+                                                   const std::string& second, double q_first,
+                                                   double q_second) {
+  // Both orders, so the judge cannot learn a position preference.
+  std::array<nlohmann::json, 2> records;
+  for (const bool swap : {false, true}) {
+    const std::string& a = swap ? second : first;
+    const std::string& b = swap ? first : second;
+    const double q_a = swap ? q_second : q_first, q_b = swap ? q_first : q_second;
+    records[swap ? 1 : 0] = {{"prompt", pairwise.render_pairwise(instruction, a, b)},
+                             {"response", q_a > q_b ? "A" : "B"},
+                             {"instruction", instruction},
+                             {"response_a", a},
+                             {"response_b", b},
+                             {"q_a", q_a},
+                             {"q_b", q_b}};
+  }
+  return records;
+}
+
 void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
                           const DatasetSizes& sizes, uint64_t seed, const std::string& directory,
                           const JudgeTemplate* pointwise) {
@@ -80,18 +103,9 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
     for (int i = 0; i < sizes.eft_pairs; ++i) {
       const Task task = tasks.next(rng, "eft");
       const ScoredPair pair = distinct_pair(world, task, rng, sizes.eft_p_correct);
-      // Both orders, so the judge cannot learn a position preference.
-      for (const bool swap : {false, true}) {
-        const std::string& a = swap ? pair.b : pair.a;
-        const std::string& b = swap ? pair.a : pair.b;
-        const double q_a = swap ? pair.q_b : pair.q_a, q_b = swap ? pair.q_a : pair.q_b;
-        out.write({{"prompt", pairwise.render_pairwise(task.instruction, a, b)},
-                   {"response", q_a > q_b ? "A" : "B"},
-                   {"instruction", task.instruction},
-                   {"response_a", a},
-                   {"response_b", b},
-                   {"q_a", q_a},
-                   {"q_b", q_b}});
+      for (const nlohmann::json& record :
+           pairwise_eft_records(pairwise, task.instruction, pair.a, pair.b, pair.q_a, pair.q_b)) {
+        out.write(record);
       }
     }
     if (sizes.eft_pointwise > 0) {
@@ -140,6 +154,14 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
                  {"response_b", pair.b},
                  {"q_a", pair.q_a},
                  {"q_b", pair.q_b}});
+    }
+    out.commit();
+  }
+  if (sizes.judge_prompts > 0) {
+    RngStream rng = RngStream::derive(seed, {kStreamJudgePrompts});
+    JsonlWriter out(path("judge_prompts.jsonl"));
+    for (int i = 0; i < sizes.judge_prompts; ++i) {
+      out.write({{"id", i}, {"prompt", tasks.next(rng, "judge prompts").instruction}});
     }
     out.commit();
   }

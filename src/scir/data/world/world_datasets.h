@@ -13,8 +13,13 @@
 //   eval_prompts.jsonl   {"id", "prompt"}: held-out evaluation prompts
 //   heldout_pairs.jsonl  {"prompt", "response_a", "response_b", "q_a", "q_b"}: oracle-labelled
 //                        pairs for reward-model accuracy (never a tie)
+//   judge_prompts.jsonl  {"id", "prompt"}: prompts whose samples from the seed model become
+//                        judge training data (only when judge_prompts > 0; drawn last, so the
+//                        other files do not depend on it)
 #pragma once
 
+#include <array>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "scir/data/judge_template.h"
@@ -33,7 +38,16 @@ struct DatasetSizes {
   double p_correct = 0.3;      // share of correct responses in the corpus
   double eft_p_correct = 0.5;  // share of EFT and held-out pairs with one correct response
   int eft_pointwise = 0;       // pointwise EFT examples (score 0-5 = round(5 q)), in eft.jsonl
+  int judge_prompts = 0;       // prompts for EFT pairs of the seed model's own samples
 };
+
+// The two EFT records (judge prompt in the pairwise template, oracle verdict "A" or "B", and
+// the fields instruction, response_a, response_b, q_a, q_b) of a pair: as given, then swapped.
+std::array<nlohmann::json, 2> pairwise_eft_records(const JudgeTemplate& pairwise,
+                                                   const std::string& instruction,
+                                                   const std::string& first,
+                                                   const std::string& second, double q_first,
+                                                   double q_second);
 
 // Writes the files above into `directory` (created if missing). An instruction space too small
 // for the requested disjoint sizes is an InputError.
@@ -50,7 +64,8 @@ enum DatasetStream : uint64_t {
   kStreamPool,
   kStreamEval,
   kStreamHeldout,
-  kStreamEftPointwise
+  kStreamEftPointwise,
+  kStreamJudgePrompts
 };
 
 }  // namespace scir::world

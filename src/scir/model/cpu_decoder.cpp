@@ -1,0 +1,220 @@
+#include "scir/model/cpu_decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "scir/core/errors.h"
+#include "scir/model/rotary.h"
+
+namespace scir {
+namespace {
+
+// Eight running sums the compiler keeps in vector registers (a single sum would be a chain of
+// dependent scalar additions).
+inline float dot(const float* a, const float* b, int64_t n) {
+  float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int lane = 0; lane < 8; ++lane) partial[lane] += a[i + lane] * b[i + lane];
+  }
+  float total = 0;
+  for (int lane = 0; lane < 8; ++lane) total += partial[lane];
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+// out[r] = weight * x[r] / sqrt(mean(x[r]^2) + eps), rows of `width` floats.
+void rms_norm_rows(const float* x, const float* weight, float* out, int64_t rows, int64_t width,
+                   double eps) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x + r * width;
+    const float squares = dot(in, in, width);
+    const float scale = 1.0f / std::sqrt(squares / static_cast<float>(width) + float(eps));
+    for (int64_t i = 0; i < width; ++i) out[r * width + i] = weight[i] * (in[i] * scale);
+  }
+}
+
+// x = x * cos + rotate_half(x) * sin over one head's head_dim values (rotate_half: [-x2, x1]).
+void rotate(float* x, const float* cos, const float* sin, int64_t head_dim) {
+  const int64_t half = head_dim / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const float first = x[i], second = x[i + half];
+    x[i] = first * cos[i] - second * sin[i];
+    x[i + half] = second * cos[i + half] + first * sin[i + half];
+  }
+}
+
+// One query head over `keys` cached positions (rows of head_dim floats): softmax of the visible
+// scores, divided by `scale` = sqrt(head_dim), then the weighted sum of the values into out.
+// `scores` is scratch of `keys` floats.
+void attend(const float* query, const float* cached_keys, const float* cached_values,
+            const char* visible, int64_t keys, int64_t head_dim, float scale, float* scores,
+            float* out) {
+  float largest = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < keys; ++j) {
+    if (!visible[j]) continue;
+    scores[j] = dot(query, cached_keys + j * head_dim, head_dim) / scale;
+    largest = std::max(largest, scores[j]);
+  }
+  float total = 0;
+  for (int64_t j = 0; j < keys; ++j) {
+    scores[j] = visible[j] ? std::exp(scores[j] - largest) : 0.0f;
+    total += scores[j];
+  }
+  for (int64_t j = 0; j < keys; ++j) scores[j] /= total;
+  // Eight output values at a time held in registers over all keys (adding into `out` key by key
+  // would store and reload it every time).
+  int64_t i = 0;
+  for (; i + 8 <= head_dim; i += 8) {
+    float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int64_t j = 0; j < keys; ++j) {
+      const float* value = cached_values + j * head_dim + i;
+      for (int lane = 0; lane < 8; ++lane) partial[lane] += scores[j] * value[lane];
+    }
+    std::copy_n(partial, 8, out + i);
+  }
+  for (; i < head_dim; ++i) {
+    float sum = 0;
+    for (int64_t j = 0; j < keys; ++j) sum += scores[j] * cached_values[j * head_dim + i];
+    out[i] = sum;
+  }
+}
+
+// out[B, N] = x[B, K] @ weight[N, K]^T, through the BLAS behind LibTorch.
+void project(const torch::Tensor& x, const torch::Tensor& weight, torch::Tensor& out) {
+  torch::mm_out(out, x, weight.t());
+}
+
+}  // namespace
+
+bool CpuDecoder::supports(const Transformer& model) {
+  return model.device().is_cpu() && model.dtype() == torch::kFloat && !model.tensor_parallel();
+}
+
+CpuDecoder::CpuDecoder(const Transformer& model, int64_t capacity) : config_(model.config()) {
+  if (!supports(model)) throw InternalError("CpuDecoder needs a float32 CPU model without tp");
+  torch::NoGradGuard no_grad;
+  const auto weights = model.named_weights();
+  const auto weight = [&](const std::string& name) { return weights.at(name).detach(); };
+  embedding_ = weight("model.embed_tokens.weight").contiguous();
+  final_norm_ = weight("model.norm.weight").contiguous();
+  head_ = config_.tie_word_embeddings ? embedding_ : weight("lm_head.weight").contiguous();
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    const std::string prefix = cat("model.layers.", i, ".");
+    const auto part = [&](const std::string& name) { return weight(prefix + name + ".weight"); };
+    layers_.push_back(
+        {part("input_layernorm").contiguous(), part("post_attention_layernorm").contiguous(),
+         torch::cat({part("self_attn.q_proj"), part("self_attn.k_proj"), part("self_attn.v_proj")}),
+         part("self_attn.o_proj").contiguous(),
+         torch::cat({part("mlp.gate_proj"), part("mlp.up_proj")}),
+         part("mlp.down_proj").contiguous()});
+  }
+  // The same tables Transformer::hidden computes, one row a position.
+  const RotaryTables tables = rotary_tables(torch::arange(capacity, torch::kLong).unsqueeze(0),
+                                            config_.head_dim, config_.rope_theta);
+  cos_ = tables.cos.squeeze(0).contiguous();
+  sin_ = tables.sin.squeeze(0).contiguous();
+}
+
+torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
+                               const torch::Tensor& attention_mask, KvCache& cache) {
+  torch::NoGradGuard no_grad;
+  const int64_t rows = static_cast<int64_t>(tokens.size());
+  const int64_t past = cache.length, keys = past + 1;
+  const int64_t hidden = config_.hidden_size, head_dim = config_.head_dim;
+  const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
+  const int64_t groups = heads / kv_heads, inner = config_.intermediate_size;
+  if (attention_mask.size(0) != rows || attention_mask.size(1) != keys) {
+    throw InternalError(cat("attention mask ", attention_mask.sizes(), " does not cover ", past,
+                            " past + 1 new position"));
+  }
+  if (keys > cache.capacity || keys > cos_.size(0)) {
+    throw InternalError(cat("KV cache of ", cache.capacity, " positions is full"));
+  }
+  // Positions and visible keys as attention_mask.cpp defines them for the query at `past`:
+  // real keys within the window, and the query itself.
+  const torch::Tensor mask = attention_mask.to(torch::kLong).contiguous();
+  const int64_t* mask_rows = mask.data_ptr<int64_t>();
+  std::vector<int64_t> position(rows);
+  std::vector<char> visible(rows * keys);
+  for (int64_t b = 0; b < rows; ++b) {
+    int64_t real = 0;
+    for (int64_t j = 0; j < keys; ++j) {
+      const bool is_real = mask_rows[b * keys + j] != 0;
+      real += is_real;
+      const bool in_window = config_.sliding_window <= 0 || past - j < config_.sliding_window;
+      visible[b * keys + j] = j == past || (is_real && in_window);
+    }
+    position[b] = std::max<int64_t>(0, real - 1);
+  }
+
+  const auto options = torch::TensorOptions().dtype(torch::kFloat);
+  torch::Tensor x = torch::empty({rows, hidden}, options);
+  for (int64_t b = 0; b < rows; ++b) {
+    std::copy_n(embedding_.data_ptr<float>() + tokens[b] * hidden, hidden,
+                x.data_ptr<float>() + b * hidden);
+  }
+  const int64_t qkv_width = (heads + 2 * kv_heads) * head_dim;
+  torch::Tensor normed = torch::empty({rows, hidden}, options);
+  torch::Tensor qkv = torch::empty({rows, qkv_width}, options);
+  torch::Tensor context = torch::empty({rows, heads * head_dim}, options);
+  torch::Tensor projected = torch::empty({rows, hidden}, options);
+  torch::Tensor gate_up = torch::empty({rows, 2 * inner}, options);
+  torch::Tensor activated = torch::empty({rows, inner}, options);
+  std::vector<float> scores(keys);
+  const float scale = std::sqrt(static_cast<float>(head_dim));  // scores are divided by it
+  float* xs = x.data_ptr<float>();
+
+  for (size_t layer = 0; layer < layers_.size(); ++layer) {
+    const Layer& weights = layers_[layer];
+    rms_norm_rows(xs, weights.input_norm.data_ptr<float>(), normed.data_ptr<float>(), rows, hidden,
+                  config_.rms_norm_eps);
+    project(normed, weights.qkv, qkv);
+    float* cached_keys = cache.keys[layer].data_ptr<float>();
+    float* cached_values = cache.values[layer].data_ptr<float>();
+    const int64_t capacity = cache.keys[layer].size(2);
+    for (int64_t b = 0; b < rows; ++b) {
+      float* q = qkv.data_ptr<float>() + b * qkv_width;
+      float* k = q + heads * head_dim;
+      const float* v = k + kv_heads * head_dim;
+      const float* cos = cos_.data_ptr<float>() + position[b] * head_dim;
+      const float* sin = sin_.data_ptr<float>() + position[b] * head_dim;
+      for (int64_t h = 0; h < heads; ++h) rotate(q + h * head_dim, cos, sin, head_dim);
+      for (int64_t h = 0; h < kv_heads; ++h) {
+        rotate(k + h * head_dim, cos, sin, head_dim);
+        const int64_t slot = ((b * kv_heads + h) * capacity + past) * head_dim;
+        std::copy_n(k + h * head_dim, head_dim, cached_keys + slot);
+        std::copy_n(v + h * head_dim, head_dim, cached_values + slot);
+      }
+      for (int64_t h = 0; h < heads; ++h) {
+        // Query head h reads key/value head h / groups (grouped-query attention).
+        const int64_t base = (b * kv_heads + h / groups) * capacity * head_dim;
+        attend(q + h * head_dim, cached_keys + base, cached_values + base, &visible[b * keys], keys,
+               head_dim, scale, scores.data(),
+               context.data_ptr<float>() + (b * heads + h) * head_dim);
+      }
+    }
+    project(context, weights.output, projected);
+    x += projected;
+    rms_norm_rows(xs, weights.post_norm.data_ptr<float>(), normed.data_ptr<float>(), rows, hidden,
+                  config_.rms_norm_eps);
+    project(normed, weights.gate_up, gate_up);
+    for (int64_t b = 0; b < rows; ++b) {
+      const float* gate = gate_up.data_ptr<float>() + b * 2 * inner;
+      const float* up = gate + inner;
+      float* out = activated.data_ptr<float>() + b * inner;
+      for (int64_t i = 0; i < inner; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    }
+    project(activated, weights.down, projected);
+    x += projected;
+  }
+  cache.length = keys;
+  rms_norm_rows(xs, final_norm_.data_ptr<float>(), normed.data_ptr<float>(), rows, hidden,
+                config_.rms_norm_eps);
+  torch::Tensor logits = torch::empty({rows, config_.vocab_size}, options);
+  project(normed, head_, logits);
+  return logits;
+}
+
+}  // namespace scir

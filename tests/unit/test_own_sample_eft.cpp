@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "scir/dist/serial_comm.h"
+#include "scir/io/jsonl.h"
+#include "scir/tokenizer/byte_tokenizer.h"
+#include "scir/train/own_sample_eft.h"
+#include "tiny_model.h"
+
+namespace scir {
+namespace {
+
+// A byte model that writes random digits and spaces until it samples EOS: the layers add
+// nothing (zero output projections), every token embeds to the same vector, and the head gives
+// digits and the space logit 4, EOS 2 and every other byte -8.
+std::shared_ptr<Transformer> digit_babbler() {
+  ModelConfig config = testing_support::tiny_config();
+  config.vocab_size = ByteTokenizer::kVocabSize;
+  config.bos_token_id = ByteTokenizer::kBos;
+  config.eos_token_id = ByteTokenizer::kEos;
+  auto model = testing_support::tiny_model(config);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, weight] : model->named_weights()) {
+    if (name.find("o_proj") != std::string::npos || name.find("down_proj") != std::string::npos)
+      weight.zero_();
+  }
+  auto weights = model->named_weights();
+  weights.at("model.embed_tokens.weight").zero_().select(1, 0).fill_(1.0);  // normed: 4 e_0
+  torch::Tensor head = weights.at("lm_head.weight").zero_().select(1, 0);
+  head.fill_(-2.0);
+  for (const char byte : std::string("0123456789 ")) head[static_cast<unsigned char>(byte)] = 1.0;
+  head[ByteTokenizer::kEos] = 0.5;
+  return model;
+}
+
+// Whatever the model writes, every record must be an oracle-labelled pair of two of its
+// distinct samples, in both orders.
+TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
+  auto model = digit_babbler();
+  const ByteTokenizer tokenizer;
+  const world::World world(world::WorldKnobs{});
+  const JudgeTemplate pairwise = JudgeTemplate::from_file(
+      default_template_dir() + "/world_pairwise.txt", JudgeKind::kPairwise);
+  std::vector<std::string> prompts;
+  RngStream rng = RngStream::derive(3, {1});
+  for (int i = 0; i < 24; ++i) prompts.push_back(world.sample_task(rng).instruction);
+  OwnSampleEftSettings settings;
+  settings.samples = 4;
+  settings.sampling.temperature = 1.0;
+  settings.sampling.top_p = 1.0;
+  settings.sampling.max_new_tokens = 6;
+  settings.sampling.seed = 5;
+  settings.batch_size = 5;  // several batches, the last one short
+  const std::string path = ::testing::TempDir() + "scir_own_sample_eft.jsonl";
+  std::filesystem::remove(path);
+  SerialComm comm;
+  const int64_t pairs =
+      write_own_sample_eft(comm, *model, tokenizer, world, pairwise, prompts, settings, path);
+  const auto records = read_jsonl(path);
+  ASSERT_GT(pairs, 5);  // the test has something to check
+  ASSERT_EQ(static_cast<int64_t>(records.size()), 2 * pairs);
+  size_t last_prompt = 0;
+  for (size_t i = 0; i < records.size(); i += 2) {
+    const auto& first = records[i].value;
+    const auto& second = records[i + 1].value;
+    const std::string instruction = first["instruction"];
+    const size_t prompt = std::find(prompts.begin(), prompts.end(), instruction) - prompts.begin();
+    ASSERT_LT(prompt, prompts.size());
+    EXPECT_GE(prompt, last_prompt);  // prompt order
+    last_prompt = prompt;
+    EXPECT_EQ(first["response_a"], second["response_b"]);
+    EXPECT_EQ(first["response_b"], second["response_a"]);
+    EXPECT_NE(first["response_a"], first["response_b"]);
+    const double q_a = world.quality(instruction, first["response_a"]);
+    const double q_b = world.quality(instruction, first["response_b"]);
+    EXPECT_NE(q_a, q_b);
+    EXPECT_EQ(first["q_a"].get<double>(), q_a);
+    EXPECT_EQ(first["q_b"].get<double>(), q_b);
+    EXPECT_EQ(first["response"], q_a > q_b ? "A" : "B");
+    EXPECT_EQ(second["response"], q_a > q_b ? "B" : "A");
+    EXPECT_EQ(first["prompt"],
+              pairwise.render_pairwise(instruction, first["response_a"], first["response_b"]));
+  }
+  // The same settings give the same file.
+  const std::string again = path + ".again";
+  write_own_sample_eft(comm, *model, tokenizer, world, pairwise, prompts, settings, again);
+  const auto repeated = read_jsonl(again);
+  ASSERT_EQ(repeated.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(repeated[i].value, records[i].value);
+}
+
+}  // namespace
+}  // namespace scir
