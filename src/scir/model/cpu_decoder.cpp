@@ -5,35 +5,12 @@
 #include <limits>
 
 #include "scir/core/errors.h"
+#include "scir/model/float_loops.h"
+#include "scir/model/rms_norm.h"
 #include "scir/model/rotary.h"
 
 namespace scir {
 namespace {
-
-// Eight running sums the compiler keeps in vector registers (a single sum would be a chain of
-// dependent scalar additions).
-inline float dot(const float* a, const float* b, int64_t n) {
-  float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int lane = 0; lane < 8; ++lane) partial[lane] += a[i + lane] * b[i + lane];
-  }
-  float total = 0;
-  for (int lane = 0; lane < 8; ++lane) total += partial[lane];
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
-
-// out[r] = weight * x[r] / sqrt(mean(x[r]^2) + eps), rows of `width` floats.
-void rms_norm_rows(const float* x, const float* weight, float* out, int64_t rows, int64_t width,
-                   double eps) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* in = x + r * width;
-    const float squares = dot(in, in, width);
-    const float scale = 1.0f / std::sqrt(squares / static_cast<float>(width) + float(eps));
-    for (int64_t i = 0; i < width; ++i) out[r * width + i] = weight[i] * (in[i] * scale);
-  }
-}
 
 // x = x * cos + rotate_half(x) * sin over one head's head_dim values (rotate_half: [-x2, x1]).
 void rotate(float* x, const float* cos, const float* sin, int64_t head_dim) {
@@ -156,7 +133,6 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
                 x.data_ptr<float>() + b * hidden);
   }
   const int64_t qkv_width = (heads + 2 * kv_heads) * head_dim;
-  torch::Tensor normed = torch::empty({rows, hidden}, options);
   torch::Tensor qkv = torch::empty({rows, qkv_width}, options);
   torch::Tensor context = torch::empty({rows, heads * head_dim}, options);
   torch::Tensor projected = torch::empty({rows, hidden}, options);
@@ -164,13 +140,10 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
   torch::Tensor activated = torch::empty({rows, inner}, options);
   std::vector<float> scores(keys);
   const float scale = std::sqrt(static_cast<float>(head_dim));  // scores are divided by it
-  float* xs = x.data_ptr<float>();
 
   for (size_t layer = 0; layer < layers_.size(); ++layer) {
     const Layer& weights = layers_[layer];
-    rms_norm_rows(xs, weights.input_norm.data_ptr<float>(), normed.data_ptr<float>(), rows, hidden,
-                  config_.rms_norm_eps);
-    project(normed, weights.qkv, qkv);
+    project(rms_norm(x, weights.input_norm, config_.rms_norm_eps), weights.qkv, qkv);
     float* cached_keys = cache.keys[layer].data_ptr<float>();
     float* cached_values = cache.values[layer].data_ptr<float>();
     const int64_t capacity = cache.keys[layer].size(2);
@@ -197,9 +170,7 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
     }
     project(context, weights.output, projected);
     x += projected;
-    rms_norm_rows(xs, weights.post_norm.data_ptr<float>(), normed.data_ptr<float>(), rows, hidden,
-                  config_.rms_norm_eps);
-    project(normed, weights.gate_up, gate_up);
+    project(rms_norm(x, weights.post_norm, config_.rms_norm_eps), weights.gate_up, gate_up);
     for (int64_t b = 0; b < rows; ++b) {
       const float* gate = gate_up.data_ptr<float>() + b * 2 * inner;
       const float* up = gate + inner;
@@ -210,10 +181,8 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
     x += projected;
   }
   cache.length = keys;
-  rms_norm_rows(xs, final_norm_.data_ptr<float>(), normed.data_ptr<float>(), rows, hidden,
-                config_.rms_norm_eps);
   torch::Tensor logits = torch::empty({rows, config_.vocab_size}, options);
-  project(normed, head_, logits);
+  project(rms_norm(x, final_norm_, config_.rms_norm_eps), head_, logits);
   return logits;
 }
 

@@ -5,6 +5,7 @@
 #include "scir/core/errors.h"
 #include "scir/model/attention_mask.h"
 #include "scir/model/precision.h"
+#include "scir/model/rms_norm.h"
 #include "scir/model/tensor_parallel.h"
 
 namespace scir {
@@ -38,12 +39,7 @@ RmsNorm::RmsNorm(int64_t size, double eps) : eps_(eps) {
   weight = register_parameter("weight", torch::ones({size}));
 }
 
-torch::Tensor RmsNorm::forward(const torch::Tensor& x) {
-  // Statistics in float32 whatever the run dtype, as the reference implementation does.
-  const torch::Tensor xf = x.to(compute_dtype(x.scalar_type()));
-  const torch::Tensor normed = xf * torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps_);
-  return weight * normed.to(x.scalar_type());
-}
+torch::Tensor RmsNorm::forward(const torch::Tensor& x) { return rms_norm(x, weight, eps_); }
 
 Attention::Attention(const ModelConfig& config)
     : heads_(config.num_attention_heads),
