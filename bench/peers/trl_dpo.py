@@ -12,7 +12,10 @@ prompts of 24 tokens, responses of 16, one token a character), float32 on the CP
           the judge: the labelled methods); reference log-probs cached once an iteration, as
           the self-rewarding loop does; no optimiser step.
 
-Pairs a second are compared. Run with a python that has torch, transformers and trl
+Pairs a second are compared, and the rates of counted FLOPs (2N a token forward, 6N forward +
+backward, N = the multiplying parameters, as `scir_hpc bench` counts them): TRL's pair is 80
+tokens (24 + 16 twice) forward + backward, plus 80 forward when the reference runs each step;
+ours is what the bench reports. Run with a python that has torch, transformers and trl
 (bench/peers/setup_venv.sh):
 
   VENV/bin/python bench/peers/trl_dpo.py --scir build/release/apps/scir_hpc
@@ -47,9 +50,12 @@ def ours(args):
         command += " ".join(shape).split()
         subprocess.run(command, check=True, capture_output=True)
         with open(out) as f:
-            phases = {p["phase"]: p for p in json.load(f)["phases"]}
-    return {name: args.batch * args.steps / phases[name]["seconds"]
-            for name in ("scir_step", "dpo_step")}
+            report = json.load(f)
+    phases = {p["phase"]: p for p in report["phases"]}
+    rates = {name: args.batch * args.steps / phases[name]["seconds"]
+             for name in ("scir_step", "dpo_step")}
+    flop_rates = {name: phases[name]["gflops_per_s"] for name in ("scir_step", "dpo_step")}
+    return rates, flop_rates, report["multiplying_parameters"]
 
 
 def byte_tokenizer():
@@ -113,8 +119,11 @@ def main():
     parser.add_argument("--batch", type=int, default=16, help="pairs a step")
     parser.add_argument("--steps", type=int, default=5, help="timed steps")
     args = parser.parse_args()
-    rate_ours = ours(args)
+    rate_ours, gflops_ours, parameters = ours(args)
     with_reference, precomputed = theirs(args, False), theirs(args, True)
+    tokens = 2 * (24 + 16)  # a pair: both responses after the prompt
+    gflops_with_reference = with_reference * tokens * 8 * parameters / 1e9
+    gflops_precomputed = precomputed * tokens * 6 * parameters / 1e9
     print(f"a training step on {args.batch} pairs (prompt 24, responses 16 tokens), "
           f"{args.threads} thread(s); torch {torch.__version__}, transformers "
           f"{transformers.__version__}, trl {trl.__version__}; pairs/s")
@@ -126,6 +135,13 @@ def main():
           f"{rate_ours['scir_step'] / with_reference:8.2f}")
     print(f"  DPO step / trl with reference precomputed       "
           f"{rate_ours['dpo_step'] / precomputed:8.2f}")
+    print("counted GFLOP/s (the same work: ours does more of it a pair)")
+    print(f"  scir_hpc SCIR step                              {gflops_ours['scir_step']:8.1f}")
+    print(f"  trl DPOTrainer (reference forward each step)    {gflops_with_reference:8.1f}")
+    print(f"  SCIR step / trl with reference forward          "
+          f"{gflops_ours['scir_step'] / gflops_with_reference:8.2f}")
+    print(f"  DPO step / trl with reference precomputed       "
+          f"{gflops_ours['dpo_step'] / gflops_precomputed:8.2f}")
     return 0
 
 
