@@ -23,7 +23,7 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
       std::string(SCIR_MPIEXEC) + " " +
       scir_hpc(
           "run --out " + run.string() +
-          " --data.corpus 120 --data.ift 40 --data.eft_pairs 40 --data.pool 8 "
+          " --judge_sft.steps 0 --data.corpus 120 --data.ift 40 --data.eft_pairs 40 --data.pool 8 "
           "--data.eval_prompts 10 --data.heldout_pairs 16 --model.hidden_size 32 "
           "--model.intermediate_size 64 --model.num_hidden_layers 1 --pretrain.steps 6 "
           "--pretrain.batch_size 8 --pretrain.warmup_steps 1 --sft.steps 6 --sft.batch_size 8 "
@@ -81,8 +81,9 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
       }
     }
   }
+  // Distinct responses (as tokens: two texts may differ only in bytes that read as U+FFFD).
   for (size_t i = 0; i < rows; ++i) {
-    EXPECT_NE(pairs.text_columns.at("resp1_text")[i], pairs.text_columns.at("resp2_text")[i]);
+    EXPECT_NE(pairs.token_columns.at("resp1_tokens")[i], pairs.token_columns.at("resp2_tokens")[i]);
   }
   // pairs_per_prompt 1: no prompt contributes two pairs.
   const std::vector<double>& prompt_ids = pairs.columns.at("prompt_id");
@@ -133,7 +134,8 @@ TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
       std::string(SCIR_MPIEXEC) + " " +
       scir_hpc(
           "run --out " + run.string() +
-          " --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 1 --data.eval_prompts 4 "
+          " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 1 "
+          "--data.eval_prompts 4 "
           "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
           "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
           "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
@@ -153,14 +155,14 @@ TEST(RunCli, EpochsRepeatEveryPair) {
   fs::remove_all(run);
   const CommandResult result = run_command(
       std::string(SCIR_MPIEXEC) + " " +
-      scir_hpc(
-          "run --out " + run.string() +
-          " --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 --data.eval_prompts 4 "
-          "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
-          "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
-          "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
-          "--eval.max_new_tokens 4 --scir.iterations 1 --scir.epochs 2 --scir.batch_pairs 4 "
-          "--scir.max_new_tokens 6"));
+      scir_hpc("run --out " + run.string() +
+               " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 "
+               "--data.pool 6 --data.eval_prompts 4 "
+               "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
+               "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
+               "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
+               "--eval.max_new_tokens 4 --scir.iterations 1 --scir.epochs 2 --scir.batch_pairs 4 "
+               "--scir.max_new_tokens 6"));
   ASSERT_EQ(result.exit_code, 0) << result.out;
   const std::string h5 = (run / "run.h5").string();
   const scir::H5Group pairs = scir::read_h5_group(h5, "/iter_1/pairs");
@@ -183,7 +185,7 @@ TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
     const CommandResult result = run_command(
         std::string(SCIR_MPIEXEC) + " " +
         scir_hpc(
-            "run --out " + run.string() + " --scir.method " + method +
+            "run --out " + run.string() + " --judge_sft.steps 0 --scir.method " + method +
             " --scir.grm pointwise --data.eft_pointwise 30 --data.corpus 60 --data.ift 20 "
             "--data.eft_pairs 20 --data.pool 6 --data.eval_prompts 4 --data.heldout_pairs 6 "
             "--model.hidden_size 16 --model.intermediate_size 32 --model.num_hidden_layers 1 "
@@ -250,6 +252,9 @@ TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
   EXPECT_NE(dump.out.find("[scir]\nmethod = scir\niterations = 2\n"), std::string::npos)
       << dump.out;
   EXPECT_NE(dump.out.find("lr = 0.00003\n"), std::string::npos) << dump.out;
+  // The judge stage is on: M1 also learns from pairs of the SFT model's own samples.
+  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 300\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("judge_prompts = 2000\n"), std::string::npos) << dump.out;
 }
 
 TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
@@ -261,7 +266,7 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
       {"--scir.gamma -1", "option '--scir.gamma': expected a number >= 0, got '-1'"},
       {"--scir.lambda -2", "option '--scir.lambda': expected a number >= 0, got '-2'"},
       {"--scir.samples 1", "option '--scir.samples': expected an integer in [2, 16], got '1'"},
-      {"--judge_sft.steps 3",
+      {"--judge_sft.steps 3 --data.judge_prompts 0",
        "option '--data.judge_prompts': expected an integer > 0 when judge_sft.steps > 0, got '0'"},
       {"--judge_sft.steps 3 --data.judge_prompts 10 --judge_sft.samples 1",
        "option '--judge_sft.samples': expected an integer in [2, 64], got '1'"},

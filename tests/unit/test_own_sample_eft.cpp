@@ -14,7 +14,7 @@ namespace {
 // A byte model that writes random digits and spaces until it samples EOS: the layers add
 // nothing (zero output projections), every token embeds to the same vector, and the head gives
 // digits and the space logit 4, EOS 2 and every other byte -8.
-std::shared_ptr<Transformer> digit_babbler() {
+std::shared_ptr<Transformer> babbler(const std::string& likely_bytes) {
   ModelConfig config = testing_support::tiny_config();
   config.vocab_size = ByteTokenizer::kVocabSize;
   config.bos_token_id = ByteTokenizer::kBos;
@@ -29,7 +29,7 @@ std::shared_ptr<Transformer> digit_babbler() {
   weights.at("model.embed_tokens.weight").zero_().select(1, 0).fill_(1.0);  // normed: 4 e_0
   torch::Tensor head = weights.at("lm_head.weight").zero_().select(1, 0);
   head.fill_(-2.0);
-  for (const char byte : std::string("0123456789 ")) head[static_cast<unsigned char>(byte)] = 1.0;
+  for (const char byte : likely_bytes) head[static_cast<unsigned char>(byte)] = 1.0;
   head[ByteTokenizer::kEos] = 0.5;
   return model;
 }
@@ -37,7 +37,7 @@ std::shared_ptr<Transformer> digit_babbler() {
 // Whatever the model writes, every record must be an oracle-labelled pair of two of its
 // distinct samples, in both orders.
 TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
-  auto model = digit_babbler();
+  auto model = babbler("0123456789 ");
   const ByteTokenizer tokenizer;
   const world::World world(world::WorldKnobs{});
   const JudgeTemplate pairwise = JudgeTemplate::from_file(
@@ -88,6 +88,35 @@ TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
   const auto repeated = read_jsonl(again);
   ASSERT_EQ(repeated.size(), records.size());
   for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(repeated[i].value, records[i].value);
+}
+
+// Bytes that are not UTF-8 (0xC3 followed by a digit) reach the file as U+FFFD, one valid JSON
+// line a record.
+TEST(OwnSampleEft, SamplesThatAreNotUtf8StillGiveValidJsonLines) {
+  auto model = babbler(std::string("0123456789 \xC3"));
+  const world::World world(world::WorldKnobs{});
+  const JudgeTemplate pairwise = JudgeTemplate::from_file(
+      default_template_dir() + "/world_pairwise.txt", JudgeKind::kPairwise);
+  std::vector<std::string> prompts;
+  RngStream rng = RngStream::derive(4, {1});
+  for (int i = 0; i < 48; ++i) prompts.push_back(world.sample_task(rng).instruction);
+  OwnSampleEftSettings settings;
+  settings.sampling.temperature = 1.0;
+  settings.sampling.top_p = 1.0;
+  settings.sampling.max_new_tokens = 5;
+  const std::string path = ::testing::TempDir() + "scir_own_sample_eft_bytes.jsonl";
+  SerialComm comm;
+  const int64_t pairs =
+      write_own_sample_eft(comm, *model, ByteTokenizer(), world, pairwise, prompts, settings, path);
+  ASSERT_GT(pairs, 0);
+  const auto records = read_jsonl(path);
+  EXPECT_EQ(static_cast<int64_t>(records.size()), 2 * pairs);
+  bool replaced = false;
+  for (const auto& record : records) {
+    replaced = replaced || record.value["response_a"].get<std::string>().find("\xEF\xBF\xBD") !=
+                               std::string::npos;
+  }
+  EXPECT_TRUE(replaced);
 }
 
 }  // namespace

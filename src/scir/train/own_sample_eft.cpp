@@ -28,7 +28,8 @@ int64_t write_own_sample_eft(Comm& comm, Transformer& model, const Tokenizer& to
     }
   }
   std::vector<std::pair<size_t, std::string>> items;
-  for (const auto& [index, records] : by_prompt) items.emplace_back(index, records.dump());
+  // json_line: a byte model can sample bytes that are not UTF-8.
+  for (const auto& [index, records] : by_prompt) items.emplace_back(index, json_line(records));
   const std::vector<std::string> gathered = gather_in_item_order(comm, items);
   if (comm.rank() == 0) {
     JsonlWriter out(path);
