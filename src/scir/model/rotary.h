@@ -12,7 +12,10 @@ struct RotaryTables {
 };
 
 RotaryTables rotary_tables(const torch::Tensor& positions, int64_t head_dim, double theta);
-// x: [B, heads, T, head_dim]; computed in at least float32, returned in x's dtype.
+// x: [B, heads, T, head_dim]; computed in at least float32, returned in x's dtype. For float32
+// on the CPU one pass forward and one backward (a custom autograd function).
 torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryTables& tables);
+// The operator-by-operator formula (the reference the one-pass version is tested against).
+torch::Tensor apply_rotary_reference(const torch::Tensor& x, const RotaryTables& tables);
 
 }  // namespace scir
