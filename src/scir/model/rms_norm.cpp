@@ -15,8 +15,8 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Rows of this many floats or more are worth a thread each.
-constexpr int64_t kGrain = 16;
+// Threads only for work worth waking them: at least this many values a chunk.
+constexpr int64_t kValuesPerChunk = 16384;
 
 bool fusable(const torch::Tensor& a, const torch::Tensor& b) {
   return a.device().is_cpu() && a.scalar_type() == torch::kFloat && b.device().is_cpu() &&
@@ -34,7 +34,8 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     const float* w = weight.data_ptr<float>();
     float* ys = y.data_ptr<float>();
     float* rs = inverse_rms.data_ptr<float>();
-    at::parallel_for(0, rows, kGrain, [&](int64_t begin, int64_t end) {
+    const int64_t grain = std::max<int64_t>(1, kValuesPerChunk / width);
+    at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const float* in = xs + r * width;
         float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -69,7 +70,8 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     const float* dys = dy.data_ptr<float>();
     float* dxs = dx.data_ptr<float>();
     // Each chunk of rows adds its share of dw into its own row of partial sums.
-    const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), rows));
+    const int64_t worth = (rows * width + kValuesPerChunk - 1) / kValuesPerChunk;
+    const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), worth));
     torch::Tensor partial_dw = torch::zeros({chunks, width}, x.options());
     float* partial = partial_dw.data_ptr<float>();
     const int64_t per_chunk = (rows + chunks - 1) / chunks;
