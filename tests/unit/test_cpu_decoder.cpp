@@ -49,20 +49,15 @@ void expect_decoder_matches_forward(const ModelConfig& config) {
     EXPECT_LT((actual - expected).abs().max().item<double>(), 2e-5) << "step " << step;
     EXPECT_EQ(decoder_cache.length, forward_cache.length);
   }
+  const int64_t filled = forward_cache.length;
   for (size_t layer = 0; layer < forward_cache.keys.size(); ++layer) {
-    const int64_t filled = forward_cache.length;
-    EXPECT_LT((decoder_cache.keys[layer].narrow(2, 0, filled) -
-               forward_cache.keys[layer].narrow(2, 0, filled))
-                  .abs()
-                  .max()
-                  .item<double>(),
-              1e-5);
-    EXPECT_LT((decoder_cache.values[layer].narrow(2, 0, filled) -
-               forward_cache.values[layer].narrow(2, 0, filled))
-                  .abs()
-                  .max()
-                  .item<double>(),
-              1e-5);
+    for (const auto& [mine, theirs] :
+         {std::pair{decoder_cache.keys[layer], forward_cache.keys[layer]},
+          std::pair{decoder_cache.values[layer], forward_cache.values[layer]}}) {
+      EXPECT_LT(
+          (mine.narrow(2, 0, filled) - theirs.narrow(2, 0, filled)).abs().max().item<double>(),
+          1e-5);
+    }
   }
 }
 

@@ -34,17 +34,27 @@ std::shared_ptr<Transformer> babbler(const std::string& likely_bytes) {
   return model;
 }
 
+// `count` world instructions from the default knobs.
+std::vector<std::string> world_prompts(const world::World& world, uint64_t seed, int count) {
+  std::vector<std::string> prompts;
+  RngStream rng = RngStream::derive(seed, {1});
+  for (int i = 0; i < count; ++i) prompts.push_back(world.sample_task(rng).instruction);
+  return prompts;
+}
+
+JudgeTemplate world_pairwise() {
+  return JudgeTemplate::from_file(default_template_dir() + "/world_pairwise.txt",
+                                  JudgeKind::kPairwise);
+}
+
 // Whatever the model writes, every record must be an oracle-labelled pair of two of its
 // distinct samples, in both orders.
 TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
   auto model = babbler("0123456789 ");
   const ByteTokenizer tokenizer;
   const world::World world(world::WorldKnobs{});
-  const JudgeTemplate pairwise = JudgeTemplate::from_file(
-      default_template_dir() + "/world_pairwise.txt", JudgeKind::kPairwise);
-  std::vector<std::string> prompts;
-  RngStream rng = RngStream::derive(3, {1});
-  for (int i = 0; i < 24; ++i) prompts.push_back(world.sample_task(rng).instruction);
+  const JudgeTemplate pairwise = world_pairwise();
+  const std::vector<std::string> prompts = world_prompts(world, 3, 24);
   OwnSampleEftSettings settings;
   settings.samples = 4;
   settings.sampling.temperature = 1.0;
@@ -95,11 +105,8 @@ TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
 TEST(OwnSampleEft, SamplesThatAreNotUtf8StillGiveValidJsonLines) {
   auto model = babbler(std::string("0123456789 \xC3"));
   const world::World world(world::WorldKnobs{});
-  const JudgeTemplate pairwise = JudgeTemplate::from_file(
-      default_template_dir() + "/world_pairwise.txt", JudgeKind::kPairwise);
-  std::vector<std::string> prompts;
-  RngStream rng = RngStream::derive(4, {1});
-  for (int i = 0; i < 48; ++i) prompts.push_back(world.sample_task(rng).instruction);
+  const JudgeTemplate pairwise = world_pairwise();
+  const std::vector<std::string> prompts = world_prompts(world, 4, 48);
   OwnSampleEftSettings settings;
   settings.sampling.temperature = 1.0;
   settings.sampling.top_p = 1.0;
