@@ -26,6 +26,8 @@ import subprocess
 import sys
 
 SEED_PHASES = ["data", "init", "pretrain", "sft", "sft_eval"]
+# The judge stage's phases (judge_sft.steps > 0): shared when the first run has them.
+JUDGE_STAGE_PHASES = ["eft_own", "judge_sft"]
 ITERATION_PREFIXES = ("scir.", "srlm.")
 SEED_AFFECTING = {"scir.grm", "scir.tau"}
 
@@ -92,12 +94,13 @@ def seed_key(options):
 def share_seed_models(source, target):
     """Starts `target` from the seed models of the finished run `source`."""
     os.makedirs(os.path.join(target, ".done"), exist_ok=True)
-    for folder in ("data", "ckpt/init", "ckpt/m0", "ckpt/m1"):
+    for folder in ("data", "ckpt/init", "ckpt/m0", "ckpt/m1_base", "ckpt/m1"):
         if os.path.isdir(os.path.join(source, folder)):
             shutil.copytree(os.path.join(source, folder), os.path.join(target, folder),
                             dirs_exist_ok=True)
-    for phase in SEED_PHASES:
-        shutil.copy(os.path.join(source, ".done", phase), os.path.join(target, ".done", phase))
+    for phase in SEED_PHASES + JUDGE_STAGE_PHASES:
+        if phase in SEED_PHASES or os.path.exists(os.path.join(source, ".done", phase)):
+            shutil.copy(os.path.join(source, ".done", phase), os.path.join(target, ".done", phase))
     # run.h5 holds /pretrain and /sft; the run rewrites /config and /provenance when it starts.
     shutil.copy(os.path.join(source, "run.h5"), os.path.join(target, "run.h5"))
 

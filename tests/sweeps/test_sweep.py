@@ -83,6 +83,27 @@ class SweepTest(unittest.TestCase):
         self.assertIn("[iter_1] done already", second.stdout + second.stderr)
         self.assertTrue(os.path.exists(os.path.join(runs[1], ".done", "run")))
 
+    def test_runs_share_the_judge_stage_too(self):
+        # The judge stage writes ckpt/m1_base and data/eft_own.jsonl: a run that shares the seed
+        # models must not train them again.
+        path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
+                         "\n[grid]\nscir.method = scir, srlm\njudge_sft.steps = 2\n"
+                         "data.judge_prompts = 8\n")
+        command = [sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"), "run", path,
+                   "--binary", BINARY, "--mpirun", MPIRUN]
+        result = subprocess.run(command, capture_output=True, text=True)
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 0, output)
+        self.assertIn("seed models shared from", output)
+        self.assertNotIn("running the phase again", output)
+        self.assertEqual(output.count("[judge_sft] step 2/2"), 1, output)
+        self.assertIn("[judge_sft] done already", output)
+        out = os.path.join(self.dir, "out")
+        runs = sorted(os.listdir(out))
+        self.assertEqual(len(runs), 2, runs)
+        for run in runs:
+            self.assertTrue(os.path.isdir(os.path.join(out, run, "ckpt", "m1_base")), run)
+
 
 if __name__ == "__main__":
     unittest.main()
