@@ -9,7 +9,6 @@ reward accuracy per iteration), DIR/calibration.png (P_G and P_I against the ora
 and DIR/report.md that embeds them; prints the table. A run that cannot be read stops the
 report with one line naming its file and what is missing (exit 2).
 """
-import argparse
 import os
 import sys
 
@@ -20,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from analysis.cli import OneLineArgumentParser  # noqa: E402
 from analysis.runs import Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
@@ -171,7 +171,8 @@ def write_markdown(path, runs, groups, text):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Tables, plots and a report from run.h5 files")
+    parser = OneLineArgumentParser(prog="analysis.report",
+                                   description="Tables, plots and a report from run.h5 files")
     parser.add_argument("runs", nargs="+", help="run directories (or their run.h5)")
     parser.add_argument("--out", default="report", help="directory of the report files")
     args = parser.parse_args(argv)

@@ -17,13 +17,16 @@ stopped. Runs that differ only in options of the iterations (scir.*, srlm.*, exc
 and scir.tau, which change M1's evaluation) share the seed models: the first one builds them,
 the others start from a copy of its world data, M0, M1 and their phase markers.
 """
-import argparse
 import configparser
 import itertools
 import os
 import shutil
 import subprocess
 import sys
+
+# The repository root, for analysis.cli (the project's error policy for its tools).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 SEED_PHASES = ["data", "init", "pretrain", "sft", "sft_eval"]
 # The judge stage's phases (judge_sft.steps > 0): shared when the first run has them.
@@ -143,7 +146,7 @@ def run_all(sweep, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineArgumentParser(prog="sweep", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["expand", "run", "command"])
     parser.add_argument("grid", help="grid file (INI)")
     parser.add_argument("index", nargs="?", type=int, help="run index, for 'command'")

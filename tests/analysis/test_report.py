@@ -87,6 +87,13 @@ class ReportTest(unittest.TestCase):
             self.assertIn(message, result.stderr)
             self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
 
+    def test_bad_arguments_give_one_line_and_exit_two(self):
+        result = report("--out")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertTrue(result.stderr.startswith("analysis.report: error: argument --out: "),
+                        result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -59,6 +59,15 @@ class SweepTest(unittest.TestCase):
             self.assertIn(message, result.stderr, text)
             self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
 
+    def test_bad_arguments_give_one_line_and_exit_two(self):
+        for args, message in [([], "the following arguments are required: action, grid"),
+                              (["frob", "x.ini"], "argument action: invalid choice: 'frob'")]:
+            result = subprocess.run([sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"),
+                                     *args], capture_output=True, text=True)
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertTrue(result.stderr.startswith("sweep: error: " + message), result.stderr)
+            self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+
     def test_stopped_sweep_restarts_and_skips_finished_runs(self):
         path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
                          "\n[grid]\nscir.method = scir, srlm\n")
