@@ -183,10 +183,9 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
   std::vector<double> own_q_a, own_q_b;
   std::vector<std::string> own_family;
   const std::vector<size_t> mine = shard_indices(inputs.prompts.size(), comm.rank(), comm.size());
-  for (const ScoredSamplePair& pair :
-       own_sample_pairs(model, inputs.judge.tokenizer, inputs.judge.chat_template, inputs.world,
-                        inputs.prompts, mine, settings.own_samples, sampling,
-                        settings.batch_size)) {
+  for (const ScoredSamplePair& pair : own_sample_pairs(
+           model, inputs.judge.tokenizer, inputs.judge.chat_template, inputs.world, inputs.prompts,
+           mine, settings.own_samples, sampling, settings.batch_size)) {
     const std::string& instruction = inputs.prompts[pair.prompt];
     own.push_back({instruction, pair.first, pair.second});
     own_q_a.push_back(pair.q_first);

@@ -12,16 +12,6 @@
 namespace scir {
 namespace {
 
-// x = x * cos + rotate_half(x) * sin over one head's head_dim values (rotate_half: [-x2, x1]).
-void rotate(float* x, const float* cos, const float* sin, int64_t head_dim) {
-  const int64_t half = head_dim / 2;
-  for (int64_t i = 0; i < half; ++i) {
-    const float first = x[i], second = x[i + half];
-    x[i] = first * cos[i] - second * sin[i];
-    x[i + half] = second * cos[i + half] + first * sin[i + half];
-  }
-}
-
 // One query head over `keys` cached positions (rows of head_dim floats): softmax of the visible
 // scores, divided by `scale` = sqrt(head_dim), then the weighted sum of the values into out.
 // `scores` is scratch of `keys` floats.
@@ -153,9 +143,10 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
       const float* v = k + kv_heads * head_dim;
       const float* cos = cos_.data_ptr<float>() + position[b] * head_dim;
       const float* sin = sin_.data_ptr<float>() + position[b] * head_dim;
-      for (int64_t h = 0; h < heads; ++h) rotate(q + h * head_dim, cos, sin, head_dim);
+      for (int64_t h = 0; h < heads; ++h)
+        rotate_head(q + h * head_dim, cos, sin, head_dim, false, q + h * head_dim);
       for (int64_t h = 0; h < kv_heads; ++h) {
-        rotate(k + h * head_dim, cos, sin, head_dim);
+        rotate_head(k + h * head_dim, cos, sin, head_dim, false, k + h * head_dim);
         const int64_t slot = ((b * kv_heads + h) * capacity + past) * head_dim;
         std::copy_n(k + h * head_dim, head_dim, cached_keys + slot);
         std::copy_n(v + h * head_dim, head_dim, cached_values + slot);

@@ -19,4 +19,25 @@ inline float dot(const float* a, const float* b, int64_t n) {
   return total;
 }
 
+// One head's rotary rotation (rows of head_dim floats): out = x cos + rotate_half(x) sin with
+// rotate_half(x) = [-x2, x1]; or, with `transpose`, the gradient's rotation
+// out = x cos + rotate_half^T(x sin) with rotate_half^T(z) = [z2, -z1]. out may be x.
+inline void rotate_head(const float* x, const float* cos, const float* sin, int64_t head_dim,
+                        bool transpose, float* out) {
+  const int64_t half = head_dim / 2;
+  if (transpose) {
+    for (int64_t i = 0; i < half; ++i) {
+      const float first = x[i], second = x[i + half];
+      out[i] = first * cos[i] + second * sin[i + half];
+      out[i + half] = second * cos[i + half] - first * sin[i];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < half; ++i) {
+    const float first = x[i], second = x[i + half];
+    out[i] = first * cos[i] - second * sin[i];
+    out[i + half] = second * cos[i + half] + first * sin[i + half];
+  }
+}
+
 }  // namespace scir

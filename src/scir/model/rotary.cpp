@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "scir/model/float_loops.h"
 #include "scir/model/precision.h"
 
 namespace scir {
@@ -13,13 +14,11 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// out = x cos + rotate_half(x) sin (forward, sign +1), or its transpose, the gradient
-// dx = dy cos + rotate_half^T(dy sin) with rotate_half^T(z) = [z2, -z1] (sign -1), for x
-// [B, heads, T, head_dim] with unit stride in head_dim and tables [B, T, head_dim].
+// rotate_head over x [B, heads, T, head_dim] (unit stride in head_dim) with tables
+// [B, T, head_dim]: the rotation forward, its transpose for the gradient.
 torch::Tensor rotate_rows(const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, float sign) {
+                          const torch::Tensor& sin, bool transpose) {
   const int64_t batch = x.size(0), heads = x.size(1), steps = x.size(2), dim = x.size(3);
-  const int64_t half = dim / 2;
   torch::Tensor out = torch::empty({batch, heads, steps, dim}, x.options());
   const float* xs = x.data_ptr<float>();
   const float* cs = cos.data_ptr<float>();
@@ -36,17 +35,7 @@ torch::Tensor rotate_rows(const torch::Tensor& x, const torch::Tensor& cos,
         const float* c = cs + (b * steps + t) * dim;
         const float* s = ss + (b * steps + t) * dim;
         float* o = os + ((b * heads + h) * steps + t) * dim;
-        if (sign > 0) {
-          for (int64_t i = 0; i < half; ++i) {
-            o[i] = in[i] * c[i] - in[i + half] * s[i];
-            o[i + half] = in[i + half] * c[i + half] + in[i] * s[i + half];
-          }
-        } else {
-          for (int64_t i = 0; i < half; ++i) {
-            o[i] = in[i] * c[i] + in[i + half] * s[i + half];
-            o[i + half] = in[i + half] * c[i + half] - in[i] * s[i];
-          }
-        }
+        rotate_head(in, c, s, dim, transpose, o);
       }
     }
   });
@@ -60,12 +49,13 @@ struct RotaryFunction : public torch::autograd::Function<RotaryFunction> {
   static torch::Tensor forward(AutogradContext* context, const torch::Tensor& x,
                                const torch::Tensor& cos, const torch::Tensor& sin) {
     context->save_for_backward({cos, sin});
-    return rotate_rows(x.stride(3) == 1 ? x : x.contiguous(), cos, sin, 1.0f);
+    return rotate_rows(x.stride(3) == 1 ? x : x.contiguous(), cos, sin, /*transpose=*/false);
   }
   static variable_list backward(AutogradContext* context, variable_list gradients) {
     const auto saved = context->get_saved_variables();
     const torch::Tensor& dy = gradients[0];
-    return {rotate_rows(dy.stride(3) == 1 ? dy : dy.contiguous(), saved[0], saved[1], -1.0f),
+    return {rotate_rows(dy.stride(3) == 1 ? dy : dy.contiguous(), saved[0], saved[1],
+                        /*transpose=*/true),
             torch::Tensor(), torch::Tensor()};
   }
 };
