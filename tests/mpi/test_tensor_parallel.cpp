@@ -1,5 +1,6 @@
 // Tensor parallelism over 2 ranks against the full model on each rank: logits, response
-// log-probs, greedy generation, gradients and an SGD step, untied and tied heads.
+// log-probs, greedy generation, gradients, an SGD step and clipped AdamW steps, untied and tied
+// heads.
 #include <gtest/gtest.h>
 
 #include "../unit/tiny_model.h"
@@ -8,6 +9,7 @@
 #include "scir/model/generation.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/model/tensor_parallel.h"
+#include "scir/train/data_parallel_optimizer.h"
 
 namespace scir {
 namespace {
@@ -89,6 +91,46 @@ TEST_P(TensorParallelTest, GradientsAndAnSgdStepMatchTheFullModel) {
     weight.sub_(0.5 * weight.grad());
     reference.sub_(0.5 * reference.grad());
     EXPECT_LT(max_difference(weight, slice_of(name, reference, *comm)), 1e-5) << name;
+  }
+}
+
+TEST_P(TensorParallelTest, ClippedAdamWStepsMatchTheFullModel) {
+  // Clipping must use the whole model's gradient norm: each rank's slices alone give another
+  // norm on every rank (the replicated norms would drift apart), and the update would differ
+  // from one rank's. Plain AdamW and ZeRO-1, each over a one-rank data-parallel group.
+  const auto batch = batch_of_sequences();
+  std::unique_ptr<Comm> alone = comm->split(comm->rank(), 0);
+  for (const bool zero1 : {false, true}) {
+    SCOPED_TRACE(zero1 ? "ZeRO-1" : "AdamW");
+    auto full_copy = tiny_model(tiny_config(GetParam()));
+    auto sharded_copy = tiny_model(tiny_config(GetParam()));
+    sharded_copy->shard_tensor_parallel(*comm);
+    DataParallelSettings parallel;
+    parallel.zero1 = zero1;
+    AdamWSettings adamw;
+    adamw.lr = 1e-3;
+    DataParallelOptimizer full_optimizer(*alone, full_copy->parameters(), adamw, parallel);
+    DataParallelOptimizer sharded_optimizer(*alone, sharded_copy->parameters(), adamw, parallel,
+                                            sharded_copy->tensor_parallel_norm());
+    for (int step = 0; step < 2; ++step) {
+      for (auto* model : {full_copy.get(), sharded_copy.get()}) {
+        const ResponseLogProbs scored = response_logprobs(*model, batch, 0);
+        (-scored.sum.sum() / 40.0).backward();
+      }
+      // A bound well under the norm, so that clipping acts.
+      const double full_norm = full_optimizer.step(0.05, "full");
+      const double sharded_norm = sharded_optimizer.step(0.05, "sharded");
+      EXPECT_GT(full_norm, 0.5);
+      EXPECT_NEAR(sharded_norm, full_norm, 1e-5 * full_norm) << "step " << step;
+      full_optimizer.zero_grad();
+      sharded_optimizer.zero_grad();
+    }
+    const auto full_weights = full_copy->named_weights();
+    double largest = 0;
+    for (const auto& [name, weight] : sharded_copy->named_weights())
+      largest =
+          std::max(largest, max_difference(weight, slice_of(name, full_weights.at(name), *comm)));
+    EXPECT_LT(largest, 1e-6);
   }
 }
 

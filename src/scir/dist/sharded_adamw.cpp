@@ -7,8 +7,8 @@
 namespace scir {
 
 ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
-                           AdamWSettings settings)
-    : comm_(comm), parameters_(std::move(parameters)), settings_(settings) {
+                           AdamWSettings settings, TensorParallelNorm tp)
+    : comm_(comm), parameters_(std::move(parameters)), settings_(settings), tp_(std::move(tp)) {
   for (const torch::Tensor& p : parameters_) {
     if (p.scalar_type() != torch::kFloat)
       throw InternalError("ShardedAdamW: float32 parameters expected");
@@ -20,6 +20,12 @@ ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
       parameters_.empty() ? torch::TensorOptions(torch::kFloat) : parameters_.front().options();
   m_ = torch::zeros({end_ - begin_}, options);
   v_ = torch::zeros({end_ - begin_}, options);
+  if (tp_.group) {
+    std::vector<torch::Tensor> weights;
+    for (size_t i = 0; i < parameters_.size(); ++i)
+      weights.push_back(torch::full({parameters_[i].numel()}, tp_.weight(i), torch::kDouble));
+    norm_weights_ = torch::cat(weights).narrow(0, begin_, end_ - begin_).to(options.device());
+  }
 }
 
 void ShardedAdamW::save(torch::serialize::OutputArchive& archive) const {
@@ -58,8 +64,11 @@ double ShardedAdamW::step(double max_norm) {
   // Each rank receives the average of its own shard only.
   torch::Tensor g = comm_.reduce_scatter(torch::cat(grads), ReduceOp::kAverage);
   // The global norm from every shard's sum of squares (float64, as clip_grad_norm_ reports).
-  const double squares = g.to(torch::kDouble).pow(2).sum().item<double>();
-  const double norm = std::sqrt(all_reduce_scalar(comm_, squares, ReduceOp::kSum));
+  const torch::Tensor g_squared = g.to(torch::kDouble).pow(2);
+  const double squares =
+      (norm_weights_.defined() ? g_squared.mul(norm_weights_) : g_squared).sum().item<double>();
+  const double norm = std::sqrt(
+      tensor_parallel_norm_squares(tp_, all_reduce_scalar(comm_, squares, ReduceOp::kSum)));
   if (max_norm > 0) {
     const double coefficient = max_norm / (norm + 1e-6);
     if (coefficient < 1) g.mul_(coefficient);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "scir/dist/comm.h"
+#include "scir/dist/gradient_norm.h"
 
 namespace scir {
 
@@ -24,7 +25,9 @@ struct AdamWSettings {
 
 class ShardedAdamW {
  public:
-  ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters, AdamWSettings settings);
+  // `tp`: the tensor-parallel group the parameters are slices of, for the clipping norm.
+  ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters, AdamWSettings settings,
+               TensorParallelNorm tp = {});
   void set_lr(double lr) { settings_.lr = lr; }
   // Uses each rank's own (not yet averaged) gradients; returns the global gradient norm before
   // clipping to max_norm (max_norm <= 0: no clipping). A non-finite norm leaves the weights
@@ -42,6 +45,8 @@ class ShardedAdamW {
   AdamWSettings settings_;
   int64_t total_ = 0, begin_ = 0, end_ = 0;  // this rank's shard [begin, end) of the flat index
   torch::Tensor m_, v_;                      // moments of the shard
+  TensorParallelNorm tp_;
+  torch::Tensor norm_weights_;  // TensorParallelNorm::weight of each value of the shard
   int64_t steps_ = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "scir/model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "scir/core/errors.h"
@@ -257,6 +258,22 @@ void Transformer::shard_tensor_parallel(Comm& group) {
   vocab_begin_ = rank * (config_.vocab_size / size);
   vocab_end_ = vocab_begin_ + config_.vocab_size / size;
   tp_ = &group;
+}
+
+TensorParallelNorm Transformer::tensor_parallel_norm() const {
+  TensorParallelNorm norm;
+  if (!tp_) return norm;
+  norm.group = tp_;
+  std::vector<torch::Tensor> whole;
+  for (const auto& [name, weight] : named_weights()) {
+    if (tensor_parallel_split_dim(name) < 0) whole.push_back(weight);
+  }
+  for (const torch::Tensor& p : parameters()) {
+    norm.replicated.push_back(std::any_of(whole.begin(), whole.end(), [&](const torch::Tensor& w) {
+      return w.unsafeGetTensorImpl() == p.unsafeGetTensorImpl();
+    }));
+  }
+  return norm;
 }
 
 torch::Device Transformer::device() const { return model_->norm->weight.device(); }

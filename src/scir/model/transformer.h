@@ -10,6 +10,7 @@
 #include <string>
 
 #include "scir/dist/comm.h"
+#include "scir/dist/gradient_norm.h"
 #include "scir/model/kv_cache.h"
 #include "scir/model/model_config.h"
 #include "scir/model/rotary.h"
@@ -106,6 +107,10 @@ class Transformer : public torch::nn::Module {
   torch::Device device() const;
   // Whether shard_tensor_parallel cut this model.
   bool tensor_parallel() const { return tp_ != nullptr; }
+  // For clipping by the whole model's gradient norm: the group this model is cut over
+  // (nullptr without tensor parallelism) and, for each of parameters(), whether every rank of
+  // the group holds it whole.
+  TensorParallelNorm tensor_parallel_norm() const;
   // Cuts this (full) model into rank group.rank()'s slices for tensor parallelism over `group`
   // (model/tensor_parallel.h): heads, MLP width and vocabulary divided by the group size, which
   // must divide them (an InputError otherwise). logits() still returns the whole vocabulary.

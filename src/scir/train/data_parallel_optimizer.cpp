@@ -10,13 +10,15 @@ namespace scir {
 
 DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
                                              const AdamWSettings& settings,
-                                             const DataParallelSettings& parallel)
+                                             const DataParallelSettings& parallel,
+                                             TensorParallelNorm tp)
     : comm_(comm),
       parameters_(std::move(parameters)),
       sync_(parallel.sync),
+      tp_(std::move(tp)),
       max_nonfinite_(parallel.max_nonfinite_steps) {
   if (parallel.zero1) {
-    sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings);
+    sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings, tp_);
   } else {
     adamw_ = std::make_unique<torch::optim::AdamW>(parameters_,
                                                    torch::optim::AdamWOptions(settings.lr)
@@ -47,7 +49,7 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
     norm = sharded_->step(max_norm);  // itself leaves the weights alone on a non-finite norm
   } else {
     average_gradients(comm_, parameters_, sync_);
-    norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+    norm = clip_global_grad_norm(parameters_, max_norm, tp_);
     if (std::isfinite(norm)) adamw_->step();
   }
   if (!std::isfinite(norm)) {

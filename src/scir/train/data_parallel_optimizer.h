@@ -1,6 +1,7 @@
 // The optimiser step of data-parallel training, as both trainers (next-token and SCIR) take it:
 // AdamW over every rank's full state after averaging the gradients in buckets, or ZeRO-1
-// (ShardedAdamW: state sharded over the ranks); then clipping by the global norm, and
+// (ShardedAdamW: state sharded over the ranks); then clipping by the global norm (of the whole
+// model under tensor parallelism), and
 // optionally a check that the replicas still hold the same weights. A step whose gradient norm
 // is not finite is skipped (no update) and counted; max_nonfinite such steps in a row stop the
 // run with a diagnostic.
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "scir/dist/gradient_norm.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharded_adamw.h"
 
@@ -25,8 +27,11 @@ struct DataParallelSettings {
 
 class DataParallelOptimizer {
  public:
+  // `tp`: the tensor-parallel group the parameters are slices of (Transformer::
+  // tensor_parallel_norm), so that clipping uses the norm of the whole model.
   DataParallelOptimizer(Comm& comm, std::vector<torch::Tensor> parameters,
-                        const AdamWSettings& settings, const DataParallelSettings& parallel);
+                        const AdamWSettings& settings, const DataParallelSettings& parallel,
+                        TensorParallelNorm tp = {});
   void set_lr(double lr);
   void zero_grad();
   // Averages (or reduce-scatters) the gradients, clips them to max_norm, updates the weights;
@@ -46,6 +51,7 @@ class DataParallelOptimizer {
   Comm& comm_;
   std::vector<torch::Tensor> parameters_;
   GradientSyncOptions sync_;
+  TensorParallelNorm tp_;
   std::unique_ptr<torch::optim::AdamW> adamw_;
   std::unique_ptr<ShardedAdamW> sharded_;
   int max_nonfinite_;

@@ -74,7 +74,8 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   adamw.beta1 = options.adam_beta1;
   adamw.beta2 = options.adam_beta2;
   adamw.weight_decay = options.weight_decay;
-  DataParallelOptimizer optimizer(comm, parameters, adamw, options.parallel);
+  DataParallelOptimizer optimizer(comm, parameters, adamw, options.parallel,
+                                  model.tensor_parallel_norm());
   log_info(cat("[", options.label, "] ", optimizer.describe_state()));
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);

@@ -344,7 +344,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
     std::vector<torch::Tensor> parameters = policy.model->parameters();
     AdamWSettings adamw;  // PyTorch's defaults, no weight decay
     adamw.lr = plan.lr;
-    DataParallelOptimizer optimizer(comm, parameters, adamw, plan.parallel);
+    DataParallelOptimizer optimizer(comm, parameters, adamw, plan.parallel,
+                                    policy.model->tensor_parallel_norm());
     log_info(cat("[", phase, "] ", optimizer.describe_state()));
     const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
     // Every column exists even when no step runs, so the group keeps one row count.
