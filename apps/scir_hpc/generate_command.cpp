@@ -23,16 +23,16 @@ void run(const OptionSet& options, Comm& comm) {
   ModelIo io;
   std::vector<PromptRecord> prompts;
   SamplingOptions sampling;
-  const TensorParallelGrid grid = make_tensor_parallel_grid(options, comm);
+  const std::unique_ptr<ProcessGrid> grid = make_tensor_parallel_grid(options, comm);
   agree_or_throw(comm, [&] {
     sampling = read_sampling_options(options);
     if (options.get_int("n") < 1) options.reject("n", "an integer >= 1");
     io = open_model_io(options);
     prompts = read_prompt_records(options.get_string("input"), io.encoding());
-    if (grid.size > 1) io.loaded.model->shard_tensor_parallel(*grid.tensor);
+    if (grid->tensor()) io.loaded.model->shard_tensor_parallel(*grid->tensor());
   });
   // The ranks of one copy decide the same tokens from the same joined logits and streams.
-  Comm& copies = *grid.data;
+  Comm& copies = grid->data();
   const size_t samples = static_cast<size_t>(options.get_int("n"));
   std::vector<std::pair<size_t, std::string>> lines;
   for (const auto& [item, response] : sample_responses(copies, io, prompts, samples, sampling)) {

@@ -43,8 +43,8 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
   LmTrainOptions train;
   LoadedModel loaded;
   std::vector<PromptResponse> examples;
-  const TensorParallelGrid grid = make_tensor_parallel_grid(options, comm);
-  Comm& data = *grid.data;  // data parallel across the model copies
+  const std::unique_ptr<ProcessGrid> grid = make_tensor_parallel_grid(options, comm);
+  Comm& data = grid->data();  // data parallel across the model copies
   agree_or_throw(comm, [&] {
     train = read_train_options(options, "train.", label);
     if (options.get_int("train.checkpoint_every") < 0) {
@@ -56,12 +56,12 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
     examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
     if (train.batch_size % data.size() != 0) {
       options.reject("train.batch_size", cat("a multiple of the ", data.size(),
-                                             grid.size > 1 ? " model copies" : " ranks"));
+                                             grid->tensor() ? " model copies" : " ranks"));
     }
-    if (grid.size > 1) {
+    if (grid->tensor()) {
       // Restart states hold rank 0's weights, which are a slice under tensor parallelism.
       if (train.state_every > 0) options.reject("train.state_every", "0 with --tp above 1");
-      loaded.model->shard_tensor_parallel(*grid.tensor);
+      loaded.model->shard_tensor_parallel(*grid->tensor());
     }
   });
   const std::string out = options.get_string("out");
@@ -71,7 +71,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
   const int64_t checkpoint_every = options.get_int("train.checkpoint_every");
   const auto checkpoint = [&](int64_t step) {
     if (checkpoint_every > 0 && step % checkpoint_every == 0 && step < train.steps)
-      save_whole_model(comm, grid, cat(out, "/step_", step), *loaded.model, *loaded.tokenizer);
+      save_whole_hf_model(comm, cat(out, "/step_", step), *loaded.model, *loaded.tokenizer);
   };
   train.state_dir = out + ".state";  // restart states beside OUT (train.state_every)
   const LmStepMetrics metrics = train_language_model(*loaded.model, data, examples, train,
@@ -83,7 +83,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
     std::filesystem::remove_all(staged_steps);
     move_step_checkpoints(out, staged_steps);
   }
-  save_whole_model(comm, grid, out, *loaded.model, *loaded.tokenizer);
+  save_whole_hf_model(comm, out, *loaded.model, *loaded.tokenizer);
   if (comm.rank() != 0) return;
   move_step_checkpoints(staged_steps, out);
   std::filesystem::remove_all(staged_steps);

@@ -18,6 +18,7 @@
 #include "scir/train/seed_models.h"
 #include "scir/train/self_rewarding.h"
 #include "seed_options.h"
+#include "tensor_parallel_grid.h"
 #include "train_options.h"
 #include "world_options.h"
 
@@ -29,6 +30,7 @@ std::string default_config_path() { return default_template_dir() + "/../configs
 void declare(OptionSet& options) {
   options.set_default_config(default_config_path());
   declare_seed_options(options);
+  declare_tensor_parallel_option(options);
   const SelfRewardingPlan plan;
   options
       .add_string("resume", "auto",
@@ -244,16 +246,29 @@ void run(const OptionSet& options, Comm& comm) {
   std::unique_ptr<world::World> world;
   SelfRewardingInputs user_inputs;
   const bool user_model = !options.get_string("model.m1").empty();
+  const std::unique_ptr<ProcessGrid> grid = make_tensor_parallel_grid(options, comm);
+  const int copies = grid->data().size();
   agree_or_throw(comm, [&] {
     seeds = read_seed_options(options);
     plan = read_plan(options, seeds);
-    if (plan.batch_pairs % comm.size() != 0) {
-      options.reject("scir.batch_pairs", cat("a multiple of the ", comm.size(), " ranks"));
+    if (plan.batch_pairs % copies != 0) {
+      options.reject("scir.batch_pairs", cat("a multiple of the ", copies,
+                                             grid->tensor() ? " model copies" : " ranks"));
+    }
+    if (grid->tensor()) {
+      // Restart states hold rank 0's weights, which are a slice under tensor parallelism.
+      if (plan.state_every > 0) options.reject("scir.state_every", "0 with --tp above 1");
+      for (const LmTrainOptions* train : {&seeds.pretrain, &seeds.sft, &seeds.judge_sft}) {
+        if (train->state_every > 0)
+          options.reject(train->label + ".state_every", "0 with --tp above 1");
+      }
     }
     if (user_model) {
       user_inputs = user_model_inputs(options, plan);
+      check_tensor_parallel_shape(options, check_hf_model(user_inputs.m1_dir), grid->tp());
     } else {
-      check_seed_batches(options, seeds, comm.size());
+      check_seed_batches(options, seeds, copies);
+      check_tensor_parallel_shape(options, seeds.model, grid->tp());
       if (plan.iterations > seeds.data.iterations) {
         options.reject("scir.iterations",
                        cat("at most data.iterations (", seeds.data.iterations, " prompt pools)"));
@@ -287,15 +302,17 @@ void run(const OptionSet& options, Comm& comm) {
                         {"start_time", timestamp_now()},
                         {"command", "scir_hpc run"}};
     provenance.numbers = {{"ranks", static_cast<double>(comm.size())},
+                          {"tensor_parallel", static_cast<double>(grid->tp())},
                           {"threads_per_rank", static_cast<double>(torch::get_num_threads())}};
     write_h5_group(run_dir->h5(), "/provenance", provenance);
   }
   log_open_file(run_dir->path("main.log"));
   const SelfRewardingInputs inputs =
       user_model ? user_inputs
-                 : world_inputs(*run_dir, *world, build_seed_models(comm, *run_dir, seeds),
+                 : world_inputs(*run_dir, *world, build_seed_models(*grid, *run_dir, seeds),
                                 plan.iterations);
-  const std::vector<IterationSummary> iterations = run_self_rewarding(comm, *run_dir, inputs, plan);
+  const std::vector<IterationSummary> iterations =
+      run_self_rewarding(*grid, *run_dir, inputs, plan);
   if (comm.rank() != 0) return;  // rank 0 alone reads run.h5 and prints the summary
   run_dir->mark_done("run");     // the whole job: sweep runners skip a run marked so
   WorldEvaluation m1;            // a user's M1 has no seed evaluation: its row shows "-"

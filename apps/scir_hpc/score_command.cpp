@@ -20,16 +20,16 @@ void declare(OptionSet& options) {
 void run(const OptionSet& options, Comm& comm) {
   ModelIo io;
   std::vector<ScoreRecord> records;
-  const TensorParallelGrid grid = make_tensor_parallel_grid(options, comm);
+  const std::unique_ptr<ProcessGrid> grid = make_tensor_parallel_grid(options, comm);
   agree_or_throw(comm, [&] {
     io = open_model_io(options);
     TextEncoding encoding = io.encoding();
     encoding.append_eos = options.get_bool("append-eos");
     records = read_score_records(options.get_string("input"), encoding);
-    if (grid.size > 1) io.loaded.model->shard_tensor_parallel(*grid.tensor);
+    if (grid->tensor()) io.loaded.model->shard_tensor_parallel(*grid->tensor());
   });
   torch::NoGradGuard no_grad;
-  Comm& copies = *grid.data;
+  Comm& copies = grid->data();
   const std::vector<size_t> mine = shard_indices(records.size(), copies.rank(), copies.size());
   std::vector<std::pair<size_t, std::string>> lines;
   for (size_t start = 0; start < mine.size(); start += io.batch_size) {

@@ -10,31 +10,27 @@ void declare_tensor_parallel_option(OptionSet& options) {
                   "ranks, the heads, the MLP width and the vocabulary)");
 }
 
-TensorParallelGrid make_tensor_parallel_grid(const OptionSet& options, Comm& comm) {
-  TensorParallelGrid grid;
+std::unique_ptr<ProcessGrid> make_tensor_parallel_grid(const OptionSet& options, Comm& comm) {
+  int size = 1;
   agree_or_throw(comm, [&] {
     const long long tp = options.get_int("tp");
     if (tp < 1 || comm.size() % tp != 0)
       options.reject("tp", cat("a divisor of the ", comm.size(), " ranks"));
-    grid.size = static_cast<int>(tp);
+    size = static_cast<int>(tp);
   });
-  grid.tensor = comm.split(comm.rank() / grid.size, comm.rank());
-  grid.data = comm.split(comm.rank() % grid.size, comm.rank());
-  return grid;
+  return std::make_unique<ProcessGrid>(comm, size);
 }
 
-void save_whole_model(Comm& comm, const TensorParallelGrid& grid, const std::string& directory,
-                      Transformer& model, const Tokenizer& tokenizer) {
-  if (grid.size == 1) {
-    if (comm.rank() == 0) save_hf_model(directory, model, tokenizer);
-    return;
+void check_tensor_parallel_shape(const OptionSet& options, const ModelConfig& config, int tp) {
+  for (const auto& [what, extent] :
+       {std::pair<const char*, int64_t>{"num_attention_heads", config.num_attention_heads},
+        {"num_key_value_heads", config.num_key_value_heads},
+        {"intermediate_size", config.intermediate_size},
+        {"vocab_size", config.vocab_size}}) {
+    if (extent % tp != 0) {
+      options.reject("tp", cat("a divisor of the model's ", what, " (", extent, ")"));
+    }
   }
-  const std::map<std::string, torch::Tensor> weights = model.whole_weights();
-  if (comm.rank() != 0) return;
-  Transformer whole(model.config(), model.dtype());
-  torch::NoGradGuard no_grad;
-  for (auto& [name, weight] : whole.named_weights()) weight.copy_(weights.at(name));
-  save_hf_model(directory, whole, tokenizer);
 }
 
 }  // namespace scir::app

@@ -1,28 +1,21 @@
-// --tp T: the process grid of the commands that can cut a model over ranks. Tensor-parallel
-// groups are T consecutive ranks; the data-parallel groups run across them (the ranks holding
-// the same slice). Both come from Comm::split.
+// --tp T: the process grid (scir/dist/process_grid.h) of the commands that can cut a model over
+// ranks: tensor-parallel groups of T consecutive ranks, data parallel across them.
 #pragma once
 
 #include <memory>
 
 #include "scir/core/config.h"
 #include "scir/dist/comm.h"
-#include "scir/io/hf_checkpoint.h"
+#include "scir/dist/process_grid.h"
+#include "scir/model/model_config.h"
 
 namespace scir::app {
 
-struct TensorParallelGrid {
-  int size = 1;
-  std::unique_ptr<Comm> tensor;  // the ranks that share one model copy
-  std::unique_ptr<Comm> data;    // the ranks that hold the same slice, one a copy
-};
-
 void declare_tensor_parallel_option(OptionSet& options);
 // Collective; a T that does not divide the ranks is an agreed InputError naming --tp.
-TensorParallelGrid make_tensor_parallel_grid(const OptionSet& options, Comm& comm);
-// Writes the model as one Hugging Face directory from rank 0 of `comm`; with tensor
-// parallelism the slices are gathered first (collective over every tensor group).
-void save_whole_model(Comm& comm, const TensorParallelGrid& grid, const std::string& directory,
-                      Transformer& model, const Tokenizer& tokenizer);
+std::unique_ptr<ProcessGrid> make_tensor_parallel_grid(const OptionSet& options, Comm& comm);
+// An InputError naming --tp unless tp divides the model's heads, key-value heads, MLP width and
+// vocabulary (what Transformer::shard_tensor_parallel cuts).
+void check_tensor_parallel_shape(const OptionSet& options, const ModelConfig& config, int tp);
 
 }  // namespace scir::app

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 struct CommandResult {
@@ -33,6 +35,12 @@ inline std::string scir_hpc(const std::string& args) {
 
 // A path under the test temporary directory for `name`, unique to this process: CTest runs
 // tests as parallel processes, and two suites (a CI clone beside a local build) may run at once.
+// The whole contents of a file ("" when it cannot be read).
+inline std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 inline std::string scratch_path(const std::string& name) {
   return ::testing::TempDir() + name + "_" + std::to_string(::getpid());
 }

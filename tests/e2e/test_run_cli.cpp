@@ -282,4 +282,101 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
   EXPECT_FALSE(fs::exists(run));
 }
 
+// run --tp 2 on 2 ranks (one model copy cut in two) against run on 1 rank: the same phases on
+// the same data, so the same samples, pairs and evaluations, and losses, norms and weights
+// within float32 rounding of the other summation order across the slices.
+TEST(RunCli, TensorParallelRunFollowsOneRank) {
+  const fs::path root = fs::path(scratch_path("scir_run_cli_tp"));
+  fs::remove_all(root);
+  // 40 steps of pretraining: the model writes numbers, so the judge stage gets pairs. Small
+  // learning rates after it: at demo.ini's, this tiny model's SFT amplifies rounding (gradient
+  // norms near 50), and 2 data-parallel ranks drift from 1 rank as far as tensor parallelism.
+  const std::string options =
+      " --threads 1 --judge_sft.steps 4 --judge_sft.batch_size 8 --judge_sft.warmup_steps 1 "
+      "--judge_sft.lr 0.0002 --sft.lr 0.0002 "
+      "--data.judge_prompts 24 --data.corpus 200 --data.ift 40 --data.eft_pairs 40 "
+      "--data.pool 8 --data.eval_prompts 10 --data.heldout_pairs 16 --model.hidden_size 32 "
+      "--model.intermediate_size 64 --model.num_hidden_layers 1 --model.vocab_size 260 "
+      "--pretrain.steps 40 --pretrain.batch_size 8 --pretrain.warmup_steps 1 --pretrain.lr 0.01 "
+      "--sft.steps 6 --sft.batch_size 8 --sft.warmup_steps 1 --eval.max_new_tokens 8 "
+      "--scir.iterations 1 --scir.batch_pairs 4 --scir.max_new_tokens 8";
+  const CommandResult one = run_command(scir_hpc("run --out " + (root / "one").string() + options));
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  const CommandResult two =
+      run_command(std::string(SCIR_MPIEXEC) + " " +
+                  scir_hpc("run --tp 2 --out " + (root / "two").string() + options));
+  ASSERT_EQ(two.exit_code, 0) << two.out;
+  const std::string h5_one = (root / "one/run.h5").string(),
+                    h5_two = (root / "two/run.h5").string();
+  EXPECT_EQ(scir::read_h5_group(h5_two, "/provenance").numbers.at("tensor_parallel"), 2.0);
+  // Every phase's losses and gradient norms, relative to their size.
+  for (const char* group : {"/pretrain/steps", "/sft/steps", "/judge_sft/steps", "/iter_1/steps"}) {
+    const auto a = scir::read_h5_group(h5_one, group).columns;
+    const auto b = scir::read_h5_group(h5_two, group).columns;
+    for (const char* column : {"loss", "grad_norm"}) {
+      ASSERT_EQ(a.at(column).size(), b.at(column).size()) << group << column;
+      ASSERT_FALSE(a.at(column).empty()) << group << column;
+      for (size_t i = 0; i < a.at(column).size(); ++i) {
+        EXPECT_NEAR(b.at(column)[i], a.at(column)[i], 1e-4 * (1 + std::abs(a.at(column)[i])))
+            << group << " " << column << " " << i;
+      }
+    }
+  }
+  // The same samples became the same pairs, scored alike; the judge stage's pairs too.
+  const scir::H5Group pairs_one = scir::read_h5_group(h5_one, "/iter_1/pairs");
+  const scir::H5Group pairs_two = scir::read_h5_group(h5_two, "/iter_1/pairs");
+  ASSERT_GT(pairs_one.text_columns.at("resp1_text").size(), 0u);
+  EXPECT_EQ(pairs_two.text_columns.at("resp1_text"), pairs_one.text_columns.at("resp1_text"));
+  EXPECT_EQ(pairs_two.text_columns.at("resp2_text"), pairs_one.text_columns.at("resp2_text"));
+  EXPECT_EQ(pairs_two.columns.at("prompt_id"), pairs_one.columns.at("prompt_id"));
+  EXPECT_EQ(pairs_two.columns.at("oracle_q1"), pairs_one.columns.at("oracle_q1"));
+  for (const char* column : {"logp_ref1", "logp_ref2", "p_grm0", "p_irm0"}) {
+    const auto& a = pairs_one.columns.at(column);
+    const auto& b = pairs_two.columns.at(column);
+    ASSERT_EQ(a.size(), b.size()) << column;
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(b[i], a[i], 1e-4 * (1 + std::abs(a[i]))) << column << " " << i;
+  }
+  const std::string own_pairs = file_text((root / "one/data/eft_own.jsonl").string());
+  EXPECT_FALSE(own_pairs.empty());
+  EXPECT_EQ(file_text((root / "two/data/eft_own.jsonl").string()), own_pairs);
+  for (const char* group : {"/sft/eval", "/iter_1/eval"}) {
+    const auto a = scir::read_h5_group(h5_one, group).numbers;
+    const auto b = scir::read_h5_group(h5_two, group).numbers;
+    for (const char* key : {"mean_quality", "acc_grm", "acc_irm"})
+      EXPECT_NEAR(b.at(key), a.at(key), 1e-9) << group << " " << key;
+  }
+  // The final model is written whole, once.
+  const scir::LoadedModel a = scir::load_hf_model((root / "one/ckpt/iter_1/final").string());
+  const scir::LoadedModel b = scir::load_hf_model((root / "two/ckpt/iter_1/final").string());
+  const auto want = a.model->named_weights();
+  double largest = 0;
+  for (const auto& [name, weight] : b.model->named_weights()) {
+    ASSERT_EQ(weight.sizes(), want.at(name).sizes()) << name;
+    largest = std::max(largest, (weight - want.at(name)).abs().max().item<double>());
+  }
+  EXPECT_LT(largest, 1e-4);
+}
+
+TEST(RunCli, TensorParallelShapesAndRestartStatesAreRefusedByName) {
+  const fs::path run = fs::path(scratch_path("scir_run_cli_tp_bad"));
+  fs::remove_all(run);
+  const std::pair<const char*, const char*> cases[] = {
+      {"--tp 2", "option '--tp': expected a divisor of the model's vocab_size (259), got '2'"},
+      {"--tp 2 --model.vocab_size 260 --scir.state_every 5",
+       "option '--scir.state_every': expected 0 with --tp above 1, got '5'"},
+      {"--tp 2 --model.vocab_size 260 --sft.state_every 5",
+       "option '--sft.state_every': expected 0 with --tp above 1, got '5'"},
+      {"--tp 3", "option '--tp': expected a divisor of the 2 ranks, got '3'"}};
+  for (const auto& [args, message] : cases) {
+    const CommandResult result = run_command(std::string(SCIR_MPIEXEC) + " " +
+                                             scir_hpc("run --out " + run.string() + " " + args));
+    EXPECT_EQ(result.exit_code, 2) << args;
+    EXPECT_NE(result.out.find(std::string("scir_hpc: error: ") + message + "\n"), std::string::npos)
+        << args << "\n"
+        << result.out;
+  }
+  EXPECT_FALSE(fs::exists(run));
+}
+
 }  // namespace

@@ -65,8 +65,9 @@ TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
   const std::string path = ::testing::TempDir() + "scir_own_sample_eft.jsonl";
   std::filesystem::remove(path);
   SerialComm comm;
+  const ProcessGrid grid(comm, 1);
   const int64_t pairs =
-      write_own_sample_eft(comm, *model, tokenizer, world, pairwise, prompts, settings, path);
+      write_own_sample_eft(grid, *model, tokenizer, world, pairwise, prompts, settings, path);
   const auto records = read_jsonl(path);
   ASSERT_GT(pairs, 5);  // the test has something to check
   ASSERT_EQ(static_cast<int64_t>(records.size()), 2 * pairs);
@@ -94,7 +95,7 @@ TEST(OwnSampleEft, PairsOfTheModelsOwnSamplesInBothOrdersWithTheOracleVerdict) {
   }
   // The same settings give the same file.
   const std::string again = path + ".again";
-  write_own_sample_eft(comm, *model, tokenizer, world, pairwise, prompts, settings, again);
+  write_own_sample_eft(grid, *model, tokenizer, world, pairwise, prompts, settings, again);
   const auto repeated = read_jsonl(again);
   ASSERT_EQ(repeated.size(), records.size());
   for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(repeated[i].value, records[i].value);
@@ -113,8 +114,9 @@ TEST(OwnSampleEft, SamplesThatAreNotUtf8StillGiveValidJsonLines) {
   settings.sampling.max_new_tokens = 5;
   const std::string path = ::testing::TempDir() + "scir_own_sample_eft_bytes.jsonl";
   SerialComm comm;
+  const ProcessGrid grid(comm, 1);
   const int64_t pairs =
-      write_own_sample_eft(comm, *model, ByteTokenizer(), world, pairwise, prompts, settings, path);
+      write_own_sample_eft(grid, *model, ByteTokenizer(), world, pairwise, prompts, settings, path);
   ASSERT_GT(pairs, 0);
   const auto records = read_jsonl(path);
   EXPECT_EQ(static_cast<int64_t>(records.size()), 2 * pairs);

@@ -152,4 +152,24 @@ void save_hf_model(const std::string& directory, const Transformer& model,
   fs::rename(staging, target);
 }
 
+LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory) {
+  LoadedModel loaded = load_hf_model(directory);
+  if (grid.tensor()) loaded.model->shard_tensor_parallel(*grid.tensor());
+  return loaded;
+}
+
+void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& model,
+                         const Tokenizer& tokenizer) {
+  if (!model.tensor_parallel()) {
+    if (job.rank() == 0) save_hf_model(directory, model, tokenizer);
+    return;
+  }
+  const std::map<std::string, torch::Tensor> weights = model.whole_weights();
+  if (job.rank() != 0) return;
+  Transformer whole(model.config(), model.dtype());
+  torch::NoGradGuard no_grad;
+  for (auto& [name, weight] : whole.named_weights()) weight.copy_(weights.at(name));
+  save_hf_model(directory, whole, tokenizer);
+}
+
 }  // namespace scir

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "scir/dist/comm.h"
+#include "scir/dist/process_grid.h"
 #include "scir/model/transformer.h"
 #include "scir/tokenizer/tokenizer.h"
 
@@ -31,5 +33,14 @@ LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype 
 void save_hf_model(const std::string& directory, const Transformer& model,
                    const Tokenizer& tokenizer, torch::ScalarType save_dtype = torch::kFloat,
                    int64_t max_shard_bytes = 0);
+
+// load_hf_model, then the model cut into this rank's slices where the grid has a tensor group.
+LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory);
+
+// save_hf_model from the job's rank 0 of a model that may be cut for tensor parallelism: its
+// slices are gathered first, which is collective over its tensor-parallel group, so every rank
+// of the job calls this.
+void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& model,
+                         const Tokenizer& tokenizer);
 
 }  // namespace scir

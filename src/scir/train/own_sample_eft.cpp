@@ -10,10 +10,11 @@
 
 namespace scir {
 
-int64_t write_own_sample_eft(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
-                             const world::World& world, const JudgeTemplate& pairwise,
-                             const std::vector<std::string>& prompts,
+int64_t write_own_sample_eft(const ProcessGrid& grid, Transformer& model,
+                             const Tokenizer& tokenizer, const world::World& world,
+                             const JudgeTemplate& pairwise, const std::vector<std::string>& prompts,
                              const OwnSampleEftSettings& settings, const std::string& path) {
+  Comm& comm = grid.data();
   const std::vector<size_t> mine = shard_indices(prompts.size(), comm.rank(), comm.size());
   const auto pairs = own_sample_pairs(model, tokenizer, ChatTemplate::kPlain, world, prompts, mine,
                                       settings.samples, settings.sampling, settings.batch_size);
@@ -31,7 +32,7 @@ int64_t write_own_sample_eft(Comm& comm, Transformer& model, const Tokenizer& to
   // json_line: a byte model can sample bytes that are not UTF-8.
   for (const auto& [index, records] : by_prompt) items.emplace_back(index, json_line(records));
   const std::vector<std::string> gathered = gather_in_item_order(comm, items);
-  if (comm.rank() == 0) {
+  if (grid.job().rank() == 0) {
     JsonlWriter out(path);
     for (const std::string& text : gathered) {
       for (const nlohmann::json& record : nlohmann::json::parse(text)) out.write(record);

@@ -10,7 +10,7 @@
 
 #include "scir/data/judge_template.h"
 #include "scir/data/world/world.h"
-#include "scir/dist/comm.h"
+#include "scir/dist/process_grid.h"
 #include "scir/model/generation.h"
 #include "scir/tokenizer/tokenizer.h"
 
@@ -22,11 +22,11 @@ struct OwnSampleEftSettings {
   int64_t batch_size = 32;  // prompts a generation batch
 };
 
-// Each rank samples its share of the prompts; rank 0 writes the records to `path` in prompt
-// order. Returns the number of pairs (on every rank).
-int64_t write_own_sample_eft(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
-                             const world::World& world, const JudgeTemplate& pairwise,
-                             const std::vector<std::string>& prompts,
+// Each model copy samples its share of the prompts (the grid's data group); the job's rank 0
+// writes the records to `path` in prompt order. Returns the number of pairs (on every rank).
+int64_t write_own_sample_eft(const ProcessGrid& grid, Transformer& model,
+                             const Tokenizer& tokenizer, const world::World& world,
+                             const JudgeTemplate& pairwise, const std::vector<std::string>& prompts,
                              const OwnSampleEftSettings& settings, const std::string& path);
 
 }  // namespace scir

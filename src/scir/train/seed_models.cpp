@@ -16,77 +16,80 @@ namespace scir {
 namespace {
 
 // Trains `from` into `to` on the JSONL files, unless the phase is done.
-void train_phase(Comm& comm, const RunDirectory& run, const std::string& phase,
+void train_phase(const ProcessGrid& grid, const RunDirectory& run, const std::string& phase,
                  const std::string& from, const std::string& to,
                  const std::vector<std::string>& data, LossTokens loss_tokens,
                  const LmTrainOptions& options) {
-  if (run.done(comm, phase, to)) {
+  Comm& job = grid.job();
+  if (run.done(job, phase, to)) {
     log_info(cat("[", phase, "] done already: ", to));
     return;
   }
-  LoadedModel loaded = load_hf_model(from);
+  LoadedModel loaded = load_hf_model_for(grid, from);
   const auto examples =
       read_lm_examples(data, *loaded.tokenizer, ChatTemplate::kPlain, loss_tokens);
   log_info(cat("[", phase, "] ", examples.size(), " examples, ",
                loaded.model->config().parameter_count(), " parameters"));
   LmTrainOptions with_state = options;
   with_state.state_dir = run.path("ckpt/" + phase + "_state");
-  const LmStepMetrics metrics =
-      train_language_model(*loaded.model, comm, examples, with_state, loaded.tokenizer->pad_id());
-  if (comm.rank() == 0) {
-    save_hf_model(to, *loaded.model, *loaded.tokenizer);
+  const LmStepMetrics metrics = train_language_model(*loaded.model, grid.data(), examples,
+                                                     with_state, loaded.tokenizer->pad_id());
+  save_whole_hf_model(job, to, *loaded.model, *loaded.tokenizer);
+  if (job.rank() == 0) {
     write_h5_group(run.h5(), "/" + phase + "/steps", metrics.as_h5_group());
     run.mark_done(phase);
-    TrainingState(with_state.state_dir, with_state.state_every).clear(comm);  // phase done
+    TrainingState(with_state.state_dir, with_state.state_every).clear(job);  // phase done
   }
-  comm.barrier();
+  job.barrier();
 }
 
 }  // namespace
 
-SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedModelsPlan& plan) {
+SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
+                             const SeedModelsPlan& plan) {
+  Comm& job = grid.job();
   SeedModels seeds{run.path("data"), run.path("ckpt/m0"), run.path("ckpt/m1")};
   const world::World world(plan.world);
   const JudgeTemplate pairwise =
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
-  if (!run.done(comm, "data")) {
-    if (comm.rank() == 0) {
+  if (!run.done(job, "data")) {
+    if (job.rank() == 0) {
       const JudgeTemplate pointwise =
           JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
       world::write_world_datasets(world, pairwise, plan.data, plan.seed, seeds.data_dir,
                                   &pointwise);
       run.mark_done("data");
     }
-    comm.barrier();
+    job.barrier();
   }
   const std::string initial = run.path("ckpt/init");
-  if (!run.done(comm, "init", initial)) {
-    if (comm.rank() == 0) {
+  if (!run.done(job, "init", initial)) {
+    if (job.rank() == 0) {
       Transformer model(plan.model);
       model.init_weights(plan.seed);
       save_hf_model(initial, model, ByteTokenizer());
       run.mark_done("init");
     }
-    comm.barrier();
+    job.barrier();
   }
-  train_phase(comm, run, "pretrain", initial, seeds.m0_dir, {seeds.data_dir + "/corpus.jsonl"},
+  train_phase(grid, run, "pretrain", initial, seeds.m0_dir, {seeds.data_dir + "/corpus.jsonl"},
               LossTokens::kAllTokens, plan.pretrain);
   const std::vector<std::string> seed_data = {seeds.data_dir + "/ift.jsonl",
                                               seeds.data_dir + "/eft.jsonl"};
   const bool judge_stage = plan.judge_sft.steps > 0;
   const std::string sft_out = judge_stage ? run.path("ckpt/m1_base") : seeds.m1_dir;
-  train_phase(comm, run, "sft", seeds.m0_dir, sft_out, seed_data, LossTokens::kResponseOnly,
+  train_phase(grid, run, "sft", seeds.m0_dir, sft_out, seed_data, LossTokens::kResponseOnly,
               plan.sft);
   if (judge_stage) {
     const std::string own_eft = seeds.data_dir + "/eft_own.jsonl";
-    if (!run.done(comm, "eft_own")) {
-      LoadedModel base = load_hf_model(sft_out);
+    if (!run.done(job, "eft_own")) {
+      LoadedModel base = load_hf_model_for(grid, sft_out);
       const int64_t pairs = write_own_sample_eft(
-          comm, *base.model, *base.tokenizer, world, pairwise,
+          grid, *base.model, *base.tokenizer, world, pairwise,
           read_prompt_texts(seeds.data_dir + "/judge_prompts.jsonl"), plan.own_eft, own_eft);
       log_info(cat("[eft_own] ", pairs, " pairs of the SFT model's own samples -> ", own_eft));
-      if (comm.rank() == 0) run.mark_done("eft_own");
-      comm.barrier();
+      if (job.rank() == 0) run.mark_done("eft_own");
+      job.barrier();
     }
     std::vector<std::string> judge_data = seed_data;
     // A model whose samples never differ in quality gives no pairs (an empty file).
@@ -95,12 +98,12 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
     } else {
       log_warn(cat("[judge_sft] no pairs in ", own_eft, ": training on IFT + EFT only"));
     }
-    train_phase(comm, run, "judge_sft", sft_out, seeds.m1_dir, judge_data,
+    train_phase(grid, run, "judge_sft", sft_out, seeds.m1_dir, judge_data,
                 LossTokens::kResponseOnly, plan.judge_sft);
   }
-  if (!run.done(comm, "sft_eval")) {
-    LoadedModel m1 = load_hf_model(seeds.m1_dir);
-    LoadedModel m0 = load_hf_model(seeds.m0_dir);
+  if (!run.done(job, "sft_eval")) {
+    LoadedModel m1 = load_hf_model_for(grid, seeds.m1_dir);
+    LoadedModel m0 = load_hf_model_for(grid, seeds.m0_dir);
     const Tokenizer& tokenizer = *m1.tokenizer;
     const PairwiseJudge judge =
         PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);
@@ -112,12 +115,12 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
                                                          plan.pointwise_template, plan.eval.tau);
     }
     const WorldEvaluation evaluation = evaluate_world(
-        comm, *m1.model, nullptr, m0.model.get(),
+        grid.data(), *m1.model, nullptr, m0.model.get(),
         {world, judge, prompts, read_labelled_pairs(seeds.data_dir + "/heldout_pairs.jsonl"),
          pointwise ? &pointwise->judge() : nullptr},
         plan.eval);
     log_info("[sft_eval] M1\n" + format_world_evaluation(evaluation));
-    if (comm.rank() == 0) {
+    if (job.rank() == 0) {
       H5Group group;
       group.numbers = {{"win_rate_vs_m1", 0.5},  // M1 against itself, by definition
                        {"mean_quality", evaluation.mean_quality},
@@ -138,7 +141,7 @@ SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedMode
       write_h5_group(run.h5(), "/sft/eval", group);
       run.mark_done("sft_eval");
     }
-    comm.barrier();
+    job.barrier();
   }
   return seeds;
 }

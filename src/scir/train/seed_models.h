@@ -11,7 +11,7 @@
 
 #include "scir/data/judge_template.h"
 #include "scir/data/world/world_datasets.h"
-#include "scir/dist/comm.h"
+#include "scir/dist/process_grid.h"
 #include "scir/eval/world_eval.h"
 #include "scir/io/run_directory.h"
 #include "scir/model/model_config.h"
@@ -38,6 +38,9 @@ struct SeedModels {
   std::string data_dir, m0_dir, m1_dir;
 };
 
-SeedModels build_seed_models(Comm& comm, const RunDirectory& run, const SeedModelsPlan& plan);
+// Every rank of the grid's job calls this; with a tensor group the models are cut over it and
+// the model copies divide the work (restart states inside a phase need tp = 1).
+SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
+                             const SeedModelsPlan& plan);
 
 }  // namespace scir

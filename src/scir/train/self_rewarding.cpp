@@ -177,14 +177,18 @@ double mean_of(const std::vector<double>& values) {
 
 }  // namespace
 
-std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory& run,
+std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const RunDirectory& run,
                                                  const SelfRewardingInputs& inputs,
                                                  const SelfRewardingPlan& plan) {
+  // Work and its reductions run over the model copies (`comm`); markers, barriers and files
+  // belong to the job (`job`), whose rank 0 writes.
+  Comm& comm = grid.data();
+  Comm& job = grid.job();
   const JudgeTemplate pairwise =
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
   std::vector<IterationSummary> summaries;
   const std::string& m1_dir = inputs.m1_dir;
-  LoadedModel m1 = load_hf_model(m1_dir);
+  LoadedModel m1 = load_hf_model_for(grid, m1_dir);
   const Tokenizer& tokenizer = *m1.tokenizer;
   const PairwiseJudge judge =
       PairwiseJudge::with_ab_verdicts(tokenizer, inputs.chat_template, pairwise);
@@ -225,10 +229,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
         plan.irm_reference == IrmReference::kCurrent || offline ? current_dir : previous_dir;
     IterationSummary summary;
     summary.iteration = t;
-    if (run.done(comm, phase, run.path(cat("ckpt/iter_", t, "/final")))) {
+    if (run.done(job, phase, run.path(cat("ckpt/iter_", t, "/final")))) {
       // Only rank 0 opens run.h5 (HDF5 locks a file another process writes); the summary it
       // feeds is printed by rank 0 alone.
-      if (comm.rank() == 0) {
+      if (job.rank() == 0) {
         const H5Group eval = read_h5_group(run.h5(), "/" + phase + "/eval");
         summary.eval.win_rate = eval.numbers.at("win_rate_vs_m1");
         summary.eval.mean_quality = eval.numbers.at("mean_quality");
@@ -243,8 +247,8 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       summaries.push_back(summary);
       continue;
     }
-    LoadedModel policy = load_hf_model(current_dir);
-    LoadedModel reference = load_hf_model(reference_dir);
+    LoadedModel policy = load_hf_model_for(grid, current_dir);
+    LoadedModel reference = load_hf_model_for(grid, reference_dir);
     policy.model->eval();
 
     // Generate, pair, and spread the pairs evenly over the ranks.
@@ -367,10 +371,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
       }
       return columns;
     };
-    const int64_t first_step = std::min(state.latest(comm), total_steps);
+    const int64_t first_step = std::min(state.latest(job), total_steps);
     if (first_step > 0) {
       TrainingState::Columns columns = state_columns();
-      state.load(comm, first_step, *policy.model, optimizer, columns);
+      state.load(job, first_step, *policy.model, optimizer, columns);
       for (auto& [name, values] : steps) values = columns.at(name);
       for (size_t i = 0; i < pairs.size(); ++i) {
         pairs[i].label_last = static_cast<int>(columns.at("pair_label_last").at(i));
@@ -437,7 +441,7 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                               (step + 1 - first_step) * (total_steps - step - 1))));
         }
         if (state.due(step + 1) && step + 1 < total_steps)
-          state.save(comm, step + 1, *policy.model, optimizer, state_columns());
+          state.save(job, step + 1, *policy.model, optimizer, state_columns());
       }
     }
     policy.model->eval();
@@ -488,16 +492,23 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
                                static_cast<double>(r.pair.response2.size())};
       for (size_t c = 0; c < std::size(names); ++c) numbers[names[c]].push_back(values[c]);
     }
-    const int64_t offset = write_h5_rows(comm, run.h5(), "/" + phase + "/pairs", numbers);
-    std::vector<std::pair<size_t, std::string>> rows;
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      const PairRecord& r = pairs[i];
-      rows.emplace_back(
-          static_cast<size_t>(offset) + i,
-          json_line({r.pair.text1, r.pair.text2, r.pair.response1, r.pair.response2}));
+    // Every rank of a model copy holds the same pairs: the copies' first ranks write them.
+    std::vector<std::string> table;
+    if (grid.leads_copy()) {
+      const int64_t offset = write_h5_rows(comm, run.h5(), "/" + phase + "/pairs", numbers);
+      std::vector<std::pair<size_t, std::string>> rows;
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        const PairRecord& r = pairs[i];
+        rows.emplace_back(
+            static_cast<size_t>(offset) + i,
+            json_line({r.pair.text1, r.pair.text2, r.pair.response1, r.pair.response2}));
+      }
+      table = gather_in_item_order(comm, rows);
     }
-    const std::vector<std::string> table = gather_in_item_order(comm, rows);
-    if (comm.rank() == 0) {
+    // Collective over the tensor group: before rank 0 alone goes on to write.
+    const std::string final_dir = run.path(cat("ckpt/iter_", t, "/final"));
+    save_whole_hf_model(job, final_dir, *policy.model, tokenizer);
+    if (job.rank() == 0) {
       H5Group pair_group;
       pair_group.text_columns = {{"resp1_text", {}}, {"resp2_text", {}}};
       pair_group.token_columns = {{"resp1_tokens", {}}, {"resp2_tokens", {}}};
@@ -533,11 +544,10 @@ std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory&
           {"srlm_judgements", static_cast<double>(summary.judgements)},
           {"srlm_parse_failures", static_cast<double>(summary.judge_parse_failures)}};
       write_h5_group(run.h5(), "/" + phase + "/eval", eval_group);
-      save_hf_model(run.path(cat("ckpt/iter_", t, "/final")), *policy.model, tokenizer);
       run.mark_done(phase);
     }
-    comm.barrier();
-    state.clear(comm);  // the iteration is done: no restart needed
+    job.barrier();
+    state.clear(job);  // the iteration is done: no restart needed
     summaries.push_back(summary);
   }
   return summaries;

@@ -14,6 +14,7 @@
 
 #include "scir/data/world/world.h"
 #include "scir/dist/comm.h"
+#include "scir/dist/process_grid.h"
 #include "scir/eval/world_eval.h"
 #include "scir/io/run_directory.h"
 #include "scir/rewards/sampled_judge.h"
@@ -82,8 +83,10 @@ struct IterationSummary {
 // Runs iterations 1..T from M1 (M0 is the first reference under irm_ref = previous).
 // Finished iterations are skipped; their summaries are read back. Without a world there is no
 // oracle: no quality, win rate or oracle columns (NaN), and reward accuracy only on the
-// labelled pairs given.
-std::vector<IterationSummary> run_self_rewarding(Comm& comm, const RunDirectory& run,
+// labelled pairs given. Every rank of the grid's job calls this; with a tensor group the models
+// are cut over it and the model copies divide the prompts and pairs (restart states inside an
+// iteration need tp = 1).
+std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const RunDirectory& run,
                                                  const SelfRewardingInputs& inputs,
                                                  const SelfRewardingPlan& plan);
 
