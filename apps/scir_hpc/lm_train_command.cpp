@@ -58,11 +58,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
       options.reject("train.batch_size", cat("a multiple of the ", data.size(),
                                              grid->tensor() ? " model copies" : " ranks"));
     }
-    if (grid->tensor()) {
-      // Restart states hold rank 0's weights, which are a slice under tensor parallelism.
-      if (train.state_every > 0) options.reject("train.state_every", "0 with --tp above 1");
-      loaded.model->shard_tensor_parallel(*grid->tensor());
-    }
+    if (grid->tensor()) loaded.model->shard_tensor_parallel(*grid->tensor());
   });
   const std::string out = options.get_string("out");
   log_info(cat("[", label, "] ", examples.size(), " examples, ",

@@ -255,14 +255,6 @@ void run(const OptionSet& options, Comm& comm) {
       options.reject("scir.batch_pairs", cat("a multiple of the ", copies,
                                              grid->tensor() ? " model copies" : " ranks"));
     }
-    if (grid->tensor()) {
-      // Restart states hold rank 0's weights, which are a slice under tensor parallelism.
-      if (plan.state_every > 0) options.reject("scir.state_every", "0 with --tp above 1");
-      for (const LmTrainOptions* train : {&seeds.pretrain, &seeds.sft, &seeds.judge_sft}) {
-        if (train->state_every > 0)
-          options.reject(train->label + ".state_every", "0 with --tp above 1");
-      }
-    }
     if (user_model) {
       user_inputs = user_model_inputs(options, plan);
       check_tensor_parallel_shape(options, check_hf_model(user_inputs.m1_dir), grid->tp());

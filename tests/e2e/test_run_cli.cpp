@@ -358,15 +358,13 @@ TEST(RunCli, TensorParallelRunFollowsOneRank) {
   EXPECT_LT(largest, 1e-4);
 }
 
-TEST(RunCli, TensorParallelShapesAndRestartStatesAreRefusedByName) {
+TEST(RunCli, TensorParallelShapesThatDoNotDivideAreRefusedByName) {
   const fs::path run = fs::path(scratch_path("scir_run_cli_tp_bad"));
   fs::remove_all(run);
   const std::pair<const char*, const char*> cases[] = {
       {"--tp 2", "option '--tp': expected a divisor of the model's vocab_size (259), got '2'"},
-      {"--tp 2 --model.vocab_size 260 --scir.state_every 5",
-       "option '--scir.state_every': expected 0 with --tp above 1, got '5'"},
-      {"--tp 2 --model.vocab_size 260 --sft.state_every 5",
-       "option '--sft.state_every': expected 0 with --tp above 1, got '5'"},
+      {"--tp 2 --model.num_key_value_heads 1",
+       "option '--tp': expected a divisor of the model's num_key_value_heads (1), got '2'"},
       {"--tp 3", "option '--tp': expected a divisor of the 2 ranks, got '3'"}};
   for (const auto& [args, message] : cases) {
     const CommandResult result = run_command(std::string(SCIR_MPIEXEC) + " " +

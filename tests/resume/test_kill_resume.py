@@ -103,6 +103,22 @@ class KillAndResumeTest(unittest.TestCase):
                                     reference=reference)
         self.assertIn("resuming from the state of step 3", log)
 
+    def test_tensor_parallel_states_resume_bitwise(self):
+        # --tp 2: one model copy cut over both ranks, each rank writing its slice's weights and
+        # optimiser state; killed in SFT and in an iteration, each rerun goes on from the
+        # newest state and ends as the run with the same options that never stopped.
+        reference = os.path.join(self.dir, "tp_uninterrupted")
+        extra = ["--tp", "2", "--model.vocab_size", "260", "--sft.state_every", "1",
+                 "--scir.state_every", "5"]
+        result = run(reference, extra=extra)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        log = self.check_kill_point("[sft] step 3", "tp_sft_state", extra=extra,
+                                    reference=reference)
+        self.assertIn("resuming from the state of step 2", log)
+        log = self.check_kill_point("[iter_2] step 7", "tp_iteration_state", extra=extra,
+                                    reference=reference)
+        self.assertIn("resuming from the state of step 5", log)
+
     def test_corrupt_checkpoint_is_redone_with_a_warning(self):
         # A finished run whose M1 weights were cut short afterwards: the rerun warns, redoes
         # the phase that wrote them (to the same bytes) and keeps the later phases.

@@ -105,8 +105,9 @@ class Transformer : public torch::nn::Module {
   torch::ScalarType dtype() const { return dtype_; }
   // Where the parameters live; inputs built on the CPU are moved there by hidden().
   torch::Device device() const;
-  // Whether shard_tensor_parallel cut this model.
+  // Whether shard_tensor_parallel cut this model, and over which group (nullptr: not cut).
   bool tensor_parallel() const { return tp_ != nullptr; }
+  Comm* tensor_parallel_group() const { return tp_; }
   // For clipping by the whole model's gradient norm: the group this model is cut over
   // (nullptr without tensor parallelism) and, for each of parameters(), whether every rank of
   // the group holds it whole.

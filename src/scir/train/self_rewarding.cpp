@@ -371,10 +371,10 @@ std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const 
       }
       return columns;
     };
-    const int64_t first_step = std::min(state.latest(job), total_steps);
+    const int64_t first_step = std::min(state.latest(comm), total_steps);
     if (first_step > 0) {
       TrainingState::Columns columns = state_columns();
-      state.load(job, first_step, *policy.model, optimizer, columns);
+      state.load(comm, first_step, *policy.model, optimizer, columns);
       for (auto& [name, values] : steps) values = columns.at(name);
       for (size_t i = 0; i < pairs.size(); ++i) {
         pairs[i].label_last = static_cast<int>(columns.at("pair_label_last").at(i));
@@ -441,7 +441,7 @@ std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const 
                               (step + 1 - first_step) * (total_steps - step - 1))));
         }
         if (state.due(step + 1) && step + 1 < total_steps)
-          state.save(job, step + 1, *policy.model, optimizer, state_columns());
+          state.save(comm, step + 1, *policy.model, optimizer, state_columns());
       }
     }
     policy.model->eval();

@@ -23,6 +23,31 @@ std::vector<double> read_column(torch::serialize::InputArchive& archive, const s
   return to_doubles(values);
 }
 
+// Where a rank stands: its model copy (rank in the data-parallel group) and its slice (rank in
+// the model's tensor-parallel group, 0 without one).
+struct StatePlace {
+  int copy = 0, slice = 0;
+  Comm* tensor = nullptr;
+  std::string file_name(int of_copy) const {
+    return tensor ? cat("rank_", of_copy, "_slice_", slice, ".pt") : cat("rank_", of_copy, ".pt");
+  }
+  // The first rank of the first copy writes the directory and the DONE marker.
+  bool first() const { return copy == 0 && slice == 0; }
+  // A barrier of every rank of the job: the data group, then the tensor group.
+  void barrier(Comm& data) const {
+    data.barrier();
+    if (tensor) tensor->barrier();
+  }
+};
+
+StatePlace place_of(Comm& comm, const Transformer& model) {
+  StatePlace place;
+  place.copy = comm.rank();
+  place.tensor = model.tensor_parallel_group();
+  if (place.tensor) place.slice = place.tensor->rank();
+  return place;
+}
+
 }  // namespace
 
 TrainingState::TrainingState(std::string directory, int64_t every)
@@ -46,49 +71,52 @@ int64_t TrainingState::latest(Comm& comm) const {
 
 void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
                          const DataParallelOptimizer& optimizer, const Columns& columns) const {
+  const StatePlace place = place_of(comm, model);
   const fs::path here = step_directory(step);
-  if (comm.rank() == 0) fs::create_directories(here);
-  comm.barrier();
+  if (place.first()) fs::create_directories(here);
+  place.barrier(comm);
   torch::serialize::OutputArchive archive;
   archive.write("step", torch::tensor(step, torch::kLong));
   optimizer.save(archive);
   int64_t column = 0;  // by position in name order: archive keys may not hold dots
   for (const auto& [name, values] : columns) write_column(archive, cat(column++), values);
-  if (comm.rank() == 0) {
+  if (place.copy == 0) {
     int64_t index = 0;  // by position in name order: archive keys may not hold dots
     for (const auto& [name, weight] : model.named_weights())
       archive.write(cat("weight_", index++), weight);
   }
-  const fs::path file = here / cat("rank_", comm.rank(), ".pt");
+  const fs::path file = here / place.file_name(place.copy);
   archive.save_to(file.string() + ".tmp");
   fs::rename(file.string() + ".tmp", file);
-  comm.barrier();  // every rank's file is in place before the marker
-  if (comm.rank() == 0) {
+  place.barrier(comm);  // every rank's file is in place before the marker
+  if (place.first()) {
     std::ofstream(here / "DONE.tmp") << step << "\n";
     fs::rename(here / "DONE.tmp", here / "DONE");
     for (const auto& entry : fs::directory_iterator(directory_)) {
       if (entry.path() != here) fs::remove_all(entry.path());  // older or incomplete states
     }
   }
-  comm.barrier();
+  place.barrier(comm);
 }
 
 void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
                          DataParallelOptimizer& optimizer, Columns& columns) const {
+  const StatePlace place = place_of(comm, model);
   const fs::path here = step_directory(step);
-  const fs::path file = here / cat("rank_", comm.rank(), ".pt");
+  const fs::path file = here / place.file_name(place.copy);
   if (!fs::exists(file)) {
     throw InputError(cat(file.string(), ": missing; the state of step ", step,
-                         " was written by another rank count"));
+                         " was written by another rank count or --tp"));
   }
   torch::serialize::InputArchive archive;
   archive.load_from(file.string());
   optimizer.load(archive);
   int64_t column = 0;
   for (auto& [name, values] : columns) values = read_column(archive, cat(column++));
-  // The weights from rank 0's file, on every rank (a shared file system, as for the run).
+  // The weights (this rank's slice) from the first copy's file, on every copy (a shared file
+  // system, as for the run).
   torch::serialize::InputArchive weights;
-  weights.load_from((here / "rank_0.pt").string());
+  weights.load_from((here / place.file_name(0)).string());
   torch::NoGradGuard no_grad;
   int64_t index = 0;
   for (auto& [name, weight] : model.named_weights()) {

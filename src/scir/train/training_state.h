@@ -2,7 +2,9 @@
 // go on from that step (its optimiser state, named columns of numbers such as the metrics so
 // far or its pairs' bookkeeping; rank 0 also the weights, which every rank holds alike) under
 // DIR/step_<s>/, each file under a temporary name then renamed, and rank 0 a DONE marker once all
-// have written. A rerun of the phase starts from the newest complete state; incomplete ones are
+// have written. `comm` is the data-parallel group; under tensor parallelism (the model's group)
+// each rank's file is named by its copy and slice, and the first copy's ranks write the weights,
+// one slice each. A rerun of the phase starts from the newest complete state; incomplete ones are
 // ignored, older ones removed. With the same ranks and threads the steps after it are those the
 // first run would have taken, so the phase ends with the same weights, byte for byte.
 #pragma once
