@@ -8,7 +8,7 @@ Run it with a python that has torch and transformers (bench/peers/setup_venv.sh)
 
   VENV/bin/python bench/peers/hf_generate.py --bench build/release/bench/scir_bench_kv_cache
 """
-import argparse
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +16,10 @@ import time
 
 import torch
 import transformers
+
+# bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 
 def ours(args):
@@ -51,7 +55,7 @@ def theirs(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bench", required=True, help="path to scir_bench_kv_cache")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=16)

@@ -20,7 +20,6 @@ ours is what the bench reports. Run with a python that has torch, transformers a
 
   VENV/bin/python bench/peers/trl_dpo.py --scir build/release/apps/scir_hpc
 """
-import argparse
 import json
 import os
 import random
@@ -35,6 +34,10 @@ import transformers
 from datasets import Dataset
 from tokenizers import Tokenizer, models, pre_tokenizers
 import trl
+
+# bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 SHAPE = dict(hidden_size=128, intermediate_size=352, num_hidden_layers=4, num_attention_heads=4,
              num_key_value_heads=2)
@@ -113,7 +116,7 @@ def theirs(args, precompute):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scir", required=True, help="path to scir_hpc")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=16, help="pairs a step")

@@ -8,8 +8,8 @@ save_pretrained, and compares:
   - a model written by `scir_hpc init`, loaded with from_pretrained: logits against `score`.
 Usage: python tests/parity/hf_parity.py --scir build/release/apps/scir_hpc
 Exit code 1 when a bound is exceeded."""
-import argparse
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -17,6 +17,10 @@ import tempfile
 
 import torch
 import transformers
+
+# bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 BOS, EOS, PAD, VOCAB = 256, 257, 258, 259  # scir_hpc's byte tokenizer
 
@@ -73,7 +77,7 @@ def hf_logprobs(model, row):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = OneLineArgumentParser()
     parser.add_argument("--scir", required=True)
     parser.add_argument("--bound", type=float, default=1e-4)
     options = parser.parse_args()

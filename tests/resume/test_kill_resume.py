@@ -8,6 +8,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -118,6 +119,15 @@ class KillAndResumeTest(unittest.TestCase):
         log = self.check_kill_point("[iter_2] step 7", "tp_iteration_state", extra=extra,
                                     reference=reference)
         self.assertIn("resuming from the state of step 5", log)
+
+    def test_soak_script_refuses_bad_arguments_in_one_line(self):
+        soak = os.path.join(SOURCE, "tests", "soak", "kill_resume_soak.py")
+        result = subprocess.run([sys.executable, soak, "--trials", "many"], capture_output=True,
+                                text=True, timeout=60)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertTrue(result.stderr.startswith("kill_resume_soak.py: error: argument --trials"),
+                        result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
 
     def test_corrupt_checkpoint_is_redone_with_a_warning(self):
         # A finished run whose M1 weights were cut short afterwards: the rerun warns, redoes

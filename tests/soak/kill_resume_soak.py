@@ -8,7 +8,6 @@ summary; exit 1 if any trial ended differently.
   tests/soak/kill_resume_soak.py --trials 20 [--binary build/release/apps/scir_hpc] [--seed 1]
                                  [--sft-steps 4] [--state-every 0]
 """
-import argparse
 import filecmp
 import os
 import random
@@ -19,6 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = os.path.join(SOURCE, "tests", "fixtures", "tiny_run.ini")
@@ -34,7 +37,7 @@ def command(args, out):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--binary", default=os.path.join(SOURCE, "build/release/apps/scir_hpc"))
     parser.add_argument("--mpirun", default="mpirun --allow-run-as-root --oversubscribe -q")
