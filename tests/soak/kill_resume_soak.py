@@ -6,7 +6,7 @@ weights must equal those of an uninterrupted run, byte for byte. Prints one line
 summary; exit 1 if any trial ended differently.
 
   tests/soak/kill_resume_soak.py --trials 20 [--binary build/release/apps/scir_hpc] [--seed 1]
-                                 [--sft-steps 4] [--state-every 0]
+                                 [--sft-steps 4] [--state-every 0] [--tp 1]
 """
 import filecmp
 import os
@@ -31,9 +31,11 @@ WEIGHTS = ["ckpt/m1/model.safetensors", "ckpt/iter_1/final/model.safetensors",
 
 
 def command(args, out):
+    # Tensor parallelism over both ranks needs a vocabulary that 2 divides (the bytes' is 259).
+    tensor_parallel = ["--tp", str(args.tp), "--model.vocab_size", "260"] if args.tp > 1 else []
     return (shlex.split(args.mpirun) + ["-np", "2", args.binary, "run", "--out", out] + OPTIONS +
             ["--sft.steps", str(args.sft_steps), "--sft.state_every", str(args.state_every),
-             "--scir.state_every", str(args.state_every)])
+             "--scir.state_every", str(args.state_every)] + tensor_parallel)
 
 
 def main():
@@ -45,6 +47,8 @@ def main():
     parser.add_argument("--sft-steps", type=int, default=4, help="longer runs: more SFT steps")
     parser.add_argument("--state-every", type=int, default=0,
                         help="restart states every N steps in SFT and the iterations (0: none)")
+    parser.add_argument("--tp", type=int, default=1, choices=(1, 2),
+                        help="2: one model copy cut over both ranks")
     args = parser.parse_args()
     if args.trials < 1:
         parser.error("--trials: expected an integer >= 1")
