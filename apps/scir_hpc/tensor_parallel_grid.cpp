@@ -1,6 +1,7 @@
 #include "tensor_parallel_grid.h"
 
 #include "scir/dist/agreement.h"
+#include "scir/model/tensor_parallel.h"
 
 namespace scir::app {
 
@@ -22,15 +23,8 @@ std::unique_ptr<ProcessGrid> make_tensor_parallel_grid(const OptionSet& options,
 }
 
 void check_tensor_parallel_shape(const OptionSet& options, const ModelConfig& config, int tp) {
-  for (const auto& [what, extent] :
-       {std::pair<const char*, int64_t>{"num_attention_heads", config.num_attention_heads},
-        {"num_key_value_heads", config.num_key_value_heads},
-        {"intermediate_size", config.intermediate_size},
-        {"vocab_size", config.vocab_size}}) {
-    if (extent % tp != 0) {
-      options.reject("tp", cat("a divisor of the model's ", what, " (", extent, ")"));
-    }
-  }
+  const std::string indivisible = indivisible_dimension(config, tp);
+  if (!indivisible.empty()) options.reject("tp", cat("a divisor of the model's ", indivisible));
 }
 
 }  // namespace scir::app

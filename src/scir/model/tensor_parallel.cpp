@@ -1,5 +1,7 @@
 #include "scir/model/tensor_parallel.h"
 
+#include "scir/core/errors.h"
+
 namespace scir {
 namespace {
 
@@ -76,6 +78,17 @@ int tensor_parallel_split_dim(const std::string& name) {
   }
   if (ends_with("o_proj.weight") || ends_with("down_proj.weight")) return 1;
   return -1;
+}
+
+std::string indivisible_dimension(const ModelConfig& config, int64_t parts) {
+  for (const auto& [what, extent] :
+       {std::pair<const char*, int64_t>{"num_attention_heads", config.num_attention_heads},
+        {"num_key_value_heads", config.num_key_value_heads},
+        {"intermediate_size", config.intermediate_size},
+        {"vocab_size", config.vocab_size}}) {
+    if (extent % parts != 0) return cat(what, " (", extent, ")");
+  }
+  return "";
 }
 
 }  // namespace scir

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "scir/dist/comm.h"
+#include "scir/model/model_config.h"
 
 namespace scir {
 
@@ -23,5 +24,9 @@ torch::Tensor gather_last_dim(const torch::Tensor& x, Comm& group);
 // How a parameter named `name` (Hugging Face names) is cut: 0 by rows, 1 by columns, -1 not
 // at all (norms).
 int tensor_parallel_split_dim(const std::string& name);
+
+// The first dimension that tensor parallelism cuts (heads, key-value heads, MLP width,
+// vocabulary) which `parts` does not divide, as "name (extent)"; empty when all divide.
+std::string indivisible_dimension(const ModelConfig& config, int64_t parts);
 
 }  // namespace scir

@@ -233,15 +233,10 @@ std::map<std::string, torch::Tensor> Transformer::whole_weights() {
 
 void Transformer::shard_tensor_parallel(Comm& group) {
   const int size = group.size(), rank = group.rank();
-  for (const auto& [what, extent] :
-       {std::pair<const char*, int64_t>{"num_attention_heads", config_.num_attention_heads},
-        {"num_key_value_heads", config_.num_key_value_heads},
-        {"intermediate_size", config_.intermediate_size},
-        {"vocab_size", config_.vocab_size}}) {
-    if (extent % size != 0) {
-      throw InputError(cat("tensor parallelism over ", size, " ranks needs ", what, " (", extent,
-                           ") to be a multiple of ", size));
-    }
+  const std::string indivisible = indivisible_dimension(config_, size);
+  if (!indivisible.empty()) {
+    throw InputError(cat("tensor parallelism over ", size, " ranks needs ", indivisible,
+                         " to be a multiple of ", size));
   }
   torch::NoGradGuard no_grad;
   for (auto& [name, weight] : named_weights()) {
