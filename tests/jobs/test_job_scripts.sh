@@ -32,19 +32,23 @@ esac
 
 out=$(SCIR_DRY_RUN=1 CONFIG=jobs/configs/demo.ini RUN_DIR=runs/y SCIR_RANKS=64 bash jobs/pbs/run.pbs)
 check "run.pbs dry run" \
-  "attempt 1: mpirun -np 64 build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/y --threads 16" "$out"
+  "attempt 1: mpirun -np 64 -x OMP_WAIT_POLICY build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/y --threads 16" "$out"
 
 # The restart loop: a binary that fails once (exit 1) and then succeeds is run twice; bad input
 # (exit 2) is not retried.
 work=$(mktemp -d)
 mkdir -p "$work/bin"
 printf '#!/bin/bash\nwhile [[ "$1" == --* ]]; do shift; done\nexec "$@"\n' > "$work/bin/srun"
-printf '#!/bin/bash\nn=$(cat %s/count 2>/dev/null || echo 0)\necho $((n + 1)) > %s/count\n[ "$n" -ge 1 ]\n' "$work" "$work" > "$work/flaky"
+printf '#!/bin/bash\necho "$OMP_WAIT_POLICY" > %s/policy\nn=$(cat %s/count 2>/dev/null || echo 0)\necho $((n + 1)) > %s/count\n[ "$n" -ge 1 ]\n' "$work" "$work" "$work" > "$work/flaky"
 printf '#!/bin/bash\necho run >> %s/bad_count\nexit 2\n' "$work" > "$work/bad"
 chmod +x "$work/bin/srun" "$work/flaky" "$work/bad"
-PATH="$work/bin:$PATH" SCIR_HPC_BINARY="$work/flaky" bash jobs/slurm/run.sbatch c r 2>/dev/null
+env -u OMP_WAIT_POLICY PATH="$work/bin:$PATH" SCIR_HPC_BINARY="$work/flaky" bash jobs/slurm/run.sbatch c r 2>/dev/null
 check "restart: exit code" 0 "$?"
 check "restart: attempts" 2 "$(cat "$work/count")"
+# The ranks start with OpenMP's passive wait policy, unless the user chose one.
+check "wait policy: default" passive "$(cat "$work/policy")"
+PATH="$work/bin:$PATH" SCIR_HPC_BINARY="$work/flaky" OMP_WAIT_POLICY=active bash jobs/slurm/run.sbatch c r 2>/dev/null
+check "wait policy: the user's" active "$(cat "$work/policy")"
 PATH="$work/bin:$PATH" SCIR_HPC_BINARY="$work/bad" bash jobs/slurm/run.sbatch c r 2>/dev/null
 check "bad input: exit code" 2 "$?"
 check "bad input: attempts" 1 "$(wc -l < "$work/bad_count")"
