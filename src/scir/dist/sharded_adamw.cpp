@@ -76,7 +76,8 @@ double ShardedAdamW::step(double max_norm) {
   if (!std::isfinite(norm)) return norm;
   ++steps_;
   torch::Tensor p = torch::cat(values).narrow(0, begin_, end_ - begin_).clone();
-  p.mul_(1 - settings_.lr * settings_.weight_decay);
+  // Decoupled weight decay; without it the multiplication by 1 is a wasted pass.
+  if (settings_.weight_decay != 0) p.mul_(1 - settings_.lr * settings_.weight_decay);
   m_.mul_(settings_.beta1).add_(g, 1 - settings_.beta1);
   v_.mul_(settings_.beta2).addcmul_(g, g, 1 - settings_.beta2);
   const double correction1 = 1 - std::pow(settings_.beta1, static_cast<double>(steps_));
