@@ -6,12 +6,19 @@
 //   scir_gpu_bench [--device cuda] [--dtype bfloat16] [--batch 64] [--prompt-tokens 128]
 //                  [--response-tokens 128] [--new-tokens 128] [--repeats 3]
 //                  [--nominal-tflops 989] [--out results.json]
+//                  [--profile-phase sft_step --trace trace.json]
+// --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
+// operators on the host, kernels on the GPU) and writes a Chrome trace to --trace.
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
+
+#include <torch/csrc/autograd/profiler_kineto.h>
 
 #include "scir/core/allocator.h"
 #include "scir/core/errors.h"
+#include "scir/core/platform_info.h"
 #include "scir/core/threads.h"
 #include "scir/dist/serial_comm.h"
 #include "scir/model/precision.h"
@@ -58,6 +65,21 @@ double non_negative(const std::string& flag, const std::string& value) {
       scir::cat("option '", flag, "': expected a number >= 0, got '", value, "'"));
 }
 
+// One run of a phase under the kineto profiler, saved as a Chrome trace.
+void trace_run(const std::function<void()>& run, const torch::Device& device,
+               const std::string& path) {
+  namespace profiler = torch::autograd::profiler;
+  using torch::profiler::impl::ActivityType;
+  const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
+  std::set<ActivityType> activities{ActivityType::CPU};
+  if (device.is_cuda()) activities.insert(ActivityType::CUDA);
+  profiler::prepareProfiler(config, activities);
+  profiler::enableProfiler(config, activities);
+  run();
+  scir::synchronize_device(device);
+  profiler::disableProfiler()->save(path);
+}
+
 torch::Device device_named(const std::string& name) {
   try {
     const torch::Device device(name);
@@ -69,10 +91,17 @@ torch::Device device_named(const std::string& name) {
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> flags{
-      {"--device", "cuda"},       {"--dtype", "bfloat16"},      {"--batch", "64"},
-      {"--prompt-tokens", "128"}, {"--response-tokens", "128"}, {"--new-tokens", "128"},
-      {"--repeats", "3"},         {"--nominal-tflops", "989"},  {"--out", ""}};
+  std::map<std::string, std::string> flags{{"--device", "cuda"},
+                                           {"--dtype", "bfloat16"},
+                                           {"--batch", "64"},
+                                           {"--prompt-tokens", "128"},
+                                           {"--response-tokens", "128"},
+                                           {"--new-tokens", "128"},
+                                           {"--repeats", "3"},
+                                           {"--nominal-tflops", "989"},
+                                           {"--out", ""},
+                                           {"--profile-phase", ""},
+                                           {"--trace", ""}};
   for (int i = 1; i < argc; i += 2) {
     if (!flags.count(argv[i]) || i + 1 >= argc)
       throw scir::InputError(scir::cat("option '", argv[i], "': unknown or without a value"));
@@ -87,6 +116,22 @@ int run(int argc, char** argv) {
   settings.nominal_peak_tflops = non_negative("--nominal-tflops", flags["--nominal-tflops"]);
   const torch::ScalarType dtype = scir::dtype_from_name(flags["--dtype"], "dtype");
   const torch::Device device = device_named(flags["--device"]);
+  settings.profile_phase = flags["--profile-phase"];
+  if (settings.profile_phase.empty() != flags["--trace"].empty())
+    throw scir::InputError("options '--profile-phase' and '--trace': expected both or neither");
+  if (!settings.profile_phase.empty()) {
+    const std::set<std::string> phases = {"generation", "scoring",   "judging",
+                                          "sft_step",   "scir_step", "dpo_step"};
+    if (!phases.count(settings.profile_phase)) {
+      throw scir::InputError(scir::cat("option '--profile-phase': expected generation, scoring, ",
+                                       "judging, sft_step, scir_step or dpo_step, got '",
+                                       settings.profile_phase, "'"));
+    }
+    const std::string path = flags["--trace"];
+    settings.profiler = [device, path](const std::function<void()>& run) {
+      trace_run(run, device, path);
+    };
+  }
 
   const scir::ByteTokenizer tokenizer;
   scir::Transformer model(config_125m(), dtype);

@@ -71,8 +71,10 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   result.peak_gflops = all_reduce_scalar(comm, result.peak_gflops, ReduceOp::kSum);
   const auto timed_phase = [&](const std::string& phase, double flops_per_token,
                                const std::function<double()>& call) {
-    return timed(comm, phase, device, settings.repeats, flops_per_token, result,
-                 settings.nominal_peak_tflops, call);
+    PhaseThroughput measured = timed(comm, phase, device, settings.repeats, flops_per_token, result,
+                                     settings.nominal_peak_tflops, call);
+    if (settings.profiler && phase == settings.profile_phase) settings.profiler([&] { call(); });
+    return measured;
   };
   const ModelConfig& config = model.config();
   result.multiplying_parameters = config.parameter_count() - config.vocab_size * config.hidden_size;

@@ -15,6 +15,7 @@
 // peak (a datasheet's, e.g. 989 TFLOP/s for an H100's dense bfloat16) gives a second MFU.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct PhaseBenchSettings {
   double sgemm_seconds = 1.0;    // length of the peak measurement
   uint64_t seed = 1;
   double nominal_peak_tflops = 0;  // 0: no second MFU
+  // When both are set, the phase named `profile_phase` runs once more, after it is timed, inside
+  // `profiler` (which may record a trace of it); that run is not timed.
+  std::string profile_phase;
+  std::function<void(const std::function<void()>& run)> profiler;
 };
 
 struct PhaseThroughput {
