@@ -16,6 +16,21 @@ if(NOT SCIR_TORCH_ONLY)
   if(SCIR_BUILD_TESTS)
     find_package(GTest REQUIRED)
   endif()
+else()
+  # The GPU checks use GoogleTest: the system's, or its sources where the GPU machine has none
+  # (SCIR_GTEST_SOURCE, e.g. Debian's googletest package unpacked with dpkg -x), built with
+  # LibTorch's flags so both agree on the C++ library's ABI.
+  find_package(GTest QUIET)
+  if(NOT GTest_FOUND)
+    if(NOT SCIR_GTEST_SOURCE)
+      message(FATAL_ERROR "GoogleTest not found: install it, or set SCIR_GTEST_SOURCE to its "
+                          "sources (a directory holding googletest/ and CMakeLists.txt)")
+    endif()
+    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+    set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+    add_subdirectory(${SCIR_GTEST_SOURCE} ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+    target_compile_options(gtest PRIVATE ${TORCH_CXX_FLAGS})
+  endif()
 endif()
 
 # GPU collectives: compiled when the CUDA toolkit and NCCL are present (they link here even

@@ -7,6 +7,8 @@
 #   SCIR_TORCH_PREFIX LibTorch's CMake prefix (default: torch.utils.cmake_prefix_path)
 #   SCIR_JSON_PREFIX  a prefix holding nlohmann-json 3 (include/ and share/cmake/) when the
 #                     system has none, e.g. Debian's nlohmann-json3-dev unpacked with dpkg -x
+#   SCIR_GTEST_SOURCE GoogleTest's sources when the system has no GoogleTest (the GPU checks),
+#                     e.g. usr/src/googletest of Debian's googletest unpacked with dpkg -x
 # NCCL is taken from the system, or else from the nvidia-nccl wheel beside PyTorch.
 set -euo pipefail
 build=${1:?usage: env/build_torch_only.sh BUILD_DIR [TARGET...]}
@@ -25,7 +27,8 @@ cuda_root=()
 generator=()
 command -v ninja > /dev/null && generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" "${cuda_root[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DSCIR_TORCH_ONLY=ON -DCMAKE_PREFIX_PATH="$prefixes" ${SCIR_CMAKE_ARGS:-}
+  -DSCIR_TORCH_ONLY=ON -DCMAKE_PREFIX_PATH="$prefixes" \
+  ${SCIR_GTEST_SOURCE:+-DSCIR_GTEST_SOURCE="$SCIR_GTEST_SOURCE"} ${SCIR_CMAKE_ARGS:-}
 targets=()
 for target in "$@"; do targets+=(--target "$target"); done
 cmake --build "$build" -j "$(nproc)" "${targets[@]}"

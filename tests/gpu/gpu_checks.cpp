@@ -2,8 +2,10 @@
 // the same random model on both devices must give the same logits, response log-probs, greedy
 // tokens, gradients and SCIR step; bfloat16 must stay near float32; and the NCCL communicator
 // (bootstrapped over SerialComm: one process, one GPU) must move the values it is given and
-// give the same optimiser step as SerialComm. Prints one line a check; exit 0 when all pass,
-// 1 when one fails, 77 (CTest's "skipped") without a CUDA device.
+// give the same optimiser step as SerialComm. GoogleTest assertions; exit 0 when all pass, 1
+// when one fails, 77 (CTest's "skipped") without a CUDA device.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -21,13 +23,6 @@
 namespace {
 
 using scir::Transformer;
-
-int failures = 0;
-
-void check(bool ok, const std::string& what, double value) {
-  std::cout << (ok ? "PASS  " : "FAIL  ") << what << " (" << value << ")\n";
-  if (!ok) ++failures;
-}
 
 // ||a - b|| / ||b||, in float64 on the CPU.
 double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
@@ -96,115 +91,112 @@ std::vector<scir::TrainingPair> training_pairs(const std::vector<scir::PromptRes
   return pairs;
 }
 
-void check_against_cpu(const torch::Device& gpu) {
-  auto cpu_model = model_on(torch::kCPU);
-  auto gpu_model = model_on(gpu);
-  const auto batch = sequences(6, 3);
-  {
-    torch::NoGradGuard no_grad;
-    const torch::Tensor ids = scir::testing_support::random_ids(3, 10, 256, 5);
-    torch::Tensor mask = torch::ones({3, 10}, torch::kLong);
-    mask[1].narrow(0, 0, 4).zero_();  // left padding in one row
-    const double error =
-        relative_error(gpu_model->forward(ids, mask), cpu_model->forward(ids, mask));
-    check(error < 1e-5, "float32 logits, CUDA vs CPU, relative error < 1e-5", error);
-    const double logp_error =
-        relative_error(scir::response_logprobs(*gpu_model, batch, scir::ByteTokenizer::kPad).sum,
-                       scir::response_logprobs(*cpu_model, batch, scir::ByteTokenizer::kPad).sum);
-    check(logp_error < 1e-5, "response log-probs, CUDA vs CPU, relative error < 1e-5", logp_error);
-  }
-  {
-    scir::SamplingOptions greedy;
-    greedy.greedy = true;
-    greedy.max_new_tokens = 12;
-    std::vector<scir::GenerationRequest> requests;
-    for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 0});
-    const auto on_gpu = scir::generate(*gpu_model, requests, greedy, -1, scir::ByteTokenizer::kPad);
-    const auto on_cpu = scir::generate(*cpu_model, requests, greedy, -1, scir::ByteTokenizer::kPad);
-    check(on_gpu == on_cpu, "greedy generation, CUDA tokens equal CPU tokens (12 a prompt)",
-          static_cast<double>(on_gpu.size()));
-    // Sampling decides on the GPU (sample_top_p_rows) and on the host (sample_top_p) by the
-    // same rule from the same streams.
-    scir::SamplingOptions sampled;
-    sampled.temperature = 1.0;
-    sampled.top_p = 0.9;
-    sampled.max_new_tokens = 12;
-    sampled.seed = 4;
-    const auto drawn_gpu =
-        scir::generate(*gpu_model, requests, sampled, -1, scir::ByteTokenizer::kPad);
-    const auto drawn_cpu =
-        scir::generate(*cpu_model, requests, sampled, -1, scir::ByteTokenizer::kPad);
-    check(drawn_gpu == drawn_cpu && drawn_gpu != on_gpu,
-          "sampled generation (T 1, top-p 0.9), CUDA tokens equal CPU tokens",
-          static_cast<double>(drawn_gpu.size()));
-  }
-  {
-    sft_loss(*gpu_model, batch).backward();
-    sft_loss(*cpu_model, batch).backward();
-    const double error = gradient_error(*gpu_model, *cpu_model);
-    check(error < 1e-4, "SFT loss gradients, CUDA vs CPU, worst relative error < 1e-4", error);
-  }
-  {
-    gpu_model->zero_grad();
-    cpu_model->zero_grad();
-    const scir::ByteTokenizer tokenizer;
-    const scir::JudgeTemplate judge_text =
-        scir::JudgeTemplate::from_text("Better?\n{instruction}\nA: {response_a}\nB: {response_b}\n",
-                                       scir::JudgeKind::kPairwise, "gpu checks");
-    const scir::PairwiseJudge judge =
-        scir::PairwiseJudge::with_ab_verdicts(tokenizer, scir::ChatTemplate::kNone, judge_text);
-    const auto pairs = training_pairs(batch, sequences(6, 9));
-    scir::SerialComm comm;
-    const scir::ScirSettings settings;
-    const scir::ScirStepStats on_gpu = scir::scir_step(*gpu_model, judge, pairs, settings, comm);
-    const scir::ScirStepStats on_cpu = scir::scir_step(*cpu_model, judge, pairs, settings, comm);
-    const double loss_error = std::abs(on_gpu.loss - on_cpu.loss) / std::abs(on_cpu.loss);
-    check(loss_error < 1e-5 && on_gpu.kept == on_cpu.kept,
-          "SCIR step loss and kept pairs, CUDA vs CPU, relative error < 1e-5", loss_error);
-    const double error = gradient_error(*gpu_model, *cpu_model);
-    check(error < 1e-4, "SCIR step gradients, CUDA vs CPU, worst relative error < 1e-4", error);
-  }
-  {
-    torch::NoGradGuard no_grad;
-    auto bf16_model = model_on(gpu, torch::kBFloat16);
-    const double error =
-        relative_error(scir::response_logprobs(*bf16_model, batch, scir::ByteTokenizer::kPad).sum,
-                       scir::response_logprobs(*cpu_model, batch, scir::ByteTokenizer::kPad).sum);
-    check(error < 3e-2, "bfloat16 response log-probs on CUDA vs float32, relative error < 3e-2",
-          error);
-  }
+const torch::Device kGpu(torch::kCUDA, 0);
+
+// The same random model on the CPU and on the GPU, and a batch with padding.
+class CudaAgainstCpu : public ::testing::Test {
+ protected:
+  std::shared_ptr<Transformer> cpu_model = model_on(torch::kCPU);
+  std::shared_ptr<Transformer> gpu_model = model_on(kGpu);
+  std::vector<scir::PromptResponse> batch = sequences(6, 3);
+};
+
+TEST_F(CudaAgainstCpu, Float32LogitsAndResponseLogProbs) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor ids = scir::testing_support::random_ids(3, 10, 256, 5);
+  torch::Tensor mask = torch::ones({3, 10}, torch::kLong);
+  mask[1].narrow(0, 0, 4).zero_();  // left padding in one row
+  EXPECT_LT(relative_error(gpu_model->forward(ids, mask), cpu_model->forward(ids, mask)), 1e-5);
+  EXPECT_LT(
+      relative_error(scir::response_logprobs(*gpu_model, batch, scir::ByteTokenizer::kPad).sum,
+                     scir::response_logprobs(*cpu_model, batch, scir::ByteTokenizer::kPad).sum),
+      1e-5);
+}
+
+TEST_F(CudaAgainstCpu, GreedyAndSampledTokens) {
+  scir::SamplingOptions greedy;
+  greedy.greedy = true;
+  greedy.max_new_tokens = 12;
+  std::vector<scir::GenerationRequest> requests;
+  for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 0});
+  const auto on_gpu = scir::generate(*gpu_model, requests, greedy, -1, scir::ByteTokenizer::kPad);
+  const auto on_cpu = scir::generate(*cpu_model, requests, greedy, -1, scir::ByteTokenizer::kPad);
+  EXPECT_EQ(on_gpu, on_cpu);
+  // Sampling decides on the GPU (sample_top_p_rows) and on the host (sample_top_p) by the
+  // same rule from the same streams.
+  scir::SamplingOptions sampled;
+  sampled.temperature = 1.0;
+  sampled.top_p = 0.9;
+  sampled.max_new_tokens = 12;
+  sampled.seed = 4;
+  const auto drawn_gpu =
+      scir::generate(*gpu_model, requests, sampled, -1, scir::ByteTokenizer::kPad);
+  const auto drawn_cpu =
+      scir::generate(*cpu_model, requests, sampled, -1, scir::ByteTokenizer::kPad);
+  EXPECT_EQ(drawn_gpu, drawn_cpu);
+  EXPECT_NE(drawn_gpu, on_gpu);  // the sampled tokens are not the greedy ones
+}
+
+TEST_F(CudaAgainstCpu, SftLossGradients) {
+  sft_loss(*gpu_model, batch).backward();
+  sft_loss(*cpu_model, batch).backward();
+  EXPECT_LT(gradient_error(*gpu_model, *cpu_model), 1e-4);
+}
+
+TEST_F(CudaAgainstCpu, ScirStepLossKeptPairsAndGradients) {
+  const scir::ByteTokenizer tokenizer;
+  const scir::JudgeTemplate judge_text =
+      scir::JudgeTemplate::from_text("Better?\n{instruction}\nA: {response_a}\nB: {response_b}\n",
+                                     scir::JudgeKind::kPairwise, "gpu checks");
+  const scir::PairwiseJudge judge =
+      scir::PairwiseJudge::with_ab_verdicts(tokenizer, scir::ChatTemplate::kNone, judge_text);
+  const auto pairs = training_pairs(batch, sequences(6, 9));
+  scir::SerialComm comm;
+  const scir::ScirSettings settings;
+  const scir::ScirStepStats on_gpu = scir::scir_step(*gpu_model, judge, pairs, settings, comm);
+  const scir::ScirStepStats on_cpu = scir::scir_step(*cpu_model, judge, pairs, settings, comm);
+  EXPECT_LT(std::abs(on_gpu.loss - on_cpu.loss) / std::abs(on_cpu.loss), 1e-5);
+  EXPECT_EQ(on_gpu.kept, on_cpu.kept);
+  EXPECT_LT(gradient_error(*gpu_model, *cpu_model), 1e-4);
+}
+
+TEST_F(CudaAgainstCpu, Bfloat16LogProbsStayNearFloat32) {
+  torch::NoGradGuard no_grad;
+  auto bf16_model = model_on(kGpu, torch::kBFloat16);
+  EXPECT_LT(
+      relative_error(scir::response_logprobs(*bf16_model, batch, scir::ByteTokenizer::kPad).sum,
+                     scir::response_logprobs(*cpu_model, batch, scir::ByteTokenizer::kPad).sum),
+      3e-2);
 }
 
 #ifdef SCIR_HAVE_NCCL
-void check_nccl(const torch::Device& gpu) {
+TEST(NcclComm, CollectivesOverOneRankMoveTheValuesTheyAreGiven) {
   scir::SerialComm bootstrap;
   scir::NcclComm nccl(bootstrap);
-  const auto options = torch::TensorOptions(gpu).dtype(torch::kFloat);
+  const auto options = torch::TensorOptions(kGpu).dtype(torch::kFloat);
   const torch::Tensor values = torch::randn({1000}, options);
   torch::Tensor summed = values.clone();
   nccl.all_reduce(summed, scir::ReduceOp::kSum);
   torch::Tensor averaged = values.clone();
   nccl.all_reduce(averaged, scir::ReduceOp::kAverage);
-  const double reduce_error =
-      std::max(relative_error(summed, values), relative_error(averaged, values));
-  check(reduce_error == 0, "NCCL all-reduce sum and average over one rank leave the values",
-        reduce_error);
+  EXPECT_EQ(relative_error(summed, values), 0);
+  EXPECT_EQ(relative_error(averaged, values), 0);
   torch::Tensor half = values.to(torch::kBFloat16);
   nccl.broadcast(half, 0);
   const torch::Tensor gathered = nccl.all_gather(values.view({10, 100}));
   const auto varied = nccl.all_gather_varied(torch::empty({0, 3}, options));
-  const bool shapes = gathered.sizes().equals({1, 10, 100}) && varied.size() == 1 &&
-                      varied[0].size(0) == 0 && varied[0].size(1) == 3;
-  const double gather_error =
-      relative_error(gathered[0].view({1000}), values) +
-      relative_error(half, values.to(torch::kBFloat16)) +
-      relative_error(nccl.reduce_scatter(values, scir::ReduceOp::kSum), values);
-  check(shapes && gather_error == 0,
-        "NCCL broadcast (bfloat16), all-gather, all-gather of zero rows, reduce-scatter",
-        gather_error);
+  EXPECT_TRUE(gathered.sizes().equals({1, 10, 100}));
+  ASSERT_EQ(varied.size(), 1u);
+  EXPECT_TRUE(varied[0].sizes().equals({0, 3}));
+  EXPECT_EQ(relative_error(gathered[0].view({1000}), values), 0);
+  EXPECT_EQ(relative_error(half, values.to(torch::kBFloat16)), 0);
+  EXPECT_EQ(relative_error(nccl.reduce_scatter(values, scir::ReduceOp::kSum), values), 0);
+}
 
-  // One optimiser step with the gradients averaged over NCCL equals the SerialComm step.
-  auto over_nccl = model_on(gpu), over_serial = model_on(gpu);
+TEST(NcclComm, OptimiserStepOverNcclBucketsEqualsTheSerialStep) {
+  scir::SerialComm bootstrap;
+  scir::NcclComm nccl(bootstrap);
+  auto over_nccl = model_on(kGpu), over_serial = model_on(kGpu);
   const auto batch = sequences(4, 21);
   sft_loss(*over_nccl, batch).backward();
   sft_loss(*over_serial, batch).backward();
@@ -215,33 +207,22 @@ void check_nccl(const torch::Device& gpu) {
   scir::DataParallelOptimizer step_serial(bootstrap, over_serial->parameters(), adamw, parallel);
   step_nccl.step(1.0, "gpu check");
   step_serial.step(1.0, "gpu check");
-  double worst = 0;
   const auto serial_weights = over_serial->named_weights();
   for (const auto& [name, weight] : over_nccl->named_weights())
-    worst = std::max(worst, relative_error(weight, serial_weights.at(name)));
-  check(worst == 0, "optimiser step over NCCL buckets equals the SerialComm step", worst);
+    EXPECT_EQ(relative_error(weight, serial_weights.at(name)), 0) << name;
 }
 #endif
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   if (!torch::cuda::is_available()) {
     std::cout << "no CUDA device visible: GPU checks skipped\n";
     return 77;
   }
-  const torch::Device gpu(torch::kCUDA, 0);
-  try {
-    check_against_cpu(gpu);
-#ifdef SCIR_HAVE_NCCL
-    check_nccl(gpu);
-#else
-    std::cout << "NCCL communicator not compiled in this build: its checks skipped\n";
+#ifndef SCIR_HAVE_NCCL
+  std::cout << "NCCL communicator not compiled in this build: its checks skipped\n";
 #endif
-  } catch (const std::exception& error) {
-    std::cout << "FAIL  " << error.what() << "\n";
-    return 1;
-  }
-  std::cout << (failures == 0 ? "all GPU checks passed\n" : "GPU checks FAILED\n");
-  return failures == 0 ? 0 : 1;
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS() == 0 ? 0 : 1;
 }
