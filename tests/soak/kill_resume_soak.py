@@ -2,8 +2,9 @@
 """Kill-and-resume at random moments (not in CI): the tiny two-iteration run of
 tests/resume/test_kill_resume.py, killed with SIGKILL (the whole process group: mpirun and its
 ranks) after a random delay, then run again with the same command until it finishes; the final
-weights must equal those of an uninterrupted run, byte for byte. Prints one line a trial and a
-summary; exit 1 if any trial ended differently.
+weights must equal those of an uninterrupted run, byte for byte. A unittest: each trial asserts
+that the resumed run exits 0 with the same weights; prints one line a trial and a summary; exit 1
+if any trial ended differently.
 
   tests/soak/kill_resume_soak.py --trials 20 [--binary build/release/apps/scir_hpc] [--seed 1]
                                  [--sft-steps 4] [--state-every 0] [--tp 1]
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 # bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -38,7 +40,7 @@ def command(args, out):
              "--scir.state_every", str(args.state_every)] + tensor_parallel)
 
 
-def main():
+def parse_arguments():
     parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--binary", default=os.path.join(SOURCE, "build/release/apps/scir_hpc"))
@@ -52,46 +54,60 @@ def main():
     args = parser.parse_args()
     if args.trials < 1:
         parser.error("--trials: expected an integer >= 1")
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env.pop("SCIR_FAULT_KILL_AT", None)
-    work = tempfile.mkdtemp(prefix="scir_soak_")
-    reference = os.path.join(work, "reference")
-    subprocess.run(command(args, reference), env=env, check=True, capture_output=True)
-    # The span of the kills: a second uninterrupted run, timed with warm caches.
-    start = time.monotonic()
-    subprocess.run(command(args, os.path.join(work, "timing")), env=env, check=True,
-                   capture_output=True)
-    duration = time.monotonic() - start
-    print(f"uninterrupted run: {duration:.1f} s; killing at uniform moments in [0, {duration:.1f}) s")
-    rng = random.Random(args.seed)
-    different = 0
-    for trial in range(1, args.trials + 1):
-        out = os.path.join(work, f"trial_{trial}")
-        delay = rng.uniform(0, duration)
-        job = subprocess.Popen(command(args, out), env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(delay)
-        killed = job.poll() is None
-        if killed:
-            os.killpg(job.pid, signal.SIGKILL)
-        job.wait()
-        resumed = subprocess.run(command(args, out), env=env, capture_output=True, text=True)
-        same = resumed.returncode == 0 and all(
-            filecmp.cmp(os.path.join(reference, w), os.path.join(out, w), shallow=False)
-            for w in WEIGHTS)
-        different += not same
-        note = "" if resumed.returncode == 0 else (
-            f" resume exited {resumed.returncode}: " +
-            (resumed.stdout + resumed.stderr).strip()[-400:])
-        if not killed and job.returncode != 0:
-            note += f" (the first attempt exited {job.returncode} by itself)"
-        print(f"trial {trial}: killed after {delay:.2f} s{'' if killed else ' (had finished)'}: "
-              f"{'identical' if same else 'DIFFERENT'}{note}", flush=True)
-        shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(work, ignore_errors=True)
-    print(f"{args.trials - different} of {args.trials} trials identical to the uninterrupted run")
-    return 1 if different else 0
+    return args
+
+
+class KillResumeSoak(unittest.TestCase):
+    args = None  # set from the command line before the test runs
+
+    def setUp(self):
+        self.env = dict(os.environ, OMP_NUM_THREADS="1")
+        self.env.pop("SCIR_FAULT_KILL_AT", None)
+        self.work = tempfile.mkdtemp(prefix="scir_soak_")
+        self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
+
+    def test_killed_and_resumed_runs_end_with_the_uninterrupted_weights(self):
+        args = self.args
+        reference = os.path.join(self.work, "reference")
+        subprocess.run(command(args, reference), env=self.env, check=True, capture_output=True)
+        # The span of the kills: a second uninterrupted run, timed with warm caches.
+        start = time.monotonic()
+        subprocess.run(command(args, os.path.join(self.work, "timing")), env=self.env,
+                       check=True, capture_output=True)
+        duration = time.monotonic() - start
+        print(f"uninterrupted run: {duration:.1f} s; killing at uniform moments in "
+              f"[0, {duration:.1f}) s")
+        rng = random.Random(args.seed)
+        identical = 0
+        for trial in range(1, args.trials + 1):
+            out = os.path.join(self.work, f"trial_{trial}")
+            delay = rng.uniform(0, duration)
+            job = subprocess.Popen(command(args, out), env=self.env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+            time.sleep(delay)
+            killed = job.poll() is None
+            if killed:
+                os.killpg(job.pid, signal.SIGKILL)
+            job.wait()
+            resumed = subprocess.run(command(args, out), env=self.env, capture_output=True,
+                                     text=True)
+            differing = [w for w in WEIGHTS if resumed.returncode != 0 or not filecmp.cmp(
+                os.path.join(reference, w), os.path.join(out, w), shallow=False)]
+            note = "" if resumed.returncode == 0 else (
+                f" resume exited {resumed.returncode}: " +
+                (resumed.stdout + resumed.stderr).strip()[-400:])
+            if not killed and job.returncode != 0:
+                note += f" (the first attempt exited {job.returncode} by itself)"
+            print(f"trial {trial}: killed after {delay:.2f} s{'' if killed else ' (had finished)'}"
+                  f": {'DIFFERENT' if differing else 'identical'}{note}", flush=True)
+            with self.subTest(trial=trial, delay=round(delay, 2)):
+                self.assertEqual(resumed.returncode, 0, note)
+                self.assertEqual(differing, [], "weights differ from the uninterrupted run")
+            identical += not differing
+            shutil.rmtree(out, ignore_errors=True)
+        print(f"{identical} of {args.trials} trials identical to the uninterrupted run")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    KillResumeSoak.args = parse_arguments()
+    unittest.main(argv=sys.argv[:1], verbosity=0)
