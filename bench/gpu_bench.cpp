@@ -9,6 +9,7 @@
 //                  [--profile-phase sft_step --trace trace.json]
 // --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
 // operators on the host, kernels on the GPU) and writes a Chrome trace to --trace.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -120,9 +121,8 @@ int run(int argc, char** argv) {
   if (settings.profile_phase.empty() != flags["--trace"].empty())
     throw scir::InputError("options '--profile-phase' and '--trace': expected both or neither");
   if (!settings.profile_phase.empty()) {
-    const std::set<std::string> phases = {"generation", "scoring",   "judging",
-                                          "sft_step",   "scir_step", "dpo_step"};
-    if (!phases.count(settings.profile_phase)) {
+    const std::vector<std::string>& phases = scir::phase_bench_phases();
+    if (std::find(phases.begin(), phases.end(), settings.profile_phase) == phases.end()) {
       throw scir::InputError(scir::cat("option '--profile-phase': expected generation, scoring, ",
                                        "judging, sft_step, scir_step or dpo_step, got '",
                                        settings.profile_phase, "'"));

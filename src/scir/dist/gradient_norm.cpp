@@ -17,10 +17,7 @@ double tensor_parallel_norm_squares(const TensorParallelNorm& tp, double local_s
 
 double clip_global_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm,
                              const TensorParallelNorm& tp) {
-  if (!tp.group) {
-    std::vector<torch::Tensor> copy = parameters;
-    return torch::nn::utils::clip_grad_norm_(copy, max_norm);
-  }
+  if (!tp.group) return torch::nn::utils::clip_grad_norm_(parameters, max_norm);
   if (tp.replicated.size() != parameters.size())
     throw InternalError("clip_global_grad_norm: one replicated flag a parameter expected");
   torch::NoGradGuard no_grad;

@@ -5,6 +5,10 @@
 
 namespace scir {
 
+// Rows handed to at::parallel_for in chunks of at least this many values: threads only for work
+// worth waking them.
+constexpr int64_t kValuesPerThreadChunk = 16384;
+
 // Eight running sums the compiler keeps in vector registers (a single sum would be a chain of
 // dependent scalar additions).
 inline float dot(const float* a, const float* b, int64_t n) {

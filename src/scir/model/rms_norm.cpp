@@ -15,9 +15,6 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Threads only for work worth waking them: at least this many values a chunk.
-constexpr int64_t kValuesPerChunk = 16384;
-
 bool fusable(const torch::Tensor& a, const torch::Tensor& b) {
   return a.device().is_cpu() && a.scalar_type() == torch::kFloat && b.device().is_cpu() &&
          b.scalar_type() == torch::kFloat;
@@ -34,20 +31,14 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     const float* w = weight.data_ptr<float>();
     float* ys = y.data_ptr<float>();
     float* rs = inverse_rms.data_ptr<float>();
-    const int64_t grain = std::max<int64_t>(1, kValuesPerChunk / width);
+    const int64_t grain = std::max<int64_t>(1, kValuesPerThreadChunk / width);
     at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const float* in = xs + r * width;
-        float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        int64_t i = 0;
-        for (; i + 8 <= width; i += 8)
-          for (int lane = 0; lane < 8; ++lane) partial[lane] += in[i + lane] * in[i + lane];
-        float squares = 0;
-        for (int lane = 0; lane < 8; ++lane) squares += partial[lane];
-        for (; i < width; ++i) squares += in[i] * in[i];
+        const float squares = dot(in, in, width);
         const float scale = 1.0f / std::sqrt(squares / static_cast<float>(width) + float(eps));
         rs[r] = scale;
-        for (i = 0; i < width; ++i) ys[r * width + i] = w[i] * (in[i] * scale);
+        for (int64_t i = 0; i < width; ++i) ys[r * width + i] = w[i] * (in[i] * scale);
       }
     });
     context->save_for_backward({x, weight, inverse_rms});
@@ -70,7 +61,7 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     const float* dys = dy.data_ptr<float>();
     float* dxs = dx.data_ptr<float>();
     // Each chunk of rows adds its share of dw into its own row of partial sums.
-    const int64_t worth = (rows * width + kValuesPerChunk - 1) / kValuesPerChunk;
+    const int64_t worth = (rows * width + kValuesPerThreadChunk - 1) / kValuesPerThreadChunk;
     const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), worth));
     torch::Tensor partial_dw = torch::zeros({chunks, width}, x.options());
     float* partial = partial_dw.data_ptr<float>();

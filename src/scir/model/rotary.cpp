@@ -25,8 +25,8 @@ torch::Tensor rotate_rows(const torch::Tensor& x, const torch::Tensor& cos,
   const float* ss = sin.data_ptr<float>();
   float* os = out.data_ptr<float>();
   const int64_t sb = x.stride(0), sh = x.stride(1), st = x.stride(2);
-  // Threads only for work worth waking them (at least ~16k values a chunk).
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, steps * dim));
+  const int64_t grain =
+      std::max<int64_t>(1, kValuesPerThreadChunk / std::max<int64_t>(1, steps * dim));
   at::parallel_for(0, batch * heads, grain, [&](int64_t begin, int64_t end) {
     for (int64_t bh = begin; bh < end; ++bh) {
       const int64_t b = bh / heads, h = bh % heads;

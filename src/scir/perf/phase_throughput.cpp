@@ -61,6 +61,12 @@ PhaseThroughput timed(Comm& comm, const std::string& phase, const torch::Device&
 
 }  // namespace
 
+const std::vector<std::string>& phase_bench_phases() {
+  static const std::vector<std::string> phases = {"generation", "scoring",   "judging",
+                                                  "sft_step",   "scir_step", "dpo_step"};
+  return phases;
+}
+
 PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer& tokenizer,
                                  const PhaseBenchSettings& settings) {
   PhaseBenchResult result;

@@ -25,6 +25,10 @@
 
 namespace scir {
 
+// The phases run_phase_bench measures, in its order: generation, scoring, judging, sft_step,
+// scir_step, dpo_step.
+const std::vector<std::string>& phase_bench_phases();
+
 struct PhaseBenchSettings {
   int64_t batch = 16;            // sequences (or pairs) a call
   int64_t prompt_tokens = 24;    // prompt length

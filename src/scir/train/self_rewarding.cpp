@@ -227,9 +227,10 @@ std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const 
     const bool offline = plan.offline != OfflineLabels::kNone;
     const std::string reference_dir =
         plan.irm_reference == IrmReference::kCurrent || offline ? current_dir : previous_dir;
+    const std::string final_dir = run.path(cat("ckpt/iter_", t, "/final"));
     IterationSummary summary;
     summary.iteration = t;
-    if (run.done(job, phase, run.path(cat("ckpt/iter_", t, "/final")))) {
+    if (run.done(job, phase, final_dir)) {
       // Only rank 0 opens run.h5 (HDF5 locks a file another process writes); the summary it
       // feeds is printed by rank 0 alone.
       if (job.rank() == 0) {
@@ -506,7 +507,6 @@ std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const 
       table = gather_in_item_order(comm, rows);
     }
     // Collective over the tensor group: before rank 0 alone goes on to write.
-    const std::string final_dir = run.path(cat("ckpt/iter_", t, "/final"));
     save_whole_hf_model(job, final_dir, *policy.model, tokenizer);
     if (job.rank() == 0) {
       H5Group pair_group;
