@@ -58,6 +58,16 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
         << name;
     EXPECT_EQ(phase["mfu_nominal"].get<double>(), 0) << name;  // no nominal peak given
   }
+  // The FLOP count (perf/model_flops): scoring puts 2 x 3 sequences of T = 12 tokens through a
+  // forward, 2 N T + 4 L d T^2 each (one layer, d = 16); training steps count three times that.
+  const double n = json["multiplying_parameters"].get<double>();
+  const auto counted_flops = [&](const std::string& name) {
+    return phases[name]["gflops_per_s"].get<double>() * phases[name]["seconds"].get<double>() * 1e9;
+  };
+  const double forward = 2 * n * 12 + 4 * 1 * 16 * 12 * 12;
+  EXPECT_NEAR(counted_flops("scoring"), 2 * 3 * forward, 1e-6 * forward);
+  EXPECT_NEAR(counted_flops("sft_step"), 3 * 2 * 3 * forward, 1e-6 * forward);
+  EXPECT_NEAR(counted_flops("dpo_step"), 3 * 2 * 3 * 2 * forward, 1e-6 * forward);
   EXPECT_NE(result.out.find("scir_step"), std::string::npos) << result.out;
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "scir/core/errors.h"
 #include "scir/dist/serial_comm.h"
 #include "scir/train/data_parallel_optimizer.h"
@@ -38,6 +40,79 @@ TEST(DataParallelOptimizer, NonFiniteStepsAreSkippedCountedAndStopTheRun) {
                    "lower learning rate or a tighter grad_clip may help)");
     }
     EXPECT_EQ(optimizer.skipped_steps(), 3);
+  }
+}
+
+// Random gradients of step `step` for every parameter, the same for both copies; step 1 is
+// large so that clipping applies.
+void set_random_gradients(std::vector<torch::Tensor>& parameters, int step) {
+  torch::manual_seed(100 + step);
+  for (torch::Tensor& p : parameters)
+    p.mutable_grad() = torch::randn(p.sizes()) * (step == 1 ? 10.0 : 0.1);
+}
+
+std::vector<torch::Tensor> fresh_parameters() {
+  torch::manual_seed(7);
+  return {torch::randn({4, 5}).requires_grad_(true), torch::randn({7}).requires_grad_(true),
+          torch::randn({3, 2, 2}).requires_grad_(true)};
+}
+
+// The one-pass update with clipping folded in gives LibTorch's clip_grad_norm_ + AdamW: the
+// same norms and weights over clipped and unclipped steps, with and without weight decay, and
+// a copy restored from the saved state goes on the same way.
+TEST(DataParallelOptimizer, StepsAsLibTorchsAdamWAfterClipGradNorm) {
+  for (double weight_decay : {0.0, 0.1}) {
+    SCOPED_TRACE(weight_decay);
+    SerialComm comm;
+    AdamWSettings settings;
+    settings.lr = 0.01;
+    settings.beta2 = 0.95;
+    settings.weight_decay = weight_decay;
+    std::vector<torch::Tensor> reference = fresh_parameters(), ours = fresh_parameters();
+    torch::optim::AdamW libtorch(reference, torch::optim::AdamWOptions(settings.lr)
+                                                .betas({settings.beta1, settings.beta2})
+                                                .eps(settings.eps)
+                                                .weight_decay(settings.weight_decay));
+    DataParallelOptimizer optimizer(comm, ours, settings, DataParallelSettings{});
+    std::stringstream bytes;
+    for (int step = 0; step < 4; ++step) {
+      set_random_gradients(reference, step);
+      const double reference_norm = torch::nn::utils::clip_grad_norm_(reference, 1.0);
+      libtorch.step();
+      set_random_gradients(ours, step);
+      EXPECT_NEAR(optimizer.step(1.0, "test"), reference_norm, 1e-6 * reference_norm) << step;
+      if (step == 1) {
+        torch::serialize::OutputArchive saved;
+        optimizer.save(saved);
+        saved.save_to(bytes);  // the archive holds the tensors themselves until written
+      }
+    }
+    for (size_t i = 0; i < ours.size(); ++i)
+      EXPECT_LT((ours[i] - reference[i]).abs().max().item<double>(), 1e-6) << "parameter " << i;
+
+    // From the state after step 2, two more steps reach the same weights.
+    torch::serialize::InputArchive loaded;
+    loaded.load_from(bytes);
+    std::vector<torch::Tensor> resumed = fresh_parameters();
+    DataParallelOptimizer restored(comm, resumed, settings, DataParallelSettings{});
+    restored.load(loaded);
+    {
+      // The weights after step 2, replayed by a third copy.
+      std::vector<torch::Tensor> replay = fresh_parameters();
+      DataParallelOptimizer first_two(comm, replay, settings, DataParallelSettings{});
+      for (int step = 0; step < 2; ++step) {
+        set_random_gradients(replay, step);
+        first_two.step(1.0, "test");
+      }
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < resumed.size(); ++i) resumed[i].copy_(replay[i]);
+    }
+    for (int step = 2; step < 4; ++step) {
+      set_random_gradients(resumed, step);
+      restored.step(1.0, "test");
+    }
+    for (size_t i = 0; i < ours.size(); ++i)
+      EXPECT_TRUE(torch::equal(resumed[i], ours[i])) << "parameter " << i;
   }
 }
 

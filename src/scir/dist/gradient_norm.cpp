@@ -1,5 +1,6 @@
 #include "scir/dist/gradient_norm.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "scir/core/errors.h"
@@ -15,26 +16,56 @@ double tensor_parallel_norm_squares(const TensorParallelNorm& tp, double local_s
   return tp.group ? all_reduce_scalar(*tp.group, local_squares, ReduceOp::kSum) : local_squares;
 }
 
-double clip_global_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm,
-                             const TensorParallelNorm& tp) {
-  if (!tp.group) return torch::nn::utils::clip_grad_norm_(parameters, max_norm);
-  if (tp.replicated.size() != parameters.size())
-    throw InternalError("clip_global_grad_norm: one replicated flag a parameter expected");
+namespace {
+
+bool summed_in_place(const torch::Tensor& t) {
+  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous();
+}
+
+// A contiguous float32 CPU tensor's sum of squares.
+double squared_norm(const torch::Tensor& t) {
+  // Four running sums the compiler keeps in vector registers.
+  const float* x = t.data_ptr<float>();
+  const int64_t n = t.numel();
+  double partial[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int lane = 0; lane < 4; ++lane) {
+      const double value = x[i + lane];
+      partial[lane] += value * value;
+    }
+  }
+  double total = (partial[0] + partial[1]) + (partial[2] + partial[3]);
+  for (; i < n; ++i) total += static_cast<double>(x[i]) * x[i];
+  return total;
+}
+
+}  // namespace
+
+double global_grad_norm(const std::vector<torch::Tensor>& parameters,
+                        const TensorParallelNorm& tp) {
+  if (tp.group && tp.replicated.size() != parameters.size())
+    throw InternalError("global_grad_norm: one replicated flag a parameter expected");
   torch::NoGradGuard no_grad;
   double squares = 0;
+  torch::Tensor on_device;  // elsewhere (a GPU): summed there, read back once
   for (size_t i = 0; i < parameters.size(); ++i) {
     const torch::Tensor& grad = parameters[i].grad();
     if (!grad.defined()) continue;
-    squares += tp.weight(i) * grad.to(torch::kDouble).pow(2).sum().item<double>();
-  }
-  const double norm = std::sqrt(tensor_parallel_norm_squares(tp, squares));
-  const double coefficient = max_norm / (norm + 1e-6);
-  if (coefficient < 1) {
-    for (const torch::Tensor& p : parameters) {
-      if (p.grad().defined()) p.grad().mul_(coefficient);
+    if (summed_in_place(grad)) {
+      squares += tp.weight(i) * squared_norm(grad);
+    } else {
+      const torch::Tensor part = grad.to(torch::kDouble).pow(2).sum() * tp.weight(i);
+      on_device = on_device.defined() ? on_device + part : part;
     }
   }
-  return norm;
+  if (on_device.defined()) squares += on_device.item<double>();
+  return std::sqrt(tensor_parallel_norm_squares(tp, squares));
+}
+
+double clip_coefficient(double norm, double max_norm) {
+  if (max_norm <= 0) return 1.0;
+  return std::min(1.0, max_norm / (norm + 1e-6));
 }
 
 }  // namespace scir

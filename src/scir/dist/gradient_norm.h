@@ -24,9 +24,12 @@ struct TensorParallelNorm {
 // Sums `local_squares` (this rank's weighted sum of squared gradients) over the group.
 double tensor_parallel_norm_squares(const TensorParallelNorm& tp, double local_squares);
 
-// Clips the (already averaged) gradients of `parameters` to max_norm by the norm of the whole
-// model; returns that norm before clipping. Without a group this is PyTorch's clip_grad_norm_.
-double clip_global_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm,
-                             const TensorParallelNorm& tp);
+// The norm of the (already averaged) gradients of the whole model: every slice once, every
+// whole copy once. Sums of squares are taken in float64; parameters without a gradient count 0.
+double global_grad_norm(const std::vector<torch::Tensor>& parameters, const TensorParallelNorm& tp);
+
+// What clipping to max_norm multiplies the gradients by (clip_grad_norm_'s rule): max_norm /
+// (norm + 1e-6) when that is below 1, else 1; max_norm <= 0 is no clipping.
+double clip_coefficient(double norm, double max_norm);
 
 }  // namespace scir

@@ -69,21 +69,10 @@ double ShardedAdamW::step(double max_norm) {
       (norm_weights_.defined() ? g_squared.mul(norm_weights_) : g_squared).sum().item<double>();
   const double norm = std::sqrt(
       tensor_parallel_norm_squares(tp_, all_reduce_scalar(comm_, squares, ReduceOp::kSum)));
-  if (max_norm > 0) {
-    const double coefficient = max_norm / (norm + 1e-6);
-    if (coefficient < 1) g.mul_(coefficient);
-  }
   if (!std::isfinite(norm)) return norm;
   ++steps_;
   torch::Tensor p = torch::cat(values).narrow(0, begin_, end_ - begin_).clone();
-  // Decoupled weight decay; without it the multiplication by 1 is a wasted pass.
-  if (settings_.weight_decay != 0) p.mul_(1 - settings_.lr * settings_.weight_decay);
-  m_.mul_(settings_.beta1).add_(g, 1 - settings_.beta1);
-  v_.mul_(settings_.beta2).addcmul_(g, g, 1 - settings_.beta2);
-  const double correction1 = 1 - std::pow(settings_.beta1, static_cast<double>(steps_));
-  const double correction2 = 1 - std::pow(settings_.beta2, static_cast<double>(steps_));
-  const torch::Tensor denominator = (v_.sqrt() / std::sqrt(correction2)).add_(settings_.eps);
-  p.addcdiv_(m_, denominator, -settings_.lr / correction1);
+  adamw_update(p, g, m_, v_, settings_, steps_, clip_coefficient(norm, max_norm));
   // Every rank's updated shard into every rank's parameters, in rank (= flat) order.
   const torch::Tensor updated = torch::cat(comm_.all_gather_varied(p));
   int64_t offset = 0;

@@ -11,17 +11,11 @@
 
 #include <vector>
 
+#include "scir/dist/adamw_update.h"
 #include "scir/dist/comm.h"
 #include "scir/dist/gradient_norm.h"
 
 namespace scir {
-
-struct AdamWSettings {
-  double lr = 1e-3;
-  double beta1 = 0.9, beta2 = 0.999;
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-};
 
 class ShardedAdamW {
  public:

@@ -10,7 +10,9 @@
 #include "scir/core/rng.h"
 #include "scir/model/generation.h"
 #include "scir/model/sequence_logprobs.h"
+#include "scir/perf/model_flops.h"
 #include "scir/rewards/grm.h"
+#include "scir/train/data_parallel_optimizer.h"
 #include "scir/train/lm_trainer.h"
 #include "scir/train/scir_step.h"
 
@@ -34,25 +36,35 @@ std::pair<std::string, double> measure_peak(const Transformer& model, double sec
           measure_matmul_gflops(seconds, 8192, options)};
 }
 
-// Runs `call` (which returns the tokens it put through the model) `repeats` times after one
-// warm-up call; the device's queue is drained before the clock starts and stops.
-PhaseThroughput timed(Comm& comm, const std::string& phase, const torch::Device& device,
-                      int repeats, double flops_per_token, const PhaseBenchResult& bench,
-                      double nominal_peak_tflops, const std::function<double()>& call) {
+// What a call put through the model: tokens and their model FLOPs (perf/model_flops).
+struct PhaseWork {
+  double tokens = 0, flops = 0;
+  PhaseWork& operator+=(const PhaseWork& other) {
+    tokens += other.tokens;
+    flops += other.flops;
+    return *this;
+  }
+};
+
+// Runs `call` `calls` times after one warm-up call; the device's queue is drained before the
+// clock starts and stops.
+PhaseThroughput timed(Comm& comm, const std::string& phase, const torch::Device& device, int calls,
+                      const PhaseBenchResult& bench, double nominal_peak_tflops,
+                      const std::function<PhaseWork()>& call) {
   call();  // warm-up: allocator, thread pool
   synchronize_device(device);
   comm.barrier();  // the ranks start together: the job's rate is all tokens over the slowest
   PhaseThroughput result;
   result.phase = phase;
   const auto start = Clock::now();
-  double tokens = 0;
-  for (int r = 0; r < repeats; ++r) tokens += call();
+  PhaseWork work;
+  for (int r = 0; r < calls; ++r) work += call();
   synchronize_device(device);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  result.tokens = all_reduce_scalar(comm, tokens, ReduceOp::kSum);
+  result.tokens = all_reduce_scalar(comm, work.tokens, ReduceOp::kSum);
   result.seconds = all_reduce_scalar(comm, seconds, ReduceOp::kMax);
   result.tokens_per_s = result.tokens / result.seconds;
-  result.gflops_per_s = result.tokens_per_s * flops_per_token / 1e9;
+  result.gflops_per_s = all_reduce_scalar(comm, work.flops, ReduceOp::kSum) / result.seconds / 1e9;
   result.mfu = result.gflops_per_s / bench.peak_gflops;
   if (nominal_peak_tflops > 0)
     result.mfu_nominal = result.gflops_per_s / (nominal_peak_tflops * 1e3);
@@ -75,16 +87,15 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   comm.barrier();  // every rank measures at once, as they compute in the phases
   std::tie(result.peak, result.peak_gflops) = measure_peak(model, settings.sgemm_seconds);
   result.peak_gflops = all_reduce_scalar(comm, result.peak_gflops, ReduceOp::kSum);
-  const auto timed_phase = [&](const std::string& phase, double flops_per_token,
-                               const std::function<double()>& call) {
-    PhaseThroughput measured = timed(comm, phase, device, settings.repeats, flops_per_token, result,
-                                     settings.nominal_peak_tflops, call);
+  const auto timed_phase = [&](const std::string& phase, int calls,
+                               const std::function<PhaseWork()>& call) {
+    PhaseThroughput measured =
+        timed(comm, phase, device, calls, result, settings.nominal_peak_tflops, call);
     if (settings.profiler && phase == settings.profile_phase) settings.profiler([&] { call(); });
     return measured;
   };
   const ModelConfig& config = model.config();
-  result.multiplying_parameters = config.parameter_count() - config.vocab_size * config.hidden_size;
-  const double n = static_cast<double>(result.multiplying_parameters);
+  result.multiplying_parameters = multiplying_parameters(config);
   RngStream rng = RngStream::derive(settings.seed, {0xbe7c4u});
   std::vector<std::string> instructions, responses_a, responses_b;
   for (int64_t i = 0; i < settings.batch; ++i) {
@@ -105,22 +116,34 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     pairs.push_back({instructions[i], prompt, responses_a[i], responses_b[i], a, b, -20.0, -20.0});
     judged.push_back({instructions[i], responses_a[i], responses_b[i]});
   }
-  const auto sequence_tokens = [](const std::vector<PromptResponse>& batch) {
-    double tokens = 0;
-    for (const PromptResponse& s : batch)
-      tokens += static_cast<double>(s.prompt.size() + s.response.size());
-    return tokens;
+  // Tokens and FLOPs of sequences of these lengths through a forward (passes = 1) or a forward
+  // and backward (passes = 3).
+  const auto work_of = [&](const std::vector<int64_t>& lengths, double passes) {
+    PhaseWork work;
+    for (int64_t length : lengths) {
+      work.tokens += static_cast<double>(length);
+      work.flops += passes * sequence_forward_flops(config, length);
+    }
+    return work;
   };
+  std::vector<int64_t> sequence_lengths, pair_lengths, judge_lengths;
+  for (int64_t i = 0; i < settings.batch; ++i) {
+    sequence_lengths.push_back(
+        static_cast<int64_t>(sequences[i].prompt.size() + sequences[i].response.size()));
+    pair_lengths.push_back(sequence_lengths.back());
+    pair_lengths.push_back(static_cast<int64_t>(second_responses[i].prompt.size() +
+                                                second_responses[i].response.size()));
+  }
   const JudgeTemplate judge_text = JudgeTemplate::from_text(
       "Which response is better?\n{instruction}\nA: {response_a}\nB: {response_b}\nBetter:",
       JudgeKind::kPairwise, "bench");
   const PairwiseJudge judge =
       PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kNone, judge_text);
-  double judge_tokens = 0;
   for (const JudgedPair& pair : judged) {
-    judge_tokens +=
-        static_cast<double>(judge.prompt(pair.instruction, pair.first, pair.second).size() +
-                            judge.prompt(pair.instruction, pair.second, pair.first).size());
+    judge_lengths.push_back(
+        static_cast<int64_t>(judge.prompt(pair.instruction, pair.first, pair.second).size()));
+    judge_lengths.push_back(
+        static_cast<int64_t>(judge.prompt(pair.instruction, pair.second, pair.first).size()));
   }
 
   model.eval();
@@ -133,38 +156,63 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     for (int64_t i = 0; i < settings.batch; ++i)
       requests.push_back({sequences[i].prompt, static_cast<uint64_t>(i), 0});
     // EOS is not a stop here: -1 is no token, so every sequence runs new_tokens steps.
-    result.phases.push_back(timed_phase("generation", 2 * n, [&] {
-      double tokens = 0;
-      for (const auto& out : generate(model, requests, sampling, -1, tokenizer.pad_id()))
-        tokens += static_cast<double>(out.size());
-      return tokens;  // new tokens (the prompts' prefill is not counted)
+    result.phases.push_back(timed_phase("generation", settings.repeats, [&] {
+      PhaseWork work;
+      const std::vector<std::vector<int64_t>> outputs =
+          generate(model, requests, sampling, -1, tokenizer.pad_id());
+      for (size_t i = 0; i < outputs.size(); ++i) {
+        // New tokens only (the prompts' prefill is not counted); the k-th is computed at
+        // position prompt + k - 1 and attends over prompt + k positions.
+        const auto prompt = static_cast<int64_t>(requests[i].prompt.size());
+        for (size_t k = 0; k < outputs[i].size(); ++k)
+          work.flops += decode_step_flops(config, prompt + static_cast<int64_t>(k) + 1);
+        work.tokens += static_cast<double>(outputs[i].size());
+      }
+      return work;
     }));
   }
-  result.phases.push_back(timed_phase("scoring", 2 * n, [&] {
+  result.phases.push_back(timed_phase("scoring", settings.repeats, [&] {
     torch::NoGradGuard no_grad;
     response_logprobs(model, sequences, tokenizer.pad_id());
-    return sequence_tokens(sequences);
+    return work_of(sequence_lengths, 1);
   }));
-  result.phases.push_back(timed_phase("judging", 2 * n, [&] {
+  result.phases.push_back(timed_phase("judging", settings.repeats, [&] {
     judge_pairs(model, judge, judged, settings.batch);
-    return judge_tokens;
+    return work_of(judge_lengths, 1);
   }));
+  // One call trains `repeats` steps, as a run does: the optimiser is set up once, not a step.
   LmTrainOptions sft;
-  sft.steps = 1;
+  sft.steps = settings.repeats;
   sft.batch_size = settings.batch * comm.size();
   sft.log_every = 1 << 30;
   sft.lr = 1e-6;
-  result.phases.push_back(timed_phase("sft_step", 6 * n, [&] {
+  sft.warmup_steps = 0;
+  result.phases.push_back(timed_phase("sft_step", 1, [&] {
     train_language_model(model, comm, sequences, sft, tokenizer.pad_id());
-    return sequence_tokens(sequences);
+    PhaseWork work = work_of(sequence_lengths, 3);
+    work.tokens *= settings.repeats;
+    work.flops *= settings.repeats;
+    return work;
   }));
+  // The SCIR and DPO steps with their optimiser step (gradient average, clipping, AdamW), as an
+  // iteration runs them.
+  AdamWSettings adamw;
+  adamw.lr = 1e-6;
+  DataParallelOptimizer optimizer(comm, model.parameters(), adamw, DataParallelSettings{},
+                                  model.tensor_parallel_norm());
+  const auto training_step = [&](const std::vector<TrainingPair>& batch, const ScirSettings& scir) {
+    optimizer.zero_grad();
+    scir_step(model, judge, batch, scir, comm);
+    optimizer.step(1.0, "bench");
+  };
   ScirSettings scir;
   model.train();
-  result.phases.push_back(timed_phase("scir_step", 6 * n, [&] {
-    model.zero_grad();
-    scir_step(model, judge, pairs, scir, comm);
+  result.phases.push_back(timed_phase("scir_step", settings.repeats, [&] {
+    training_step(pairs, scir);
     // Both responses of every pair with their prompt, and the judge prompts in both orders.
-    return sequence_tokens(sequences) + sequence_tokens(second_responses) + judge_tokens;
+    PhaseWork work = work_of(pair_lengths, 3);
+    work += work_of(judge_lengths, 3);
+    return work;
   }));
   // The same step with fixed labels (the labelled methods): DPO alone, no judge forwards, the
   // work a DPO trainer does with cached reference log-probs.
@@ -172,10 +220,9 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   dpo.method = ScirMethod::kLabelled;
   std::vector<TrainingPair> labelled = pairs;
   for (TrainingPair& pair : labelled) pair.fixed_label = 1;
-  result.phases.push_back(timed_phase("dpo_step", 6 * n, [&] {
-    model.zero_grad();
-    scir_step(model, judge, labelled, dpo, comm);
-    return sequence_tokens(sequences) + sequence_tokens(second_responses);
+  result.phases.push_back(timed_phase("dpo_step", settings.repeats, [&] {
+    training_step(labelled, dpo);
+    return work_of(pair_lengths, 3);
   }));
   model.eval();
   return result;

@@ -4,9 +4,10 @@
 // (the SCIR step without its judge forwards). Inputs are random token sequences of
 // fixed lengths, so a run measures speed only.
 //
-// FLOPs counted: 2 N a token through a forward and 6 N a token through forward + backward,
-// N = the parameters that multiply (all but the input embedding); attention's own products
-// (about 4 T d a token and layer) are left out, so MFU here is a slight underestimate.
+// FLOPs counted: perf/model_flops (PaLM's count: 2 N a token and attention's two products
+// through a forward, three times that through forward + backward). The training steps include
+// their optimiser step, and the SFT phase trains its steps in one call (the optimiser set up
+// once), as in a run. Prompts' prefill is not counted in generation.
 // Over several ranks, each runs the batch on its own (the training steps split a batch of
 // batch x ranks): tokens are summed over the ranks, time is the slowest rank's, and the peak is
 // the sum of the ranks' peaks measured at once, so the figures are the job's.

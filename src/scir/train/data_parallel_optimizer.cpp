@@ -16,31 +16,28 @@ DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tens
       parameters_(std::move(parameters)),
       sync_(parallel.sync),
       tp_(std::move(tp)),
+      settings_(settings),
       max_nonfinite_(parallel.max_nonfinite_steps) {
   if (parallel.zero1) {
     sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings, tp_);
-  } else {
-    adamw_ = std::make_unique<torch::optim::AdamW>(parameters_,
-                                                   torch::optim::AdamWOptions(settings.lr)
-                                                       .betas({settings.beta1, settings.beta2})
-                                                       .eps(settings.eps)
-                                                       .weight_decay(settings.weight_decay));
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  for (const torch::Tensor& p : parameters_) {
+    m_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+    v_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
   }
 }
 
 void DataParallelOptimizer::set_lr(double lr) {
-  if (sharded_) {
-    sharded_->set_lr(lr);
-    return;
-  }
-  for (auto& group : adamw_->param_groups())
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  settings_.lr = lr;
+  if (sharded_) sharded_->set_lr(lr);
 }
 
 void DataParallelOptimizer::zero_grad() {
-  for (torch::Tensor& p : parameters_) {
-    if (p.grad().defined()) p.mutable_grad().zero_();
-  }
+  // Undefined rather than zeroed: the backward then hands its gradient over without a pass that
+  // zeroes the old one and another that adds the new one to it.
+  for (torch::Tensor& p : parameters_) p.mutable_grad() = torch::Tensor();
 }
 
 double DataParallelOptimizer::step(double max_norm, const std::string& where) {
@@ -49,8 +46,8 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
     norm = sharded_->step(max_norm);  // itself leaves the weights alone on a non-finite norm
   } else {
     average_gradients(comm_, parameters_, sync_);
-    norm = clip_global_grad_norm(parameters_, max_norm, tp_);
-    if (std::isfinite(norm)) adamw_->step();
+    norm = global_grad_norm(parameters_, tp_);
+    if (std::isfinite(norm)) update(clip_coefficient(norm, max_norm));
   }
   if (!std::isfinite(norm)) {
     ++skipped_;
@@ -68,14 +65,27 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
   return norm;
 }
 
+void DataParallelOptimizer::update(double grad_scale) {
+  ++steps_;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const torch::Tensor& grad = parameters_[i].grad();
+    // As torch::optim::AdamW: a parameter without a gradient is left alone.
+    if (grad.defined())
+      adamw_update(parameters_[i].detach(), grad.contiguous(), m_[i], v_[i], settings_, steps_,
+                   grad_scale);
+  }
+}
+
 void DataParallelOptimizer::save(torch::serialize::OutputArchive& archive) const {
   if (sharded_) {
     sharded_->save(archive);
     return;
   }
-  torch::serialize::OutputArchive adamw;
-  adamw_->save(adamw);
-  archive.write("adamw", adamw);
+  archive.write("adamw_steps", torch::tensor(steps_, torch::kLong));
+  for (size_t i = 0; i < m_.size(); ++i) {
+    archive.write(cat("adamw_m_", i), m_[i]);
+    archive.write(cat("adamw_v_", i), v_[i]);
+  }
 }
 
 void DataParallelOptimizer::load(torch::serialize::InputArchive& archive) {
@@ -83,9 +93,20 @@ void DataParallelOptimizer::load(torch::serialize::InputArchive& archive) {
     sharded_->load(archive);
     return;
   }
-  torch::serialize::InputArchive adamw;
-  archive.read("adamw", adamw);
-  adamw_->load(adamw);
+  torch::Tensor steps;
+  archive.read("adamw_steps", steps);
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < m_.size(); ++i) {
+    torch::Tensor m, v;
+    archive.read(cat("adamw_m_", i), m);
+    archive.read(cat("adamw_v_", i), v);
+    if (m.sizes() != m_[i].sizes() || v.sizes() != v_[i].sizes())
+      throw InputError(cat("AdamW state of parameter ", i, " has shape ", m.sizes(),
+                           ", the model's is ", m_[i].sizes(), " (a different model?)"));
+    m_[i].copy_(m);
+    v_[i].copy_(v);
+  }
+  steps_ = steps.item<int64_t>();
 }
 
 int64_t DataParallelOptimizer::state_bytes() const {

@@ -1,7 +1,7 @@
 // The optimiser step of data-parallel training, as both trainers (next-token and SCIR) take it:
 // AdamW over every rank's full state after averaging the gradients in buckets, or ZeRO-1
-// (ShardedAdamW: state sharded over the ranks); then clipping by the global norm (of the whole
-// model under tensor parallelism), and
+// (ShardedAdamW: state sharded over the ranks); clipping by the global norm (of the whole
+// model under tensor parallelism) folded into the update (dist/adamw_update), and
 // optionally a check that the replicas still hold the same weights. A step whose gradient norm
 // is not finite is skipped (no update) and counted; max_nonfinite such steps in a row stop the
 // run with a diagnostic.
@@ -48,11 +48,17 @@ class DataParallelOptimizer {
   void load(torch::serialize::InputArchive& archive);
 
  private:
+  // One AdamW step of every parameter with a gradient, the gradients scaled by grad_scale.
+  void update(double grad_scale);
+
   Comm& comm_;
   std::vector<torch::Tensor> parameters_;
   GradientSyncOptions sync_;
   TensorParallelNorm tp_;
-  std::unique_ptr<torch::optim::AdamW> adamw_;
+  // Without ZeRO-1: AdamW's moments, one pair a parameter, and the steps taken.
+  AdamWSettings settings_;
+  std::vector<torch::Tensor> m_, v_;
+  int64_t steps_ = 0;
   std::unique_ptr<ShardedAdamW> sharded_;
   int max_nonfinite_;
   int64_t skipped_ = 0;
