@@ -10,11 +10,12 @@ prompts of 24 tokens, responses of 16, one token a character), float32 on the CP
   ours:   `scir_hpc bench`'s scir_step (policy forward + backward on both responses and on the
           judge prompt in both orders, for the consistency loss) and dpo_step (the same without
           the judge: the labelled methods); reference log-probs cached once an iteration, as
-          the self-rewarding loop does; no optimiser step.
+          the self-rewarding loop does; each with its AdamW step.
 
-Pairs a second are compared, and the rates of counted FLOPs (2N a token forward, 6N forward +
-backward, N = the multiplying parameters, as `scir_hpc bench` counts them): TRL's pair is 80
-tokens (24 + 16 twice) forward + backward, plus 80 forward when the reference runs each step;
+Pairs a second are compared, and the rates of counted FLOPs, as `scir_hpc bench` counts them
+(PaLM's count: a forward over T tokens is 2 N T + 4 L d T^2, N the multiplying parameters, L
+layers, d = heads x head_dim; a backward twice its forward): TRL's pair is two sequences of 40
+tokens (24 + 16) forward + backward, plus their forward when the reference runs each step;
 ours is what the bench reports. Run with a python that has torch, transformers and trl
 (bench/peers/setup_venv.sh):
 
@@ -41,6 +42,7 @@ from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 SHAPE = dict(hidden_size=128, intermediate_size=352, num_hidden_layers=4, num_attention_heads=4,
              num_key_value_heads=2)
+HEAD_DIM = 32
 
 
 def ours(args):
@@ -91,7 +93,7 @@ def theirs(args, precompute):
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     config = transformers.MistralConfig(
-        **SHAPE, head_dim=32, vocab_size=259, max_position_embeddings=512, sliding_window=None,
+        **SHAPE, head_dim=HEAD_DIM, vocab_size=259, max_position_embeddings=512, sliding_window=None,
         tie_word_embeddings=False, bos_token_id=256, eos_token_id=257, pad_token_id=258)
     model = transformers.MistralForCausalLM(config)
     reference = transformers.MistralForCausalLM(config)
@@ -124,9 +126,12 @@ def main():
     args = parser.parse_args()
     rate_ours, gflops_ours, parameters = ours(args)
     with_reference, precomputed = theirs(args, False), theirs(args, True)
-    tokens = 2 * (24 + 16)  # a pair: both responses after the prompt
-    gflops_with_reference = with_reference * tokens * 8 * parameters / 1e9
-    gflops_precomputed = precomputed * tokens * 6 * parameters / 1e9
+    length = 24 + 16  # each response after its prompt
+    attention_width = SHAPE["num_attention_heads"] * HEAD_DIM
+    forward = (2 * parameters * length +
+               4 * SHAPE["num_hidden_layers"] * attention_width * length * length)
+    gflops_with_reference = with_reference * 2 * 4 * forward / 1e9  # 3 policy + 1 reference
+    gflops_precomputed = precomputed * 2 * 3 * forward / 1e9
     print(f"a training step on {args.batch} pairs (prompt 24, responses 16 tokens), "
           f"{args.threads} thread(s); torch {torch.__version__}, transformers "
           f"{transformers.__version__}, trl {trl.__version__}; pairs/s")
