@@ -15,6 +15,7 @@ BINARY = os.environ["SCIR_HPC_BINARY"]
 MPIRUN = os.environ["SCIR_MPIRUN"].split()
 TINY = ("--data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 --data.iterations 2 "
         "--data.eval_prompts 6 --data.heldout_pairs 8 --model.hidden_size 16 "
+        "--model.num_attention_heads 4 --model.num_key_value_heads 2 "
         "--model.intermediate_size 32 --model.num_hidden_layers 1 --pretrain.steps 2 "
         "--pretrain.batch_size 4 --pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 "
         "--sft.warmup_steps 1 --eval.max_new_tokens 4 --scir.iterations 2 --scir.batch_pairs 4 "

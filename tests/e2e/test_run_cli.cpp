@@ -136,7 +136,8 @@ TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
           "run --out " + run.string() +
           " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 1 "
           "--data.eval_prompts 4 "
-          "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
+          "--data.heldout_pairs 6 --model.hidden_size 16 --model.num_attention_heads 4 "
+          "--model.num_key_value_heads 2 --model.intermediate_size 32 "
           "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
           "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
           "--eval.max_new_tokens 4 --scir.iterations 1 --scir.samples 2 --scir.max_new_tokens 4"));
@@ -158,7 +159,8 @@ TEST(RunCli, EpochsRepeatEveryPair) {
       scir_hpc("run --out " + run.string() +
                " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 "
                "--data.pool 6 --data.eval_prompts 4 "
-               "--data.heldout_pairs 6 --model.hidden_size 16 --model.intermediate_size 32 "
+               "--data.heldout_pairs 6 --model.hidden_size 16 --model.num_attention_heads 4 "
+               "--model.num_key_value_heads 2 --model.intermediate_size 32 "
                "--model.num_hidden_layers 1 --pretrain.steps 2 --pretrain.batch_size 4 "
                "--pretrain.warmup_steps 1 --sft.steps 2 --sft.batch_size 4 --sft.warmup_steps 1 "
                "--eval.max_new_tokens 4 --scir.iterations 1 --scir.epochs 2 --scir.batch_pairs 4 "
@@ -188,7 +190,8 @@ TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
             "run --out " + run.string() + " --judge_sft.steps 0 --scir.method " + method +
             " --scir.grm pointwise --data.eft_pointwise 30 --data.corpus 60 --data.ift 20 "
             "--data.eft_pairs 20 --data.pool 6 --data.eval_prompts 4 --data.heldout_pairs 6 "
-            "--model.hidden_size 16 --model.intermediate_size 32 --model.num_hidden_layers 1 "
+            "--model.hidden_size 16 --model.num_attention_heads 4 --model.num_key_value_heads 2 "
+            "--model.intermediate_size 32 --model.num_hidden_layers 1 "
             "--pretrain.steps 2 --pretrain.batch_size 4 --pretrain.warmup_steps 1 --sft.steps 2 "
             "--sft.batch_size 4 --sft.warmup_steps 1 --eval.max_new_tokens 4 --scir.iterations 1 "
             "--scir.batch_pairs 4 --scir.max_new_tokens 6"));
@@ -253,7 +256,7 @@ TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
       << dump.out;
   EXPECT_NE(dump.out.find("lr = 0.00003\n"), std::string::npos) << dump.out;
   // The judge stage is on: M1 also learns from pairs of the SFT model's own samples.
-  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 300\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 400\n"), std::string::npos) << dump.out;
   EXPECT_NE(dump.out.find("judge_prompts = 2000\n"), std::string::npos) << dump.out;
 }
 
@@ -296,7 +299,8 @@ TEST(RunCli, TensorParallelRunFollowsOneRank) {
       "--judge_sft.lr 0.0002 --sft.lr 0.0002 "
       "--data.judge_prompts 24 --data.corpus 200 --data.ift 40 --data.eft_pairs 40 "
       "--data.pool 8 --data.eval_prompts 10 --data.heldout_pairs 16 --model.hidden_size 32 "
-      "--model.intermediate_size 64 --model.num_hidden_layers 1 --model.vocab_size 260 "
+      "--model.num_attention_heads 4 --model.num_key_value_heads 2 --model.intermediate_size 64 "
+      "--model.num_hidden_layers 1 --model.vocab_size 260 "
       "--pretrain.steps 40 --pretrain.batch_size 8 --pretrain.warmup_steps 1 --pretrain.lr 0.01 "
       "--sft.steps 6 --sft.batch_size 8 --sft.warmup_steps 1 --eval.max_new_tokens 8 "
       "--scir.iterations 1 --scir.batch_pairs 4 --scir.max_new_tokens 8";
