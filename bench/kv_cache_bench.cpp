@@ -1,8 +1,9 @@
 // Generation tokens/s with the KV cache against recomputing the full forward for every new
 // token (greedy, same model, same batch), in one run. Usage:
 //   scir_bench_kv_cache [--threads N] [--batch 16] [--new-tokens 64] [--prompt 24] [--repeats 1]
+//                       [--heads 16] [--kv-heads 8]
 // --repeats R > 1 runs the cached generation R times and skips the comparison (for profiles).
-// The model is the embedded demo's size (hidden 128, 4 layers, 4 heads / 2 KV heads, bytes).
+// The model is the embedded demo's (hidden 128, 4 layers, 16 heads / 8 KV heads of 8, bytes).
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -36,7 +37,7 @@ std::vector<std::vector<int64_t>> generate_without_cache(scir::Transformer& mode
 
 int main(int argc, char** argv) {
   int threads = 1;
-  int64_t batch = 16, new_tokens = 64, prompt_length = 24, repeats = 1;
+  int64_t batch = 16, new_tokens = 64, prompt_length = 24, repeats = 1, heads = 16, kv_heads = 8;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const long long value = std::stoll(argv[i + 1]);
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
       prompt_length = value;
     else if (flag == "--repeats")
       repeats = value;
+    else if (flag == "--heads")
+      heads = value;
+    else if (flag == "--kv-heads")
+      kv_heads = value;
     else {
       std::cerr << "scir_bench_kv_cache: error: unknown option '" << flag << "'\n";
       return 2;
@@ -62,9 +67,9 @@ int main(int argc, char** argv) {
   config.hidden_size = 128;
   config.intermediate_size = 352;
   config.num_hidden_layers = 4;
-  config.num_attention_heads = 4;
-  config.num_key_value_heads = 2;
-  config.head_dim = 32;
+  config.num_attention_heads = heads;
+  config.num_key_value_heads = kv_heads;
+  config.head_dim = config.hidden_size / heads;
   config.vocab_size = scir::ByteTokenizer::kVocabSize;
   config.max_position_embeddings = 512;
   config.bos_token_id = scir::ByteTokenizer::kBos;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generation speed against Hugging Face transformers, in one run on the same machine and threads
 (not in CI): greedy decoding with the KV cache, same model shape (the demo's: Mistral layout,
-hidden 128, 4 layers, 4 query / 2 key-value heads of 32, SwiGLU 352, byte vocabulary of 259,
-untied head), same batch, same prompt length, same number of new tokens (no early stop).
+hidden 128, 4 layers, 16 query / 8 key-value heads of 8 unless --heads / --kv-heads say
+otherwise, SwiGLU 352, byte vocabulary of 259, untied head), same batch, same prompt length, same number of new tokens (no early stop).
 Ours is bench/scir_bench_kv_cache; theirs is `model.generate(do_sample=False, use_cache=True)`.
 Run it with a python that has torch and transformers (bench/peers/setup_venv.sh):
 
@@ -24,7 +24,8 @@ from analysis.cli import OneLineArgumentParser  # noqa: E402
 
 def ours(args):
     out = subprocess.run([args.bench, "--threads", str(args.threads), "--batch", str(args.batch),
-                          "--new-tokens", str(args.new_tokens), "--prompt", str(args.prompt)],
+                          "--new-tokens", str(args.new_tokens), "--prompt", str(args.prompt),
+                          "--heads", str(args.heads), "--kv-heads", str(args.kv_heads)],
                          capture_output=True, text=True, check=True).stdout
     return float(re.search(r"KV cache:\s+([0-9.]+) tokens/s", out).group(1))
 
@@ -33,8 +34,9 @@ def theirs(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     config = transformers.MistralConfig(
-        hidden_size=128, intermediate_size=352, num_hidden_layers=4, num_attention_heads=4,
-        num_key_value_heads=2, head_dim=32, vocab_size=259, max_position_embeddings=512,
+        hidden_size=128, intermediate_size=352, num_hidden_layers=4,
+        num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
+        head_dim=128 // args.heads, vocab_size=259, max_position_embeddings=512,
         sliding_window=None, tie_word_embeddings=False, bos_token_id=256, eos_token_id=257,
         pad_token_id=258)
     model = transformers.MistralForCausalLM(config).eval()
@@ -62,6 +64,8 @@ def main():
     parser.add_argument("--prompt", type=int, default=24)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3, help="transformers: best of these")
+    parser.add_argument("--heads", type=int, default=16, help="query heads (demo.ini's)")
+    parser.add_argument("--kv-heads", type=int, default=8, help="key-value heads (demo.ini's)")
     args = parser.parse_args()
     rate_ours, rate_theirs = ours(args), theirs(args)
     print(f"greedy generation, batch {args.batch}, prompt {args.prompt}, {args.new_tokens} new "

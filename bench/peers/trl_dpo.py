@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The SCIR step against TRL's DPO step, in one run on the same machine and threads (not in
-CI): the same model shape (the demo's: hidden 128, 4 layers, 4 query / 2 key-value heads,
-SwiGLU 352, vocabulary 259, untied head), the same batch of pairs (random lowercase words:
+CI): the same model shape (the demo's: hidden 128, 4 layers, 16 query / 8 key-value heads of
+8 unless --heads / --kv-heads say otherwise, SwiGLU 352, vocabulary 259, untied head), the same batch of pairs (random lowercase words:
 prompts of 24 tokens, responses of 16, one token a character), float32 on the CPU.
 
   theirs: trl.DPOTrainer, policy forward + backward on both responses, the reference model's
@@ -40,15 +40,18 @@ import trl
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from analysis.cli import OneLineArgumentParser  # noqa: E402
 
-SHAPE = dict(hidden_size=128, intermediate_size=352, num_hidden_layers=4, num_attention_heads=4,
-             num_key_value_heads=2)
-HEAD_DIM = 32
+HIDDEN = 128
+
+
+def model_shape(args):
+    return dict(hidden_size=HIDDEN, intermediate_size=352, num_hidden_layers=4,
+                num_attention_heads=args.heads, num_key_value_heads=args.kv_heads)
 
 
 def ours(args):
     with tempfile.TemporaryDirectory() as work:
         out = os.path.join(work, "bench.json")
-        shape = [f"--model.{key} {value}" for key, value in SHAPE.items()]
+        shape = [f"--model.{key} {value}" for key, value in model_shape(args).items()]
         command = [args.scir, "bench", "--threads", str(args.threads), "--bench.batch",
                    str(args.batch), "--bench.prompt_tokens", "24", "--bench.response_tokens",
                    "16", "--bench.repeats", str(args.steps), "--out", out]
@@ -93,8 +96,9 @@ def theirs(args, precompute):
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     config = transformers.MistralConfig(
-        **SHAPE, head_dim=HEAD_DIM, vocab_size=259, max_position_embeddings=512, sliding_window=None,
-        tie_word_embeddings=False, bos_token_id=256, eos_token_id=257, pad_token_id=258)
+        **model_shape(args), head_dim=HIDDEN // args.heads, vocab_size=259,
+        max_position_embeddings=512, sliding_window=None, tie_word_embeddings=False,
+        bos_token_id=256, eos_token_id=257, pad_token_id=258)
     model = transformers.MistralForCausalLM(config)
     reference = transformers.MistralForCausalLM(config)
     reference.load_state_dict(model.state_dict())
@@ -123,13 +127,15 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=16, help="pairs a step")
     parser.add_argument("--steps", type=int, default=5, help="timed steps")
+    parser.add_argument("--heads", type=int, default=16, help="query heads (demo.ini's)")
+    parser.add_argument("--kv-heads", type=int, default=8, help="key-value heads (demo.ini's)")
     args = parser.parse_args()
     rate_ours, gflops_ours, parameters = ours(args)
     with_reference, precomputed = theirs(args, False), theirs(args, True)
     length = 24 + 16  # each response after its prompt
-    attention_width = SHAPE["num_attention_heads"] * HEAD_DIM
+    attention_width = HIDDEN  # heads x head_dim
     forward = (2 * parameters * length +
-               4 * SHAPE["num_hidden_layers"] * attention_width * length * length)
+               4 * model_shape(args)["num_hidden_layers"] * attention_width * length * length)
     gflops_with_reference = with_reference * 2 * 4 * forward / 1e9  # 3 policy + 1 reference
     gflops_precomputed = precomputed * 2 * 3 * forward / 1e9
     print(f"a training step on {args.batch} pairs (prompt 24, responses 16 tokens), "
