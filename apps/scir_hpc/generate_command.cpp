@@ -6,6 +6,7 @@
 #include "sampling_job.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
+#include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "tensor_parallel_grid.h"
 
@@ -29,7 +30,7 @@ void run(const OptionSet& options, Comm& comm) {
     if (options.get_int("n") < 1) options.reject("n", "an integer >= 1");
     io = open_model_io(options);
     prompts = read_prompt_records(options.get_string("input"), io.encoding());
-    if (grid->tensor()) io.loaded.model->shard_tensor_parallel(*grid->tensor());
+    shard_for_grid(*grid, *io.loaded.model);
   });
   // The ranks of one copy decide the same tokens from the same joined logits and streams.
   Comm& copies = grid->data();

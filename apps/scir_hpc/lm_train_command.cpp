@@ -58,7 +58,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
       options.reject("train.batch_size", cat("a multiple of the ", data.size(),
                                              grid->tensor() ? " model copies" : " ranks"));
     }
-    if (grid->tensor()) loaded.model->shard_tensor_parallel(*grid->tensor());
+    shard_for_grid(*grid, *loaded.model);
   });
   const std::string out = options.get_string("out");
   log_info(cat("[", label, "] ", examples.size(), " examples, ",

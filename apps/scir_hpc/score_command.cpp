@@ -5,6 +5,7 @@
 #include "model_options.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
+#include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "tensor_parallel_grid.h"
 
@@ -26,7 +27,7 @@ void run(const OptionSet& options, Comm& comm) {
     TextEncoding encoding = io.encoding();
     encoding.append_eos = options.get_bool("append-eos");
     records = read_score_records(options.get_string("input"), encoding);
-    if (grid->tensor()) io.loaded.model->shard_tensor_parallel(*grid->tensor());
+    shard_for_grid(*grid, *io.loaded.model);
   });
   torch::NoGradGuard no_grad;
   Comm& copies = grid->data();

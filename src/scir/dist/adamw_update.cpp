@@ -2,12 +2,10 @@
 
 #include <cmath>
 
+#include "scir/model/float_loops.h"
+
 namespace scir {
 namespace {
-
-bool one_pass_applies(const torch::Tensor& t) {
-  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous();
-}
 
 // The same arithmetic in float32, value by value (vectorised: the library builds with
 // -fno-math-errno).
@@ -37,8 +35,8 @@ void adamw_update(torch::Tensor weights, const torch::Tensor& grad, torch::Tenso
   torch::NoGradGuard no_grad;
   const double correction1 = 1 - std::pow(s.beta1, static_cast<double>(step));
   const double correction2 = 1 - std::pow(s.beta2, static_cast<double>(step));
-  if (!(one_pass_applies(weights) && one_pass_applies(grad) && one_pass_applies(m) &&
-        one_pass_applies(v))) {
+  if (!(is_contiguous_cpu_float(weights) && is_contiguous_cpu_float(grad) &&
+        is_contiguous_cpu_float(m) && is_contiguous_cpu_float(v))) {
     const torch::Tensor g = grad_scale == 1.0 ? grad : grad * grad_scale;
     // Without weight decay the multiplication by 1 would be a wasted pass.
     if (s.weight_decay != 0) weights.mul_(1 - s.lr * s.weight_decay);

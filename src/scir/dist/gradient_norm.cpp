@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "scir/core/errors.h"
+#include "scir/model/float_loops.h"
 
 namespace scir {
 
@@ -16,32 +17,6 @@ double tensor_parallel_norm_squares(const TensorParallelNorm& tp, double local_s
   return tp.group ? all_reduce_scalar(*tp.group, local_squares, ReduceOp::kSum) : local_squares;
 }
 
-namespace {
-
-bool summed_in_place(const torch::Tensor& t) {
-  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous();
-}
-
-// A contiguous float32 CPU tensor's sum of squares.
-double squared_norm(const torch::Tensor& t) {
-  // Four running sums the compiler keeps in vector registers.
-  const float* x = t.data_ptr<float>();
-  const int64_t n = t.numel();
-  double partial[4] = {0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (int lane = 0; lane < 4; ++lane) {
-      const double value = x[i + lane];
-      partial[lane] += value * value;
-    }
-  }
-  double total = (partial[0] + partial[1]) + (partial[2] + partial[3]);
-  for (; i < n; ++i) total += static_cast<double>(x[i]) * x[i];
-  return total;
-}
-
-}  // namespace
-
 double global_grad_norm(const std::vector<torch::Tensor>& parameters,
                         const TensorParallelNorm& tp) {
   if (tp.group && tp.replicated.size() != parameters.size())
@@ -52,8 +27,8 @@ double global_grad_norm(const std::vector<torch::Tensor>& parameters,
   for (size_t i = 0; i < parameters.size(); ++i) {
     const torch::Tensor& grad = parameters[i].grad();
     if (!grad.defined()) continue;
-    if (summed_in_place(grad)) {
-      squares += tp.weight(i) * squared_norm(grad);
+    if (is_contiguous_cpu_float(grad)) {
+      squares += tp.weight(i) * squares_in_double(grad.data_ptr<float>(), grad.numel());
     } else {
       const torch::Tensor part = grad.to(torch::kDouble).pow(2).sum() * tp.weight(i);
       on_device = on_device.defined() ? on_device + part : part;

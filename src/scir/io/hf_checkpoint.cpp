@@ -152,9 +152,13 @@ void save_hf_model(const std::string& directory, const Transformer& model,
   fs::rename(staging, target);
 }
 
+void shard_for_grid(const ProcessGrid& grid, Transformer& model) {
+  if (grid.tensor()) model.shard_tensor_parallel(*grid.tensor());
+}
+
 LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory) {
   LoadedModel loaded = load_hf_model(directory);
-  if (grid.tensor()) loaded.model->shard_tensor_parallel(*grid.tensor());
+  shard_for_grid(grid, *loaded.model);
   return loaded;
 }
 

@@ -34,7 +34,10 @@ void save_hf_model(const std::string& directory, const Transformer& model,
                    const Tokenizer& tokenizer, torch::ScalarType save_dtype = torch::kFloat,
                    int64_t max_shard_bytes = 0);
 
-// load_hf_model, then the model cut into this rank's slices where the grid has a tensor group.
+// Cuts the model into this rank's slices where the grid has a tensor group; nothing otherwise.
+void shard_for_grid(const ProcessGrid& grid, Transformer& model);
+
+// load_hf_model, then shard_for_grid.
 LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory);
 
 // save_hf_model from the job's rank 0 of a model that may be cut for tensor parallelism: its

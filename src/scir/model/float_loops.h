@@ -1,9 +1,17 @@
 // Small loops over contiguous float32 rows, written so the compiler vectorises them.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <cstdint>
 
 namespace scir {
+
+// Whether a tensor's values are one contiguous float32 array on the CPU, which these loops can
+// run over through data_ptr<float>().
+inline bool is_contiguous_cpu_float(const torch::Tensor& t) {
+  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous();
+}
 
 // Rows handed to at::parallel_for in chunks of at least this many values: threads only for work
 // worth waking them.
@@ -20,6 +28,22 @@ inline float dot(const float* a, const float* b, int64_t n) {
   float total = 0;
   for (int lane = 0; lane < 8; ++lane) total += partial[lane];
   for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+// The sum of squares accumulated in float64, four running sums the compiler keeps in vector
+// registers (for norms that must not lose the small values to float32 rounding).
+inline double squares_in_double(const float* x, int64_t n) {
+  double partial[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int lane = 0; lane < 4; ++lane) {
+      const double value = x[i + lane];
+      partial[lane] += value * value;
+    }
+  }
+  double total = (partial[0] + partial[1]) + (partial[2] + partial[3]);
+  for (; i < n; ++i) total += static_cast<double>(x[i]) * x[i];
   return total;
 }
 

@@ -103,37 +103,35 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     responses_a.push_back(random_text(rng, settings.response_tokens - 1));  // EOS the last
     responses_b.push_back(random_text(rng, settings.response_tokens - 1));
   }
-  std::vector<PromptResponse> sequences, second_responses;
+  std::vector<PromptResponse> sequences;
   std::vector<TrainingPair> pairs;
   std::vector<JudgedPair> judged;
+  // Token counts of the sequences through the model: prompt + first response, and both
+  // responses of each pair after their prompt.
+  std::vector<int64_t> sequence_lengths, pair_lengths, judge_lengths;
   for (int64_t i = 0; i < settings.batch; ++i) {
     std::vector<int64_t> prompt = prompt_ids(tokenizer, ChatTemplate::kNone, instructions[i]);
     std::vector<int64_t> a = tokenizer.encode(responses_a[i]), b = tokenizer.encode(responses_b[i]);
     a.push_back(tokenizer.eos_id());
     b.push_back(tokenizer.eos_id());
     sequences.push_back({prompt, a});
-    second_responses.push_back({prompt, b});
     pairs.push_back({instructions[i], prompt, responses_a[i], responses_b[i], a, b, -20.0, -20.0});
     judged.push_back({instructions[i], responses_a[i], responses_b[i]});
+    sequence_lengths.push_back(static_cast<int64_t>(prompt.size() + a.size()));
+    pair_lengths.push_back(sequence_lengths.back());
+    pair_lengths.push_back(static_cast<int64_t>(prompt.size() + b.size()));
   }
-  // Tokens and FLOPs of sequences of these lengths through a forward (passes = 1) or a forward
-  // and backward (passes = 3).
-  const auto work_of = [&](const std::vector<int64_t>& lengths, double passes) {
+  // Tokens and FLOPs of sequences of these lengths through a forward, or with `backward` a
+  // forward and its backward.
+  const auto work_of = [&](const std::vector<int64_t>& lengths, bool backward) {
     PhaseWork work;
     for (int64_t length : lengths) {
       work.tokens += static_cast<double>(length);
-      work.flops += passes * sequence_forward_flops(config, length);
+      work.flops += backward ? sequence_training_flops(config, length)
+                             : sequence_forward_flops(config, length);
     }
     return work;
   };
-  std::vector<int64_t> sequence_lengths, pair_lengths, judge_lengths;
-  for (int64_t i = 0; i < settings.batch; ++i) {
-    sequence_lengths.push_back(
-        static_cast<int64_t>(sequences[i].prompt.size() + sequences[i].response.size()));
-    pair_lengths.push_back(sequence_lengths.back());
-    pair_lengths.push_back(static_cast<int64_t>(second_responses[i].prompt.size() +
-                                                second_responses[i].response.size()));
-  }
   const JudgeTemplate judge_text = JudgeTemplate::from_text(
       "Which response is better?\n{instruction}\nA: {response_a}\nB: {response_b}\nBetter:",
       JudgeKind::kPairwise, "bench");
@@ -174,11 +172,11 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   result.phases.push_back(timed_phase("scoring", settings.repeats, [&] {
     torch::NoGradGuard no_grad;
     response_logprobs(model, sequences, tokenizer.pad_id());
-    return work_of(sequence_lengths, 1);
+    return work_of(sequence_lengths, false);
   }));
   result.phases.push_back(timed_phase("judging", settings.repeats, [&] {
     judge_pairs(model, judge, judged, settings.batch);
-    return work_of(judge_lengths, 1);
+    return work_of(judge_lengths, false);
   }));
   // One call trains `repeats` steps, as a run does: the optimiser is set up once, not a step.
   LmTrainOptions sft;
@@ -189,7 +187,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   sft.warmup_steps = 0;
   result.phases.push_back(timed_phase("sft_step", 1, [&] {
     train_language_model(model, comm, sequences, sft, tokenizer.pad_id());
-    PhaseWork work = work_of(sequence_lengths, 3);
+    PhaseWork work = work_of(sequence_lengths, true);
     work.tokens *= settings.repeats;
     work.flops *= settings.repeats;
     return work;
@@ -210,8 +208,8 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   result.phases.push_back(timed_phase("scir_step", settings.repeats, [&] {
     training_step(pairs, scir);
     // Both responses of every pair with their prompt, and the judge prompts in both orders.
-    PhaseWork work = work_of(pair_lengths, 3);
-    work += work_of(judge_lengths, 3);
+    PhaseWork work = work_of(pair_lengths, true);
+    work += work_of(judge_lengths, true);
     return work;
   }));
   // The same step with fixed labels (the labelled methods): DPO alone, no judge forwards, the
@@ -222,7 +220,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   for (TrainingPair& pair : labelled) pair.fixed_label = 1;
   result.phases.push_back(timed_phase("dpo_step", settings.repeats, [&] {
     training_step(labelled, dpo);
-    return work_of(pair_lengths, 3);
+    return work_of(pair_lengths, true);
   }));
   model.eval();
   return result;
