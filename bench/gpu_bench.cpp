@@ -17,6 +17,7 @@
 
 #include <torch/csrc/autograd/profiler_kineto.h>
 
+#include "bench_program.h"
 #include "scir/core/allocator.h"
 #include "scir/core/errors.h"
 #include "scir/core/platform_info.h"
@@ -42,28 +43,6 @@ scir::ModelConfig config_125m() {
   config.bos_token_id = scir::ByteTokenizer::kBos;
   config.eos_token_id = scir::ByteTokenizer::kEos;
   return config;
-}
-
-int64_t positive(const std::string& flag, const std::string& value) {
-  try {
-    size_t used = 0;
-    const long long number = std::stoll(value, &used);
-    if (used == value.size() && number >= 1) return number;
-  } catch (const std::exception&) {
-  }
-  throw scir::InputError(
-      scir::cat("option '", flag, "': expected an integer >= 1, got '", value, "'"));
-}
-
-double non_negative(const std::string& flag, const std::string& value) {
-  try {
-    size_t used = 0;
-    const double number = std::stod(value, &used);
-    if (used == value.size() && number >= 0) return number;
-  } catch (const std::exception&) {
-  }
-  throw scir::InputError(
-      scir::cat("option '", flag, "': expected a number >= 0, got '", value, "'"));
 }
 
 // One run of a phase under the kineto profiler, saved as a Chrome trace.
@@ -109,12 +88,14 @@ int run(int argc, char** argv) {
     flags[argv[i]] = argv[i + 1];
   }
   scir::PhaseBenchSettings settings;
-  settings.batch = positive("--batch", flags["--batch"]);
-  settings.prompt_tokens = positive("--prompt-tokens", flags["--prompt-tokens"]);
-  settings.response_tokens = positive("--response-tokens", flags["--response-tokens"]);
-  settings.new_tokens = positive("--new-tokens", flags["--new-tokens"]);
-  settings.repeats = static_cast<int>(positive("--repeats", flags["--repeats"]));
-  settings.nominal_peak_tflops = non_negative("--nominal-tflops", flags["--nominal-tflops"]);
+  settings.batch = scir::bench::positive_flag("--batch", flags["--batch"]);
+  settings.prompt_tokens = scir::bench::positive_flag("--prompt-tokens", flags["--prompt-tokens"]);
+  settings.response_tokens =
+      scir::bench::positive_flag("--response-tokens", flags["--response-tokens"]);
+  settings.new_tokens = scir::bench::positive_flag("--new-tokens", flags["--new-tokens"]);
+  settings.repeats = static_cast<int>(scir::bench::positive_flag("--repeats", flags["--repeats"]));
+  settings.nominal_peak_tflops =
+      scir::bench::non_negative_flag("--nominal-tflops", flags["--nominal-tflops"]);
   const torch::ScalarType dtype = scir::dtype_from_name(flags["--dtype"], "dtype");
   const torch::Device device = device_named(flags["--device"]);
   settings.profile_phase = flags["--profile-phase"];
@@ -151,13 +132,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  scir::restart_with_passive_openmp_wait(argv);
-  scir::keep_freed_memory();
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& error) {
-    const scir::ErrorReport report = scir::report_for(error);
-    std::cerr << "scir_gpu_bench: error: " << report.message << "\n";
-    return report.exit_code;
-  }
+  return scir::bench::bench_main("scir_gpu_bench", argc, argv, run);
 }

@@ -6,8 +6,10 @@
 // The model is the embedded demo's (hidden 128, 4 layers, 16 heads / 8 KV heads of 8, bytes).
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <string>
 
+#include "bench_program.h"
 #include "scir/core/allocator.h"
 #include "scir/core/errors.h"
 #include "scir/core/platform_info.h"
@@ -33,38 +35,27 @@ std::vector<std::vector<int64_t>> generate_without_cache(scir::Transformer& mode
   return outputs;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int threads = 1;
-  int64_t batch = 16, new_tokens = 64, prompt_length = 24, repeats = 1, heads = 16, kv_heads = 8;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const long long value = std::stoll(argv[i + 1]);
-    if (flag == "--threads")
-      threads = static_cast<int>(value);
-    else if (flag == "--batch")
-      batch = value;
-    else if (flag == "--new-tokens")
-      new_tokens = value;
-    else if (flag == "--prompt")
-      prompt_length = value;
-    else if (flag == "--repeats")
-      repeats = value;
-    else if (flag == "--heads")
-      heads = value;
-    else if (flag == "--kv-heads")
-      kv_heads = value;
-    else {
-      std::cerr << "scir_bench_kv_cache: error: unknown option '" << flag << "'\n";
-      return 2;
-    }
+int run(int argc, char** argv) {
+  std::map<std::string, std::string> flags{
+      {"--threads", "1"}, {"--batch", "16"}, {"--new-tokens", "64"}, {"--prompt", "24"},
+      {"--repeats", "1"}, {"--heads", "16"}, {"--kv-heads", "8"}};
+  for (int i = 1; i < argc; i += 2) {
+    if (!flags.count(argv[i]) || i + 1 >= argc)
+      throw scir::InputError(scir::cat("option '", argv[i], "': unknown or without a value"));
+    flags[argv[i]] = argv[i + 1];
   }
-  scir::restart_with_passive_openmp_wait(argv);
-  scir::keep_freed_memory();
-  scir::apply_threads(threads);
+  const auto flag = [&](const std::string& name) {
+    return scir::bench::positive_flag(name, flags[name]);
+  };
+  const int threads = static_cast<int>(flag("--threads"));
+  const int64_t batch = flag("--batch"), new_tokens = flag("--new-tokens"),
+                prompt_length = flag("--prompt"), repeats = flag("--repeats"),
+                heads = flag("--heads"), kv_heads = flag("--kv-heads");
   scir::ModelConfig config;
   config.hidden_size = 128;
+  if (config.hidden_size % heads != 0)
+    throw scir::InputError(scir::cat(
+        "option '--heads': expected a divisor of the hidden size 128, got '", heads, "'"));
   config.intermediate_size = 352;
   config.num_hidden_layers = 4;
   config.num_attention_heads = heads;
@@ -74,6 +65,8 @@ int main(int argc, char** argv) {
   config.max_position_embeddings = 512;
   config.bos_token_id = scir::ByteTokenizer::kBos;
   config.eos_token_id = scir::ByteTokenizer::kEos;
+  config.validate("options '--heads' and '--kv-heads'");
+  scir::apply_threads(threads);
   scir::Transformer model(config);
   model.init_weights(1);
   model.eval();
@@ -115,4 +108,10 @@ int main(int argc, char** argv) {
             << "  speed-up:   " << recompute_seconds / cached_seconds << "x\n"
             << "  same tokens: " << (cached == recomputed ? "yes" : "no") << "\n";
   return cached == recomputed ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return scir::bench::bench_main("scir_bench_kv_cache", argc, argv, run);
 }

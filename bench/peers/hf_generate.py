@@ -20,6 +20,7 @@ import transformers
 # bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from analysis.cli import OneLineArgumentParser  # noqa: E402
+from bench.peers.demo_shape import HIDDEN, add_head_arguments, check_heads, model_shape  # noqa: E402
 
 
 def ours(args):
@@ -34,11 +35,9 @@ def theirs(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     config = transformers.MistralConfig(
-        hidden_size=128, intermediate_size=352, num_hidden_layers=4,
-        num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
-        head_dim=128 // args.heads, vocab_size=259, max_position_embeddings=512,
-        sliding_window=None, tie_word_embeddings=False, bos_token_id=256, eos_token_id=257,
-        pad_token_id=258)
+        **model_shape(args), head_dim=HIDDEN // args.heads, vocab_size=259,
+        max_position_embeddings=512, sliding_window=None, tie_word_embeddings=False,
+        bos_token_id=256, eos_token_id=257, pad_token_id=258)
     model = transformers.MistralForCausalLM(config).eval()
     prompts = torch.randint(0, 256, (args.batch, args.prompt))
     mask = torch.ones_like(prompts)
@@ -64,9 +63,9 @@ def main():
     parser.add_argument("--prompt", type=int, default=24)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3, help="transformers: best of these")
-    parser.add_argument("--heads", type=int, default=16, help="query heads (demo.ini's)")
-    parser.add_argument("--kv-heads", type=int, default=8, help="key-value heads (demo.ini's)")
+    add_head_arguments(parser)
     args = parser.parse_args()
+    check_heads(parser, args)
     rate_ours, rate_theirs = ours(args), theirs(args)
     print(f"greedy generation, batch {args.batch}, prompt {args.prompt}, {args.new_tokens} new "
           f"tokens, {args.threads} thread(s); torch {torch.__version__}, transformers "

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The SCIR step against TRL's DPO step, in one run on the same machine and threads (not in
 CI): the same model shape (the demo's: hidden 128, 4 layers, 16 query / 8 key-value heads of
-8 unless --heads / --kv-heads say otherwise, SwiGLU 352, vocabulary 259, untied head), the same batch of pairs (random lowercase words:
+8 unless --heads / --kv-heads say otherwise, SwiGLU 352, vocabulary 259, untied head), the
+same batch of pairs (random lowercase words:
 prompts of 24 tokens, responses of 16, one token a character), float32 on the CPU.
 
   theirs: trl.DPOTrainer, policy forward + backward on both responses, the reference model's
@@ -39,13 +40,9 @@ import trl
 # bad arguments: one line and exit 2, as scir_hpc (analysis/cli.py)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from analysis.cli import OneLineArgumentParser  # noqa: E402
+from bench.peers.demo_shape import (HIDDEN, LAYERS, add_head_arguments, check_heads,  # noqa: E402
+                                    model_shape)
 
-HIDDEN = 128
-
-
-def model_shape(args):
-    return dict(hidden_size=HIDDEN, intermediate_size=352, num_hidden_layers=4,
-                num_attention_heads=args.heads, num_key_value_heads=args.kv_heads)
 
 
 def ours(args):
@@ -127,15 +124,15 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=16, help="pairs a step")
     parser.add_argument("--steps", type=int, default=5, help="timed steps")
-    parser.add_argument("--heads", type=int, default=16, help="query heads (demo.ini's)")
-    parser.add_argument("--kv-heads", type=int, default=8, help="key-value heads (demo.ini's)")
+    add_head_arguments(parser)
     args = parser.parse_args()
+    check_heads(parser, args)
     rate_ours, gflops_ours, parameters = ours(args)
     with_reference, precomputed = theirs(args, False), theirs(args, True)
     length = 24 + 16  # each response after its prompt
     attention_width = HIDDEN  # heads x head_dim
     forward = (2 * parameters * length +
-               4 * model_shape(args)["num_hidden_layers"] * attention_width * length * length)
+               4 * LAYERS * attention_width * length * length)
     gflops_with_reference = with_reference * 2 * 4 * forward / 1e9  # 3 policy + 1 reference
     gflops_precomputed = precomputed * 2 * 3 * forward / 1e9
     print(f"a training step on {args.batch} pairs (prompt 24, responses 16 tokens), "

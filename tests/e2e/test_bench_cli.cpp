@@ -115,4 +115,27 @@ TEST(BenchCli, ANominalPeakGivesASecondMfu) {
   EXPECT_NE(result.out.find("MFU of nominal"), std::string::npos) << result.out;
 }
 
+// The KV-cache bench: a small model shape of its flags gives the same tokens both ways, and a
+// bad flag is one line naming it, exit code 2.
+TEST(KvCacheBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {
+  const std::string bench = SCIR_KV_CACHE_BENCH_BINARY;
+  const CommandResult ok = run_command(
+      bench + " --batch 2 --new-tokens 3 --prompt 4 --heads 4 --kv-heads 2 --threads 1");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("same tokens: yes"), std::string::npos) << ok.out;
+  const std::pair<const char*, const char*> cases[] = {
+      {"--heads 0", "option '--heads': expected an integer >= 1, got '0'"},
+      {"--heads 3", "option '--heads': expected a divisor of the hidden size 128, got '3'"},
+      {"--kv-heads 5",
+       "options '--heads' and '--kv-heads': num_attention_heads (16) must be a multiple of "
+       "num_key_value_heads (5)"},
+      {"--batch x", "option '--batch': expected an integer >= 1, got 'x'"},
+      {"--bogus 1", "option '--bogus': unknown or without a value"}};
+  for (const auto& [args, message] : cases) {
+    const CommandResult bad = run_command(bench + " " + args);
+    EXPECT_EQ(bad.exit_code, 2) << args;
+    EXPECT_EQ(bad.out, std::string("scir_bench_kv_cache: error: ") + message + "\n") << args;
+  }
+}
+
 }  // namespace
