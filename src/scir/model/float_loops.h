@@ -3,7 +3,17 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+
+// Forced inline: the callers compiled once per instruction set (model/cpu_attention) then run
+// these at their own vector width.
+#if defined(__GNUC__)
+#define SCIR_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define SCIR_ALWAYS_INLINE inline
+#endif
 
 namespace scir {
 
@@ -19,7 +29,7 @@ constexpr int64_t kValuesPerThreadChunk = 16384;
 
 // Eight running sums the compiler keeps in vector registers (a single sum would be a chain of
 // dependent scalar additions).
-inline float dot(const float* a, const float* b, int64_t n) {
+SCIR_ALWAYS_INLINE float dot(const float* a, const float* b, int64_t n) {
   float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -65,6 +75,36 @@ inline void rotate_head(const float* x, const float* cos, const float* sin, int6
     const float first = x[i], second = x[i + half];
     out[i] = first * cos[i] - second * sin[i];
     out[i + half] = second * cos[i + half] + first * sin[i + half];
+  }
+}
+
+// e^x for n values in place, in a loop the compiler vectorises (glibc's expf is a call per
+// value; LibTorch's vectorised exp is not reachable from a loop). Cody-Waite reduction
+// x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^7 (truncation below 1e-8
+// relative), 2^k built in the exponent bits. Arguments below -87.3 give exactly 0 (so -inf does,
+// as in an exact softmax), above 88.3 they are clamped; NaN stays NaN.
+SCIR_ALWAYS_INLINE void exp_in_place(float* x, int64_t n) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2High = 0.693145751953125f;  // ln 2 in its first 16 bits: k * kLn2High exact
+  constexpr float kLn2Low = 1.42860682030941723e-6f;
+  constexpr float kRoundingShift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  for (int64_t i = 0; i < n; ++i) {
+    const float original = x[i];
+    const float low = original < -87.3f ? -87.3f : original;
+    const float v = low > 88.3f ? 88.3f : low;
+    const float k = (v * kLog2e + kRoundingShift) - kRoundingShift;
+    const float r = (v - k * kLn2High) - k * kLn2Low;
+    const float series =
+        1.0f +
+        r * (1.0f +
+             r * (0.5f +
+                  r * (1.0f / 6 +
+                       r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
+    float power;
+    std::memcpy(&power, &bits, sizeof power);
+    const float value = original < -87.3f ? 0.0f : series * power;
+    x[i] = original != original ? original : value;
   }
 }
 

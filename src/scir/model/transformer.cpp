@@ -5,6 +5,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/model/attention_mask.h"
+#include "scir/model/cpu_attention.h"
 #include "scir/model/precision.h"
 #include "scir/model/rms_norm.h"
 #include "scir/model/tensor_parallel.h"
@@ -66,7 +67,6 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
     return tp_ ? reduce_from_tensor_parallel(o_proj(context), *tp_) : o_proj(context);
   };
   const int64_t batch = x.size(0), steps = x.size(1);
-  const int64_t groups = heads_ / kv_heads_;
   torch::Tensor q = q_proj(x).view({batch, steps, heads_, head_dim_}).transpose(1, 2);
   torch::Tensor k = k_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   torch::Tensor v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
@@ -80,23 +80,9 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
     v = cache->values[layer].narrow(2, 0, start + steps);
   }
 #if SCIR_FUSED_ATTENTION
-  if (q.is_cuda()) return project_out(fused_attention(q, k, v, bias, groups));
+  if (q.is_cuda()) return project_out(fused_attention(q, k, v, bias, heads_ / kv_heads_));
 #endif
-  const int64_t keys = k.size(2);
-  // Grouped-query attention without copying keys: the query heads that share a key head are
-  // stacked along the query axis, [B, kv_heads, groups * T, head_dim].
-  const torch::Tensor grouped_q = q.reshape({batch, kv_heads_, groups * steps, head_dim_});
-  torch::Tensor scores =
-      torch::matmul(grouped_q, k.transpose(-2, -1)) / std::sqrt(double(head_dim_));
-  scores = scores.view({batch, kv_heads_, groups, steps, keys}) + bias.unsqueeze(1);
-  const torch::Tensor weights =
-      torch::softmax(scores.to(compute_dtype(scores.scalar_type())), -1).to(q.scalar_type());
-  const torch::Tensor context =
-      torch::matmul(weights.view({batch, kv_heads_, groups * steps, keys}), v)
-          .view({batch, heads_, steps, head_dim_})
-          .transpose(1, 2)
-          .reshape({batch, steps, heads_ * head_dim_});
-  return project_out(context);
+  return project_out(attention(q, k, v, bias));
 }
 
 SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
