@@ -5,6 +5,7 @@
 #include "scir/core/platform_info.h"
 #include "scir/core/threads.h"
 #include "scir/io/hdf5_info.h"
+#include "scir/model/cpu_attention.h"
 
 namespace scir::app {
 namespace {
@@ -26,12 +27,13 @@ void run(const OptionSet& options, Comm& comm) {
   if (seconds <= 0 || seconds > 60) options.reject("sgemm-seconds", "a number in (0, 60]");
   comm.barrier();  // all ranks measure at once, as they will compute in a job
   const double gflops = measure_sgemm_gflops(seconds);
-  const std::string report = cat(                                                //
-      "rank ", comm.rank(), " of ", comm.size(), " on ", host_name(), "\n",      //
-      "  threads: torch ", torch::get_num_threads(), ", BLAS ", blas_threads(),  //
-      " (OpenMP wait policy: ", openmp_wait_policy(), ")\n",                     //
-      "  LibTorch: ", torch_version(), "\n",                                     //
-      "  BLAS: ", blas_description(), "\n",                                      //
+  const std::string report = cat(                                                  //
+      "rank ", comm.rank(), " of ", comm.size(), " on ", host_name(), "\n",        //
+      "  threads: torch ", torch::get_num_threads(), ", BLAS ", blas_threads(),    //
+      " (OpenMP wait policy: ", openmp_wait_policy(), ")\n",                       //
+      "  LibTorch: ", torch_version(), "\n",                                       //
+      "  BLAS: ", blas_description(), "\n",                                        //
+      "  CPU attention kernel: ", vector_level_name(vector_level_in_use()), "\n",  //
       "  HDF5: ", hdf5_version(), hdf5_is_parallel() ? " (parallel)" : " (serial)", "\n",
       "  CUDA: ", torch_has_cuda() ? "available" : "not available",
       "; NCCL communicator: ", nccl_status(), "\n",  //

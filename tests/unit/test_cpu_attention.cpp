@@ -15,18 +15,17 @@ double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
-// The one-pass kernel against the operator formula on grouped-query heads (4 query heads on 2
-// key heads), two cached positions before three new ones, a left-padded row and a sliding window:
-// the context, and the gradients of q, k and v for a random upstream gradient. Query q of a
-// [B, T, heads, d] projection passed transposed as attention takes it.
-TEST(CpuAttention, OnePassEqualsTheFormulaForwardAndBackward) {
+// A batch of two, the second row's first `padded` keys padding.
+void expect_one_pass_equals_the_formula(int64_t past, int64_t steps, int64_t head_dim,
+                                        int64_t padded) {
   auto generator = at::detail::createCPUGenerator(11);
-  const int64_t batch = 2, heads = 4, kv_heads = 2, past = 2, steps = 3, head_dim = 8;
+  const int64_t batch = 2, heads = 4, kv_heads = 2;
   const torch::Tensor q_base = torch::randn({batch, steps, heads, head_dim}, generator);
   const torch::Tensor k_base = torch::randn({batch, kv_heads, past + steps, head_dim}, generator);
   const torch::Tensor v_base = torch::randn({batch, kv_heads, past + steps, head_dim}, generator);
-  const torch::Tensor mask = torch::tensor({1, 1, 1, 1, 1, 0, 0, 1, 1, 1}).view({batch, 5});
-  for (const int64_t window : {0, 2}) {
+  torch::Tensor mask = torch::ones({batch, past + steps}, torch::kLong);
+  mask[1].narrow(0, 0, padded).zero_();
+  for (const int64_t window : {0, 2, 7}) {
     const torch::Tensor bias = attention_bias(mask, past, window, torch::kFloat);
     const torch::Tensor upstream = torch::randn({batch, steps, heads * head_dim}, generator);
     torch::Tensor q = q_base.clone().requires_grad_(true), k = k_base.clone().requires_grad_(true),
@@ -53,6 +52,23 @@ TEST(CpuAttention, OnePassEqualsTheFormulaForwardAndBackward) {
     EXPECT_LT(max_difference(attention(q_base.transpose(1, 2), k_base, v_base, bias), out_ref),
               1e-5);
   }
+}
+
+// The one-pass kernel against the operator formula on grouped-query heads (4 query heads on 2
+// key heads), with a left-padded row and no sliding window, one of 2 and one of 7: the context, and
+// the gradients of q, k and v for a random upstream gradient; q of a [B, T, heads, d] projection
+// passed transposed as attention takes it. Two cached positions before three new ones (one key
+// chunk, rows not a whole number of tiles), and 37 steps of 16-wide heads (three key chunks,
+// tiles that skip some, two head steps). At every vector level this CPU runs (the build's
+// baseline, AVX2, AVX-512).
+TEST(CpuAttention, OnePassEqualsTheFormulaForwardAndBackward) {
+  for (const VectorLevel level : vector_levels_this_cpu_runs()) {
+    SCOPED_TRACE(vector_level_name(level));
+    pin_vector_level(level);
+    expect_one_pass_equals_the_formula(2, 3, 8, 2);
+    expect_one_pass_equals_the_formula(0, 37, 16, 5);
+  }
+  pin_vector_level(std::nullopt);
 }
 
 // The padded key of row 1 gets no weight: changing its value leaves the other rows' context as

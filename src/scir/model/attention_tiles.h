@@ -1,10 +1,12 @@
 // The three small products inside one-pass attention (model/cpu_attention), as register tiles:
-// kTileRows query rows at a time, keys in chunks of kKeyChunk, head widths in steps of
-// kHeadStep. Every trip count inside a tile is fixed, so the compiler keeps a tile in vector
-// registers and no scalar remainder loop runs (GCC's vector types, so that the tiles stay whole
-// vectors rather than what the auto-vectoriser makes of them); the caller pads keys to whole chunks
-// and rows to whole tiles. (A row at a time, with loops as long as each row's visible keys, ran at
-// a few percent of the matrix-product peak: loop overhead and remainders dominate 8-wide heads.)
+// kTileRows query rows at a time, keys in chunks of kKeyChunk, each a whole number of vectors of
+// `Lanes` floats, the instruction set's register width (4 on baseline x86-64, 8 with AVX2, 16
+// with AVX-512). Every trip count inside a tile is fixed, so the compiler keeps a tile in vector
+// registers and no scalar remainder loop runs; the caller pads keys to whole chunks and rows to
+// whole tiles. GCC's vector types rather than the auto-vectoriser, and of the register's width:
+// wider ones are split through the stack (16-wide chunks on AVX2 ran at a third of the speed).
+// A row at a time, with loops as long as each row's visible keys, ran at a few percent of the
+// matrix-product peak: loop overhead and remainders dominate 8-wide heads.
 #pragma once
 
 #include <cstdint>
@@ -15,64 +17,63 @@ namespace scir {
 
 constexpr int64_t kTileRows = 4;
 constexpr int64_t kKeyChunk = 16;
-constexpr int64_t kHeadStep = 8;
+// Head widths go in steps of this many values (at most 8 lanes, so that 8-wide heads fill them).
+constexpr int64_t kHeadStepMax = 8;
 
-// A chunk of keys and a step of a head row as vectors: whole registers where the instruction set
-// has them, split into smaller ones by the compiler where not. The Unaligned forms read and
-// write them anywhere in a float array.
-typedef float KeyChunk __attribute__((vector_size(kKeyChunk * sizeof(float))));
-typedef float HeadStep __attribute__((vector_size(kHeadStep * sizeof(float))));
-typedef float UnalignedKeyChunk
-    __attribute__((vector_size(kKeyChunk * sizeof(float)), aligned(4), may_alias));
-typedef float UnalignedHeadStep
-    __attribute__((vector_size(kHeadStep * sizeof(float)), aligned(4), may_alias));
+// `Lanes` floats in one register; Unaligned reads and writes them anywhere in a float array.
+template <int Lanes>
+struct FloatVector {
+  typedef float Type __attribute__((vector_size(Lanes * sizeof(float))));
+  typedef float Unaligned
+      __attribute__((vector_size(Lanes * sizeof(float)), aligned(4), may_alias));
+  static constexpr int kHeadStep = Lanes < kHeadStepMax ? Lanes : kHeadStepMax;
+};
 
-SCIR_ALWAYS_INLINE const UnalignedKeyChunk& key_chunk(const float* at) {
-  return *reinterpret_cast<const UnalignedKeyChunk*>(at);
+template <int Lanes>
+SCIR_ALWAYS_INLINE typename FloatVector<Lanes>::Unaligned& vector_at(float* at) {
+  return *reinterpret_cast<typename FloatVector<Lanes>::Unaligned*>(at);
 }
-SCIR_ALWAYS_INLINE UnalignedKeyChunk& key_chunk(float* at) {
-  return *reinterpret_cast<UnalignedKeyChunk*>(at);
-}
-SCIR_ALWAYS_INLINE const UnalignedHeadStep& head_step(const float* at) {
-  return *reinterpret_cast<const UnalignedHeadStep*>(at);
-}
-SCIR_ALWAYS_INLINE UnalignedHeadStep& head_step(float* at) {
-  return *reinterpret_cast<UnalignedHeadStep*>(at);
+template <int Lanes>
+SCIR_ALWAYS_INLINE const typename FloatVector<Lanes>::Unaligned& vector_at(const float* at) {
+  return *reinterpret_cast<const typename FloatVector<Lanes>::Unaligned*>(at);
 }
 
 // out[r][j] = sum_d rows[r][d] columns[d][j] for the tile's rows and the keys of chunks
 // [chunk_begin, chunk_end). rows: [kTileRows][width]; columns: [width][padded_keys] (keys
 // transposed); out: [kTileRows][padded_keys]. Scores (q k^T) and the weights' gradient (dO v^T).
+template <int Lanes>
 SCIR_ALWAYS_INLINE void tile_rows_times_columns(const float* rows, const float* columns,
                                                 int64_t width, int64_t padded_keys,
                                                 int64_t chunk_begin, int64_t chunk_end,
                                                 float* out) {
-  for (int64_t c = chunk_begin; c < chunk_end; ++c) {
-    KeyChunk sums[kTileRows] = {};
+  using Vector = typename FloatVector<Lanes>::Type;
+  for (int64_t j0 = chunk_begin * kKeyChunk; j0 < chunk_end * kKeyChunk; j0 += Lanes) {
+    Vector sums[kTileRows] = {};
     for (int64_t d = 0; d < width; ++d) {
-      const KeyChunk column = key_chunk(columns + d * padded_keys + c * kKeyChunk);
+      const Vector column = vector_at<Lanes>(columns + d * padded_keys + j0);
       for (int r = 0; r < kTileRows; ++r) sums[r] += rows[r * width + d] * column;
     }
-    for (int r = 0; r < kTileRows; ++r) {
-      key_chunk(out + r * padded_keys + c * kKeyChunk) = sums[r];
-    }
+    for (int r = 0; r < kTileRows; ++r) vector_at<Lanes>(out + r * padded_keys + j0) = sums[r];
   }
 }
 
 // out_rows[r][:width] = sum over keys j in [key_begin, key_end) of weights[r][j] values[j][:].
 // weights: [kTileRows][padded_keys]; values: rows of `width` floats `value_stride` apart; width a
-// multiple of kHeadStep. The context (P v) and the queries' gradient (dS k).
+// multiple of kHeadStepMax. The context (P v) and the queries' gradient (dS k).
+template <int Lanes>
 SCIR_ALWAYS_INLINE void tile_weights_times_rows(const float* weights, int64_t padded_keys,
                                                 const float* values, int64_t value_stride,
                                                 int64_t width, int64_t key_begin, int64_t key_end,
                                                 float* const* out_rows) {
-  for (int64_t d0 = 0; d0 < width; d0 += kHeadStep) {
-    HeadStep sums[kTileRows] = {};
+  constexpr int kStep = FloatVector<Lanes>::kHeadStep;
+  using Vector = typename FloatVector<kStep>::Type;
+  for (int64_t d0 = 0; d0 < width; d0 += kStep) {
+    Vector sums[kTileRows] = {};
     for (int64_t j = key_begin; j < key_end; ++j) {
-      const HeadStep value = head_step(values + j * value_stride + d0);
+      const Vector value = vector_at<kStep>(values + j * value_stride + d0);
       for (int r = 0; r < kTileRows; ++r) sums[r] += weights[r * padded_keys + j] * value;
     }
-    for (int r = 0; r < kTileRows; ++r) head_step(out_rows[r] + d0) = sums[r];
+    for (int r = 0; r < kTileRows; ++r) vector_at<kStep>(out_rows[r] + d0) = sums[r];
   }
 }
 
@@ -81,45 +82,52 @@ SCIR_ALWAYS_INLINE void tile_weights_times_rows(const float* weights, int64_t pa
 // weights there are zero and not stored). rows: [tiles * kTileRows][width]; weights: [tiles *
 // kTileRows][padded_keys]; out: [width][padded_keys]. The keys' (dS^T q) and values' (P^T dO)
 // gradients, transposed.
+template <int Lanes>
 SCIR_ALWAYS_INLINE void tile_columns_of_transposed_product(const float* rows, const float* weights,
                                                            const int64_t* tile_chunks,
                                                            int64_t tiles, int64_t width,
                                                            int64_t padded_keys, int64_t chunk,
                                                            float* out) {
-  for (int64_t d0 = 0; d0 < width; d0 += kHeadStep) {
-    KeyChunk sums[kHeadStep] = {};
-    for (int64_t tile = 0; tile < tiles; ++tile) {
-      if (chunk < tile_chunks[2 * tile] || chunk >= tile_chunks[2 * tile + 1]) continue;
-      for (int64_t r = tile * kTileRows; r < (tile + 1) * kTileRows; ++r) {
-        const KeyChunk weight = key_chunk(weights + r * padded_keys + chunk * kKeyChunk);
-        const float* row = rows + r * width + d0;
-        for (int d = 0; d < kHeadStep; ++d) sums[d] += row[d] * weight;
+  using Vector = typename FloatVector<Lanes>::Type;
+  for (int64_t j0 = chunk * kKeyChunk; j0 < (chunk + 1) * kKeyChunk; j0 += Lanes) {
+    for (int64_t d0 = 0; d0 < width; d0 += kHeadStepMax) {
+      Vector sums[kHeadStepMax] = {};
+      for (int64_t tile = 0; tile < tiles; ++tile) {
+        if (chunk < tile_chunks[2 * tile] || chunk >= tile_chunks[2 * tile + 1]) continue;
+        for (int64_t r = tile * kTileRows; r < (tile + 1) * kTileRows; ++r) {
+          const Vector weight = vector_at<Lanes>(weights + r * padded_keys + j0);
+          const float* row = rows + r * width + d0;
+          for (int d = 0; d < kHeadStepMax; ++d) sums[d] += row[d] * weight;
+        }
       }
-    }
-    for (int d = 0; d < kHeadStep; ++d) {
-      key_chunk(out + (d0 + d) * padded_keys + chunk * kKeyChunk) = sums[d];
+      for (int d = 0; d < kHeadStepMax; ++d) {
+        vector_at<Lanes>(out + (d0 + d) * padded_keys + j0) = sums[d];
+      }
     }
   }
 }
 
 // The largest and the sum of n values (a whole number of key chunks), a vector at a time: the
 // softmax's reductions, which the compiler leaves scalar (float addition does not reassociate).
+template <int Lanes>
 SCIR_ALWAYS_INLINE float chunked_max(const float* x, int64_t n) {
-  KeyChunk top = key_chunk(x);
-  for (int64_t j = kKeyChunk; j < n; j += kKeyChunk) {
-    const KeyChunk v = key_chunk(x + j);
+  using Vector = typename FloatVector<Lanes>::Type;
+  Vector top = vector_at<Lanes>(x);
+  for (int64_t j = Lanes; j < n; j += Lanes) {
+    const Vector v = vector_at<Lanes>(x + j);
     top = v > top ? v : top;
   }
   float result = top[0];
-  for (int l = 1; l < kKeyChunk; ++l) result = top[l] > result ? top[l] : result;
+  for (int l = 1; l < Lanes; ++l) result = top[l] > result ? top[l] : result;
   return result;
 }
 
+template <int Lanes>
 SCIR_ALWAYS_INLINE float chunked_sum(const float* x, int64_t n) {
-  KeyChunk sums = {};
-  for (int64_t j = 0; j < n; j += kKeyChunk) sums += key_chunk(x + j);
+  typename FloatVector<Lanes>::Type sums = {};
+  for (int64_t j = 0; j < n; j += Lanes) sums += vector_at<Lanes>(x + j);
   float result = 0.0f;
-  for (int l = 0; l < kKeyChunk; ++l) result += sums[l];
+  for (int l = 0; l < Lanes; ++l) result += sums[l];
   return result;
 }
 

@@ -6,19 +6,19 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
+#include "scir/core/errors.h"
 #include "scir/model/attention_tiles.h"
 #include "scir/model/float_loops.h"
 #include "scir/model/precision.h"
 
-// The row loops are compiled for AVX-512 and AVX2 as well as the baseline and the best the CPU
-// runs is picked when the program loads: the build targets any x86-64, where vectors are 4 wide.
+// GCC on x86-64 compiles the loops for AVX2 and AVX-512 too; elsewhere only for the build's target.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SCIR_VECTOR_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define SCIR_X86_VECTOR_LEVELS 1
 #else
-#define SCIR_VECTOR_CLONES
+#define SCIR_X86_VECTOR_LEVELS 0
 #endif
 
 namespace scir {
@@ -182,12 +182,14 @@ void transpose_back(const float* in, int64_t keys, int64_t width, int64_t padded
 }
 
 // x = softmax(x + bias) over n values (a whole number of key chunks).
+template <int Lanes>
 SCIR_ALWAYS_INLINE void masked_softmax(float* x, const float* bias, int64_t n) {
+  if (n == 0) return;
   for (int64_t j = 0; j < n; ++j) x[j] += bias[j];
-  const float top = chunked_max(x, n);
+  const float top = chunked_max<Lanes>(x, n);
   for (int64_t j = 0; j < n; ++j) x[j] -= top;
   exp_in_place(x, n);
-  const float inverse = 1.0f / chunked_sum(x, n);
+  const float inverse = 1.0f / chunked_sum<Lanes>(x, n);
   for (int64_t j = 0; j < n; ++j) x[j] *= inverse;
 }
 
@@ -199,14 +201,15 @@ struct TileKeys {
 
 // rows x columns over a tile's key chunks into its rows of `block_values` ([padded_rows]
 // [padded_keys]): the scores forward, the weights' gradient backward.
+template <int Lanes>
 SCIR_ALWAYS_INLINE TileKeys tile_product(const BlockBuffers& buffers, int64_t tile,
                                          const float* rows, int64_t width, const float* columns,
                                          float* block_values) {
   const int64_t padded_keys = buffers.shape.padded_keys;
   const int64_t first = buffers.tile_chunks[2 * tile], end = buffers.tile_chunks[2 * tile + 1];
   float* values = block_values + tile * kTileRows * padded_keys;
-  tile_rows_times_columns(rows + tile * kTileRows * width, columns, width, padded_keys, first, end,
-                          values);
+  tile_rows_times_columns<Lanes>(rows + tile * kTileRows * width, columns, width, padded_keys,
+                                 first, end, values);
   return TileKeys{first, end, (end - first) * kKeyChunk, values};
 }
 
@@ -222,7 +225,8 @@ bool padding_row(BlockBuffers& buffers, int64_t row, int64_t r, float* values, i
 // One (batch, key head) block forward, tile by tile: scores, softmax and context rows (into
 // `context` [B, T, heads, head_dim]). The weights go to `weights` ([padded_rows][padded_keys],
 // the block's part of what the backward reads) when it is not null.
-SCIR_VECTOR_CLONES void attend_block(const AttentionViews& in, int64_t b, int64_t kv_head,
+template <int Lanes>
+SCIR_ALWAYS_INLINE void attend_block(const AttentionViews& in, int64_t b, int64_t kv_head,
                                      float* weights, float* context, BlockBuffers& buffers) {
   const BlockShape& shape = buffers.shape;
   const int64_t width = in.head_dim, padded_keys = shape.padded_keys;
@@ -241,18 +245,18 @@ SCIR_VECTOR_CLONES void attend_block(const AttentionViews& in, int64_t b, int64_
   }
   float* block_weights = weights ? weights : buffers.weights.data();
   for (int64_t tile = 0; tile < shape.tiles; ++tile) {
-    const TileKeys keys = tile_product(buffers, tile, queries, width, keys_t, block_weights);
+    const TileKeys keys = tile_product<Lanes>(buffers, tile, queries, width, keys_t, block_weights);
     for (int64_t r = 0; r < kTileRows; ++r) {
       const int64_t row = tile * kTileRows + r, t = row % in.steps;
       float* p = keys.values + r * padded_keys + keys.first * kKeyChunk;
       if (padding_row(buffers, row, r, p, keys.n)) continue;
-      masked_softmax(p, bias + t * padded_keys + keys.first * kKeyChunk, keys.n);
+      masked_softmax<Lanes>(p, bias + t * padded_keys + keys.first * kKeyChunk, keys.n);
       buffers.out_rows[r] =
           context + ((b * in.steps + t) * in.heads + query_head(in, kv_head, row)) * width;
     }
-    tile_weights_times_rows(keys.values, padded_keys, in.v + b * in.v_batch + kv_head * in.v_head,
-                            in.v_step, width, keys.first * kKeyChunk,
-                            std::min(keys.end * kKeyChunk, in.keys), buffers.out_rows);
+    tile_weights_times_rows<Lanes>(
+        keys.values, padded_keys, in.v + b * in.v_batch + kv_head * in.v_head, in.v_step, width,
+        keys.first * kKeyChunk, std::min(keys.end * kKeyChunk, in.keys), buffers.out_rows);
   }
 }
 
@@ -260,7 +264,8 @@ SCIR_VECTOR_CLONES void attend_block(const AttentionViews& in, int64_t b, int64_
 // dP = dO v^T, dS = P (dP - rowsum(P dP)) / sqrt(head_dim), dq = dS k, dk = dS^T q, dv = P^T dO.
 // The key and value gradients of the block are summed over its query heads here, so blocks never
 // write the same memory.
-SCIR_VECTOR_CLONES void attend_block_backward(const AttentionViews& in, int64_t b, int64_t kv_head,
+template <int Lanes>
+SCIR_ALWAYS_INLINE void attend_block_backward(const AttentionViews& in, int64_t b, int64_t kv_head,
                                               const float* weights, const float* grad_context,
                                               float* grad_q, float* grad_k, float* grad_v,
                                               BlockBuffers& buffers) {
@@ -278,7 +283,7 @@ SCIR_VECTOR_CLONES void attend_block_backward(const AttentionViews& in, int64_t 
                    padded_keys, values_t);
   float* ds = buffers.weight_gradients.data();
   for (int64_t tile = 0; tile < shape.tiles; ++tile) {
-    const TileKeys keys = tile_product(buffers, tile, d_out, width, values_t, ds);
+    const TileKeys keys = tile_product<Lanes>(buffers, tile, d_out, width, values_t, ds);
     for (int64_t r = 0; r < kTileRows; ++r) {
       const int64_t row = tile * kTileRows + r;
       const float* p = weights + row * padded_keys + keys.first * kKeyChunk;
@@ -290,21 +295,61 @@ SCIR_VECTOR_CLONES void attend_block_backward(const AttentionViews& in, int64_t 
           grad_q +
           ((b * in.heads + query_head(in, kv_head, row)) * in.steps + row % in.steps) * width;
     }
-    tile_weights_times_rows(keys.values, padded_keys, in.k + b * in.k_batch + kv_head * in.k_head,
-                            in.k_step, width, keys.first * kKeyChunk,
-                            std::min(keys.end * kKeyChunk, in.keys), buffers.out_rows);
+    tile_weights_times_rows<Lanes>(
+        keys.values, padded_keys, in.k + b * in.k_batch + kv_head * in.k_head, in.k_step, width,
+        keys.first * kKeyChunk, std::min(keys.end * kKeyChunk, in.keys), buffers.out_rows);
   }
   float* d_keys_t = buffers.transposed.data();
   float* d_values_t = buffers.second_transposed.data();
   for (int64_t chunk = 0; chunk < padded_keys / kKeyChunk; ++chunk) {
-    tile_columns_of_transposed_product(queries, ds, tile_chunks, shape.tiles, width, padded_keys,
-                                       chunk, d_keys_t);
-    tile_columns_of_transposed_product(d_out, weights, tile_chunks, shape.tiles, width, padded_keys,
-                                       chunk, d_values_t);
+    tile_columns_of_transposed_product<Lanes>(queries, ds, tile_chunks, shape.tiles, width,
+                                              padded_keys, chunk, d_keys_t);
+    tile_columns_of_transposed_product<Lanes>(d_out, weights, tile_chunks, shape.tiles, width,
+                                              padded_keys, chunk, d_values_t);
   }
   const int64_t offset = (b * in.kv_heads + kv_head) * in.keys * width;
   transpose_back(d_keys_t, in.keys, width, padded_keys, grad_k + offset);
   transpose_back(d_values_t, in.keys, width, padded_keys, grad_v + offset);
+}
+
+// The two block loops compiled at each vector level: their bodies are inlined into these, so
+// each is the whole loop for its instruction set. The build itself targets any x86-64, where
+// vectors are 4 wide; the level is chosen when the kernel first runs (vector_level_in_use).
+#define SCIR_BLOCK_LOOPS_AT(level, lanes, attributes)                                              \
+  attributes void level##_forward(const AttentionViews& in, int64_t b, int64_t kv_head,            \
+                                  float* weights, float* context, BlockBuffers& buffers) {         \
+    attend_block<lanes>(in, b, kv_head, weights, context, buffers);                                \
+  }                                                                                                \
+  attributes void level##_backward(const AttentionViews& in, int64_t b, int64_t kv_head,           \
+                                   const float* weights, const float* grad_context, float* grad_q, \
+                                   float* grad_k, float* grad_v, BlockBuffers& buffers) {          \
+    attend_block_backward<lanes>(in, b, kv_head, weights, grad_context, grad_q, grad_k, grad_v,    \
+                                 buffers);                                                         \
+  }
+SCIR_BLOCK_LOOPS_AT(baseline, 4, )
+#if SCIR_X86_VECTOR_LEVELS
+SCIR_BLOCK_LOOPS_AT(avx2, 8, __attribute__((target("arch=x86-64-v3"))))
+SCIR_BLOCK_LOOPS_AT(avx512, 16, __attribute__((target("arch=x86-64-v4"))))
+#endif
+#undef SCIR_BLOCK_LOOPS_AT
+
+struct BlockLoops {
+  decltype(&baseline_forward) forward;
+  decltype(&baseline_backward) backward;
+};
+
+BlockLoops block_loops(VectorLevel level) {
+#if SCIR_X86_VECTOR_LEVELS
+  if (level == VectorLevel::avx512) return {avx512_forward, avx512_backward};
+  if (level == VectorLevel::avx2) return {avx2_forward, avx2_backward};
+#endif
+  (void)level;
+  return {baseline_forward, baseline_backward};
+}
+
+std::optional<VectorLevel>& pinned_level() {
+  static std::optional<VectorLevel> pinned;
+  return pinned;
 }
 
 // Runs block(b, kv_head, buffers) over every (batch, key head) block, in parallel when the blocks
@@ -331,9 +376,10 @@ torch::Tensor run_forward(const AttentionViews& in, int64_t batch, float* weight
   torch::Tensor context = torch::empty({batch, in.steps, in.heads * in.head_dim}, torch::kFloat);
   float* out = context.data_ptr<float>();
   const int64_t per_block = block_weight_values(in);
+  const BlockLoops loops = block_loops(vector_level_in_use());
   for_each_block(in, batch, [&](int64_t b, int64_t kv_head, BlockBuffers& buffers) {
     float* block_weights = weights ? weights + (b * in.kv_heads + kv_head) * per_block : nullptr;
-    attend_block(in, b, kv_head, block_weights, out, buffers);
+    loops.forward(in, b, kv_head, block_weights, out, buffers);
   });
   return context;
 }
@@ -366,10 +412,11 @@ struct OnePassAttention : public torch::autograd::Function<OnePassAttention> {
     float *d_q = grad_q.data_ptr<float>(), *d_k = grad_k.data_ptr<float>(),
           *d_v = grad_v.data_ptr<float>();
     const int64_t per_block = block_weight_values(in);
+    const BlockLoops loops = block_loops(vector_level_in_use());
     for_each_block(in, q.size(0), [&](int64_t b, int64_t kv_head, BlockBuffers& buffers) {
       const int64_t block = b * in.kv_heads + kv_head;
-      attend_block_backward(in, b, kv_head, saved_weights + block * per_block, d_context, d_q, d_k,
-                            d_v, buffers);
+      loops.backward(in, b, kv_head, saved_weights + block * per_block, d_context, d_q, d_k, d_v,
+                     buffers);
     });
     return {grad_q, grad_k, grad_v, torch::Tensor()};
   }
@@ -382,7 +429,7 @@ bool one_pass_attention_applies(const torch::Tensor& q, const torch::Tensor& k,
   for (const torch::Tensor* t : {&q, &k, &v, &bias}) {
     if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat || t->dim() != 4) return false;
   }
-  return !bias.requires_grad() && bias.size(1) == 1 && q.size(3) % kHeadStep == 0;
+  return !bias.requires_grad() && bias.size(1) == 1 && q.size(3) % kHeadStepMax == 0;
 }
 
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
@@ -411,6 +458,43 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
   const torch::Tensor qc = last_dim_contiguous(q), kc = last_dim_contiguous(k),
                       vc = last_dim_contiguous(v), bc = last_dim_contiguous(bias);
   return run_forward(views_of(qc, kc, vc, bc, visible_ranges(bc)), q.size(0), nullptr);
+}
+
+std::vector<VectorLevel> vector_levels_this_cpu_runs() {
+  std::vector<VectorLevel> levels{VectorLevel::baseline};
+#if SCIR_X86_VECTOR_LEVELS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("x86-64-v3")) levels.push_back(VectorLevel::avx2);
+  if (__builtin_cpu_supports("x86-64-v4")) levels.push_back(VectorLevel::avx512);
+#endif
+  return levels;
+}
+
+VectorLevel vector_level_in_use() {
+  static const VectorLevel best = vector_levels_this_cpu_runs().back();
+  return pinned_level().value_or(best);
+}
+
+std::string vector_level_name(VectorLevel level) {
+  switch (level) {
+    case VectorLevel::avx512:
+      return "x86-64-v4 (AVX-512)";
+    case VectorLevel::avx2:
+      return "x86-64-v3 (AVX2)";
+    default:
+      return "baseline";
+  }
+}
+
+void pin_vector_level(std::optional<VectorLevel> level) {
+  if (level) {
+    const std::vector<VectorLevel> runs = vector_levels_this_cpu_runs();
+    if (std::find(runs.begin(), runs.end(), *level) == runs.end()) {
+      throw InternalError("this CPU does not run the attention kernel's " +
+                          vector_level_name(*level) + " level");
+    }
+  }
+  pinned_level() = level;
 }
 
 }  // namespace scir

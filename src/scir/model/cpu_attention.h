@@ -9,6 +9,10 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace scir {
 
 // q: [B, heads, T, head_dim]; k, v: [B, kv_heads, K, head_dim] with query head h reading key
@@ -27,5 +31,14 @@ bool one_pass_attention_applies(const torch::Tensor& q, const torch::Tensor& k,
 // without copying keys (the query heads sharing a key head stacked along the query axis).
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const torch::Tensor& bias);
+
+// The instruction-set levels the kernel's loops are compiled for. The best this CPU runs is used
+// unless one is pinned (tests run every level the CPU has).
+enum class VectorLevel { baseline, avx2, avx512 };
+std::vector<VectorLevel> vector_levels_this_cpu_runs();
+VectorLevel vector_level_in_use();
+std::string vector_level_name(VectorLevel level);
+// Pins a level (InternalError if this CPU does not run it), or with nullopt unpins.
+void pin_vector_level(std::optional<VectorLevel> level);
 
 }  // namespace scir
