@@ -20,15 +20,14 @@ void attend(const float* query, const float* cached_keys, const float* cached_va
             float* out) {
   float largest = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < keys; ++j) {
-    if (!visible[j]) continue;
-    scores[j] = dot(query, cached_keys + j * head_dim, head_dim) / scale;
+    scores[j] = visible[j] ? dot(query, cached_keys + j * head_dim, head_dim) / scale
+                           : -std::numeric_limits<float>::infinity();
     largest = std::max(largest, scores[j]);
   }
+  for (int64_t j = 0; j < keys; ++j) scores[j] -= largest;
+  exp_in_place(scores, keys);  // the hidden keys' -inf gives 0
   float total = 0;
-  for (int64_t j = 0; j < keys; ++j) {
-    scores[j] = visible[j] ? std::exp(scores[j] - largest) : 0.0f;
-    total += scores[j];
-  }
+  for (int64_t j = 0; j < keys; ++j) total += scores[j];
   for (int64_t j = 0; j < keys; ++j) scores[j] /= total;
   // Eight output values at a time held in registers over all keys (adding into `out` key by key
   // would store and reload it every time).
@@ -166,7 +165,10 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
       const float* gate = gate_up.data_ptr<float>() + b * 2 * inner;
       const float* up = gate + inner;
       float* out = activated.data_ptr<float>() + b * inner;
-      for (int64_t i = 0; i < inner; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+      // silu(gate) * up = gate / (1 + e^-gate) * up, the exponentials in one vectorised pass.
+      for (int64_t i = 0; i < inner; ++i) out[i] = -gate[i];
+      exp_in_place(out, inner);
+      for (int64_t i = 0; i < inner; ++i) out[i] = gate[i] / (1.0f + out[i]) * up[i];
     }
     project(activated, weights.down, projected);
     x += projected;
