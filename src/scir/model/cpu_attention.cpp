@@ -328,8 +328,9 @@ SCIR_ALWAYS_INLINE void attend_block_backward(const AttentionViews& in, int64_t 
   }
 SCIR_BLOCK_LOOPS_AT(baseline, 4, )
 #if SCIR_X86_VECTOR_LEVELS
-SCIR_BLOCK_LOOPS_AT(avx2, 8, __attribute__((target("arch=x86-64-v3"))))
-SCIR_BLOCK_LOOPS_AT(avx512, 16, __attribute__((target("arch=x86-64-v4"))))
+SCIR_BLOCK_LOOPS_AT(avx2, 8, __attribute__((target("avx2,fma"))))
+SCIR_BLOCK_LOOPS_AT(avx512, 16,
+                    __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))
 #endif
 #undef SCIR_BLOCK_LOOPS_AT
 
@@ -464,8 +465,13 @@ std::vector<VectorLevel> vector_levels_this_cpu_runs() {
   std::vector<VectorLevel> levels{VectorLevel::baseline};
 #if SCIR_X86_VECTOR_LEVELS
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v3")) levels.push_back(VectorLevel::avx2);
-  if (__builtin_cpu_supports("x86-64-v4")) levels.push_back(VectorLevel::avx512);
+  // Instruction sets by name rather than x86-64-v3/v4, which older compilers do not know.
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) levels.push_back(VectorLevel::avx2);
+  if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
+    levels.push_back(VectorLevel::avx512);
+  }
 #endif
   return levels;
 }
@@ -478,9 +484,9 @@ VectorLevel vector_level_in_use() {
 std::string vector_level_name(VectorLevel level) {
   switch (level) {
     case VectorLevel::avx512:
-      return "x86-64-v4 (AVX-512)";
+      return "AVX-512";
     case VectorLevel::avx2:
-      return "x86-64-v3 (AVX2)";
+      return "AVX2";
     default:
       return "baseline";
   }
