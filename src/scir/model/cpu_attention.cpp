@@ -106,22 +106,30 @@ BlockShape block_shape(const AttentionViews& in) {
   return BlockShape{rows, tiles * kTileRows, tiles, padded_keys};
 }
 
-// A thread's work space for one block at a time.
+enum class Direction { forward, backward };
+
+// A thread's work space for one block at a time, for the forward or the backward (each leaves
+// the other's buffers empty).
 struct BlockBuffers {
-  explicit BlockBuffers(const AttentionViews& in)
+  BlockBuffers(const AttentionViews& in, Direction direction)
       : shape(block_shape(in)),
         queries(shape.padded_rows * in.head_dim),
-        output_gradients(shape.padded_rows * in.head_dim),
         transposed(in.head_dim * shape.padded_keys),
-        second_transposed(in.head_dim * shape.padded_keys),
-        bias(in.steps * shape.padded_keys),
-        weights(shape.padded_rows * shape.padded_keys),
-        weight_gradients(shape.padded_rows * shape.padded_keys),
         unused_row(in.head_dim),
-        tile_chunks(2 * shape.tiles) {}
+        tile_chunks(2 * shape.tiles) {
+    const int64_t block_values = shape.padded_rows * shape.padded_keys;
+    if (direction == Direction::forward) {
+      bias.resize(in.steps * shape.padded_keys);
+      weights.resize(block_values);  // used when the weights are not kept
+    } else {
+      output_gradients.resize(shape.padded_rows * in.head_dim);
+      second_transposed.resize(in.head_dim * shape.padded_keys);
+      weight_gradients.resize(block_values);
+    }
+  }
   BlockShape shape;
-  std::vector<float> queries, output_gradients, transposed, second_transposed, bias, weights,
-      weight_gradients, unused_row;
+  std::vector<float> queries, transposed, unused_row, bias, weights, output_gradients,
+      second_transposed, weight_gradients;
   std::vector<int64_t> tile_chunks;
   float* out_rows[kTileRows];
 };
@@ -354,14 +362,15 @@ std::optional<VectorLevel>& pinned_level() {
 }
 
 // Runs block(b, kv_head, buffers) over every (batch, key head) block, in parallel when the blocks
-// are worth threads.
+// are worth threads, with one set of `direction`'s buffers a thread.
 template <typename Block>
-void for_each_block(const AttentionViews& in, int64_t batch, const Block& block) {
+void for_each_block(const AttentionViews& in, int64_t batch, Direction direction,
+                    const Block& block) {
   const int64_t block_values = (in.heads / in.kv_heads) * in.steps * in.keys;
   const int64_t grain =
       std::max<int64_t>(1, kValuesPerThreadChunk / std::max<int64_t>(1, block_values));
   at::parallel_for(0, batch * in.kv_heads, grain, [&](int64_t begin, int64_t end) {
-    BlockBuffers buffers(in);
+    BlockBuffers buffers(in, direction);
     for (int64_t i = begin; i < end; ++i) block(i / in.kv_heads, i % in.kv_heads, buffers);
   });
 }
@@ -378,10 +387,12 @@ torch::Tensor run_forward(const AttentionViews& in, int64_t batch, float* weight
   float* out = context.data_ptr<float>();
   const int64_t per_block = block_weight_values(in);
   const BlockLoops loops = block_loops(vector_level_in_use());
-  for_each_block(in, batch, [&](int64_t b, int64_t kv_head, BlockBuffers& buffers) {
-    float* block_weights = weights ? weights + (b * in.kv_heads + kv_head) * per_block : nullptr;
-    loops.forward(in, b, kv_head, block_weights, out, buffers);
-  });
+  for_each_block(in, batch, Direction::forward,
+                 [&](int64_t b, int64_t kv_head, BlockBuffers& buffers) {
+                   float* block_weights =
+                       weights ? weights + (b * in.kv_heads + kv_head) * per_block : nullptr;
+                   loops.forward(in, b, kv_head, block_weights, out, buffers);
+                 });
   return context;
 }
 
@@ -414,11 +425,12 @@ struct OnePassAttention : public torch::autograd::Function<OnePassAttention> {
           *d_v = grad_v.data_ptr<float>();
     const int64_t per_block = block_weight_values(in);
     const BlockLoops loops = block_loops(vector_level_in_use());
-    for_each_block(in, q.size(0), [&](int64_t b, int64_t kv_head, BlockBuffers& buffers) {
-      const int64_t block = b * in.kv_heads + kv_head;
-      loops.backward(in, b, kv_head, saved_weights + block * per_block, d_context, d_q, d_k, d_v,
-                     buffers);
-    });
+    for_each_block(in, q.size(0), Direction::backward,
+                   [&](int64_t b, int64_t kv_head, BlockBuffers& buffers) {
+                     const int64_t block = b * in.kv_heads + kv_head;
+                     loops.backward(in, b, kv_head, saved_weights + block * per_block, d_context,
+                                    d_q, d_k, d_v, buffers);
+                   });
     return {grad_q, grad_k, grad_v, torch::Tensor()};
   }
 };
