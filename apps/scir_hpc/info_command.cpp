@@ -5,7 +5,7 @@
 #include "scir/core/platform_info.h"
 #include "scir/core/threads.h"
 #include "scir/io/hdf5_info.h"
-#include "scir/model/cpu_attention.h"
+#include "scir/model/vector_levels.h"
 
 namespace scir::app {
 namespace {

@@ -6,20 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <optional>
 #include <vector>
 
-#include "scir/core/errors.h"
 #include "scir/model/attention_tiles.h"
 #include "scir/model/float_loops.h"
 #include "scir/model/precision.h"
-
-// GCC on x86-64 compiles the loops for AVX2 and AVX-512 too; elsewhere only for the build's target.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SCIR_X86_VECTOR_LEVELS 1
-#else
-#define SCIR_X86_VECTOR_LEVELS 0
-#endif
+#include "scir/model/vector_levels.h"
 
 namespace scir {
 namespace {
@@ -334,12 +326,7 @@ SCIR_ALWAYS_INLINE void attend_block_backward(const AttentionViews& in, int64_t 
     attend_block_backward<lanes>(in, b, kv_head, weights, grad_context, grad_q, grad_k, grad_v,    \
                                  buffers);                                                         \
   }
-SCIR_BLOCK_LOOPS_AT(baseline, 4, )
-#if SCIR_X86_VECTOR_LEVELS
-SCIR_BLOCK_LOOPS_AT(avx2, 8, __attribute__((target("avx2,fma"))))
-SCIR_BLOCK_LOOPS_AT(avx512, 16,
-                    __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))
-#endif
+SCIR_DEFINE_AT_VECTOR_LEVELS(SCIR_BLOCK_LOOPS_AT)
 #undef SCIR_BLOCK_LOOPS_AT
 
 struct BlockLoops {
@@ -348,17 +335,8 @@ struct BlockLoops {
 };
 
 BlockLoops block_loops(VectorLevel level) {
-#if SCIR_X86_VECTOR_LEVELS
-  if (level == VectorLevel::avx512) return {avx512_forward, avx512_backward};
-  if (level == VectorLevel::avx2) return {avx2_forward, avx2_backward};
-#endif
-  (void)level;
-  return {baseline_forward, baseline_backward};
-}
-
-std::optional<VectorLevel>& pinned_level() {
-  static std::optional<VectorLevel> pinned;
-  return pinned;
+  return {SCIR_AT_VECTOR_LEVEL(level, baseline_forward, avx2_forward, avx512_forward),
+          SCIR_AT_VECTOR_LEVEL(level, baseline_backward, avx2_backward, avx512_backward)};
 }
 
 // Runs block(b, kv_head, buffers) over every (batch, key head) block, in parallel when the blocks
@@ -467,52 +445,10 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
   const bool needs_graph = torch::GradMode::is_enabled() &&
                            (q.requires_grad() || k.requires_grad() || v.requires_grad());
   if (needs_graph) return OnePassAttention::apply(q, k, v, bias);
-  // No backward to come: no weights kept, one row of them at a time.
+  // No backward to come: the weights of a block at a time in scratch, none kept.
   const torch::Tensor qc = last_dim_contiguous(q), kc = last_dim_contiguous(k),
                       vc = last_dim_contiguous(v), bc = last_dim_contiguous(bias);
   return run_forward(views_of(qc, kc, vc, bc, visible_ranges(bc)), q.size(0), nullptr);
-}
-
-std::vector<VectorLevel> vector_levels_this_cpu_runs() {
-  std::vector<VectorLevel> levels{VectorLevel::baseline};
-#if SCIR_X86_VECTOR_LEVELS
-  __builtin_cpu_init();
-  // Instruction sets by name rather than x86-64-v3/v4, which older compilers do not know.
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (avx2) levels.push_back(VectorLevel::avx2);
-  if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
-    levels.push_back(VectorLevel::avx512);
-  }
-#endif
-  return levels;
-}
-
-VectorLevel vector_level_in_use() {
-  static const VectorLevel best = vector_levels_this_cpu_runs().back();
-  return pinned_level().value_or(best);
-}
-
-std::string vector_level_name(VectorLevel level) {
-  switch (level) {
-    case VectorLevel::avx512:
-      return "AVX-512";
-    case VectorLevel::avx2:
-      return "AVX2";
-    default:
-      return "baseline";
-  }
-}
-
-void pin_vector_level(std::optional<VectorLevel> level) {
-  if (level) {
-    const std::vector<VectorLevel> runs = vector_levels_this_cpu_runs();
-    if (std::find(runs.begin(), runs.end(), *level) == runs.end()) {
-      throw InternalError("this CPU does not run the attention kernel's " +
-                          vector_level_name(*level) + " level");
-    }
-  }
-  pinned_level() = level;
 }
 
 }  // namespace scir

@@ -4,14 +4,11 @@
 // operator-by-operator path (two batched matrix products, scale, mask, softmax) spent more time
 // than its FLOPs warrant with narrow heads: at the demo's 16 heads of 8, products 8 deep and
 // [B, heads, T, K] elementwise passes cost the training step 0.61 MFU against 0.75 for 4 heads
-// of 32 with the same counted FLOPs (README, Performance).
+// of 32 with the same counted FLOPs (README, Performance). The loops run at the best vector level
+// of the CPU (model/vector_levels).
 #pragma once
 
 #include <torch/torch.h>
-
-#include <optional>
-#include <string>
-#include <vector>
 
 namespace scir {
 
@@ -31,14 +28,5 @@ bool one_pass_attention_applies(const torch::Tensor& q, const torch::Tensor& k,
 // without copying keys (the query heads sharing a key head stacked along the query axis).
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const torch::Tensor& bias);
-
-// The instruction-set levels the kernel's loops are compiled for. The best this CPU runs is used
-// unless one is pinned (tests run every level the CPU has).
-enum class VectorLevel { baseline, avx2, avx512 };
-std::vector<VectorLevel> vector_levels_this_cpu_runs();
-VectorLevel vector_level_in_use();
-std::string vector_level_name(VectorLevel level);
-// Pins a level (InternalError if this CPU does not run it), or with nullopt unpins.
-void pin_vector_level(std::optional<VectorLevel> level);
 
 }  // namespace scir
