@@ -90,7 +90,9 @@ SCIR_ALWAYS_INLINE void exp_in_place(float* x, int64_t n) {
   constexpr float kRoundingShift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
   for (int64_t i = 0; i < n; ++i) {
     const float original = x[i];
-    const float low = original < -87.3f ? -87.3f : original;
+    const bool is_nan = original != original;
+    // NaN computes as -87.3 (a float-to-int conversion of NaN is undefined) and is put back below.
+    const float low = original < -87.3f || is_nan ? -87.3f : original;
     const float v = low > 88.3f ? 88.3f : low;
     const float k = (v * kLog2e + kRoundingShift) - kRoundingShift;
     const float r = (v - k * kLn2High) - k * kLn2Low;
@@ -100,11 +102,12 @@ SCIR_ALWAYS_INLINE void exp_in_place(float* x, int64_t n) {
              r * (0.5f +
                   r * (1.0f / 6 +
                        r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
-    const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
+    // k is in [-126, 127], so the biased exponent k + 127 is in [1, 254].
+    const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(k) + 127) << 23;
     float power;
     std::memcpy(&power, &bits, sizeof power);
     const float value = original < -87.3f ? 0.0f : series * power;
-    x[i] = original != original ? original : value;
+    x[i] = is_nan ? original : value;
   }
 }
 
