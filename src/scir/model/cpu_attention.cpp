@@ -85,6 +85,22 @@ AttentionViews views_of(const torch::Tensor& q, const torch::Tensor& k, const to
                         static_cast<float>(1.0 / std::sqrt(double(q.size(3))))};
 }
 
+// The operands as the kernel reads them (last dimension contiguous), each row's visible keys,
+// and the views over them; the tensors keep the views' memory alive.
+struct PreparedInputs {
+  torch::Tensor q, k, v, bias, ranges;
+  AttentionViews views;
+};
+
+PreparedInputs prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       const torch::Tensor& bias) {
+  PreparedInputs in{last_dim_contiguous(q),    last_dim_contiguous(k), last_dim_contiguous(v),
+                    last_dim_contiguous(bias), torch::Tensor(),        AttentionViews{}};
+  in.ranges = visible_ranges(in.bias);
+  in.views = views_of(in.q, in.k, in.v, in.bias, in.ranges);
+  return in;
+}
+
 // How one (batch, key head) block is laid out: its query rows (group g, step t) at g T + t,
 // padded to whole tiles; its keys padded to whole chunks.
 struct BlockShape {
@@ -378,14 +394,11 @@ struct OnePassAttention : public torch::autograd::Function<OnePassAttention> {
   static torch::Tensor forward(AutogradContext* context, const torch::Tensor& query,
                                const torch::Tensor& key, const torch::Tensor& value,
                                const torch::Tensor& bias) {
-    const torch::Tensor q = last_dim_contiguous(query), k = last_dim_contiguous(key),
-                        v = last_dim_contiguous(value), b = last_dim_contiguous(bias);
-    const torch::Tensor ranges = visible_ranges(b);
-    const AttentionViews in = views_of(q, k, v, b, ranges);
-    torch::Tensor weights =
-        torch::empty({q.size(0) * in.kv_heads * block_weight_values(in)}, q.options());
-    const torch::Tensor out = run_forward(in, q.size(0), weights.data_ptr<float>());
-    context->save_for_backward({q, k, v, weights, ranges});
+    const PreparedInputs in = prepare(query, key, value, bias);
+    torch::Tensor weights = torch::empty(
+        {in.q.size(0) * in.views.kv_heads * block_weight_values(in.views)}, in.q.options());
+    const torch::Tensor out = run_forward(in.views, in.q.size(0), weights.data_ptr<float>());
+    context->save_for_backward({in.q, in.k, in.v, weights, in.ranges});
     return out;
   }
 
@@ -446,9 +459,7 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
                            (q.requires_grad() || k.requires_grad() || v.requires_grad());
   if (needs_graph) return OnePassAttention::apply(q, k, v, bias);
   // No backward to come: the weights of a block at a time in scratch, none kept.
-  const torch::Tensor qc = last_dim_contiguous(q), kc = last_dim_contiguous(k),
-                      vc = last_dim_contiguous(v), bc = last_dim_contiguous(bias);
-  return run_forward(views_of(qc, kc, vc, bc, visible_ranges(bc)), q.size(0), nullptr);
+  return run_forward(prepare(q, k, v, bias).views, q.size(0), nullptr);
 }
 
 }  // namespace scir

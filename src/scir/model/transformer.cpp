@@ -1,8 +1,5 @@
 #include "scir/model/transformer.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "scir/core/errors.h"
 #include "scir/model/attention_mask.h"
 #include "scir/model/cpu_attention.h"
