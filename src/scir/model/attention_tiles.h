@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "scir/model/float_loops.h"  // SCIR_ALWAYS_INLINE
 
@@ -68,12 +69,23 @@ SCIR_ALWAYS_INLINE void tile_weights_times_rows(const float* weights, int64_t pa
   constexpr int kStep = FloatVector<Lanes>::kHeadStep;
   using Vector = typename FloatVector<kStep>::Type;
   for (int64_t d0 = 0; d0 < width; d0 += kStep) {
-    Vector sums[kTileRows] = {};
-    for (int64_t j = key_begin; j < key_end; ++j) {
-      const Vector value = vector_at<kStep>(values + j * value_stride + d0);
-      for (int r = 0; r < kTileRows; ++r) sums[r] += weights[r * padded_keys + j] * value;
+    // Even and odd keys in separate sums: twice the independent chains of additions, which
+    // otherwise wait on each other's latency.
+    Vector even[kTileRows] = {}, odd[kTileRows] = {};
+    int64_t j = key_begin;
+    for (; j + 1 < key_end; j += 2) {
+      const Vector first = vector_at<kStep>(values + j * value_stride + d0);
+      const Vector second = vector_at<kStep>(values + (j + 1) * value_stride + d0);
+      for (int r = 0; r < kTileRows; ++r) {
+        even[r] += weights[r * padded_keys + j] * first;
+        odd[r] += weights[r * padded_keys + j + 1] * second;
+      }
     }
-    for (int r = 0; r < kTileRows; ++r) vector_at<kStep>(out_rows[r] + d0) = sums[r];
+    if (j < key_end) {
+      const Vector last = vector_at<kStep>(values + j * value_stride + d0);
+      for (int r = 0; r < kTileRows; ++r) even[r] += weights[r * padded_keys + j] * last;
+    }
+    for (int r = 0; r < kTileRows; ++r) vector_at<kStep>(out_rows[r] + d0) = even[r] + odd[r];
   }
 }
 
@@ -107,28 +119,54 @@ SCIR_ALWAYS_INLINE void tile_columns_of_transposed_product(const float* rows, co
   }
 }
 
-// The largest and the sum of n values (a whole number of key chunks), a vector at a time: the
-// softmax's reductions, which the compiler leaves scalar (float addition does not reassociate).
-template <int Lanes>
-SCIR_ALWAYS_INLINE float chunked_max(const float* x, int64_t n) {
-  using Vector = typename FloatVector<Lanes>::Type;
-  Vector top = vector_at<Lanes>(x);
-  for (int64_t j = Lanes; j < n; j += Lanes) {
-    const Vector v = vector_at<Lanes>(x + j);
-    top = v > top ? v : top;
+enum class LaneCombine { largest, sum };
+
+// A vector's lanes combined into one value, halving the vector each step: a chain of Lanes - 1
+// dependent scalar operations was most of the softmax's time.
+template <int Lanes, LaneCombine How>
+SCIR_ALWAYS_INLINE float combine_lanes(typename FloatVector<Lanes>::Type v) {
+  if constexpr (Lanes == 1) {
+    return v[0];
+  } else {
+    typename FloatVector<Lanes / 2>::Type low, high;
+    std::memcpy(&low, &v, sizeof low);
+    std::memcpy(&high, reinterpret_cast<const char*>(&v) + sizeof low, sizeof high);
+    if constexpr (How == LaneCombine::sum) return combine_lanes<Lanes / 2, How>(low + high);
+    return combine_lanes<Lanes / 2, How>(high > low ? high : low);
   }
-  float result = top[0];
-  for (int l = 1; l < Lanes; ++l) result = top[l] > result ? top[l] : result;
-  return result;
 }
 
+// softmax(x + bias) in place over the n values (a whole number of key chunks) of a tile's rows,
+// rows[r] with bias_rows[r]: the rows' reductions run side by side, so their dependent chains
+// overlap.
 template <int Lanes>
-SCIR_ALWAYS_INLINE float chunked_sum(const float* x, int64_t n) {
-  typename FloatVector<Lanes>::Type sums = {};
-  for (int64_t j = 0; j < n; j += Lanes) sums += vector_at<Lanes>(x + j);
-  float result = 0.0f;
-  for (int l = 0; l < Lanes; ++l) result += sums[l];
-  return result;
+SCIR_ALWAYS_INLINE void tile_softmax(float* const* rows, const float* const* bias_rows, int64_t n) {
+  using Vector = typename FloatVector<Lanes>::Type;
+  if (n == 0) return;
+  Vector tops[kTileRows];
+  for (int r = 0; r < kTileRows; ++r) {
+    tops[r] = vector_at<Lanes>(rows[r]) + vector_at<Lanes>(bias_rows[r]);
+  }
+  for (int64_t j = 0; j < n; j += Lanes) {
+    for (int r = 0; r < kTileRows; ++r) {
+      const Vector x = vector_at<Lanes>(rows[r] + j) + vector_at<Lanes>(bias_rows[r] + j);
+      vector_at<Lanes>(rows[r] + j) = x;
+      tops[r] = x > tops[r] ? x : tops[r];
+    }
+  }
+  Vector sums[kTileRows] = {};
+  for (int r = 0; r < kTileRows; ++r) {
+    const float top = combine_lanes<Lanes, LaneCombine::largest>(tops[r]);
+    for (int64_t j = 0; j < n; ++j) rows[r][j] -= top;
+    exp_in_place(rows[r], n);
+  }
+  for (int64_t j = 0; j < n; j += Lanes) {
+    for (int r = 0; r < kTileRows; ++r) sums[r] += vector_at<Lanes>(rows[r] + j);
+  }
+  for (int r = 0; r < kTileRows; ++r) {
+    const float inverse = 1.0f / combine_lanes<Lanes, LaneCombine::sum>(sums[r]);
+    for (int64_t j = 0; j < n; ++j) rows[r][j] *= inverse;
+  }
 }
 
 }  // namespace scir

@@ -139,6 +139,9 @@ struct BlockBuffers {
   std::vector<float> queries, transposed, unused_row, bias, weights, output_gradients,
       second_transposed, weight_gradients;
   std::vector<int64_t> tile_chunks;
+  // The batch row whose tile ranges (and, forward, padded bias rows) the buffers hold: both
+  // depend on the row alone, and a thread's blocks come a batch row's key heads in a row.
+  int64_t batch_row = -1;
   float* out_rows[kTileRows];
 };
 
@@ -162,11 +165,30 @@ void tile_chunk_ranges(const AttentionViews& in, int64_t b, const BlockShape& sh
   }
 }
 
+// Batch row b's tile ranges and, forward, its bias rows padded to whole chunks with -inf, unless
+// the buffers hold them already.
+void load_batch_row(const AttentionViews& in, int64_t b, BlockBuffers& buffers) {
+  if (buffers.batch_row == b) return;
+  buffers.batch_row = b;
+  tile_chunk_ranges(in, b, buffers.shape, buffers.tile_chunks.data());
+  if (buffers.bias.empty()) return;
+  const int64_t padded_keys = buffers.shape.padded_keys;
+  float* bias = buffers.bias.data();
+  for (int64_t t = 0; t < in.steps; ++t) {
+    const float* source = in.bias + b * in.bias_batch + t * in.bias_step;
+    std::copy(source, source + in.keys, bias + t * padded_keys);
+    std::fill(bias + t * padded_keys + in.keys, bias + (t + 1) * padded_keys,
+              -std::numeric_limits<float>::infinity());
+  }
+}
+
 // The block's rows of a [B, heads, T, head_dim] view (row stride `step`), times `factor`, into
-// [padded_rows][head_dim]; the padding rows zero.
-void gather_rows(const AttentionViews& in, const float* base, int64_t batch_stride,
-                 int64_t head_stride, int64_t step_stride, int64_t b, int64_t kv_head,
-                 const BlockShape& shape, float factor, float* out) {
+// [padded_rows][head_dim]; the padding rows zero. Head widths are whole steps of kHeadStepMax,
+// a fixed trip count the compiler turns into one vector each.
+SCIR_ALWAYS_INLINE void gather_rows(const AttentionViews& in, const float* base,
+                                    int64_t batch_stride, int64_t head_stride, int64_t step_stride,
+                                    int64_t b, int64_t kv_head, const BlockShape& shape,
+                                    float factor, float* out) {
   const int64_t width = in.head_dim;
   for (int64_t row = 0; row < shape.padded_rows; ++row) {
     float* target = out + row * width;
@@ -176,13 +198,15 @@ void gather_rows(const AttentionViews& in, const float* base, int64_t batch_stri
     }
     const float* source = base + b * batch_stride + query_head(in, kv_head, row) * head_stride +
                           (row % in.steps) * step_stride;
-    for (int64_t d = 0; d < width; ++d) target[d] = source[d] * factor;
+    for (int64_t d0 = 0; d0 < width; d0 += kHeadStepMax) {
+      for (int64_t d = d0; d < d0 + kHeadStepMax; ++d) target[d] = source[d] * factor;
+    }
   }
 }
 
 // keys x width rows (stride `stride`) into [width][padded_keys], zero beyond `keys`.
-void transpose_padded(const float* in, int64_t stride, int64_t keys, int64_t width,
-                      int64_t padded_keys, float* out) {
+SCIR_ALWAYS_INLINE void transpose_padded(const float* in, int64_t stride, int64_t keys,
+                                         int64_t width, int64_t padded_keys, float* out) {
   for (int64_t d = 0; d < width; ++d) {
     float* column = out + d * padded_keys;
     for (int64_t j = 0; j < keys; ++j) column[j] = in[j * stride + d];
@@ -195,18 +219,6 @@ void transpose_back(const float* in, int64_t keys, int64_t width, int64_t padded
   for (int64_t j = 0; j < keys; ++j) {
     for (int64_t d = 0; d < width; ++d) out[j * width + d] = in[d * padded_keys + j];
   }
-}
-
-// x = softmax(x + bias) over n values (a whole number of key chunks).
-template <int Lanes>
-SCIR_ALWAYS_INLINE void masked_softmax(float* x, const float* bias, int64_t n) {
-  if (n == 0) return;
-  for (int64_t j = 0; j < n; ++j) x[j] += bias[j];
-  const float top = chunked_max<Lanes>(x, n);
-  for (int64_t j = 0; j < n; ++j) x[j] -= top;
-  exp_in_place(x, n);
-  const float inverse = 1.0f / chunked_sum<Lanes>(x, n);
-  for (int64_t j = 0; j < n; ++j) x[j] *= inverse;
 }
 
 // A tile's key chunks [first, end) and its rows' values over them.
@@ -246,27 +258,28 @@ SCIR_ALWAYS_INLINE void attend_block(const AttentionViews& in, int64_t b, int64_
                                      float* weights, float* context, BlockBuffers& buffers) {
   const BlockShape& shape = buffers.shape;
   const int64_t width = in.head_dim, padded_keys = shape.padded_keys;
-  tile_chunk_ranges(in, b, shape, buffers.tile_chunks.data());
+  load_batch_row(in, b, buffers);
   float* queries = buffers.queries.data();
   gather_rows(in, in.q, in.q_batch, in.q_head, in.q_step, b, kv_head, shape, in.scale, queries);
   float* keys_t = buffers.transposed.data();
   transpose_padded(in.k + b * in.k_batch + kv_head * in.k_head, in.k_step, in.keys, width,
                    padded_keys, keys_t);
-  float* bias = buffers.bias.data();
-  for (int64_t t = 0; t < in.steps; ++t) {
-    const float* source = in.bias + b * in.bias_batch + t * in.bias_step;
-    std::copy(source, source + in.keys, bias + t * padded_keys);
-    std::fill(bias + t * padded_keys + in.keys, bias + (t + 1) * padded_keys,
-              -std::numeric_limits<float>::infinity());
-  }
+  const float* bias = buffers.bias.data();
   float* block_weights = weights ? weights : buffers.weights.data();
   for (int64_t tile = 0; tile < shape.tiles; ++tile) {
     const TileKeys keys = tile_product<Lanes>(buffers, tile, queries, width, keys_t, block_weights);
+    float* rows[kTileRows];
+    const float* bias_rows[kTileRows];
+    for (int64_t r = 0; r < kTileRows; ++r) {
+      // A padding row takes the last row's bias (its softmax is computed, then zeroed).
+      const int64_t row = tile * kTileRows + r, t = std::min(row, shape.rows - 1) % in.steps;
+      rows[r] = keys.values + r * padded_keys + keys.first * kKeyChunk;
+      bias_rows[r] = bias + t * padded_keys + keys.first * kKeyChunk;
+    }
+    tile_softmax<Lanes>(rows, bias_rows, keys.n);
     for (int64_t r = 0; r < kTileRows; ++r) {
       const int64_t row = tile * kTileRows + r, t = row % in.steps;
-      float* p = keys.values + r * padded_keys + keys.first * kKeyChunk;
-      if (padding_row(buffers, row, r, p, keys.n)) continue;
-      masked_softmax<Lanes>(p, bias + t * padded_keys + keys.first * kKeyChunk, keys.n);
+      if (padding_row(buffers, row, r, rows[r], keys.n)) continue;
       buffers.out_rows[r] =
           context + ((b * in.steps + t) * in.heads + query_head(in, kv_head, row)) * width;
     }
@@ -287,8 +300,8 @@ SCIR_ALWAYS_INLINE void attend_block_backward(const AttentionViews& in, int64_t 
                                               BlockBuffers& buffers) {
   const BlockShape& shape = buffers.shape;
   const int64_t width = in.head_dim, padded_keys = shape.padded_keys;
-  int64_t* tile_chunks = buffers.tile_chunks.data();
-  tile_chunk_ranges(in, b, shape, tile_chunks);
+  load_batch_row(in, b, buffers);
+  const int64_t* tile_chunks = buffers.tile_chunks.data();
   float* queries = buffers.queries.data();
   gather_rows(in, in.q, in.q_batch, in.q_head, in.q_step, b, kv_head, shape, 1.0f, queries);
   float* d_out = buffers.output_gradients.data();

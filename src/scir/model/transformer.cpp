@@ -5,6 +5,7 @@
 #include "scir/model/cpu_attention.h"
 #include "scir/model/precision.h"
 #include "scir/model/rms_norm.h"
+#include "scir/model/swiglu.h"
 #include "scir/model/tensor_parallel.h"
 
 namespace scir {
@@ -64,9 +65,14 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
     return tp_ ? reduce_from_tensor_parallel(o_proj(context), *tp_) : o_proj(context);
   };
   const int64_t batch = x.size(0), steps = x.size(1);
-  torch::Tensor q = q_proj(x).view({batch, steps, heads_, head_dim_}).transpose(1, 2);
-  torch::Tensor k = k_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
-  torch::Tensor v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  // One product for the three projections (weights stacked each call, small next to the
+  // activations); the output split into views, whose gradients autograd joins in one copy.
+  const std::vector<torch::Tensor> qkv =
+      torch::nn::functional::linear(x, torch::cat({q_proj->weight, k_proj->weight, v_proj->weight}))
+          .split_with_sizes({heads_ * head_dim_, kv_heads_ * head_dim_, kv_heads_ * head_dim_}, -1);
+  torch::Tensor q = qkv[0].view({batch, steps, heads_, head_dim_}).transpose(1, 2);
+  torch::Tensor k = qkv[1].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  torch::Tensor v = qkv[2].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   q = apply_rotary(q, rotary);
   k = apply_rotary(k, rotary);
   if (cache) {
@@ -90,7 +96,11 @@ SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
 
 torch::Tensor SwiGluMlp::forward(const torch::Tensor& input) {
   const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
-  const torch::Tensor out = down_proj(torch::silu(gate_proj(x)) * up_proj(x));
+  // One product for the gate and up projections (weights stacked each call), whose output
+  // swiglu reads as its two halves.
+  const torch::Tensor gate_up =
+      torch::nn::functional::linear(x, torch::cat({gate_proj->weight, up_proj->weight}));
+  const torch::Tensor out = down_proj(swiglu(gate_up));
   return tp_ ? reduce_from_tensor_parallel(out, *tp_) : out;
 }
 
