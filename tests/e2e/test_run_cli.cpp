@@ -256,7 +256,7 @@ TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
       << dump.out;
   EXPECT_NE(dump.out.find("lr = 0.00003\n"), std::string::npos) << dump.out;
   // The judge stage is on: M1 also learns from pairs of the SFT model's own samples.
-  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 400\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 600\n"), std::string::npos) << dump.out;
   EXPECT_NE(dump.out.find("judge_prompts = 2000\n"), std::string::npos) << dump.out;
 }
 
