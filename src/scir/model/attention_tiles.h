@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "scir/model/float_loops.h"  // SCIR_ALWAYS_INLINE
 
@@ -143,10 +144,10 @@ template <int Lanes>
 SCIR_ALWAYS_INLINE void tile_softmax(float* const* rows, const float* const* bias_rows, int64_t n) {
   using Vector = typename FloatVector<Lanes>::Type;
   if (n == 0) return;
+  // -inf in every lane (0 - inf), below any value.
+  const Vector lowest = Vector{} - std::numeric_limits<float>::infinity();
   Vector tops[kTileRows];
-  for (int r = 0; r < kTileRows; ++r) {
-    tops[r] = vector_at<Lanes>(rows[r]) + vector_at<Lanes>(bias_rows[r]);
-  }
+  for (int r = 0; r < kTileRows; ++r) tops[r] = lowest;
   for (int64_t j = 0; j < n; j += Lanes) {
     for (int r = 0; r < kTileRows; ++r) {
       const Vector x = vector_at<Lanes>(rows[r] + j) + vector_at<Lanes>(bias_rows[r] + j);

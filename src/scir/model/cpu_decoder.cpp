@@ -163,12 +163,7 @@ torch::Tensor CpuDecoder::step(const std::vector<int64_t>& tokens,
     project(rms_norm(x, weights.post_norm, config_.rms_norm_eps), weights.gate_up, gate_up);
     for (int64_t b = 0; b < rows; ++b) {
       const float* gate = gate_up.data_ptr<float>() + b * 2 * inner;
-      const float* up = gate + inner;
-      float* out = activated.data_ptr<float>() + b * inner;
-      // silu(gate) * up = gate / (1 + e^-gate) * up, the exponentials in one vectorised pass.
-      for (int64_t i = 0; i < inner; ++i) out[i] = -gate[i];
-      exp_in_place(out, inner);
-      for (int64_t i = 0; i < inner; ++i) out[i] = gate[i] / (1.0f + out[i]) * up[i];
+      swiglu_row(gate, gate + inner, activated.data_ptr<float>() + b * inner, inner);
     }
     project(activated, weights.down, projected);
     x += projected;

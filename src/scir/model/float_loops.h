@@ -111,4 +111,22 @@ SCIR_ALWAYS_INLINE void exp_in_place(float* x, int64_t n) {
   }
 }
 
+// Values SwiGLU's passes handle at once: the exponentials of a piece are taken in place in the
+// output and read back while still in the L1 cache.
+constexpr int64_t kSwigluPiece = 1024;
+
+// SwiGLU's gate over one row: out = silu(gate) * up = gate / (1 + e^-gate) * up for `width`
+// values (model/swiglu's forward, and the CPU decoder's).
+SCIR_ALWAYS_INLINE void swiglu_row(const float* gate, const float* up, float* out, int64_t width) {
+  for (int64_t begin = 0; begin < width; begin += kSwigluPiece) {
+    const int64_t count = std::min(kSwigluPiece, width - begin);
+    const float* g = gate + begin;
+    const float* u = up + begin;
+    float* o = out + begin;
+    for (int64_t i = 0; i < count; ++i) o[i] = -g[i];
+    exp_in_place(o, count);
+    for (int64_t i = 0; i < count; ++i) o[i] = g[i] / (1.0f + o[i]) * u[i];
+  }
+}
+
 }  // namespace scir

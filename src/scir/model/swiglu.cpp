@@ -15,28 +15,12 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Values a pass handles at once: the exponentials of a piece are taken in place in the output
-// and read back while still in the L1 cache.
-constexpr int64_t kPiece = 1024;
-
-// out = gate / (1 + e^-gate) * up over one row of `width` outputs.
-SCIR_ALWAYS_INLINE void forward_row(const float* gate, const float* up, float* out, int64_t width) {
-  for (int64_t begin = 0; begin < width; begin += kPiece) {
-    const int64_t count = std::min(kPiece, width - begin);
-    const float* g = gate + begin;
-    const float* u = up + begin;
-    float* o = out + begin;
-    for (int64_t i = 0; i < count; ++i) o[i] = -g[i];
-    exp_in_place(o, count);
-    for (int64_t i = 0; i < count; ++i) o[i] = g[i] / (1.0f + o[i]) * u[i];
-  }
-}
-
-// With s = sigmoid(gate): d_up = d_out gate s, d_gate = d_out up s (1 + gate (1 - s)).
+// The gradient of swiglu_row (model/float_loops), in the same pieces. With s = sigmoid(gate): d_up
+// = d_out gate s, d_gate = d_out up s (1 + gate (1 - s)).
 SCIR_ALWAYS_INLINE void backward_row(const float* gate, const float* up, const float* d_out,
                                      float* d_gate, float* d_up, int64_t width) {
-  for (int64_t begin = 0; begin < width; begin += kPiece) {
-    const int64_t count = std::min(kPiece, width - begin);
+  for (int64_t begin = 0; begin < width; begin += kSwigluPiece) {
+    const int64_t count = std::min(kSwigluPiece, width - begin);
     const float* g = gate + begin;
     const float* u = up + begin;
     const float* d = d_out + begin;
@@ -59,7 +43,7 @@ SCIR_ALWAYS_INLINE void backward_row(const float* gate, const float* up, const f
                                   int64_t width) {                                               \
     for (int64_t r = first; r < last; ++r) {                                                     \
       const float* row = gate_up + 2 * r * width;                                                \
-      forward_row(row, row + width, out + r * width, width);                                     \
+      swiglu_row(row, row + width, out + r * width, width);                                      \
     }                                                                                            \
   }                                                                                              \
   attributes void level##_backward(const float* gate_up, const float* d_out, float* d_gate_up,   \

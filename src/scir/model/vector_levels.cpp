@@ -48,8 +48,8 @@ void pin_vector_level(std::optional<VectorLevel> level) {
   if (level) {
     const std::vector<VectorLevel> runs = vector_levels_this_cpu_runs();
     if (std::find(runs.begin(), runs.end(), *level) == runs.end()) {
-      throw InternalError("this CPU does not run the " + vector_level_name(*level) +
-                          " vector level");
+      throw InternalError(
+          cat("this CPU does not run the ", vector_level_name(*level), " vector level"));
     }
   }
   pinned_level() = level;
