@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "scir/core/allocator.h"
@@ -11,6 +12,17 @@
 #include "scir/core/threads.h"
 
 namespace scir::bench {
+
+// `--name value` pairs over `defaults`, which also name the flags there are.
+inline std::map<std::string, std::string> read_flags(int argc, char** argv,
+                                                     std::map<std::string, std::string> defaults) {
+  for (int i = 1; i < argc; i += 2) {
+    if (!defaults.count(argv[i]) || i + 1 >= argc)
+      throw InputError(cat("option '", argv[i], "': unknown or without a value"));
+    defaults[argv[i]] = argv[i + 1];
+  }
+  return defaults;
+}
 
 inline int64_t positive_flag(const std::string& flag, const std::string& value) {
   try {

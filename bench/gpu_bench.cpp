@@ -71,22 +71,18 @@ torch::Device device_named(const std::string& name) {
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> flags{{"--device", "cuda"},
-                                           {"--dtype", "bfloat16"},
-                                           {"--batch", "64"},
-                                           {"--prompt-tokens", "128"},
-                                           {"--response-tokens", "128"},
-                                           {"--new-tokens", "128"},
-                                           {"--repeats", "3"},
-                                           {"--nominal-tflops", "989"},
-                                           {"--out", ""},
-                                           {"--profile-phase", ""},
-                                           {"--trace", ""}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!flags.count(argv[i]) || i + 1 >= argc)
-      throw scir::InputError(scir::cat("option '", argv[i], "': unknown or without a value"));
-    flags[argv[i]] = argv[i + 1];
-  }
+  std::map<std::string, std::string> flags = scir::bench::read_flags(argc, argv,
+                                                                     {{"--device", "cuda"},
+                                                                      {"--dtype", "bfloat16"},
+                                                                      {"--batch", "64"},
+                                                                      {"--prompt-tokens", "128"},
+                                                                      {"--response-tokens", "128"},
+                                                                      {"--new-tokens", "128"},
+                                                                      {"--repeats", "3"},
+                                                                      {"--nominal-tflops", "989"},
+                                                                      {"--out", ""},
+                                                                      {"--profile-phase", ""},
+                                                                      {"--trace", ""}});
   scir::PhaseBenchSettings settings;
   settings.batch = scir::bench::positive_flag("--batch", flags["--batch"]);
   settings.prompt_tokens = scir::bench::positive_flag("--prompt-tokens", flags["--prompt-tokens"]);

@@ -36,14 +36,14 @@ std::vector<std::vector<int64_t>> generate_without_cache(scir::Transformer& mode
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> flags{
-      {"--threads", "1"}, {"--batch", "16"}, {"--new-tokens", "64"}, {"--prompt", "24"},
-      {"--repeats", "1"}, {"--heads", "16"}, {"--kv-heads", "8"}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!flags.count(argv[i]) || i + 1 >= argc)
-      throw scir::InputError(scir::cat("option '", argv[i], "': unknown or without a value"));
-    flags[argv[i]] = argv[i + 1];
-  }
+  std::map<std::string, std::string> flags = scir::bench::read_flags(argc, argv,
+                                                                     {{"--threads", "1"},
+                                                                      {"--batch", "16"},
+                                                                      {"--new-tokens", "64"},
+                                                                      {"--prompt", "24"},
+                                                                      {"--repeats", "1"},
+                                                                      {"--heads", "16"},
+                                                                      {"--kv-heads", "8"}});
   const auto flag = [&](const std::string& name) {
     return scir::bench::positive_flag(name, flags[name]);
   };

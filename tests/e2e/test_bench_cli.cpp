@@ -27,6 +27,18 @@ std::map<std::string, nlohmann::json> phases_of(const std::string& out) {
   return phases;
 }
 
+// Each (arguments, message) of `cases` given to the bench program at `path` (called `name`):
+// exit code 2 and the message as the one line of output.
+template <size_t N>
+void expect_refused(const std::string& path, const std::string& name,
+                    const std::pair<const char*, const char*> (&cases)[N]) {
+  for (const auto& [args, message] : cases) {
+    const CommandResult bad = run_command(path + " " + args);
+    EXPECT_EQ(bad.exit_code, 2) << args;
+    EXPECT_EQ(bad.out, name + ": error: " + message + "\n") << args;
+  }
+}
+
 TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
   const std::string out = scratch_path("scir_bench.json");
   std::filesystem::remove(out);
@@ -131,11 +143,29 @@ TEST(KvCacheBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {
        "num_key_value_heads (5)"},
       {"--batch x", "option '--batch': expected an integer >= 1, got 'x'"},
       {"--bogus 1", "option '--bogus': unknown or without a value"}};
-  for (const auto& [args, message] : cases) {
-    const CommandResult bad = run_command(bench + " " + args);
-    EXPECT_EQ(bad.exit_code, 2) << args;
-    EXPECT_EQ(bad.out, std::string("scir_bench_kv_cache: error: ") + message + "\n") << args;
-  }
+  expect_refused(bench, "scir_bench_kv_cache", cases);
+}
+
+// The layer-kernel bench on a small shape: a timing line for the formula and for each vector
+// level of both operations, the kernels' values equal to the formulas', bad flags refused by name.
+TEST(LayerKernelsBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {
+  const std::string bench = SCIR_LAYER_KERNELS_BENCH_BINARY;
+  const CommandResult ok =
+      run_command(bench + " --batch 2 --steps 9 --intermediate 40 --calls 2 --runs 1");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(
+      ok.out.find("one layer, batch 2, 9 tokens, 16 heads of 8 (8 key/value heads), SwiGLU 40"),
+      std::string::npos)
+      << ok.out;
+  EXPECT_NE(ok.out.find("attention, operator formula"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("swiglu, one pass, baseline"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("same values: yes"), std::string::npos) << ok.out;
+  const std::pair<const char*, const char*> cases[] = {
+      {"--heads 3", "option '--heads': expected a divisor of --hidden (128), got '3'"},
+      {"--kv-heads 5", "option '--kv-heads': expected a divisor of --heads (16), got '5'"},
+      {"--calls 0", "option '--calls': expected an integer >= 1, got '0'"},
+      {"--bogus 1", "option '--bogus': unknown or without a value"}};
+  expect_refused(bench, "scir_bench_layer_kernels", cases);
 }
 
 }  // namespace
