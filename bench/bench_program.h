@@ -9,6 +9,7 @@
 
 #include "scir/core/allocator.h"
 #include "scir/core/errors.h"
+#include "scir/core/process_start.h"
 #include "scir/core/threads.h"
 
 namespace scir::bench {
@@ -44,10 +45,10 @@ inline double non_negative_flag(const std::string& flag, const std::string& valu
   throw InputError(cat("option '", flag, "': expected a number >= 0, got '", value, "'"));
 }
 
-// The whole main of a bench program called `name`: OpenMP's passive wait policy and kept freed
-// memory, as every binary of the project starts, then `run`.
+// The whole main of a bench program called `name`: OpenMP's passive wait policy, the best BLAS
+// kernel and kept freed memory, as every binary of the project starts, then `run`.
 inline int bench_main(const char* name, int argc, char** argv, int (*run)(int, char**)) {
-  restart_with_passive_openmp_wait(argv);
+  restart_with_tuned_environment(argv);
   keep_freed_memory();
   try {
     return run(argc, argv);

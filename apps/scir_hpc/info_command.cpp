@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "scir/core/blas_kernel.h"
 #include "scir/core/platform_info.h"
 #include "scir/core/threads.h"
 #include "scir/io/hdf5_info.h"
@@ -33,6 +34,7 @@ void run(const OptionSet& options, Comm& comm) {
       " (OpenMP wait policy: ", openmp_wait_policy(), ")\n",                       //
       "  LibTorch: ", torch_version(), "\n",                                       //
       "  BLAS: ", blas_description(), "\n",                                        //
+      "  BLAS kernel: ", blas_kernel_description(), "\n",                          //
       "  CPU attention kernel: ", vector_level_name(vector_level_in_use()), "\n",  //
       "  HDF5: ", hdf5_version(), hdf5_is_parallel() ? " (parallel)" : " (serial)", "\n",
       "  CUDA: ", torch_has_cuda() ? "available" : "not available",

@@ -5,6 +5,7 @@
 #include "command.h"
 #include "scir/core/allocator.h"
 #include "scir/core/logging.h"
+#include "scir/core/process_start.h"
 #include "scir/core/threads.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/collective_watchdog.h"
@@ -76,7 +77,7 @@ int run(scir::Comm& world, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  scir::restart_with_passive_openmp_wait(argv);
+  scir::restart_with_tuned_environment(argv);
   scir::keep_freed_memory();
   std::unique_ptr<scir::MpiEnvironment> mpi;
   std::unique_ptr<scir::MpiComm> world;

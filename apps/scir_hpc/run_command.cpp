@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "scir/core/blas_kernel.h"
 #include "scir/core/logging.h"
 #include "scir/core/platform_info.h"
 #include "scir/data/labelled_pairs.h"
@@ -42,7 +43,7 @@ void declare(OptionSet& options) {
       .add_double("scir.beta", plan.scir.beta, "beta of the implicit reward and DPO (> 0)")
       .add_double("scir.gamma", plan.scir.gamma, "weight of the entropy term in L_cons (>= 0)")
       .add_double("scir.lambda", plan.scir.lambda, "weight of L_cons in the loss (>= 0)")
-      .add_double("scir.delta", plan.scir.delta, "selection margin (>= 0)")
+      .add_double("scir.delta", plan.scir.delta, "selection margin, in [0, 0.5)")
       .add_double("scir.nll_weight", plan.scir.nll_weight,
                   "weight of the chosen responses' NLL (>= 0)")
       .add_string("scir.irm_ref", "previous",
@@ -173,13 +174,26 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   if (plan.scir.beta <= 0) options.reject("scir.beta", "a number > 0");
   if (plan.scir.gamma < 0) options.reject("scir.gamma", "a number >= 0");
   if (plan.scir.lambda < 0) options.reject("scir.lambda", "a number >= 0");
-  if (plan.scir.delta < 0) options.reject("scir.delta", "a number >= 0");
+  // |P - 1/2| < 1/2 for every pair: a margin of 1/2 or more would keep none.
+  if (plan.scir.delta < 0 || plan.scir.delta >= 0.5)
+    options.reject("scir.delta", "a number in [0, 0.5) (at 0.5 no pair can be kept)");
   if (plan.scir.nll_weight < 0) options.reject("scir.nll_weight", "a number >= 0");
   if (plan.scir.dpo.label_smoothing < 0 || plan.scir.dpo.label_smoothing >= 0.5) {
     options.reject("scir.label_smoothing", "a number in [0, 0.5)");
   }
   if (plan.samples < 2 || plan.samples > 16)
     options.reject("scir.samples", "an integer in [2, 16]");
+  const int distinct_pairs = plan.samples * (plan.samples - 1) / 2;
+  if (plan.pairs_per_prompt > distinct_pairs) {
+    options.reject("scir.pairs_per_prompt",
+                   cat("at most the ", distinct_pairs,
+                       " distinct pairs of scir.samples = ", plan.samples, " (0: all of them)"));
+  }
+  // Settings of one variant only, given for another, would be ignored without a word.
+  if (options.was_set("scir.label_smoothing") && plan.scir.dpo.kind != DpoLossKind::kRobust)
+    options.reject("scir.label_smoothing", "no value unless scir.dpo_loss = robust");
+  if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
+    options.reject("scir.tau", "no value unless scir.grm = pointwise");
   if (plan.temperature <= 0) options.reject("scir.temperature", "a number > 0");
   if (plan.top_p <= 0 || plan.top_p > 1) options.reject("scir.top_p", "a number in (0, 1]");
   if (plan.max_new_tokens < 1) options.reject("scir.max_new_tokens", "an integer >= 1");
@@ -299,6 +313,7 @@ void run(const OptionSet& options, Comm& comm) {
     write_h5_group(run_dir->h5(), "/provenance", provenance);
   }
   log_open_file(run_dir->path("main.log"));
+  log_info("BLAS kernel: " + blas_kernel_description());
   const SelfRewardingInputs inputs =
       user_model ? user_inputs
                  : world_inputs(*run_dir, *world, build_seed_models(*grid, *run_dir, seeds),

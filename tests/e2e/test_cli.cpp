@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "cli_runner.h"
+#include "scir/core/blas_kernel.h"
 
 namespace {
 
@@ -92,6 +93,63 @@ TEST(Cli, InfoOnTwoRanksReportsEachRankOnce) {
   ASSERT_TRUE(std::regex_search(result.out, match, rate)) << result.out;
   EXPECT_GT(std::stod(match[1]), 0.5);
   EXPECT_NE(result.out.find("(parallel)"), std::string::npos);
+}
+
+// The environment of a process started without any BLAS kernel setting.
+const std::string kNoKernelSetting =
+    "env -u OPENBLAS_CORETYPE -u SCIR_BLAS_KERNEL_REQUESTED -u SCIR_BLAS_KERNEL_OPENBLAS_CHOICE "
+    "-u SCIR_BLAS_KERNEL_REFUSED ";
+
+std::string info_line(const std::string& out, const std::string& label) {
+  const size_t start = out.find("  " + label + ": ");
+  if (start == std::string::npos) return "";
+  return out.substr(start + label.size() + 4, out.find('\n', start) - start - label.size() - 4);
+}
+
+// Started with no setting, each process runs the best kernel of this CPU: the one scir chose,
+// or OpenBLAS's own when that is at least as good.
+TEST(Cli, InfoNamesTheBestBlasKernelOfThisCpuAndWhy) {
+  const CommandResult result = run_command(kNoKernelSetting + scir_hpc("info --sgemm-seconds 0.1"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  const std::string line = info_line(result.out, "BLAS kernel");
+  ASSERT_FALSE(line.empty()) << result.out;
+  const std::string kernel = line.substr(0, line.find(' '));
+  const std::string best = scir::best_openblas_kernel(scir::detect_cpu_features());
+  if (line.find("chosen by scir") != std::string::npos) {
+    EXPECT_EQ(kernel, best) << line;
+    const std::string own = line.substr(line.find("OpenBLAS's own choice ") + 22);
+    EXPECT_LT(scir::openblas_kernel_level(own.substr(0, own.find(';'))),
+              scir::openblas_kernel_level(best))
+        << line;
+  } else {
+    EXPECT_NE(line.find("OpenBLAS's own choice: no better kernel"), std::string::npos) << line;
+    EXPECT_GE(scir::openblas_kernel_level(kernel), scir::openblas_kernel_level(best)) << line;
+  }
+  EXPECT_EQ(result.out.find("warning"), std::string::npos) << result.out;
+}
+
+TEST(Cli, TheUsersOpenBlasKernelWins) {
+  const CommandResult result = run_command(kNoKernelSetting + "OPENBLAS_CORETYPE=Prescott " +
+                                           scir_hpc("info --sgemm-seconds 0.1"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_EQ(info_line(result.out, "BLAS kernel"),
+            "Prescott (OPENBLAS_CORETYPE=Prescott set by the user)");
+}
+
+// A requested kernel that does not run as requested (here one OpenBLAS has no such name for)
+// is refused with a warning, and the process runs on OpenBLAS's own choice.
+TEST(Cli, ARequestedKernelThatFailsItsCheckFallsBackWithAWarning) {
+  const CommandResult result =
+      run_command(kNoKernelSetting + "OPENBLAS_CORETYPE=Bogus SCIR_BLAS_KERNEL_REQUESTED=Bogus " +
+                  scir_hpc("info --sgemm-seconds 0.1"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("scir: warning: OpenBLAS kernel Bogus refused (OpenBLAS ran "),
+            std::string::npos)
+      << result.out;
+  const std::string line = info_line(result.out, "BLAS kernel");
+  EXPECT_NE(line.find("(OpenBLAS's own choice; scir's choice refused: Bogus: OpenBLAS ran "),
+            std::string::npos)
+      << line;
 }
 
 TEST(Cli, BadOptionUnderMpiIsReportedOnceWithExitTwo) {

@@ -152,6 +152,11 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
             0);
   const fs::path bad_pool = f.root / "bad_pool.jsonl";
   std::ofstream(bad_pool) << "{\"prompt\": \"ok\"}\n{\"text\": \"no prompt\"}\n";
+  const fs::path empty_prompt = f.root / "empty_prompt.jsonl";
+  std::ofstream(empty_prompt) << "{\"prompt\": \"ok\"}\n{\"prompt\": \" \"}\n";
+  const fs::path same_ids = f.root / "same_ids.jsonl";
+  std::ofstream(same_ids) << "{\"id\": \"a\", \"prompt\": \"ok\"}\n{\"id\": 7, \"prompt\": \"x\"}\n"
+                             "{\"id\": \"a\", \"prompt\": \"yes\"}\n";
   const fs::path no_placeholder = f.root / "no_placeholder.txt";
   std::ofstream(no_placeholder) << "Which is better?\n";
   const std::pair<std::string, std::string> cases[] = {
@@ -171,6 +176,10 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
            f.pool1.string() + "'"},
       {user_run(run, "--scir.irm_ref current", "", f.pool1.string() + "," + bad_pool.string()),
        bad_pool.string() + ":2: missing field 'prompt'"},
+      {user_run(run, "--scir.irm_ref current", "", f.pool1.string() + "," + empty_prompt.string()),
+       empty_prompt.string() + ":2: field 'prompt': expected a non-empty text"},
+      {user_run(run, "--scir.irm_ref current", "", same_ids.string() + "," + f.pool2.string()),
+       same_ids.string() + ":3: field 'id': \"a\" is the id of line 1 too (expected unique ids)"},
       {user_run(run, "--scir.irm_ref current --judge.pairwise_template " + no_placeholder.string()),
        no_placeholder.string() + ": judge template lacks the placeholder {instruction}"},
   };

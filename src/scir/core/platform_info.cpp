@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "scir/core/blas_symbols.h"
 #include "scir/core/errors.h"
 
 namespace scir {
@@ -18,7 +19,7 @@ std::string torch_version() {
 
 std::string blas_description() {
   std::string library = "unknown";
-  if (void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_")) {
+  if (void* sgemm = blas_symbol<void*>("sgemm_")) {
     Dl_info info{};
     if (dladdr(sgemm, &info) && info.dli_fname) {
       // Debian reaches the BLAS through an alternatives link; name the real file.
@@ -26,8 +27,7 @@ std::string blas_description() {
       library = realpath(info.dli_fname, resolved) ? resolved : info.dli_fname;
     }
   }
-  using ConfigFunction = const char* (*)();
-  if (auto config = reinterpret_cast<ConfigFunction>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+  if (auto config = blas_symbol<const char* (*)()>("openblas_get_config")) {
     return library + " (" + config() + ")";
   }
   return library;

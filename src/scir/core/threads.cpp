@@ -1,30 +1,16 @@
 #include "scir/core/threads.h"
 
-#include <dlfcn.h>
 #include <sched.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <iostream>
 
 #include <torch/torch.h>
 
+#include "scir/core/blas_symbols.h"
 #include "scir/core/errors.h"
 
 namespace scir {
-namespace {
-
-// OpenBLAS is reached through whatever libblas.so.3 Debian's alternatives picked, so its
-// controls are looked up at run time instead of linked.
-template <class Function>
-Function blas_symbol(const char* name) {
-  return reinterpret_cast<Function>(dlsym(RTLD_DEFAULT, name));
-}
-
-}  // namespace
-
 int available_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -51,13 +37,10 @@ int blas_threads() {
   return get_blas ? get_blas() : -1;
 }
 
-void restart_with_passive_openmp_wait(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+bool request_passive_openmp_wait() {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return false;
   setenv("OMP_WAIT_POLICY", "passive", 1);
-  execv("/proc/self/exe", argv);
-  // Still here: the restart failed; run on with OpenMP's default policy.
-  std::cerr << "scir: warning: could not restart with OMP_WAIT_POLICY=passive ("
-            << std::strerror(errno) << "); threads may spin\n";
+  return true;
 }
 
 std::string openmp_wait_policy() {

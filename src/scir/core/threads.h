@@ -17,11 +17,11 @@ int blas_threads();
 
 // LibTorch's OpenMP threads and OpenBLAS's own take turns on the same cores. By default an
 // OpenMP thread spins after each parallel region and starves the OpenBLAS worker that needs its
-// core: with 2 threads on 2 cores every phase ran 2-4x slower than with 1 (README). libgomp reads
-// OMP_WAIT_POLICY once, while it loads, before main; so a process started without it sets it to
-// passive and executes itself again (argv as given). A policy the user set is kept. Call first
-// in main, before MPI starts.
-void restart_with_passive_openmp_wait(char** argv);
+// core: with 2 threads on 2 cores every phase ran 2-4x slower than with 1 (docs/PERFORMANCE.md).
+// libgomp reads OMP_WAIT_POLICY once, while it loads, before main; so a process started without
+// it sets it to passive (and executes itself again, core/process_start). A policy the user set
+// is kept. Returns true when it changed the environment.
+bool request_passive_openmp_wait();
 // OMP_WAIT_POLICY as this process started with it ("" when unset).
 std::string openmp_wait_policy();
 

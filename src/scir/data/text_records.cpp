@@ -1,11 +1,41 @@
 #include "scir/data/text_records.h"
 
+#include <map>
+
 #include "scir/core/errors.h"
 #include "scir/core/hashing.h"
 #include "scir/io/jsonl.h"
 
 namespace scir {
 namespace {
+
+// A prompt with no text would be sampled and judged as if it asked something.
+std::string non_empty_prompt(const JsonlRecord& record, const std::string& path) {
+  std::string prompt = string_field(record, path, "prompt");
+  if (prompt.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw InputError(cat(path, ":", record.line, ": field 'prompt': expected a non-empty text"));
+  }
+  return prompt;
+}
+
+// Ids name a prompt's samples and their random streams: two lines with one id would be
+// indistinguishable in every output.
+class UniqueIds {
+ public:
+  explicit UniqueIds(std::string path) : path_(std::move(path)) {}
+  void add(const JsonlRecord& record) {
+    const std::string id = record.value["id"].dump();
+    const auto [seen, fresh] = lines_.emplace(id, record.line);
+    if (!fresh) {
+      throw InputError(cat(path_, ":", record.line, ": field 'id': ", id, " is the id of line ",
+                           seen->second, " too (expected unique ids)"));
+    }
+  }
+
+ private:
+  std::string path_;
+  std::map<std::string, int64_t> lines_;
+};
 
 void check_vocabulary(const std::vector<int64_t>& ids, const JsonlRecord& record,
                       const std::string& path, const char* field, int64_t vocab_size) {
@@ -28,16 +58,18 @@ std::vector<int64_t> prompt_of(const JsonlRecord& record, const std::string& pat
   if (!record.value.contains("prompt")) {
     throw InputError(cat(path, ":", record.line, ": missing field 'prompt' (or 'prompt_ids')"));
   }
-  return prompt_ids(encoding.tokenizer, encoding.chat_template,
-                    string_field(record, path, "prompt"));
+  return prompt_ids(encoding.tokenizer, encoding.chat_template, non_empty_prompt(record, path));
 }
 
 }  // namespace
 
 std::vector<std::string> read_prompt_texts(const std::string& path) {
   std::vector<std::string> prompts;
-  for (const JsonlRecord& record : read_jsonl(path))
-    prompts.push_back(string_field(record, path, "prompt"));
+  UniqueIds ids(path);
+  for (const JsonlRecord& record : read_jsonl(path)) {
+    if (record.value.contains("id")) ids.add(record);
+    prompts.push_back(non_empty_prompt(record, path));
+  }
   return prompts;
 }
 
@@ -66,10 +98,12 @@ std::vector<ScoreRecord> read_score_records(const std::string& path, const TextE
 std::vector<PromptRecord> read_prompt_records(const std::string& path,
                                               const TextEncoding& encoding) {
   std::vector<PromptRecord> records;
+  UniqueIds ids(path);
   for (const JsonlRecord& record : read_jsonl(path)) {
     PromptRecord item;
     if (!record.value.contains("id"))
       throw InputError(cat(path, ":", record.line, ": missing field 'id'"));
+    ids.add(record);
     item.id = record.value["id"];
     item.key = item.id.is_number_unsigned() ? item.id.get<uint64_t>() : stable_hash(item.id.dump());
     item.prompt = prompt_of(record, path, encoding);
