@@ -1,6 +1,16 @@
 # Every dependency through find_package; see docs/ARCHITECTURE.md for where each comes from.
 find_package(Torch REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# PCRE2 (Debian: libpcre2-dev) for the Unicode regular expressions of tokenizer.json's
+# pre-tokenizers; required in the full build, optional in the LibTorch-only one.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(PCRE2 QUIET IMPORTED_TARGET libpcre2-8)
+endif()
+set(SCIR_HAVE_PCRE2 ${PCRE2_FOUND})
+if(NOT SCIR_TORCH_ONLY AND NOT SCIR_HAVE_PCRE2)
+  message(FATAL_ERROR "PCRE2 not found (Debian: libpcre2-dev; env/setup.sh installs it)")
+endif()
 if(NOT SCIR_TORCH_ONLY)
   find_package(MPI REQUIRED COMPONENTS C)
   find_package(Boost REQUIRED COMPONENTS program_options)

@@ -48,6 +48,11 @@ void run(const OptionSet& options, Comm& comm) {
       JudgeTemplate::from_file(options.get_string("judge.pointwise_template"),
                                JudgeKind::kPointwise);
     model = load_hf_model(options.get_string("model"));
+    if (!model.tokenizer->has_text()) {
+      throw InputError(cat(options.get_string("model"),
+                           ": no tokenizer, and eval judges the world's text answers (expected "
+                           "tokenizer.model, tokenizer.json or scir_tokenizer.json)"));
+    }
     if (!options.get_string("baseline").empty())
       baseline = load_hf_model(options.get_string("baseline"));
     if (!options.get_string("reference").empty())

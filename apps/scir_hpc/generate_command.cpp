@@ -37,10 +37,12 @@ void run(const OptionSet& options, Comm& comm) {
   const size_t samples = static_cast<size_t>(options.get_int("n"));
   std::vector<std::pair<size_t, std::string>> lines;
   for (const auto& [item, response] : sample_responses(copies, io, prompts, samples, sampling)) {
-    const nlohmann::json out = {{"id", prompts[response.prompt].id},
-                                {"sample", response.sample},
-                                {"response", io.loaded.tokenizer->decode(response.ids)},
-                                {"response_ids", response.ids}};
+    nlohmann::json out = {{"id", prompts[response.prompt].id},
+                          {"sample", response.sample},
+                          {"response_ids", response.ids}};
+    // A model without a tokenizer answers in ids alone.
+    if (io.loaded.tokenizer->has_text())
+      out["response"] = io.loaded.tokenizer->decode(response.ids);
     lines.emplace_back(item, json_line(out));
   }
   write_output_lines(options, comm.rank(), gather_in_item_order(copies, lines));

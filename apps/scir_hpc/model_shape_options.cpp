@@ -7,7 +7,7 @@ namespace scir::app {
 void declare_model_shape_options(OptionSet& options) {
   options
       .add_string("model.architecture", "LlamaForCausalLM",
-                  "LlamaForCausalLM or MistralForCausalLM")
+                  "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM or Qwen3ForCausalLM")
       .add_int("model.hidden_size", 64, "width of the residual stream")
       .add_int("model.intermediate_size", 176, "width of the SwiGLU MLP")
       .add_int("model.num_hidden_layers", 2, "decoder layers")
@@ -37,7 +37,7 @@ ModelConfig read_model_shape_options(const OptionSet& options, const Tokenizer& 
   config.vocab_size = options.get_int("model.vocab_size");
   if (config.vocab_size == 0) config.vocab_size = tokenizer.vocab_size();
   config.max_position_embeddings = options.get_int("model.max_position_embeddings");
-  config.rope_theta = options.get_double("model.rope_theta");
+  config.rope.theta = options.get_double("model.rope_theta");
   config.rms_norm_eps = options.get_double("model.rms_norm_eps");
   config.tie_word_embeddings = options.get_bool("model.tie_word_embeddings");
   config.sliding_window = options.get_int("model.sliding_window");

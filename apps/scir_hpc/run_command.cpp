@@ -228,6 +228,11 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
   inputs.m1_dir = options.get_string("model.m1");
   inputs.m0_dir = options.get_string("model.m0");
   const ModelConfig m1 = check_hf_model(inputs.m1_dir);
+  if (!load_tokenizer(inputs.m1_dir)->has_text()) {
+    options.reject("model.m1",
+                   "a model directory with a tokenizer (the iterations' prompts and "
+                   "judge prompts are text)");
+  }
   if (plan.offline == OfflineLabels::kOracle)
     options.reject("scir.method", "not oracle with model.m1 (a user's model has no oracle)");
   const bool reference_is_m0 =

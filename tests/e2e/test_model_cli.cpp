@@ -235,4 +235,51 @@ TEST_F(ModelCli, ShardedInitLoadsAndBadInputsExitTwoNamingTheProblem) {
   EXPECT_FALSE(fs::exists(*directory_ / "never.jsonl"));
 }
 
+// A model directory without a tokenizer: token ids score and generate as with one, the same
+// numbers; text is refused naming the directory, and so is a run that needs text.
+TEST_F(ModelCli, TokenIdsNeedNoTokenizer) {
+  const fs::path bare = *directory_ / "no_tokenizer";
+  fs::remove_all(bare);
+  fs::copy(model(), bare);
+  ASSERT_TRUE(fs::remove(bare / "scir_tokenizer.json"));
+  const std::string ids = file("ids.jsonl",
+                               "{\"prompt_ids\": [256, 72, 105], \"response_ids\": [33, 257]}\n"
+                               "{\"prompt_ids\": [256, 65], \"response_ids\": [66, 67, 257]}\n");
+  const CommandResult with = run_command(scir_hpc("score --model " + model() + " --input " + ids));
+  const CommandResult without =
+      run_command(scir_hpc("score --model " + bare.string() + " --input " + ids));
+  ASSERT_EQ(with.exit_code, 0) << with.out;
+  ASSERT_EQ(without.exit_code, 0) << without.out;
+  EXPECT_EQ(without.out, with.out);
+  const std::string prompts = file("id_prompts.jsonl", "{\"id\": 1, \"prompt_ids\": [256, 72]}\n");
+  const CommandResult generated =
+      run_command(scir_hpc("generate --model " + bare.string() + " --input " + prompts +
+                           " --greedy --max-new-tokens 5"));
+  ASSERT_EQ(generated.exit_code, 0) << generated.out;
+  const std::vector<nlohmann::json> lines = lines_of(generated.out);
+  ASSERT_EQ(lines.size(), 1u) << generated.out;
+  EXPECT_FALSE(lines[0].contains("response"));  // no text without a tokenizer
+  const CommandResult reference = run_command(scir_hpc("generate --model " + model() + " --input " +
+                                                       prompts + " --greedy --max-new-tokens 5"));
+  EXPECT_EQ(lines[0]["response_ids"], lines_of(reference.out).at(0)["response_ids"]);
+  const std::string text = file("text.jsonl", "{\"prompt\": \"a\", \"response\": \"b\"}\n");
+  const CommandResult refused =
+      run_command(scir_hpc("score --model " + bare.string() + " --input " + text));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.out, "scir_hpc: error: " + bare.string() +
+                             ": no tokenizer (expected tokenizer.model, tokenizer.json or "
+                             "scir_tokenizer.json), so text cannot be used: give token ids "
+                             "(prompt_ids, response_ids) instead\n");
+  const std::string pool = file("pool.jsonl", "{\"prompt\": \"a\"}\n");
+  const CommandResult run = run_command(scir_hpc(
+      "run --out " + (*directory_ / "never_run").string() + " --model.m1 " + bare.string() +
+      " --scir.irm_ref current --scir.iterations 1 --data.prompt_pools " + pool));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.out,
+            "scir_hpc: error: option '--model.m1': expected a model directory with a "
+            "tokenizer (the iterations' prompts and judge prompts are text), got '" +
+                bare.string() + "'\n");
+  EXPECT_FALSE(fs::exists(*directory_ / "never_run"));
+}
+
 }  // namespace

@@ -1,6 +1,6 @@
 // Tensor parallelism over 2 ranks against the full model on each rank: logits, response
 // log-probs, greedy generation, gradients, an SGD step and clipped AdamW steps, untied and tied
-// heads.
+// heads, and Qwen2's and Qwen3's attention.
 #include <gtest/gtest.h>
 
 #include "../unit/tiny_model.h"
@@ -41,13 +41,21 @@ std::vector<PromptResponse> batch_of_sequences() {
   return batch;
 }
 
-class TensorParallelTest : public ::testing::TestWithParam<bool> {
+// The model kinds: Llama with an untied and a tied head, Qwen2 (q/k/v biases, cut with their
+// rows) and Qwen3 (head norms, whole on every rank, their gradients summed over the group).
+ModelConfig config_for(const std::string& kind) {
+  if (kind == "qwen2") return testing_support::tiny_config_of("Qwen2ForCausalLM", true);
+  if (kind == "qwen3") return testing_support::tiny_config_of("Qwen3ForCausalLM");
+  return tiny_config(/*tied=*/kind == "tied");
+}
+
+class TensorParallelTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     comm = MpiComm::world();
     ASSERT_EQ(comm->size(), 2) << "run these tests under mpiexec -n 2";
-    full = tiny_model(tiny_config(/*tied=*/GetParam()));
-    sharded = tiny_model(tiny_config(GetParam()));
+    full = tiny_model(config_for(GetParam()));
+    sharded = tiny_model(config_for(GetParam()));
     sharded->shard_tensor_parallel(*comm);
   }
   std::unique_ptr<MpiComm> comm;
@@ -102,8 +110,8 @@ TEST_P(TensorParallelTest, ClippedAdamWStepsMatchTheFullModel) {
   std::unique_ptr<Comm> alone = comm->split(comm->rank(), 0);
   for (const bool zero1 : {false, true}) {
     SCOPED_TRACE(zero1 ? "ZeRO-1" : "AdamW");
-    auto full_copy = tiny_model(tiny_config(GetParam()));
-    auto sharded_copy = tiny_model(tiny_config(GetParam()));
+    auto full_copy = tiny_model(config_for(GetParam()));
+    auto sharded_copy = tiny_model(config_for(GetParam()));
     sharded_copy->shard_tensor_parallel(*comm);
     DataParallelSettings parallel;
     parallel.zero1 = zero1;
@@ -134,8 +142,9 @@ TEST_P(TensorParallelTest, ClippedAdamWStepsMatchTheFullModel) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Heads, TensorParallelTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "tied" : "untied"; });
+INSTANTIATE_TEST_SUITE_P(Models, TensorParallelTest,
+                         ::testing::Values("untied", "tied", "qwen2", "qwen3"),
+                         [](const auto& info) { return info.param; });
 
 TEST(TensorParallel, IndivisibleShapesAreRefusedByName) {
   auto comm = MpiComm::world();

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Parity of scir_hpc with Hugging Face transformers (not part of CI: torch and transformers are
-large). Builds random tiny LlamaForCausalLM and MistralForCausalLM models (grouped-query
+large). Builds random tiny LlamaForCausalLM (also with Llama 3's RoPE scaling), MistralForCausalLM,
+Qwen2ForCausalLM (q/k/v biases) and Qwen3ForCausalLM (head norms) models (grouped-query
 attention; untied and tied embeddings; a Mistral sliding window), saves them with
-save_pretrained, and compares:
+save_pretrained as the installed transformers writes config.json, and compares:
   - `scir_hpc score` log-probs against transformers' (max abs difference, float32),
   - `scir_hpc generate --greedy` against transformers' greedy generate, token for token,
   - a model written by `scir_hpc init`, loaded with from_pretrained: logits against `score`.
@@ -25,25 +26,45 @@ from analysis.cli import OneLineArgumentParser  # noqa: E402
 BOS, EOS, PAD, VOCAB = 256, 257, 258, 259  # scir_hpc's byte tokenizer
 
 
+# Llama 3.1's RoPE scaling with a short original context (below the tiny models' 128 positions)
+# and theta 10000, so that the 8-wide heads' four wavelengths (6.3, 63, 628, 6283) fall in all
+# three bands: kept (< 120 / 4), blended, stretched (> 120).
+LLAMA3_ROPE = {"rope_type": "llama3", "rope_theta": 10000.0, "factor": 8.0, "low_freq_factor": 1.0,
+               "high_freq_factor": 4.0, "original_max_position_embeddings": 120}
+
+
 def tiny_config(kind, tied, window):
     common = dict(vocab_size=VOCAB, hidden_size=64, intermediate_size=160, num_hidden_layers=3,
                   num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=128,
-                  rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=tied,
+                  rms_norm_eps=1e-5, tie_word_embeddings=tied,
                   bos_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD)
     if kind == "mistral":
-        return transformers.MistralConfig(sliding_window=window, **common)
-    return transformers.LlamaConfig(**common)
+        return transformers.MistralConfig(sliding_window=window, rope_theta=10000.0, **common)
+    if kind == "qwen2":
+        return transformers.Qwen2Config(rope_theta=1000000.0, **common)
+    if kind == "qwen3":
+        return transformers.Qwen3Config(head_dim=16, rope_theta=1000000.0, **common)
+    if kind == "llama3":
+        return transformers.LlamaConfig(rope_parameters=dict(LLAMA3_ROPE), **common)
+    return transformers.LlamaConfig(rope_theta=10000.0, **common)
 
 
-def save_hf_model(config, directory, seed):
+MODEL_CLASSES = {"mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM",
+                 "qwen3": "Qwen3ForCausalLM", "llama": "LlamaForCausalLM",
+                 "llama3": "LlamaForCausalLM"}
+
+
+def save_hf_model(kind, config, directory, seed):
     torch.manual_seed(seed)
-    model_class = (transformers.MistralForCausalLM if isinstance(config, transformers.MistralConfig)
-                   else transformers.LlamaForCausalLM)
-    model = model_class(config).eval()
+    model = getattr(transformers, MODEL_CLASSES[kind])(config).eval()
     with torch.no_grad():  # larger weights than the default init, so attention is not uniform
-        for parameter in model.parameters():
+        for name, parameter in model.named_parameters():
             if parameter.dim() == 2:
                 parameter.mul_(8.0)
+            elif name.endswith(".bias"):  # Qwen2's q/k/v biases start at zero: make them count
+                parameter.normal_(0.0, 0.5)
+            elif "q_norm" in name or "k_norm" in name:  # Qwen3's head norms start at one
+                parameter.uniform_(0.5, 1.5)
     model.save_pretrained(directory, safe_serialization=True)
     (pathlib.Path(directory) / "scir_tokenizer.json").write_text(json.dumps({"type": "byte"}))
     return model
@@ -85,12 +106,13 @@ def main():
     worst_score, failures = 0.0, []
     work = pathlib.Path(tempfile.mkdtemp(prefix="scir_parity_"))
     cases = [("llama", False, None), ("llama", True, None), ("mistral", False, None),
-             ("mistral", False, 6)]
+             ("mistral", False, 6), ("llama3", False, None), ("qwen2", True, None),
+             ("qwen3", False, None)]
     print(f"torch {torch.__version__}, transformers {transformers.__version__}")
     for index, (kind, tied, window) in enumerate(cases):
         name = f"{kind}{'_tied' if tied else ''}{f'_window{window}' if window else ''}"
         directory = work / name
-        model = save_hf_model(tiny_config(kind, tied, window), directory, seed=index)
+        model = save_hf_model(kind, tiny_config(kind, tied, window), directory, seed=index)
         rows = examples(index, 12)
         (work / f"{name}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
         scored = run_scir(options.scir, ["score", "--model", str(directory), "--input",

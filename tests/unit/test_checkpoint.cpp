@@ -214,7 +214,7 @@ TEST(ModelConfig, ReadsMistralAndRejectsOtherArchitecturesAndInconsistency) {
   other["architectures"] = {"GPT2LMHeadModel"};
   EXPECT_EQ(input_error([&] { ModelConfig::from_json(other, "config.json"); }),
             "config.json: architecture 'GPT2LMHeadModel' is not supported (expected "
-            "LlamaForCausalLM or MistralForCausalLM)");
+            "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM or Qwen3ForCausalLM)");
   nlohmann::json uneven = json;
   uneven["num_key_value_heads"] = 5;
   EXPECT_EQ(input_error([&] { ModelConfig::from_json(uneven, "config.json"); }),
@@ -223,6 +223,140 @@ TEST(ModelConfig, ReadsMistralAndRejectsOtherArchitecturesAndInconsistency) {
   missing.erase("vocab_size");
   EXPECT_EQ(input_error([&] { ModelConfig::from_json(missing, "config.json"); }),
             "config.json: missing field 'vocab_size'");
+}
+
+// config.json as transformers 5 writes it for SmolLM2 (rope_parameters, "dtype", no top-level
+// rope_theta) and as 4.x writes Llama 3.1's (rope_theta and rope_scaling of type llama3).
+nlohmann::json llama_config() {
+  return {{"architectures", {"LlamaForCausalLM"}},
+          {"hidden_size", 576},
+          {"intermediate_size", 1536},
+          {"num_hidden_layers", 30},
+          {"num_attention_heads", 9},
+          {"num_key_value_heads", 3},
+          {"head_dim", 64},
+          {"hidden_act", "silu"},
+          {"attention_bias", false},
+          {"attention_dropout", 0.0},
+          {"mlp_bias", false},
+          {"vocab_size", 49152},
+          {"max_position_embeddings", 8192},
+          {"tie_word_embeddings", true},
+          {"bos_token_id", 1},
+          {"eos_token_id", 2},
+          {"pretraining_tp", 1}};
+}
+
+TEST(ModelConfig, ReadsRopeParametersAndLlama3Scaling) {
+  nlohmann::json v5 = llama_config();
+  v5["rope_parameters"] = {{"rope_theta", 100000.0}, {"rope_type", "default"}};
+  v5["dtype"] = "bfloat16";
+  const ModelConfig smollm = ModelConfig::from_json(v5, "config.json");
+  EXPECT_EQ(smollm.rope.theta, 100000.0);
+  EXPECT_EQ(smollm.rope.kind, RopeSettings::Kind::kDefault);
+  EXPECT_EQ(smollm.torch_dtype, "bfloat16");
+  EXPECT_EQ(smollm.max_position_embeddings, 8192);
+
+  nlohmann::json v4 = llama_config();
+  v4["rope_theta"] = 500000.0;
+  v4["rope_scaling"] = {{"rope_type", "llama3"},
+                        {"factor", 8.0},
+                        {"low_freq_factor", 1.0},
+                        {"high_freq_factor", 4.0},
+                        {"original_max_position_embeddings", 8192}};
+  const ModelConfig llama3 = ModelConfig::from_json(v4, "config.json");
+  EXPECT_EQ(llama3.rope.theta, 500000.0);
+  EXPECT_EQ(llama3.rope.kind, RopeSettings::Kind::kLlama3);
+  EXPECT_EQ(llama3.rope.factor, 8.0);
+  EXPECT_EQ(llama3.rope.high_freq_factor, 4.0);
+  EXPECT_EQ(llama3.rope.original_max_position_embeddings, 8192);
+  // The same in transformers 5's form, and through a write and a read.
+  nlohmann::json llama3_v5 = llama_config();
+  llama3_v5["rope_parameters"] = v4["rope_scaling"];
+  llama3_v5["rope_parameters"]["rope_theta"] = 500000.0;
+  for (const ModelConfig& config : {ModelConfig::from_json(llama3_v5, "config.json"),
+                                    ModelConfig::from_json(llama3.to_json(), "config.json")}) {
+    EXPECT_EQ(config.rope.theta, 500000.0);
+    EXPECT_EQ(config.rope.kind, RopeSettings::Kind::kLlama3);
+    EXPECT_EQ(config.rope.low_freq_factor, 1.0);
+    EXPECT_EQ(config.rope.original_max_position_embeddings, 8192);
+  }
+  // 4.x's older key "type" names the rope type too.
+  nlohmann::json old_key = v4;
+  old_key["rope_scaling"].erase("rope_type");
+  old_key["rope_scaling"]["type"] = "llama3";
+  EXPECT_EQ(ModelConfig::from_json(old_key, "config.json").rope.kind, RopeSettings::Kind::kLlama3);
+}
+
+TEST(ModelConfig, FieldsThatWouldChangeTheComputationAreRefusedByName) {
+  const auto refused = [](const char* field, const nlohmann::json& value) {
+    nlohmann::json json = llama_config();
+    json[field] = value;
+    return input_error([&] { ModelConfig::from_json(json, "config.json"); });
+  };
+  EXPECT_EQ(refused("hidden_act", "gelu"),
+            "config.json: field 'hidden_act' is \"gelu\": another activation than SiLU is not "
+            "implemented (expected \"silu\")");
+  EXPECT_EQ(refused("attention_bias", true),
+            "config.json: field 'attention_bias' is true: a bias in the attention projections is "
+            "not implemented (expected false)");
+  EXPECT_EQ(refused("mlp_bias", true),
+            "config.json: field 'mlp_bias' is true: a bias in the MLP is not implemented "
+            "(expected false)");
+  EXPECT_EQ(refused("attention_dropout", 0.1),
+            "config.json: field 'attention_dropout' is 0.1: attention dropout is not implemented "
+            "(expected 0.0)");
+  EXPECT_EQ(refused("partial_rotary_factor", 0.5),
+            "config.json: field 'partial_rotary_factor' is 0.5: rotary embeddings over part of a "
+            "head is not implemented (expected 1.0)");
+  EXPECT_EQ(refused("quantization_config", {{"quant_method", "gptq"}}),
+            "config.json: field 'quantization_config' is given: quantised weights are not "
+            "implemented (expected float32, float16 or bfloat16 weights)");
+  EXPECT_EQ(refused("rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}),
+            "config.json: field 'rope_scaling.rope_type' is 'yarn': this RoPE scaling is not "
+            "implemented (expected default or llama3)");
+  EXPECT_EQ(refused("rope_parameters", {{"rope_type", "llama3"}, {"factor", 8.0}}),
+            "config.json: field 'rope_parameters.low_freq_factor' must be a number for rope_type "
+            "llama3");
+  nlohmann::json both = llama_config();
+  both["rope_theta"] = 10000.0;
+  both["rope_parameters"] = {{"rope_theta", 100000.0}};
+  EXPECT_EQ(input_error([&] { ModelConfig::from_json(both, "config.json"); }),
+            "config.json: fields 'rope_theta' (10000) and 'rope_parameters.rope_theta' (100000) "
+            "differ");
+  // Values that change nothing are accepted: the implemented ones, and nulls.
+  nlohmann::json fine = llama_config();
+  fine["rope_scaling"] = nullptr;
+  fine["attention_dropout"] = 0;
+  EXPECT_NO_THROW(ModelConfig::from_json(fine, "config.json"));
+}
+
+// Qwen2 adds q/k/v biases, Qwen3 a norm of each query and key head: the tensors carry
+// transformers' names, count in the parameters, and go through a checkpoint and back bit for
+// bit, with the architecture and model_type in config.json.
+TEST(HfCheckpoint, QwenModelsHaveTheirTensorsAndRoundTrip) {
+  const std::pair<const char*, const char*> kinds[] = {
+      {"Qwen2ForCausalLM", "model.layers.1.self_attn.k_proj.bias"},
+      {"Qwen3ForCausalLM", "model.layers.1.self_attn.q_norm.weight"}};
+  ByteTokenizer tokenizer;
+  for (const auto& [architecture, tensor] : kinds) {
+    ModelConfig config = testing_support::tiny_config_of(architecture);
+    config.vocab_size = ByteTokenizer::kVocabSize;
+    auto model = tiny_model(config);
+    const auto weights = model->named_weights();
+    ASSERT_TRUE(weights.count(tensor)) << architecture;
+    int64_t count = 0;
+    for (const auto& [name, weight] : weights) count += weight.numel();
+    EXPECT_EQ(count, config.parameter_count()) << architecture;
+    const std::string directory = temp_path(std::string("model_") + architecture);
+    save_hf_model(directory, *model, tokenizer);
+    const nlohmann::json written = nlohmann::json::parse(std::ifstream(directory + "/config.json"));
+    EXPECT_EQ(written["architectures"][0], architecture);
+    EXPECT_EQ(written["model_type"], config.qkv_bias() ? "qwen2" : "qwen3");
+    const LoadedModel loaded = load_hf_model(directory);
+    for (const auto& [name, weight] : loaded.model->named_weights())
+      EXPECT_TRUE(torch::equal(weight, weights.at(name))) << architecture << " " << name;
+  }
 }
 
 }  // namespace

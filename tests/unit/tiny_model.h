@@ -24,6 +24,13 @@ inline ModelConfig tiny_config(bool tied = false, int64_t sliding_window = 0) {
   return config;
 }
 
+// tiny_config in another architecture's form: Qwen2ForCausalLM or Qwen3ForCausalLM.
+inline ModelConfig tiny_config_of(const std::string& architecture, bool tied = false) {
+  ModelConfig config = tiny_config(tied);
+  config.architecture = architecture;
+  return config;
+}
+
 inline std::shared_ptr<Transformer> tiny_model(ModelConfig config = tiny_config(),
                                                torch::ScalarType dtype = torch::kFloat,
                                                uint64_t seed = 7) {
@@ -32,8 +39,14 @@ inline std::shared_ptr<Transformer> tiny_model(ModelConfig config = tiny_config(
   // Larger weights than the 0.02 default, so attention patterns are far from uniform and the
   // comparisons below have something to detect.
   torch::NoGradGuard no_grad;
+  auto generator = at::detail::createCPUGenerator(seed + 1);
   for (auto& [name, weight] : model->named_weights()) {
     if (weight.dim() == 2) weight.mul_(15.0);
+    // Qwen2's biases start at zero and Qwen3's head norms at one: make both matter.
+    if (name.find("_proj.bias") != std::string::npos)
+      weight.copy_(at::normal(0.0, 0.5, weight.sizes(), generator));
+    if (name.find("q_norm") != std::string::npos || name.find("k_norm") != std::string::npos)
+      weight.copy_(at::normal(1.0, 0.3, weight.sizes(), generator));
   }
   return model;
 }

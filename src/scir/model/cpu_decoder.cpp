@@ -55,7 +55,9 @@ void project(const torch::Tensor& x, const torch::Tensor& weight, torch::Tensor&
 }  // namespace
 
 bool CpuDecoder::supports(const Transformer& model) {
-  return model.device().is_cpu() && model.dtype() == torch::kFloat && !model.tensor_parallel();
+  // Its loops have no q/k/v biases or head norms: Qwen models decode through the forward.
+  return model.device().is_cpu() && model.dtype() == torch::kFloat && !model.tensor_parallel() &&
+         !model.config().qkv_bias() && !model.config().qk_norm();
 }
 
 CpuDecoder::CpuDecoder(const Transformer& model, int64_t capacity) : config_(model.config()) {
@@ -78,7 +80,7 @@ CpuDecoder::CpuDecoder(const Transformer& model, int64_t capacity) : config_(mod
   }
   // The same tables Transformer::hidden computes, one row a position.
   const RotaryTables tables = rotary_tables(torch::arange(capacity, torch::kLong).unsqueeze(0),
-                                            config_.head_dim, config_.rope_theta);
+                                            config_.head_dim, config_.rope);
   cos_ = tables.cos.squeeze(0).contiguous();
   sin_ = tables.sin.squeeze(0).contiguous();
 }

@@ -31,13 +31,95 @@ double number_field(const nlohmann::json& json, const std::string& source, const
   return json[name].get<double>();
 }
 
+// A field whose value would change the computation unless it is the one the model implements.
+void expect_field_value(const nlohmann::json& json, const std::string& source, const char* name,
+                        const nlohmann::json& implemented, const char* what) {
+  if (!json.contains(name) || json[name].is_null() || json[name] == implemented) return;
+  throw InputError(cat(source, ": field '", name, "' is ", json[name].dump(), ": ", what,
+                       " is not implemented (expected ", implemented.dump(), ")"));
+}
+
+// RoPE as transformers 5 writes it (rope_parameters: rope_theta, rope_type and the type's
+// fields) or as 4.x did (rope_theta at the top, rope_scaling with "rope_type" or "type").
+RopeSettings read_rope(const nlohmann::json& json, const std::string& source) {
+  RopeSettings rope;
+  const char* block_name = nullptr;
+  for (const char* name : {"rope_parameters", "rope_scaling"}) {
+    if (!json.contains(name) || json[name].is_null()) continue;
+    if (!json[name].is_object()) {
+      throw InputError(
+          cat(source, ": field '", name, "' must be an object, got ", json[name].dump()));
+    }
+    if (block_name != nullptr) {
+      throw InputError(cat(source, ": fields '", block_name, "' and '", name,
+                           "' both given (expected one of them)"));
+    }
+    block_name = name;
+  }
+  const nlohmann::json block = block_name ? json[block_name] : nlohmann::json::object();
+  const std::string prefix = block_name ? cat(block_name, ".") : std::string();
+  const auto number = [&](const char* name, double fallback) {
+    if (!block.contains(name) || block[name].is_null()) return fallback;
+    if (!block[name].is_number()) {
+      throw InputError(
+          cat(source, ": field '", prefix, name, "' must be a number, got ", block[name].dump()));
+    }
+    return block[name].get<double>();
+  };
+  const double top_theta = number_field(json, source, "rope_theta", 10000.0);
+  rope.theta = block.contains("rope_theta") ? number("rope_theta", 0) : top_theta;
+  if (json.contains("rope_theta") && block.contains("rope_theta") && rope.theta != top_theta) {
+    throw InputError(cat(source, ": fields 'rope_theta' (", top_theta, ") and '", prefix,
+                         "rope_theta' (", rope.theta, ") differ"));
+  }
+  std::string type = "default";
+  for (const char* name : {"rope_type", "type"}) {
+    if (!block.contains(name)) continue;
+    if (!block[name].is_string()) {
+      throw InputError(
+          cat(source, ": field '", prefix, name, "' must be a string, got ", block[name].dump()));
+    }
+    type = block[name].get<std::string>();
+    break;
+  }
+  if (type == "llama3") {
+    rope.kind = RopeSettings::Kind::kLlama3;
+    for (const char* name :
+         {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
+      if (!block.contains(name) || !block[name].is_number()) {
+        throw InputError(
+            cat(source, ": field '", prefix, name, "' must be a number for rope_type llama3"));
+      }
+    }
+    rope.factor = number("factor", 0);
+    rope.low_freq_factor = number("low_freq_factor", 0);
+    rope.high_freq_factor = number("high_freq_factor", 0);
+    rope.original_max_position_embeddings =
+        static_cast<int64_t>(number("original_max_position_embeddings", 0));
+    if (!(rope.factor >= 1) || !(rope.low_freq_factor > 0) ||
+        !(rope.high_freq_factor > rope.low_freq_factor) ||
+        rope.original_max_position_embeddings <= 0) {
+      throw InputError(cat(source, ": field '", prefix,
+                           "' expected factor >= 1, 0 < low_freq_factor < high_freq_factor and "
+                           "original_max_position_embeddings > 0 for rope_type llama3"));
+    }
+  } else if (type != "default") {
+    throw InputError(cat(source, ": field '", prefix, "rope_type' is '", type,
+                         "': this RoPE scaling is not implemented (expected default or llama3)"));
+  }
+  return rope;
+}
+
 }  // namespace
 
 int64_t ModelConfig::parameter_count() const {
   const int64_t attention = hidden_size * head_dim * (num_attention_heads * 2) +
                             hidden_size * head_dim * num_key_value_heads * 2;
   const int64_t mlp = 3 * hidden_size * intermediate_size;
-  const int64_t layer = attention + mlp + 2 * hidden_size;
+  const int64_t biases =
+      qkv_bias() ? head_dim * (num_attention_heads + 2 * num_key_value_heads) : 0;
+  const int64_t head_norms = qk_norm() ? 2 * head_dim : 0;
+  const int64_t layer = attention + mlp + 2 * hidden_size + biases + head_norms;
   const int64_t embeddings = vocab_size * hidden_size * (tie_word_embeddings ? 1 : 2);
   return num_hidden_layers * layer + embeddings + hidden_size;
 }
@@ -47,8 +129,8 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& json, const std::string
   ModelConfig config;
   if (!json.contains("architectures") || !json["architectures"].is_array() ||
       json["architectures"].empty() || !json["architectures"][0].is_string()) {
-    throw InputError(cat(source, ": field 'architectures' must list LlamaForCausalLM or ",
-                         "MistralForCausalLM"));
+    throw InputError(cat(source, ": field 'architectures' must list LlamaForCausalLM, ",
+                         "MistralForCausalLM, Qwen2ForCausalLM or Qwen3ForCausalLM"));
   }
   config.architecture = json["architectures"][0].get<std::string>();
   config.hidden_size = integer_field(json, source, "hidden_size", true, 0);
@@ -66,28 +148,58 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& json, const std::string
   config.bos_token_id = integer_field(json, source, "bos_token_id", false, 1);
   config.eos_token_id = integer_field(json, source, "eos_token_id", false, 2);
   config.sliding_window = integer_field(json, source, "sliding_window", false, 0);
+  // Qwen's files name a window even where it is off (use_sliding_window false).
+  const bool qwen =
+      config.architecture == "Qwen2ForCausalLM" || config.architecture == "Qwen3ForCausalLM";
+  if (qwen) {
+    expect_field_value(json, source, "use_sliding_window", false, "Qwen's sliding window");
+    config.sliding_window = 0;
+  }
+  if (json.contains("layer_types") && json["layer_types"].is_array()) {
+    for (const nlohmann::json& type : json["layer_types"]) {
+      if (type != "full_attention")
+        throw InputError(cat(source, ": field 'layer_types' holds ", type.dump(),
+                             ": only full_attention layers are implemented"));
+    }
+  }
   config.rms_norm_eps = number_field(json, source, "rms_norm_eps", 1e-5);
-  config.rope_theta = number_field(json, source, "rope_theta", 10000.0);
+  config.rope = read_rope(json, source);
+  expect_field_value(json, source, "hidden_act", "silu", "another activation than SiLU");
+  // Qwen2 always has q/k/v biases, whatever the field says; the others have none.
+  if (config.architecture != "Qwen2ForCausalLM")
+    expect_field_value(json, source, "attention_bias", false,
+                       "a bias in the attention projections");
+  expect_field_value(json, source, "mlp_bias", false, "a bias in the MLP");
+  expect_field_value(json, source, "attention_dropout", 0.0, "attention dropout");
+  expect_field_value(json, source, "partial_rotary_factor", 1.0,
+                     "rotary embeddings over part of a head");
+  if (json.contains("quantization_config") && !json["quantization_config"].is_null()) {
+    throw InputError(cat(source, ": field 'quantization_config' is given: quantised weights are ",
+                         "not implemented (expected float32, float16 or bfloat16 weights)"));
+  }
   if (json.contains("tie_word_embeddings")) {
     if (!json["tie_word_embeddings"].is_boolean()) {
       throw InputError(cat(source, ": field 'tie_word_embeddings' must be true or false"));
     }
     config.tie_word_embeddings = json["tie_word_embeddings"].get<bool>();
   }
-  if (json.contains("torch_dtype") && json["torch_dtype"].is_string()) {
-    config.torch_dtype = json["torch_dtype"].get<std::string>();
-  }
-  if (json.contains("rope_scaling") && !json["rope_scaling"].is_null()) {
-    throw InputError(cat(source, ": field 'rope_scaling' is not supported (expected null)"));
+  // transformers 5 writes "dtype" where 4.x wrote "torch_dtype".
+  for (const char* name : {"dtype", "torch_dtype"}) {
+    if (json.contains(name) && json[name].is_string()) {
+      config.torch_dtype = json[name].get<std::string>();
+      break;
+    }
   }
   config.validate(source);
   return config;
 }
 
 void ModelConfig::validate(const std::string& source) const {
-  if (architecture != "LlamaForCausalLM" && architecture != "MistralForCausalLM") {
+  if (architecture != "LlamaForCausalLM" && architecture != "MistralForCausalLM" &&
+      architecture != "Qwen2ForCausalLM" && architecture != "Qwen3ForCausalLM") {
     throw InputError(cat(source, ": architecture '", architecture,
-                         "' is not supported (expected LlamaForCausalLM or MistralForCausalLM)"));
+                         "' is not supported (expected LlamaForCausalLM, MistralForCausalLM, "
+                         "Qwen2ForCausalLM or Qwen3ForCausalLM)"));
   }
   const std::pair<const char*, int64_t> positive[] = {
       {"hidden_size", hidden_size},
@@ -110,7 +222,7 @@ void ModelConfig::validate(const std::string& source) const {
     throw InputError(cat(source, ": head_dim must be even for rotary embeddings, got ", head_dim));
   }
   if (rms_norm_eps <= 0) throw InputError(cat(source, ": field 'rms_norm_eps' must be > 0"));
-  if (rope_theta <= 0) throw InputError(cat(source, ": field 'rope_theta' must be > 0"));
+  if (!(rope.theta > 0)) throw InputError(cat(source, ": field 'rope_theta' must be > 0"));
   if (sliding_window < 0) throw InputError(cat(source, ": field 'sliding_window' must be >= 0"));
   for (const auto& [name, id] : {std::pair<const char*, int64_t>{"bos_token_id", bos_token_id},
                                  {"eos_token_id", eos_token_id}}) {
@@ -131,8 +243,12 @@ ModelConfig ModelConfig::from_file(const std::string& path) {
 
 nlohmann::json ModelConfig::to_json() const {
   const bool mistral = architecture == "MistralForCausalLM";
+  const std::string model_type = mistral                              ? "mistral"
+                                 : architecture == "Qwen2ForCausalLM" ? "qwen2"
+                                 : architecture == "Qwen3ForCausalLM" ? "qwen3"
+                                                                      : "llama";
   nlohmann::json json = {{"architectures", {architecture}},
-                         {"model_type", mistral ? "mistral" : "llama"},
+                         {"model_type", model_type},
                          {"hidden_size", hidden_size},
                          {"intermediate_size", intermediate_size},
                          {"num_hidden_layers", num_hidden_layers},
@@ -141,7 +257,7 @@ nlohmann::json ModelConfig::to_json() const {
                          {"head_dim", head_dim},
                          {"hidden_act", "silu"},
                          {"rms_norm_eps", rms_norm_eps},
-                         {"rope_theta", rope_theta},
+                         {"rope_theta", rope.theta},
                          {"vocab_size", vocab_size},
                          {"max_position_embeddings", max_position_embeddings},
                          {"tie_word_embeddings", tie_word_embeddings},
@@ -152,6 +268,20 @@ nlohmann::json ModelConfig::to_json() const {
                          {"torch_dtype", torch_dtype}};
   if (mistral)
     json["sliding_window"] = sliding_window > 0 ? nlohmann::json(sliding_window) : nullptr;
+  if (model_type == "qwen2" || model_type == "qwen3") {
+    json["use_sliding_window"] = false;
+    json.erase("mlp_bias");
+    if (model_type == "qwen2") json.erase("attention_bias");
+  }
+  // The 4.x form, which transformers 5 also reads.
+  if (rope.kind == RopeSettings::Kind::kLlama3) {
+    json["rope_scaling"] = {
+        {"rope_type", "llama3"},
+        {"factor", rope.factor},
+        {"low_freq_factor", rope.low_freq_factor},
+        {"high_freq_factor", rope.high_freq_factor},
+        {"original_max_position_embeddings", rope.original_max_position_embeddings}};
+  }
   return json;
 }
 

@@ -4,6 +4,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "scir/model/float_loops.h"
 #include "scir/model/precision.h"
@@ -62,10 +63,30 @@ struct RotaryFunction : public torch::autograd::Function<RotaryFunction> {
 
 }  // namespace
 
-RotaryTables rotary_tables(const torch::Tensor& positions, int64_t head_dim, double theta) {
-  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(positions.device());
+torch::Tensor rope_inverse_frequencies(int64_t head_dim, const RopeSettings& rope,
+                                       const torch::Device& device) {
+  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(device);
   const torch::Tensor exponents = torch::arange(0, head_dim, 2, options) / head_dim;
-  const torch::Tensor inverse_frequency = torch::pow(theta, -exponents);
+  const torch::Tensor inverse = torch::pow(rope.theta, -exponents);
+  if (rope.kind == RopeSettings::Kind::kDefault) return inverse;
+  // Llama 3: wavelengths beyond the original context's / low_freq_factor are stretched by
+  // `factor`, those below its / high_freq_factor kept, the ones between blended linearly in
+  // original context / wavelength.
+  const double context = static_cast<double>(rope.original_max_position_embeddings);
+  const torch::Tensor wavelength = 2 * M_PI / inverse;
+  const torch::Tensor stretched = inverse / rope.factor;
+  const torch::Tensor smooth = (context / wavelength - rope.low_freq_factor) /
+                               (rope.high_freq_factor - rope.low_freq_factor);
+  const torch::Tensor blended = (1 - smooth) * stretched + smooth * inverse;
+  const torch::Tensor long_waves = wavelength > context / rope.low_freq_factor;
+  const torch::Tensor short_waves = wavelength < context / rope.high_freq_factor;
+  return torch::where(long_waves, stretched, torch::where(short_waves, inverse, blended));
+}
+
+RotaryTables rotary_tables(const torch::Tensor& positions, int64_t head_dim,
+                           const RopeSettings& rope) {
+  const torch::Tensor inverse_frequency =
+      rope_inverse_frequencies(head_dim, rope, positions.device());
   const torch::Tensor angles = positions.to(torch::kFloat).unsqueeze(-1) * inverse_frequency;
   const torch::Tensor both_halves = torch::cat({angles, angles}, -1);
   return {both_halves.cos().contiguous(), both_halves.sin().contiguous()};

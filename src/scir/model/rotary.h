@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include "scir/model/model_config.h"
+
 namespace scir {
 
 struct RotaryTables {
@@ -11,7 +13,12 @@ struct RotaryTables {
   torch::Tensor sin;
 };
 
-RotaryTables rotary_tables(const torch::Tensor& positions, int64_t head_dim, double theta);
+// The head_dim / 2 inverse frequencies, float32 on `device`, as transformers computes them
+// (its default and llama3 rope types).
+torch::Tensor rope_inverse_frequencies(int64_t head_dim, const RopeSettings& rope,
+                                       const torch::Device& device = torch::kCPU);
+RotaryTables rotary_tables(const torch::Tensor& positions, int64_t head_dim,
+                           const RopeSettings& rope);
 // x: [B, heads, T, head_dim]; computed in at least float32, returned in x's dtype. For float32
 // on the CPU one pass forward and one backward (a custom autograd function).
 torch::Tensor apply_rotary(const torch::Tensor& x, const RotaryTables& tables);

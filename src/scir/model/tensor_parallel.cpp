@@ -72,8 +72,10 @@ int tensor_parallel_split_dim(const std::string& name) {
     return name.size() >= suffix.size() &&
            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  for (const char* rows : {"q_proj.weight", "k_proj.weight", "v_proj.weight", "gate_proj.weight",
-                           "up_proj.weight", "embed_tokens.weight", "lm_head.weight"}) {
+  // A column-parallel projection's bias is cut with its output rows (Qwen2's q/k/v biases).
+  for (const char* rows : {"q_proj.weight", "k_proj.weight", "v_proj.weight", "q_proj.bias",
+                           "k_proj.bias", "v_proj.bias", "gate_proj.weight", "up_proj.weight",
+                           "embed_tokens.weight", "lm_head.weight"}) {
     if (ends_with(rows)) return 0;
   }
   if (ends_with("o_proj.weight") || ends_with("down_proj.weight")) return 1;

@@ -11,8 +11,8 @@
 namespace scir {
 namespace {
 
-torch::nn::Linear linear(int64_t in, int64_t out) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+torch::nn::Linear linear(int64_t in, int64_t out, bool bias = false) {
+  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
 // Fused attention: LibTorch 2.5 or later (the GPU checks ran on 2.11); Debian's 1.13 has none.
@@ -51,10 +51,22 @@ Attention::Attention(const ModelConfig& config)
     : heads_(config.num_attention_heads),
       kv_heads_(config.num_key_value_heads),
       head_dim_(config.head_dim) {
-  q_proj = register_module("q_proj", linear(config.hidden_size, heads_ * head_dim_));
-  k_proj = register_module("k_proj", linear(config.hidden_size, kv_heads_ * head_dim_));
-  v_proj = register_module("v_proj", linear(config.hidden_size, kv_heads_ * head_dim_));
+  const bool bias = config.qkv_bias();
+  q_proj = register_module("q_proj", linear(config.hidden_size, heads_ * head_dim_, bias));
+  k_proj = register_module("k_proj", linear(config.hidden_size, kv_heads_ * head_dim_, bias));
+  v_proj = register_module("v_proj", linear(config.hidden_size, kv_heads_ * head_dim_, bias));
   o_proj = register_module("o_proj", linear(heads_ * head_dim_, config.hidden_size));
+  if (config.qk_norm()) {
+    q_norm = register_module("q_norm", std::make_shared<RmsNorm>(head_dim_, config.rms_norm_eps));
+    k_norm = register_module("k_norm", std::make_shared<RmsNorm>(head_dim_, config.rms_norm_eps));
+  }
+}
+
+torch::Tensor Attention::head_norm(const std::shared_ptr<RmsNorm>& norm,
+                                   const torch::Tensor& heads) {
+  if (!norm) return heads;
+  const torch::Tensor weight = tp_ ? copy_to_tensor_parallel(norm->weight, *tp_) : norm->weight;
+  return rms_norm(heads, weight, norm->eps());
 }
 
 void Attention::use_tensor_parallel(Comm& group) {
@@ -72,15 +84,20 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
   };
   const int64_t batch = x.size(0), steps = x.size(1);
   // Stacked, the output is split into views, whose gradients autograd joins in one copy.
+  const torch::Tensor stacked_bias = q_proj->bias.defined()
+                                         ? torch::cat({q_proj->bias, k_proj->bias, v_proj->bias})
+                                         : torch::Tensor();
   const std::vector<torch::Tensor> qkv =
       stacks_projections(x)
           ? torch::nn::functional::linear(
-                x, torch::cat({q_proj->weight, k_proj->weight, v_proj->weight}))
+                x, torch::cat({q_proj->weight, k_proj->weight, v_proj->weight}), stacked_bias)
                 .split_with_sizes(
                     {heads_ * head_dim_, kv_heads_ * head_dim_, kv_heads_ * head_dim_}, -1)
           : std::vector<torch::Tensor>{q_proj(x), k_proj(x), v_proj(x)};
-  torch::Tensor q = qkv[0].view({batch, steps, heads_, head_dim_}).transpose(1, 2);
-  torch::Tensor k = qkv[1].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  torch::Tensor q =
+      head_norm(q_norm, qkv[0].view({batch, steps, heads_, head_dim_})).transpose(1, 2);
+  torch::Tensor k =
+      head_norm(k_norm, qkv[1].view({batch, steps, kv_heads_, head_dim_})).transpose(1, 2);
   torch::Tensor v = qkv[2].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   q = apply_rotary(q, rotary);
   k = apply_rotary(k, rotary);
@@ -159,6 +176,8 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
     throw InternalError(cat("attention mask ", attention_mask.sizes(), " does not cover ", past,
                             " past + ", steps, " new positions"));
   }
+  // The longest row holds every position (generation pads on the left, scoring on the right).
+  check_sequence_length(past + steps);
   if (cache && past + steps > cache->capacity) {
     throw InternalError(cat("KV cache of ", cache->capacity, " positions is full"));
   }
@@ -166,7 +185,7 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   const torch::Tensor ids = input_ids.to(device());
   const torch::Tensor mask = attention_mask.to(device());
   const torch::Tensor positions = positions_from_mask(mask).narrow(1, past, steps);
-  const RotaryTables rotary = rotary_tables(positions, config_.head_dim, config_.rope_theta);
+  const RotaryTables rotary = rotary_tables(positions, config_.head_dim, config_.rope);
   const torch::Tensor bias = attention_bias(mask, past, config_.sliding_window, dtype_);
   torch::Tensor x;
   if (tp_) {
@@ -275,7 +294,16 @@ TensorParallelNorm Transformer::tensor_parallel_norm() const {
 
 torch::Device Transformer::device() const { return model_->norm->weight.device(); }
 
+void Transformer::check_sequence_length(int64_t positions) const {
+  if (positions > config_.max_position_embeddings) {
+    throw InputError(cat("a sequence of ", positions,
+                         " tokens is longer than the model's max_position_embeddings (",
+                         config_.max_position_embeddings, ")"));
+  }
+}
+
 KvCache Transformer::new_cache(int64_t batch, int64_t capacity) const {
+  check_sequence_length(capacity);  // the decoding steps after the prompt reach it
   KvCache cache;
   cache.capacity = capacity;
   const auto options = torch::TensorOptions().dtype(dtype_).device(device());
@@ -291,7 +319,9 @@ void Transformer::init_weights(uint64_t seed) {
   torch::NoGradGuard no_grad;
   auto generator = at::detail::createCPUGenerator(seed);
   for (auto& [name, weight] : named_weights()) {
-    if (weight.dim() == 1) {
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
+      weight.zero_();  // as transformers initialises a Linear's bias for these models
+    } else if (weight.dim() == 1) {
       weight.fill_(1.0);
     } else {
       torch::Tensor values = at::normal(0.0, 0.02, weight.sizes(), generator);

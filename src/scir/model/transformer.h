@@ -1,6 +1,7 @@
-// The Llama/Mistral decoder: token embedding, layers of (RMSNorm, grouped-query attention with
-// rotary embeddings, RMSNorm, SwiGLU MLP) with residuals, a final RMSNorm and the LM head
-// (optionally tied to the embedding). Parameter names are the Hugging Face checkpoint names.
+// The Llama/Mistral/Qwen decoder: token embedding, layers of (RMSNorm, grouped-query attention
+// with rotary embeddings, RMSNorm, SwiGLU MLP) with residuals, a final RMSNorm and the LM head
+// (optionally tied to the embedding); Qwen2 adds biases to q/k/v, Qwen3 an RMSNorm of each query
+// and key head. Parameter names are the Hugging Face checkpoint names.
 #pragma once
 
 #include <torch/torch.h>
@@ -22,6 +23,7 @@ class RmsNorm : public torch::nn::Module {
   RmsNorm(int64_t size, double eps);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor weight;
+  double eps() const { return eps_; }
 
  private:
   double eps_;
@@ -35,10 +37,15 @@ class Attention : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input, const RotaryTables& rotary,
                         const torch::Tensor& bias, KvCache* cache, int64_t layer);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  // Qwen3: RMSNorm over each query and key head (head_dim weights shared by the heads).
+  std::shared_ptr<RmsNorm> q_norm, k_norm;
   // After the parameters were cut for tensor parallelism: this rank's heads, and the group.
   void use_tensor_parallel(Comm& group);
 
  private:
+  // A head norm's weight: under tensor parallelism every rank holds it whole but applies it to
+  // its own heads only, so its gradient is summed over the group.
+  torch::Tensor head_norm(const std::shared_ptr<RmsNorm>& norm, const torch::Tensor& heads);
   int64_t heads_, kv_heads_, head_dim_;
   Comm* tp_ = nullptr;
 };
@@ -94,7 +101,10 @@ class Transformer : public torch::nn::Module {
     return logits(hidden(input_ids, attention_mask, cache));
   }
 
+  // A cache for `capacity` positions; more than max_position_embeddings is an InputError, as is
+  // a forward over a longer sequence: the model was not trained on such positions.
   KvCache new_cache(int64_t batch, int64_t capacity) const;
+  void check_sequence_length(int64_t positions) const;
   // Normal(0, 0.02) for matrices and embeddings, ones for norms (as transformers initialises),
   // from a generator seeded with `seed`.
   void init_weights(uint64_t seed);

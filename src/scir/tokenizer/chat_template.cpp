@@ -38,7 +38,8 @@ std::string render_prompt(ChatTemplate chat_template, const std::string& instruc
 
 std::vector<int64_t> prompt_ids(const Tokenizer& tokenizer, ChatTemplate chat_template,
                                 const std::string& instruction) {
-  std::vector<int64_t> ids{tokenizer.bos_id()};
+  std::vector<int64_t> ids;
+  if (tokenizer.prepends_bos()) ids.push_back(tokenizer.bos_id());
   const std::vector<int64_t> text = tokenizer.encode(render_prompt(chat_template, instruction));
   ids.insert(ids.end(), text.begin(), text.end());
   return ids;

@@ -18,7 +18,7 @@ std::string chat_template_name(ChatTemplate chat_template);
 
 // The prompt text around an instruction.
 std::string render_prompt(ChatTemplate chat_template, const std::string& instruction);
-// BOS + the rendered prompt's ids.
+// BOS (where the tokenizer's prompts start with it) + the rendered prompt's ids.
 std::vector<int64_t> prompt_ids(const Tokenizer& tokenizer, ChatTemplate chat_template,
                                 const std::string& instruction);
 

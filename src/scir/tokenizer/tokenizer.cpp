@@ -6,7 +6,11 @@
 
 #include "scir/core/errors.h"
 #include "scir/tokenizer/byte_tokenizer.h"
+#include "scir/tokenizer/ids_only_tokenizer.h"
 #include "scir/tokenizer/sentencepiece_tokenizer.h"
+#ifdef SCIR_HAVE_HF_TOKENIZER
+#include "scir/tokenizer/hf_tokenizer.h"
+#endif
 
 namespace scir {
 
@@ -21,17 +25,45 @@ int64_t Tokenizer::single_token_id(const std::string& text) const {
   return ids[0];
 }
 
+namespace {
+
+// config.json's vocabulary and special ids, for a directory without a tokenizer.
+std::unique_ptr<Tokenizer> ids_only_tokenizer(const std::string& model_dir) {
+  const fs::path config_path = fs::path(model_dir) / "config.json";
+  std::ifstream in(config_path);
+  const nlohmann::json config = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+  if (!config.is_object() || !config.contains("vocab_size") ||
+      !config["vocab_size"].is_number_integer()) {
+    throw InputError(cat(model_dir, ": no tokenizer and no config.json vocab_size"));
+  }
+  const auto id = [&](const char* name, int64_t fallback) -> int64_t {
+    nlohmann::json value = config.value(name, nlohmann::json());
+    if (value.is_array() && !value.empty()) value = value[0];
+    return value.is_number_integer() ? value.get<int64_t>() : fallback;
+  };
+  const int64_t eos = id("eos_token_id", 2);
+  return std::make_unique<IdsOnlyTokenizer>(model_dir, config["vocab_size"].get<int64_t>(),
+                                            id("bos_token_id", 1), eos, id("pad_token_id", eos));
+}
+
+}  // namespace
+
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir) {
   const fs::path sentencepiece = fs::path(model_dir) / "tokenizer.model";
   if (fs::exists(sentencepiece)) {
     return std::make_unique<SentencePieceTokenizer>(sentencepiece.string());
   }
+  if (fs::exists(fs::path(model_dir) / "tokenizer.json")) {
+#ifdef SCIR_HAVE_HF_TOKENIZER
+    return HfTokenizer::from_directory(model_dir);
+#else
+    throw InputError(cat(model_dir, "/tokenizer.json: this build has no tokenizer.json support ",
+                         "(PCRE2 was not found when it was configured)"));
+#endif
+  }
   const fs::path byte_file = fs::path(model_dir) / "scir_tokenizer.json";
   std::ifstream file(byte_file);
-  if (!file) {
-    throw InputError(
-        cat(model_dir, ": no tokenizer (expected tokenizer.model or ", "scir_tokenizer.json)"));
-  }
+  if (!file) return ids_only_tokenizer(model_dir);
   const nlohmann::json description = nlohmann::json::parse(file, nullptr, false);
   if (description.is_discarded() || !description.is_object() ||
       description.value("type", "") != "byte") {
@@ -41,6 +73,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir) {
 }
 
 void save_tokenizer(const Tokenizer& tokenizer, const std::string& model_dir) {
+  if (!tokenizer.has_text()) return;  // the directory had none: it gets none
   if (const auto* sentencepiece = dynamic_cast<const SentencePieceTokenizer*>(&tokenizer)) {
     const fs::path target = fs::path(model_dir) / "tokenizer.model";
     if (fs::absolute(sentencepiece->path()) != fs::absolute(target)) {
@@ -48,6 +81,19 @@ void save_tokenizer(const Tokenizer& tokenizer, const std::string& model_dir) {
     }
     return;
   }
+#ifdef SCIR_HAVE_HF_TOKENIZER
+  if (const auto* hf = dynamic_cast<const HfTokenizer*>(&tokenizer)) {
+    std::ofstream(fs::path(model_dir) / "tokenizer.json") << hf->json().dump() << "\n";
+    std::ofstream(fs::path(model_dir) / "tokenizer_config.json")
+        << nlohmann::json{{"bos_token", hf->token_text(hf->bos_id())},
+                          {"eos_token", hf->token_text(hf->eos_id())},
+                          {"pad_token", hf->token_text(hf->pad_id())},
+                          {"tokenizer_class", "PreTrainedTokenizerFast"}}
+               .dump(2)
+        << "\n";
+    return;
+  }
+#endif
   std::ofstream(fs::path(model_dir) / "scir_tokenizer.json")
       << nlohmann::json{{"type", "byte"}, {"vocab_size", tokenizer.vocab_size()}}.dump(2) << "\n";
 }

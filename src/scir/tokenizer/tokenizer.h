@@ -1,5 +1,5 @@
 // Text <-> token ids. The embedded world uses ByteTokenizer; real checkpoints use
-// SentencePieceTokenizer (Llama-2 / Mistral tokenizer.model).
+// SentencePieceTokenizer (Llama-2 / Mistral tokenizer.model) or HfTokenizer (tokenizer.json).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +20,11 @@ class Tokenizer {
   virtual int64_t bos_id() const = 0;
   virtual int64_t eos_id() const = 0;
   virtual int64_t pad_id() const = 0;
+  // False for a model directory without a tokenizer: only token ids can be used.
+  virtual bool has_text() const { return true; }
+  // Whether a prompt starts with BOS (SentencePiece models; a tokenizer.json says it with its
+  // post-processor: Llama 3 does, SmolLM and Qwen do not).
+  virtual bool prepends_bos() const { return true; }
   // The id of a text that must be exactly one token (a judge's verdict "A", a score "3");
   // an InputError when it is not.
   int64_t single_token_id(const std::string& text) const;
@@ -28,7 +33,8 @@ class Tokenizer {
 };
 
 // Loads the tokenizer of a checkpoint directory: tokenizer.model (SentencePiece) when present,
-// else scir_tokenizer.json naming the byte tokenizer.
+// else tokenizer.json (Hugging Face tokenizers' BPE), else scir_tokenizer.json naming the byte
+// tokenizer; with none of them, a tokenizer of ids alone (BOS, EOS, PAD from config.json).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir);
 // Writes the files that load_tokenizer reads back for this tokenizer into model_dir.
 void save_tokenizer(const Tokenizer& tokenizer, const std::string& model_dir);

