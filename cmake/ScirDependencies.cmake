@@ -4,12 +4,19 @@ find_package(nlohmann_json 3 REQUIRED)
 # PCRE2 (Debian: libpcre2-dev) for the Unicode regular expressions of tokenizer.json's
 # pre-tokenizers; required in the full build, optional in the LibTorch-only one.
 find_package(PkgConfig QUIET)
+# ICU (Debian: libicu-dev) for their NFC/NFKC normalizers.
 if(PkgConfig_FOUND)
   pkg_check_modules(PCRE2 QUIET IMPORTED_TARGET libpcre2-8)
+  pkg_check_modules(ICU QUIET IMPORTED_TARGET icu-uc)
 endif()
-set(SCIR_HAVE_PCRE2 ${PCRE2_FOUND})
+if(PCRE2_FOUND AND ICU_FOUND)
+  set(SCIR_HAVE_PCRE2 ON)
+else()
+  set(SCIR_HAVE_PCRE2 OFF)
+endif()
 if(NOT SCIR_TORCH_ONLY AND NOT SCIR_HAVE_PCRE2)
-  message(FATAL_ERROR "PCRE2 not found (Debian: libpcre2-dev; env/setup.sh installs it)")
+  message(FATAL_ERROR "PCRE2 or ICU not found (Debian: libpcre2-dev, libicu-dev; env/setup.sh "
+                      "installs them)")
 endif()
 if(NOT SCIR_TORCH_ONLY)
   find_package(MPI REQUIRED COMPONENTS C)

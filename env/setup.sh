@@ -10,7 +10,7 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools
   libboost-program-options-dev
   libsentencepiece-dev sentencepiece
-  nlohmann-json3-dev libpcre2-dev
+  nlohmann-json3-dev libpcre2-dev libicu-dev
   googletest libgtest-dev libgmock-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib
 )

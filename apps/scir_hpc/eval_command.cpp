@@ -18,7 +18,8 @@ void declare(OptionSet& options) {
       .add_string("baseline", "", "model directory to compare against (win rate)")
       .add_string("reference", "", "reference model of the implicit reward (its accuracy)")
       .add_required_string("world-data", "directory written by 'scir_hpc world'")
-      .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral")
+      .add_string("chat-template", "plain",
+                  "how prompts are wrapped: none, plain, mistral, chatml, llama3 or model")
       .add_string("grm", "pairwise",
                   "judge evaluated: pairwise (judge.pairwise_template) or pointwise "
                   "(judge.pointwise_template, expected score)")

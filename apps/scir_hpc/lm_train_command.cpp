@@ -22,7 +22,8 @@ void declare(OptionSet& options, const LmTrainOptions& defaults) {
   options.add_required_string("model", "model directory to start from (e.g. from 'scir_hpc init')")
       .add_required_string("data", "training JSONL files, comma-separated")
       .add_required_string("out", "model directory to write")
-      .add_string("chat-template", "plain", "how prompts are wrapped: none, plain or mistral")
+      .add_string("chat-template", "plain",
+                  "how prompts are wrapped: none, plain, mistral, chatml, llama3 or model")
       .add_int("train.checkpoint_every", 0, "steps between checkpoints in OUT/step_<s> (0: none)");
   declare_train_options(options, "train.", defaults);
   declare_tensor_parallel_option(options);

@@ -11,8 +11,9 @@ void declare_model_io_options(OptionSet& options, const std::string& input) {
       .add_string("output", "-", "output JSONL file ('-': stdout)")
       .add_string("dtype", "float32", "compute dtype: float32, bfloat16 or float16")
       .add_string("chat-template", "none",
-                  "how a text prompt is wrapped: none, plain (a newline after) or mistral "
-                  "([INST] ... [/INST])")
+                  "how a text prompt is wrapped: none, plain (a newline after), mistral "
+                  "([INST] ... [/INST]), chatml, llama3, or model (the model's own template's "
+                  "family and default system message)")
       .add_int("batch-size", 16, "sequences a forward pass");
 }
 
@@ -24,6 +25,7 @@ ModelIo open_model_io(const OptionSet& options, const std::string& input) {
   const torch::ScalarType dtype = dtype_from_name(options.get_string("dtype"), "dtype");
   options.existing_file(input);
   io.loaded = load_hf_model(options.get_string("model"), dtype);
+  resolve_chat_template(io.chat_template, *io.loaded.tokenizer);  // 'model' needs one it knows
   io.loaded.model->eval();
   return io;
 }

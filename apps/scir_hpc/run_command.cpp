@@ -86,8 +86,8 @@ void declare(OptionSet& options) {
                   "with model.m1: the base model M0, reference of iteration 1 under "
                   "scir.irm_ref = previous")
       .add_string("model.chat_template", "plain",
-                  "with model.m1: how prompts and judge prompts are wrapped: none, plain or "
-                  "mistral")
+                  "with model.m1: how prompts and judge prompts are wrapped: none, plain, "
+                  "mistral, chatml, llama3 or model (the model's own template's family)")
       .add_string("data.prompt_pools", "",
                   "with model.m1: JSONL prompt files ({\"prompt\": ...}), one an iteration, "
                   "comma-separated")
@@ -247,6 +247,7 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
   }
   inputs.chat_template =
       parse_chat_template(options.get_string("model.chat_template"), "model.chat_template");
+  resolve_chat_template(inputs.chat_template, *load_tokenizer(inputs.m1_dir));
   inputs.pool_paths = options.get_list("data.prompt_pools");
   const size_t needed = plan.fixed_pool ? 1 : static_cast<size_t>(plan.iterations);
   if (inputs.pool_paths.size() < needed) {

@@ -136,6 +136,25 @@ TEST(Cli, TheUsersOpenBlasKernelWins) {
             "Prescott (OPENBLAS_CORETYPE=Prescott set by the user)");
 }
 
+// The process scir starts after requesting the best kernel (as on a CPU newer than OpenBLAS,
+// where OpenBLAS chose Prescott): it checks the kernel and keeps it.
+TEST(Cli, ARequestedKernelIsCheckedAndKept) {
+  const std::string best = scir::best_openblas_kernel(scir::detect_cpu_features());
+  if (best.empty()) GTEST_SKIP() << "this CPU runs no kernel above the generic ones";
+  const CommandResult result = run_command(
+      kNoKernelSetting + "OPENBLAS_CORETYPE=" + best + " SCIR_BLAS_KERNEL_REQUESTED=" + best +
+      " SCIR_BLAS_KERNEL_OPENBLAS_CHOICE=Prescott " + scir_hpc("info --sgemm-seconds 0.1"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(info_line(result.out, "BLAS kernel").find(best + " (chosen by scir for this CPU: "),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(
+      info_line(result.out, "BLAS kernel").find("OpenBLAS's own choice Prescott; sgemm checked)"),
+      std::string::npos)
+      << result.out;
+  EXPECT_EQ(result.out.find("warning"), std::string::npos) << result.out;
+}
+
 // A requested kernel that does not run as requested (here one OpenBLAS has no such name for)
 // is refused with a warning, and the process runs on OpenBLAS's own choice.
 TEST(Cli, ARequestedKernelThatFailsItsCheckFallsBackWithAWarning) {

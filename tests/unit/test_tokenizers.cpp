@@ -39,12 +39,37 @@ TEST(ChatTemplate, PlainAndMistralInstruct) {
   EXPECT_EQ(ids, (std::vector<int64_t>{ByteTokenizer::kBos, 'h', 'i', '\n'}));
   EXPECT_EQ(parse_chat_template("mistral", "chat-template"), ChatTemplate::kMistralInstruct);
   try {
-    parse_chat_template("chatml", "chat-template");
+    parse_chat_template("alpaca", "chat-template");
     FAIL();
   } catch (const InputError& error) {
     EXPECT_STREQ(error.what(),
-                 "option '--chat-template': expected none, plain or mistral, got 'chatml'");
+                 "option '--chat-template': expected none, plain, mistral, chatml, llama3 or "
+                 "model, got 'alpaca'");
   }
+}
+
+TEST(ChatTemplate, ChatMlAndLlama3WithAndWithoutASystemMessage) {
+  EXPECT_EQ(render_prompt(ChatTemplate::kChatMl, "Hi"),
+            "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(render_prompt(ChatTemplate::kChatMl, "Hi", "Be brief."),
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+            "<|im_start|>assistant\n");
+  EXPECT_EQ(render_prompt(ChatTemplate::kLlama3, "Hi"),
+            "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  EXPECT_EQ(render_prompt(ChatTemplate::kLlama3, "Hi", "Be brief."),
+            "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+            "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  // A default system message is taken only where the template writes it as literal text.
+  EXPECT_EQ(default_system_message("{{ '<|im_start|>system\nYou are Qwen.<|im_end|>\n' }}"),
+            "You are Qwen.");
+  EXPECT_EQ(default_system_message(
+                "{{ '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>' }}"),
+            "");
+  // The byte tokenizer has no template of its own.
+  ByteTokenizer tokenizer;
+  EXPECT_THROW(prompt_ids(tokenizer, ChatTemplate::kModel, "hi"), InputError);
 }
 
 // Trains a small SentencePiece model with the library's own trainer, as a Llama-style

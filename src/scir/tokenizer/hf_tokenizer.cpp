@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 #include "scir/core/errors.h"
 #include "scir/tokenizer/bpe_model.h"
 #include "scir/tokenizer/byte_level.h"
 #include "scir/tokenizer/regex_split.h"
+#include "scir/tokenizer/unicode_normalization.h"
 
 namespace scir {
 namespace fs = std::filesystem;
@@ -28,7 +30,7 @@ struct Segment {
 };
 
 struct NormalizerStep {
-  enum class Kind { kPrepend, kReplace } kind;
+  enum class Kind { kPrepend, kReplace, kNfc, kNfkc } kind;
   std::string from, to;  // Prepend: `to` only
 };
 
@@ -137,8 +139,8 @@ struct HfTokenizer::Pipeline {
 };
 
 HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
-                         SpecialTokenIds special)
-    : json_(json), source_(source), special_(special) {
+                         SpecialTokenIds special, std::string chat_template)
+    : json_(json), source_(source), special_(special), chat_template_(std::move(chat_template)) {
   if (!json.is_object()) throw InputError(cat(source, ": expected a tokenizer.json object"));
   pipeline_ = std::make_unique<Pipeline>(json, source);
   Pipeline& p = *pipeline_;
@@ -179,9 +181,12 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
     } else if (type == "Replace") {
       p.normalizers.push_back({NormalizerStep::Kind::kReplace, string_pattern(step, source, field),
                                step.value("content", "")});
+    } else if (type == "NFC" || type == "NFKC") {
+      p.normalizers.push_back(
+          {type == "NFC" ? NormalizerStep::Kind::kNfc : NormalizerStep::Kind::kNfkc, "", ""});
     } else {
       refuse(source, cat(field, ".type"), nlohmann::json(type).dump(),
-             "Prepend or Replace; Unicode normalisation such as NFC is not implemented");
+             "Prepend, Replace, NFC or NFKC");
     }
   }
 
@@ -302,9 +307,20 @@ std::vector<Segment> HfTokenizer::Pipeline::split_added(
 std::vector<std::string> HfTokenizer::Pipeline::words(const Segment& segment) const {
   std::string normalized = segment.text;
   for (const NormalizerStep& step : normalizers) {
-    normalized = step.kind == NormalizerStep::Kind::kPrepend
-                     ? (normalized.empty() ? normalized : step.to + normalized)
-                     : replace_all(normalized, step.from, step.to);
+    switch (step.kind) {
+      case NormalizerStep::Kind::kPrepend:
+        if (!normalized.empty()) normalized = step.to + normalized;
+        break;
+      case NormalizerStep::Kind::kReplace:
+        normalized = replace_all(normalized, step.from, step.to);
+        break;
+      case NormalizerStep::Kind::kNfc:
+      case NormalizerStep::Kind::kNfkc:
+        normalized = normalize_unicode(normalized, step.kind == NormalizerStep::Kind::kNfc
+                                                       ? UnicodeForm::kNfc
+                                                       : UnicodeForm::kNfkc);
+        break;
+    }
   }
   std::vector<std::string> pieces = {normalized};
   for (const PreTokenizerStep& step : pre_tokenizers) {
@@ -488,7 +504,18 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_directory(const std::string& mode
                          "or config.json's eos_token_id)"));
   if (special.pad < 0) special.pad = special.eos;
   if (special.bos < 0) special.bos = special.eos;  // Qwen has none; never prepended then
-  return std::make_unique<HfTokenizer>(json, path.string(), special);
+  // transformers 5 saves the template as chat_template.jinja, 4.x inside tokenizer_config.json
+  // (a text, or a list of named ones whose "default" is the chat template).
+  std::string chat_template;
+  if (std::ifstream jinja(fs::path(model_dir) / "chat_template.jinja"); jinja) {
+    chat_template.assign(std::istreambuf_iterator<char>(jinja), std::istreambuf_iterator<char>());
+  } else if (config.is_object() && config.contains("chat_template")) {
+    const nlohmann::json& value = config["chat_template"];
+    if (value.is_string()) chat_template = value.get<std::string>();
+    for (const nlohmann::json& named : value.is_array() ? value : nlohmann::json::array())
+      if (named.value("name", "") == "default") chat_template = named.value("template", "");
+  }
+  return std::make_unique<HfTokenizer>(json, path.string(), special, chat_template);
 }
 
 }  // namespace scir

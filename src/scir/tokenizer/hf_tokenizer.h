@@ -2,8 +2,8 @@
 // else, the normalizer, the pre-tokenizer, the BPE model and the decoder. Implemented: the
 // byte-level BPE of GPT-2, SmolLM, Llama 3 and Qwen (ByteLevel, Split by their regular
 // expressions) and the SentencePiece-style BPE of Llama 2 and Mistral (Metaspace or the
-// Prepend/Replace normalizer, byte fallback). Anything else is refused by name when the file
-// is read, never approximated.
+// Prepend/Replace normalizer, byte fallback), with NFC/NFKC normalizers (Qwen's). Anything else
+// is refused by name when the file is read, never approximated.
 #pragma once
 
 #include <memory>
@@ -24,9 +24,11 @@ struct SpecialTokenIds {
 class HfTokenizer : public Tokenizer {
  public:
   // `json` is tokenizer.json's content, `source` its path for messages.
-  HfTokenizer(const nlohmann::json& json, const std::string& source, SpecialTokenIds special);
+  HfTokenizer(const nlohmann::json& json, const std::string& source, SpecialTokenIds special,
+              std::string chat_template = "");
   ~HfTokenizer() override;
-  // tokenizer.json in `model_dir`, with BOS/EOS/PAD from tokenizer_config.json or config.json.
+  // tokenizer.json in `model_dir`, with BOS/EOS/PAD from tokenizer_config.json or config.json,
+  // and the chat template from tokenizer_config.json or chat_template.jinja.
   static std::unique_ptr<HfTokenizer> from_directory(const std::string& model_dir);
 
   std::vector<int64_t> encode(const std::string& text) const override;
@@ -36,6 +38,7 @@ class HfTokenizer : public Tokenizer {
   int64_t eos_id() const override { return special_.eos; }
   int64_t pad_id() const override { return special_.pad; }
   bool prepends_bos() const override { return prepends_bos_; }
+  std::string chat_template_text() const override { return chat_template_; }
   std::string describe() const override;
   // The id of an added or vocabulary token, if there is one.
   std::optional<int64_t> token_id(const std::string& token) const;
@@ -50,6 +53,7 @@ class HfTokenizer : public Tokenizer {
   nlohmann::json json_;
   std::string source_;
   SpecialTokenIds special_;
+  std::string chat_template_;
   int64_t vocab_size_ = 0;
   bool prepends_bos_ = false;
 };

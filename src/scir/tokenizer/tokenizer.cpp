@@ -84,6 +84,8 @@ void save_tokenizer(const Tokenizer& tokenizer, const std::string& model_dir) {
 #ifdef SCIR_HAVE_HF_TOKENIZER
   if (const auto* hf = dynamic_cast<const HfTokenizer*>(&tokenizer)) {
     std::ofstream(fs::path(model_dir) / "tokenizer.json") << hf->json().dump() << "\n";
+    if (!hf->chat_template_text().empty())
+      std::ofstream(fs::path(model_dir) / "chat_template.jinja") << hf->chat_template_text();
     std::ofstream(fs::path(model_dir) / "tokenizer_config.json")
         << nlohmann::json{{"bos_token", hf->token_text(hf->bos_id())},
                           {"eos_token", hf->token_text(hf->eos_id())},

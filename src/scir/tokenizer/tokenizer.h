@@ -20,6 +20,8 @@ class Tokenizer {
   virtual int64_t bos_id() const = 0;
   virtual int64_t eos_id() const = 0;
   virtual int64_t pad_id() const = 0;
+  // The model's own chat template (Jinja, as transformers keeps it), "" when it has none.
+  virtual std::string chat_template_text() const { return ""; }
   // False for a model directory without a tokenizer: only token ids can be used.
   virtual bool has_text() const { return true; }
   // Whether a prompt starts with BOS (SentencePiece models; a tokenizer.json says it with its
