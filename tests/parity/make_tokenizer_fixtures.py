@@ -91,6 +91,9 @@ def trained_metaspace():
 
 def reference(tokenizer_json):
     tokenizer = tokenizers.Tokenizer.from_str(json.dumps(tokenizer_json))
+    # A reference worth comparing with: every non-empty text gives ids.
+    for text in CORPUS:
+        assert not text or tokenizer.encode(text, add_special_tokens=False).ids, text
     return [{"text": text,
              "ids": tokenizer.encode(text, add_special_tokens=False).ids,
              "decoded": tokenizer.decode(tokenizer.encode(text, add_special_tokens=False).ids,

@@ -80,6 +80,7 @@ def main():
         f.writelines(json.dumps(row) + "\n" for row in rows)
     scored = run_scir(options.scir, ["score", "--model", out, "--input",
                                      os.path.join(work, "score.jsonl"), "--chat-template", "none"])
+    assert len(scored) == len(rows), f"score returned {len(scored)} lines for {len(rows)} inputs"
     worst, same_tokens = 0.0, 0
     for line, row in zip(scored, rows):
         prompt = tokenizer(row["prompt"], add_special_tokens=False).input_ids
@@ -99,6 +100,7 @@ def main():
                                         os.path.join(work, "prompts.jsonl"), "--greedy",
                                         "--chat-template", "none", "--max-new-tokens",
                                         str(options.new_tokens)])
+    assert len(generated) == len(prompts), f"generate returned {len(generated)} lines"
     same = 0
     eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
     for line, prompt in zip(generated, prompts):
