@@ -4,9 +4,9 @@
 #include <limits>
 #include <vector>
 
+#include "scir/core/float_loops.h"
 #include "scir/model/attention_mask.h"
 #include "scir/model/cpu_attention.h"
-#include "scir/model/float_loops.h"
 #include "scir/model/vector_levels.h"
 
 namespace scir {

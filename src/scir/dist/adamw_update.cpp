@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "scir/model/float_loops.h"
+#include "scir/core/float_loops.h"
 
 namespace scir {
 namespace {

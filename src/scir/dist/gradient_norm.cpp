@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "scir/core/errors.h"
-#include "scir/model/float_loops.h"
+#include "scir/core/float_loops.h"
 
 namespace scir {
 

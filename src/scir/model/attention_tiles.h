@@ -13,7 +13,7 @@
 #include <cstring>
 #include <limits>
 
-#include "scir/model/float_loops.h"  // SCIR_ALWAYS_INLINE
+#include "scir/core/float_loops.h"  // SCIR_ALWAYS_INLINE
 
 namespace scir {
 

@@ -8,8 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "scir/core/float_loops.h"
 #include "scir/model/attention_tiles.h"
-#include "scir/model/float_loops.h"
 #include "scir/model/precision.h"
 #include "scir/model/vector_levels.h"
 

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "scir/core/errors.h"
-#include "scir/model/float_loops.h"
+#include "scir/core/float_loops.h"
 #include "scir/model/rms_norm.h"
 #include "scir/model/rotary.h"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "scir/model/float_loops.h"
+#include "scir/core/float_loops.h"
 #include "scir/model/precision.h"
 
 namespace scir {

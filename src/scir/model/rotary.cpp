@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "scir/model/float_loops.h"
+#include "scir/core/float_loops.h"
 #include "scir/model/precision.h"
 
 namespace scir {

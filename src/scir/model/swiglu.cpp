@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "scir/core/errors.h"
-#include "scir/model/float_loops.h"
+#include "scir/core/float_loops.h"
 #include "scir/model/vector_levels.h"
 
 namespace scir {
