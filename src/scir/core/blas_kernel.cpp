@@ -209,6 +209,9 @@ std::string blas_kernel_description() {
   const BlasKernelEnvironment environment = read_blas_kernel_environment();
   if (environment.coretype && environment.requested &&
       *environment.requested == *environment.coretype) {
+    // A restart that failed leaves the request in the environment without its effect.
+    if (!same_kernel(loaded, *environment.requested))
+      return cat(loaded, " (scir requested ", *environment.requested, ", which did not load)");
     return cat(loaded, " (chosen by scir for this CPU: ", feature_summary(detect_cpu_features()),
                "; OpenBLAS's own choice ", environment.openblas_choice.value_or("unknown"),
                "; sgemm checked)");
