@@ -9,6 +9,7 @@
 #include "scir/core/errors.h"
 #include "scir/tokenizer/bpe_model.h"
 #include "scir/tokenizer/byte_level.h"
+#include "scir/tokenizer/model_files.h"
 #include "scir/tokenizer/regex_split.h"
 #include "scir/tokenizer/unicode_normalization.h"
 
@@ -456,17 +457,10 @@ std::string HfTokenizer::describe() const {
 
 std::unique_ptr<HfTokenizer> HfTokenizer::from_directory(const std::string& model_dir) {
   const fs::path path = fs::path(model_dir) / "tokenizer.json";
-  const auto read = [](const fs::path& file) {
-    std::ifstream in(file);
-    if (!in) return nlohmann::json();
-    nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-    if (json.is_discarded()) throw InputError(cat(file.string(), ": invalid JSON"));
-    return json;
-  };
-  const nlohmann::json json = read(path);
+  const nlohmann::json json = read_json_if_present(path);
   if (json.is_null()) throw InputError(cat(path.string(), ": cannot open"));
-  const nlohmann::json config = read(fs::path(model_dir) / "tokenizer_config.json");
-  const nlohmann::json model_config = read(fs::path(model_dir) / "config.json");
+  const nlohmann::json config = read_json_if_present(fs::path(model_dir) / "tokenizer_config.json");
+  const nlohmann::json model_config = read_json_if_present(fs::path(model_dir) / "config.json");
   // A special token's id: an added token's, else the vocabulary's.
   const auto lookup = [&](const std::string& token) -> std::optional<int64_t> {
     for (const nlohmann::json& added : json.value("added_tokens", nlohmann::json::array()))
@@ -490,12 +484,7 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_directory(const std::string& mode
         return *id;
       }
     }
-    if (model_config.is_object() && model_config.contains(id_field)) {
-      nlohmann::json id = model_config[id_field];
-      if (id.is_array() && !id.empty()) id = id[0];
-      if (id.is_number_integer()) return id.get<int64_t>();
-    }
-    return -1;
+    return config_token_id(model_config, id_field);
   };
   SpecialTokenIds special{id_of("bos_token", "bos_token_id"), id_of("eos_token", "eos_token_id"),
                           id_of("pad_token", "pad_token_id")};

@@ -7,6 +7,7 @@
 #include "scir/core/errors.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 #include "scir/tokenizer/ids_only_tokenizer.h"
+#include "scir/tokenizer/model_files.h"
 #include "scir/tokenizer/sentencepiece_tokenizer.h"
 #ifdef SCIR_HAVE_HF_TOKENIZER
 #include "scir/tokenizer/hf_tokenizer.h"
@@ -29,17 +30,14 @@ namespace {
 
 // config.json's vocabulary and special ids, for a directory without a tokenizer.
 std::unique_ptr<Tokenizer> ids_only_tokenizer(const std::string& model_dir) {
-  const fs::path config_path = fs::path(model_dir) / "config.json";
-  std::ifstream in(config_path);
-  const nlohmann::json config = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+  const nlohmann::json config = read_json_if_present(fs::path(model_dir) / "config.json");
   if (!config.is_object() || !config.contains("vocab_size") ||
       !config["vocab_size"].is_number_integer()) {
     throw InputError(cat(model_dir, ": no tokenizer and no config.json vocab_size"));
   }
-  const auto id = [&](const char* name, int64_t fallback) -> int64_t {
-    nlohmann::json value = config.value(name, nlohmann::json());
-    if (value.is_array() && !value.empty()) value = value[0];
-    return value.is_number_integer() ? value.get<int64_t>() : fallback;
+  const auto id = [&](const char* name, int64_t fallback) {
+    const int64_t value = config_token_id(config, name);
+    return value >= 0 ? value : fallback;
   };
   const int64_t eos = id("eos_token_id", 2);
   return std::make_unique<IdsOnlyTokenizer>(model_dir, config["vocab_size"].get<int64_t>(),
