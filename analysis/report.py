@@ -20,12 +20,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.cli import OneLineArgumentParser  # noqa: E402
-from analysis.runs import Run, RunError  # noqa: E402
+from analysis.runs import EVAL_METRICS, Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
-COLUMNS = [("win_rate_vs_m1", "win vs M1"), ("mean_quality", "quality"), ("acc_grm", "acc GRM"),
-           ("acc_irm", "acc IRM"), ("agreement_start", "agree start"),
-           ("train_consistency_rate", "consistency"), ("train_kept_share", "kept share")]
+# The table's columns: the evaluation record's names (analysis/runs.py, the run contract).
+COLUMNS = EVAL_METRICS
 
 
 def group_runs(runs):
@@ -60,16 +59,16 @@ def table(groups):
 
 def format_table(frame):
     lines = []
-    header = f"{'group':<34} {'model':<6}" + "".join(f"{name:>16}" for _, name in COLUMNS)
+    header = f"{'group':<34} {'model':<6}" + "".join(f"{name:>24}" for name in COLUMNS)
     lines.append(header)
     for (group, model), rows in frame.groupby(["group", "model"], sort=True):
         cells = []
-        for metric, _ in COLUMNS:
+        for metric in COLUMNS:
             row = rows[rows.metric == metric]
             if row.empty or not np.isfinite(row["mean"].iloc[0]):
-                cells.append(f"{'-':>16}")
+                cells.append(f"{'-':>24}")
             else:
-                cells.append(f"{row['mean'].iloc[0]:>9.3f} ± {row['std'].iloc[0]:.3f}")
+                cells.append(f"{row['mean'].iloc[0]:>17.3f} ± {row['std'].iloc[0]:.3f}")
         lines.append(f"{group:<34} {model:<6}" + "".join(cells))
     return "\n".join(lines)
 

@@ -1,12 +1,76 @@
-"""One run directory's run.h5, read into plain Python and numpy (the contract of DESIGN.md)."""
+"""One run directory's run.h5, read into plain Python and numpy.
+
+The names below mirror the run contract, src/scir/io/run_contract.h (name, shape, phase); the
+CTest `analysis` (tests/analysis/test_run_contract.py) fails when the two differ, or when a run's
+run.h5 lacks a name.
+
+  python3 -m analysis.runs RUN     checks RUN/run.h5 against the contract (exit 2 on a miss)
+"""
 import os
+import sys
 
 import h5py
 import numpy as np
 
+# /iter_<t>/pairs: one row a pair. (name, shape, phase that writes it)
+PAIR_COLUMNS = [
+    ("prompt_id", "pairs", "generate"), ("rank", "pairs", "generate"),
+    ("resp1_tokens", "pairs, vlen int32", "generate"),
+    ("resp2_tokens", "pairs, vlen int32", "generate"),
+    ("resp1_text", "pairs, vlen utf-8", "generate"), ("resp2_text", "pairs, vlen utf-8", "generate"),
+    ("resp1_length", "pairs", "generate"), ("resp2_length", "pairs", "generate"),
+    ("oracle_q1", "pairs", "generate"), ("oracle_q2", "pairs", "generate"),
+    ("logp_ref1", "pairs", "reference"), ("logp_ref2", "pairs", "reference"),
+    ("p_grm0", "pairs", "reference"), ("p_irm0", "pairs", "reference"),
+    ("label_fixed", "pairs", "label"),
+    ("kept_last", "pairs", "train"), ("label_last", "pairs", "train"),
+    ("step_consumed", "pairs", "train"),
+]
+# /iter_<t>/steps: one row a training step.
+STEP_COLUMNS = [(name, "steps", "train") for name in [
+    "step", "loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share", "margin",
+    "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"]]
+# The evaluation record: attributes of /sft/eval and /iter_<t>/eval (plus quality_<family>).
+EVALUATION_FIELDS = [(name, "scalar", "evaluate") for name in [
+    "win_rate_vs_m1", "mean_quality", "exact_share", "mean_length", "acc_grm", "acc_grm_own",
+    "own_pairs", "acc_irm", "acc_agree", "agree_share", "ece_grm", "ece_irm"]]
+# Attributes of /iter_<t>/eval beyond the record: the iteration's training.
+ITERATION_FIELDS = [(name, "scalar", "evaluate") for name in [
+    "pairs", "agreement_start", "train_consistency_rate", "train_kept_share", "srlm_judgements",
+    "srlm_parse_failures"]]
+
 # Attributes of /iter_t/eval (and /sft/eval) that the tables use.
 EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreement_start",
                 "train_consistency_rate", "train_kept_share"]
+
+
+def contract_misses(path):
+    """What `path` (a run directory or its run.h5) lacks of the contract, a line each."""
+    file = os.path.join(path, "run.h5") if os.path.isdir(path) else path
+    misses = []
+    with h5py.File(file, "r") as handle:
+        for group in ("config", "provenance", "sft/eval"):
+            if group not in handle:
+                misses.append(f"{file}: no group /{group}")
+        if "sft/eval" in handle:
+            misses += [f"{file}: /sft/eval lacks the attribute {name}"
+                       for name, _, _ in EVALUATION_FIELDS if name not in handle["sft/eval"].attrs]
+        t = 1
+        while f"iter_{t}" in handle:
+            group = handle[f"iter_{t}"]
+            for part, names, kind in (("pairs", PAIR_COLUMNS, "column"),
+                                      ("steps", STEP_COLUMNS, "column"),
+                                      ("eval", EVALUATION_FIELDS + ITERATION_FIELDS, "attribute")):
+                if part not in group:
+                    misses.append(f"{file}: no group /iter_{t}/{part}")
+                    continue
+                present = group[part].attrs if kind == "attribute" else group[part]
+                misses += [f"{file}: /iter_{t}/{part} lacks the {kind} {name}"
+                           for name, _, _ in names if name not in present]
+            t += 1
+        if t == 1:
+            misses.append(f"{file}: no group /iter_1")
+    return misses
 
 
 class RunError(Exception):
@@ -77,3 +141,21 @@ class Run:
         for t, values in sorted(self.evals.items()):
             rows.append((f"M{t + 1}", {k: values[k] for k in EVAL_METRICS}))
         return rows
+
+
+if __name__ == "__main__":
+    from analysis.cli import OneLineArgumentParser
+    parser = OneLineArgumentParser(prog="python3 -m analysis.runs",
+                                   description="Checks a run's run.h5 against the run contract.")
+    parser.add_argument("run", help="run directory or its run.h5")
+    arguments = parser.parse_args()
+    try:
+        Run(arguments.run)
+        misses = contract_misses(arguments.run)
+    except RunError as error:
+        misses = [str(error)]
+    for miss in misses:
+        print(miss, file=sys.stderr)
+    if misses:
+        sys.exit(2)
+    print(f"{arguments.run}: every name of the run contract is there")

@@ -92,7 +92,15 @@ int run(int argc, char** argv) {
   settings.repeats = static_cast<int>(scir::bench::positive_flag("--repeats", flags["--repeats"]));
   settings.nominal_peak_tflops =
       scir::bench::non_negative_flag("--nominal-tflops", flags["--nominal-tflops"]);
-  const torch::ScalarType dtype = scir::dtype_from_name(flags["--dtype"], "dtype");
+  torch::ScalarType dtype = torch::kFloat;
+  bool named = false;
+  for (const auto& [name, value] : scir::dtype_names()) {
+    if (name == flags["--dtype"]) dtype = value, named = true;
+  }
+  if (!named) {
+    throw scir::InputError("option '--dtype': expected float32, bfloat16 or float16, got '" +
+                           flags["--dtype"] + "'");
+  }
   const torch::Device device = device_named(flags["--device"]);
   settings.profile_phase = flags["--profile-phase"];
   if (settings.profile_phase.empty() != flags["--trace"].empty())

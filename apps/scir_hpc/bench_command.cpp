@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "model_shape_options.h"
+#include "scir/core/option_binding.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/model/precision.h"
@@ -70,8 +71,7 @@ void run(const OptionSet& options, Comm& comm) {
     settings.nominal_peak_tflops = options.get_double("bench.nominal_tflops");
     if (settings.nominal_peak_tflops < 0) options.reject("bench.nominal_tflops", "a number >= 0");
     const torch::Device device = bench_device(options);
-    const torch::ScalarType dtype =
-        dtype_from_name(options.get_string("bench.dtype"), "bench.dtype");
+    const torch::ScalarType dtype = read_choice(options, "bench.dtype", dtype_names());
     if (!options.get_string("model").empty()) {
       loaded = load_hf_model(options.get_string("model"), dtype);
     } else {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "scir/core/option_binding.h"
 #include "scir/data/text_records.h"
 #include "scir/dist/agreement.h"
 #include "scir/eval/world_eval.h"
@@ -38,7 +39,7 @@ void run(const OptionSet& options, Comm& comm) {
   agree_or_throw(comm, [&] {
     world = std::make_unique<world::World>(make_world(options));
     judge_text = std::make_unique<JudgeTemplate>(pairwise_template(options));
-    chat = parse_chat_template(options.get_string("chat-template"), "chat-template");
+    chat = read_choice(options, "chat-template", chat_template_names());
     settings = read_eval_options(options);
     const std::string grm = options.get_string("grm");
     if (grm != "pairwise" && grm != "pointwise") options.reject("grm", "pairwise or pointwise");

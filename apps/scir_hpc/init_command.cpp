@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "model_shape_options.h"
+#include "scir/core/option_binding.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/model/precision.h"
@@ -36,7 +37,7 @@ void run(const OptionSet& options, Comm& comm) {
   agree_or_throw(comm, [&] {
     tokenizer = make_tokenizer(options);
     config = read_model_shape_options(options, *tokenizer);
-    dtype = dtype_from_name(options.get_string("dtype"), "dtype");
+    dtype = read_choice(options, "dtype", dtype_names());
     if (options.get_int("shard-bytes") < 0) options.reject("shard-bytes", "an integer >= 0");
   });
   if (comm.rank() != 0) return;

@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "scir/core/logging.h"
+#include "scir/core/option_binding.h"
 #include "scir/data/lm_examples.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/h5_group.h"
@@ -51,8 +52,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
     if (options.get_int("train.checkpoint_every") < 0) {
       options.reject("train.checkpoint_every", "an integer >= 0");
     }
-    const ChatTemplate chat =
-        parse_chat_template(options.get_string("chat-template"), "chat-template");
+    const ChatTemplate chat = read_choice(options, "chat-template", chat_template_names());
     loaded = load_hf_model(options.get_string("model"));
     examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
     if (train.batch_size % data.size() != 0) {

@@ -1,5 +1,6 @@
 #include "model_options.h"
 
+#include "scir/core/option_binding.h"
 #include "scir/io/jsonl.h"
 #include "scir/model/precision.h"
 
@@ -21,8 +22,8 @@ ModelIo open_model_io(const OptionSet& options, const std::string& input) {
   ModelIo io;
   io.batch_size = options.get_int("batch-size");
   if (io.batch_size < 1) options.reject("batch-size", "an integer >= 1");
-  io.chat_template = parse_chat_template(options.get_string("chat-template"), "chat-template");
-  const torch::ScalarType dtype = dtype_from_name(options.get_string("dtype"), "dtype");
+  io.chat_template = read_choice(options, "chat-template", chat_template_names());
+  const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
   options.existing_file(input);
   io.loaded = load_hf_model(options.get_string("model"), dtype);
   resolve_chat_template(io.chat_template, *io.loaded.tokenizer);  // 'model' needs one it knows

@@ -1,11 +1,24 @@
 #include "seed_options.h"
 
 #include "model_shape_options.h"
+#include "scir/core/option_binding.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 #include "train_options.h"
 #include "world_options.h"
 
 namespace scir::app {
+namespace {
+
+// The judge stage's own-sample pairs, once.
+void bind_own_eft_options(OptionBinder& bind, OwnSampleEftSettings& own_eft) {
+  bind.integer("judge_sft.samples", own_eft.samples,
+               "samples a judge prompt from the SFT model (pairs of them: data/eft_own.jsonl)",
+               OptionRange::within(2, 64, "an integer in [2, 64]"))
+      .number("judge_sft.temperature", own_eft.sampling.temperature,
+              "sampling temperature of those samples", OptionRange::above(0, "a number > 0"));
+}
+
+}  // namespace
 
 void declare_seed_options(OptionSet& options) {
   options.add_string("out", "runs/demo", "run directory")
@@ -28,12 +41,9 @@ void declare_seed_options(OptionSet& options) {
   LmTrainOptions judge_sft = sft;
   judge_sft.steps = 0;
   declare_train_options(options, "judge_sft.", judge_sft);
-  const OwnSampleEftSettings own_eft;
-  options
-      .add_int("judge_sft.samples", own_eft.samples,
-               "samples a judge prompt from the SFT model (pairs of them: data/eft_own.jsonl)")
-      .add_double("judge_sft.temperature", own_eft.sampling.temperature,
-                  "sampling temperature of those samples");
+  OwnSampleEftSettings own_eft;
+  OptionBinder declaring = OptionBinder::declaring(options);
+  bind_own_eft_options(declaring, own_eft);
   declare_eval_options(options);
 }
 
@@ -50,14 +60,8 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
   if (plan.judge_sft.steps > 0 && plan.data.judge_prompts == 0) {
     options.reject("data.judge_prompts", "an integer > 0 when judge_sft.steps > 0");
   }
-  plan.own_eft.samples = static_cast<int>(options.get_int("judge_sft.samples"));
-  if (plan.own_eft.samples < 2 || plan.own_eft.samples > 64) {
-    options.reject("judge_sft.samples", "an integer in [2, 64]");
-  }
-  plan.own_eft.sampling.temperature = options.get_double("judge_sft.temperature");
-  if (!(plan.own_eft.sampling.temperature > 0)) {
-    options.reject("judge_sft.temperature", "a number > 0");
-  }
+  OptionBinder reading = OptionBinder::reading(options);
+  bind_own_eft_options(reading, plan.own_eft);
   plan.own_eft.sampling.max_new_tokens = plan.eval.max_new_tokens;
   plan.own_eft.sampling.seed = plan.seed;
   plan.own_eft.batch_size = plan.eval.batch_size;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "scir/core/config.h"
-#include "scir/train/seed_models.h"
+#include "scir/pipeline/seed_models.h"
 
 namespace scir::app {
 

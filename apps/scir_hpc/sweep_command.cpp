@@ -1,13 +1,15 @@
 // scir_hpc sweep GRID: a whole grid in one MPI job. The ranks are split into groups of
 // [sweep] ranks (or --ranks-per-run); group g runs configurations g, g + groups, ... one after
-// another, each as `scir_hpc run` on the group's communicator, skipping runs marked finished,
-// into the same directories as jobs/sweeps/sweep.py.
+// another, each the job of `scir_hpc run` (pipeline/run_job) on the group's communicator,
+// skipping runs marked finished, into the same directories as jobs/sweeps/sweep.py.
 #include "command.h"
+#include "run_options.h"
 #include "scir/core/logging.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/collective_watchdog.h"
 #include "scir/io/run_directory.h"
 #include "scir/io/sweep_grid.h"
+#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {
@@ -35,7 +37,6 @@ void run(const OptionSet& options, Comm& comm) {
   const int group = comm.rank() / per_run;
   std::unique_ptr<Comm> mine = comm.split(group, comm.rank());
   log_set_rank(mine->rank(), mine->size());  // each group's first rank logs its runs
-  const Command& run_command = find_command("run");
   for (size_t i = static_cast<size_t>(group); i < runs.size(); i += static_cast<size_t>(groups)) {
     const SweepRun& sweep_run = runs[i];
     if (RunDirectory(sweep_run.directory).done(*mine, "run")) {
@@ -45,14 +46,15 @@ void run(const OptionSet& options, Comm& comm) {
     log_info(cat("[sweep] run ", i + 1, "/", runs.size(), " on ranks ", group * per_run, "-",
                  group * per_run + per_run - 1, ": ", sweep_run.directory));
     OptionSet run_options("run");
-    run_command.declare_options(run_options);
+    declare_run_options(run_options);
     std::vector<std::string> args = {"--config", grid.config, "--out", sweep_run.directory};
     for (const auto& [key, value] : sweep_run.options) {
       args.push_back("--" + key);
       args.push_back(value);
     }
     run_options.parse(args);
-    run_command.run(run_options, *mine);
+    const std::unique_ptr<ProcessGrid> process_grid = make_tensor_parallel_grid(run_options, *mine);
+    run_job(*process_grid, read_run_job(run_options, *process_grid));
     log_close_file();  // the next run opens its own main.log
   }
   log_set_rank(comm.rank(), comm.size());

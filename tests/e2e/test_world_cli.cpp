@@ -63,13 +63,16 @@ TEST(WorldCli, TinyPipelineOnTwoRanksWritesModelsMetricsAndEvaluation) {
   const std::string trimmed = eval.out.substr(0, eval.out.find_last_not_of('\n') + 1);
   const std::string last_line = trimmed.substr(trimmed.rfind('\n') + 1);
   const auto summary = nlohmann::json::parse(last_line);
-  for (const char* key : {"mean_quality", "acc_grm_heldout", "acc_grm_own", "win_rate_vs_baseline",
-                          "acc_irm_heldout", "exact_share"}) {
+  // The evaluation record's names (io/run_contract.h), as in run.h5.
+  for (const char* key : {"mean_quality", "acc_grm", "acc_grm_own", "win_rate_vs_m1", "acc_irm",
+                          "exact_share", "agree_share", "acc_agree"}) {
     ASSERT_TRUE(summary.contains(key)) << key;
     EXPECT_GE(summary[key].get<double>(), 0.0) << key;
     EXPECT_LE(summary[key].get<double>(), 1.0) << key;
   }
-  EXPECT_EQ(summary["quality_by_family"].size(), 5u);
+  int families = 0;
+  for (const auto& [key, value] : summary.items()) families += key.rfind("quality_", 0) == 0;
+  EXPECT_EQ(families, 5);
   EXPECT_NE(eval.out.find("judge accuracy: held-out pairs"), std::string::npos);
 }
 
@@ -105,6 +108,23 @@ TEST(WorldCli, BadTrainingInputExitsTwoNamingIt) {
   EXPECT_EQ(template_error.exit_code, 2);
   EXPECT_EQ(template_error.out,
             "scir_hpc: error: " + bad + ": judge template lacks the placeholder {instruction}\n");
+  // The world's knobs: each refused by its option, in one line, before anything is written.
+  const std::pair<std::string, std::string> knobs[] = {
+      {"--world.families sort,median",
+       "option '--world.families': expected sort, unique, evens, reverse or max, got the family "
+       "'median'"},
+      {"--world.min_length 5 --world.max_length 2",
+       "option '--world.max_length': expected an integer >= world.min_length (5), got '2'"},
+      {"--world.max_value 1000",
+       "option '--world.max_value': expected an integer in [1, 999], "
+       "got '1000'"}};
+  for (const auto& [options, message] : knobs) {
+    const CommandResult refused =
+        run_command(scir_hpc("world --out " + (root / "knobs").string() + " " + options));
+    EXPECT_EQ(refused.exit_code, 2) << options;
+    EXPECT_EQ(refused.out, "scir_hpc: error: " + message + "\n") << options;
+    EXPECT_FALSE(fs::exists(root / "knobs")) << options;
+  }
 }
 
 // ZeRO-1 on 2 ranks: the same trained weights as unsharded AdamW, and half the optimiser state

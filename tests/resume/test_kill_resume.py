@@ -81,8 +81,8 @@ class KillAndResumeTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.dir, "sft_state", "ckpt", "sft_state")))
 
     def test_killed_during_an_iteration_resumes_from_its_restart_state(self):
-        # States every 5 steps of an iteration's 18: killed in step 7, the rerun regenerates
-        # the iteration's pairs, restores the state of step 5 (weights, optimiser, steps and
+        # States every 5 steps of an iteration's 18: killed in step 7, the rerun reads the
+        # iteration's pairs back from run.h5, restores the state of step 5 (weights, optimiser, steps and
         # the pairs' bookkeeping) and ends as the uninterrupted run.
         out = os.path.join(self.dir, "iteration_state")
         log = self.check_kill_point("[iter_2] step 7", "iteration_state",
@@ -163,7 +163,17 @@ class KillAndResumeTest(unittest.TestCase):
         self.check_kill_point("[iter_1] generation batch 1", "killed_in_generation")
 
     def test_killed_during_training(self):
-        self.check_kill_point("[iter_2] step 1", "killed_in_training")
+        # The rerun skips the iteration's finished phases, reads their pairs back from run.h5
+        # and trains on them to the same bytes.
+        log = self.check_kill_point("[iter_2] step 1", "killed_in_training")
+        self.assertIn("[iter_2] pairs read from the store, done already: generate, reference, "
+                      "label", log)
+
+    def test_killed_between_phases_of_an_iteration(self):
+        # Killed as the label phase starts: generate and reference are done and not rerun.
+        log = self.check_kill_point("[iter_2] label", "killed_before_label")
+        self.assertIn("[iter_2] pairs read from the store, done already: generate, reference\n",
+                      log)
 
     def test_killed_during_sft(self):
         self.check_kill_point("[sft] step 3", "killed_in_sft")

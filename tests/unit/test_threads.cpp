@@ -25,7 +25,8 @@ TEST(Threads, ApplySetsLibTorchAndOpenBlas) {
   EXPECT_EQ(blas_threads(), 1);  // OpenBLAS is the BLAS env/setup.sh installs
 }
 
-TEST(Threads, ZeroThreadsIsRejected) { EXPECT_THROW(apply_threads(0), InputError); }
+// The option is checked where it is read (apps); zero threads here is a caller's defect.
+TEST(Threads, ZeroThreadsIsRejected) { EXPECT_THROW(apply_threads(0), InternalError); }
 
 }  // namespace
 }  // namespace scir

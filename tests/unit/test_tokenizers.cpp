@@ -37,15 +37,14 @@ TEST(ChatTemplate, PlainAndMistralInstruct) {
   EXPECT_EQ(render_prompt(ChatTemplate::kPlain, "Sort 3 1 2"), "Sort 3 1 2\n");
   const auto ids = prompt_ids(tokenizer, ChatTemplate::kPlain, "hi");
   EXPECT_EQ(ids, (std::vector<int64_t>{ByteTokenizer::kBos, 'h', 'i', '\n'}));
-  EXPECT_EQ(parse_chat_template("mistral", "chat-template"), ChatTemplate::kMistralInstruct);
-  try {
-    parse_chat_template("alpaca", "chat-template");
-    FAIL();
-  } catch (const InputError& error) {
-    EXPECT_STREQ(error.what(),
-                 "option '--chat-template': expected none, plain, mistral, chatml, llama3 or "
-                 "model, got 'alpaca'");
+  // Every template has a name, and the name comes back from chat_template_name.
+  std::vector<std::string> names;
+  for (const auto& [name, chat_template] : chat_template_names()) {
+    names.push_back(name);
+    EXPECT_EQ(chat_template_name(chat_template), name);
   }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"none", "plain", "mistral", "chatml", "llama3", "model"}));
 }
 
 TEST(ChatTemplate, ChatMlAndLlama3WithAndWithoutASystemMessage) {

@@ -27,7 +27,7 @@ int default_threads(int ranks_on_host) {
 }
 
 void apply_threads(int n) {
-  if (n < 1) throw InputError(cat("option '--threads': expected an integer >= 1, got ", n));
+  if (n < 1) throw InternalError(cat("apply_threads: ", n, " threads"));
   torch::set_num_threads(n);
   if (auto set_blas = blas_symbol<void (*)(int)>("openblas_set_num_threads")) set_blas(n);
 }

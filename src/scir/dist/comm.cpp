@@ -35,4 +35,11 @@ double all_reduce_scalar(Comm& comm, double value, ReduceOp op) {
   return tensor.item<double>();
 }
 
+std::vector<double> all_reduce_values(Comm& comm, const std::vector<double>& values, ReduceOp op) {
+  torch::Tensor tensor = torch::tensor(values, torch::kFloat64);
+  comm.all_reduce(tensor, op);
+  const double* reduced = tensor.data_ptr<double>();
+  return {reduced, reduced + values.size()};
+}
+
 }  // namespace scir

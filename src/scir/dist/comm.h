@@ -48,5 +48,7 @@ void require_averageable(const torch::Tensor& tensor, ReduceOp op, const char* o
 std::pair<int64_t, int64_t> scatter_chunk(int64_t length, int rank, int size);
 std::vector<std::string> all_gather_strings(Comm& comm, const std::string& text);
 double all_reduce_scalar(Comm& comm, double value, ReduceOp op);
+// Several numbers reduced element by element in one collective.
+std::vector<double> all_reduce_values(Comm& comm, const std::vector<double>& values, ReduceOp op);
 
 }  // namespace scir

@@ -11,9 +11,9 @@
 
 #include <vector>
 
-#include "scir/dist/adamw_update.h"
 #include "scir/dist/comm.h"
 #include "scir/dist/gradient_norm.h"
+#include "scir/optim/adamw_update.h"
 
 namespace scir {
 

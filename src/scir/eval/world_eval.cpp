@@ -1,10 +1,12 @@
 #include "scir/eval/world_eval.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "scir/dist/sharding.h"
+#include "scir/eval/evaluation_record.h"
 #include "scir/eval/own_sample_pairs.h"
 #include "scir/model/generation.h"
 #include "scir/model/precision.h"
@@ -84,7 +86,7 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
   }
   grm_bins.all_reduce(comm);
   result->ece_grm = grm_bins.expected_calibration_error();
-  result->acc_grm_heldout = sum(grm_credit) / std::max(1.0, sum(grm_count));
+  result->acc_grm = sum(grm_credit) / std::max(1.0, sum(grm_count));
 
   if (reference) {
     // Each pair's two responses (text + EOS) after its prompt, scored by both models.
@@ -112,7 +114,7 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
         /*length_norm=*/false);
     const std::vector<double> p_irm = to_doubles(torch::sigmoid(margin));
     const auto [irm_credit, irm_count] = preference_accuracy(p_irm, q_a, q_b);
-    result->acc_irm_heldout = sum(irm_credit) / std::max(1.0, sum(irm_count));
+    result->acc_irm = sum(irm_credit) / std::max(1.0, sum(irm_count));
     CalibrationBins irm_bins;
     AgreementStats agreement;
     for (size_t i = 0; i < p_irm.size(); ++i) {
@@ -161,7 +163,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
   result.exact_share = sum(exact) / count;
   result.mean_length = sum(length) / count;
   if (baseline) {
-    result.win_rate = sum(wins) / count;
+    result.win_rate_vs_m1 = sum(wins) / count;
     result.baseline_quality = sum(baseline_quality) / count;
   }
   for (const std::string& name : inputs.world.knobs().families) {
@@ -231,35 +233,19 @@ std::string format_world_evaluation(const WorldEvaluation& evaluation) {
   }
   out << "mean quality " << evaluation.mean_quality << "  exact " << evaluation.exact_share
       << "  mean length " << evaluation.mean_length << "\n";
-  if (evaluation.win_rate >= 0) {
-    out << "win rate vs baseline " << evaluation.win_rate << " (baseline quality "
+  if (!std::isnan(evaluation.win_rate_vs_m1)) {
+    out << "win rate vs baseline " << evaluation.win_rate_vs_m1 << " (baseline quality "
         << evaluation.baseline_quality << ")\n";
   }
-  out << "judge accuracy: held-out pairs " << evaluation.acc_grm_heldout << ", own-sample pairs "
+  out << "judge accuracy: held-out pairs " << evaluation.acc_grm << ", own-sample pairs "
       << evaluation.acc_grm_own << " (" << evaluation.own_pairs << " pairs)\n";
-  if (evaluation.acc_irm_heldout >= 0) {
-    out << "implicit reward accuracy: held-out pairs " << evaluation.acc_irm_heldout << "\n"
+  if (!std::isnan(evaluation.acc_irm)) {
+    out << "implicit reward accuracy: held-out pairs " << evaluation.acc_irm << "\n"
         << "GRM and IRM agree on " << evaluation.agree_share << " of held-out pairs, right on "
         << evaluation.acc_agree << " of those; ECE: GRM " << evaluation.ece_grm << ", IRM "
         << evaluation.ece_irm << "\n";
   }
-  nlohmann::json json = {{"mean_quality", evaluation.mean_quality},
-                         {"exact_share", evaluation.exact_share},
-                         {"mean_length", evaluation.mean_length},
-                         {"quality_by_family", evaluation.quality_by_family},
-                         {"acc_grm_heldout", evaluation.acc_grm_heldout},
-                         {"acc_grm_own", evaluation.acc_grm_own},
-                         {"own_pairs", evaluation.own_pairs},
-                         {"acc_grm_own_by_family", evaluation.acc_grm_own_by_family},
-                         {"own_pairs_by_family", evaluation.own_pairs_by_family}};
-  if (evaluation.win_rate >= 0) json["win_rate_vs_baseline"] = evaluation.win_rate;
-  json["ece_grm"] = evaluation.ece_grm;
-  if (evaluation.acc_irm_heldout >= 0) {
-    json["acc_irm_heldout"] = evaluation.acc_irm_heldout;
-    json["ece_irm"] = evaluation.ece_irm;
-    json["agree_share"] = evaluation.agree_share;
-    json["acc_agree"] = evaluation.acc_agree;
-  }
+  const nlohmann::json json = evaluation_json(evaluation);
   out << json.dump() << "\n";
   return out.str();
 }

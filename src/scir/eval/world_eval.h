@@ -5,6 +5,7 @@
 // own samples; with a reference model, the implicit reward's accuracy on the held-out pairs.
 #pragma once
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,21 +31,24 @@ struct WorldEvalSettings {
   double tau = 1.0;
 };
 
+// Fields not measured (no baseline, no reference model, no oracle) are NaN; the names are the
+// evaluation record's (eval/evaluation_record, io/run_contract).
 struct WorldEvaluation {
+  static constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
   std::map<std::string, double> quality_by_family;
   double mean_quality = 0, exact_share = 0, mean_length = 0;
-  double win_rate = -1;  // vs baseline; -1 without one
-  double baseline_quality = -1;
-  double acc_grm_heldout = 0;
-  double acc_grm_own = 0;
-  int64_t own_pairs = 0;  // pairs of distinct, differently scored own samples
+  double win_rate_vs_m1 = kNotMeasured;  // against the baseline (M1 in a run)
+  double baseline_quality = kNotMeasured;
+  double acc_grm = 0;      // on the held-out labelled pairs
+  double acc_grm_own = 0;  // on pairs of the model's own samples
+  int64_t own_pairs = 0;   // pairs of distinct, differently scored own samples
   std::map<std::string, double> acc_grm_own_by_family;
   std::map<std::string, int64_t> own_pairs_by_family;
-  double acc_irm_heldout = -1;  // -1 without a reference model
-  double ece_grm = 0;           // calibration of P_G on the held-out pairs
-  double ece_irm = -1;          // of P_I; -1 without a reference model
-  double agree_share = -1;      // share of held-out pairs where GRM and IRM prefer the same
-  double acc_agree = -1;        // accuracy of that shared preference
+  double acc_irm = kNotMeasured;      // on the held-out pairs, with a reference model
+  double ece_grm = 0;                 // calibration of P_G on the held-out pairs
+  double ece_irm = kNotMeasured;      // of P_I
+  double agree_share = kNotMeasured;  // share of held-out pairs where GRM and IRM prefer the same
+  double acc_agree = kNotMeasured;    // accuracy of that shared preference
 };
 
 struct WorldEvalInputs {

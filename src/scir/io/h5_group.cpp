@@ -16,6 +16,23 @@ using h5::Handle;
 // Columns and attributes of `group` into the open group `target`.
 void write_into(hid_t target, const std::string& group_path, const H5Group& group);
 
+// Columns and attributes of `target` that `group` writes again (a phase rerun replaces them).
+void remove_names_of(hid_t target, const std::string& group_path, const H5Group& group) {
+  const auto remove_link = [&](const std::string& name) {
+    if (H5Lexists(target, name.c_str(), H5P_DEFAULT) > 0)
+      check(H5Ldelete(target, name.c_str(), H5P_DEFAULT), "replacing " + group_path + "/" + name);
+  };
+  const auto remove_attribute = [&](const std::string& name) {
+    if (H5Aexists(target, name.c_str()) > 0)
+      check(H5Adelete(target, name.c_str()), "replacing attribute " + name);
+  };
+  for (const auto& [name, unused] : group.columns) remove_link(name);
+  for (const auto& [name, unused] : group.text_columns) remove_link(name);
+  for (const auto& [name, unused] : group.token_columns) remove_link(name);
+  for (const auto& [name, unused] : group.numbers) remove_attribute(name);
+  for (const auto& [name, unused] : group.texts) remove_attribute(name);
+}
+
 // Variable-length UTF-8 strings (h5py reads them as str).
 hid_t text_type() {
   const hid_t type = H5Tcopy(H5T_C_S1);
@@ -50,6 +67,7 @@ void write_h5_group(const std::string& file, const std::string& group_path, cons
   if (mode == H5GroupWrite::kAddColumns && present) {
     Handle target(H5Gopen2(handle, group_path.c_str(), H5P_DEFAULT), H5Gclose,
                   "opening " + group_path);
+    remove_names_of(target, group_path, group);
     write_into(target, group_path, group);
     return;
   }

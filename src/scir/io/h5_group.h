@@ -20,7 +20,8 @@ struct H5Group {
 
 enum class H5GroupWrite {
   kReplace,     // the group is replaced if present
-  kAddColumns,  // columns and attributes are added to the group if present (names must be new)
+  kAddColumns,  // columns and attributes are added to the group if present (a name it has
+                // already is replaced)
 };
 
 // Creates `file` if missing, writes `group_path` ("/sft/steps"); intermediate groups are

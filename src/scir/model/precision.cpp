@@ -4,12 +4,10 @@
 
 namespace scir {
 
-torch::ScalarType dtype_from_name(const std::string& name, const std::string& option) {
-  if (name == "float32") return torch::kFloat;
-  if (name == "bfloat16") return torch::kBFloat16;
-  if (name == "float16") return torch::kHalf;
-  throw InputError(
-      cat("option '--", option, "': expected float32, bfloat16 or float16, got '", name, "'"));
+const std::vector<std::pair<std::string, torch::ScalarType>>& dtype_names() {
+  static const std::vector<std::pair<std::string, torch::ScalarType>> names = {
+      {"float32", torch::kFloat}, {"bfloat16", torch::kBFloat16}, {"float16", torch::kHalf}};
+  return names;
 }
 
 }  // namespace scir

@@ -29,6 +29,7 @@ inline torch::Tensor from_doubles(const std::vector<double>& values) {
 }
 
 // "float32", "bfloat16" or "float16"; anything else is an InputError naming `option`.
-torch::ScalarType dtype_from_name(const std::string& name, const std::string& option);
+// The dtypes by name ("float32", "bfloat16", "float16").
+const std::vector<std::pair<std::string, torch::ScalarType>>& dtype_names();
 
 }  // namespace scir

@@ -43,11 +43,12 @@ torch::Tensor implicit_reward_margin(const torch::Tensor& logp1, const torch::Te
   return r1 - r2;
 }
 
-ConsistencyStopGrad parse_consistency_stopgrad(const std::string& name, const std::string& option) {
-  if (name == "none") return ConsistencyStopGrad::kNone;
-  if (name == "grm") return ConsistencyStopGrad::kGrm;
-  if (name == "irm") return ConsistencyStopGrad::kIrm;
-  throw InputError(cat("option '--", option, "': expected none, grm or irm, got '", name, "'"));
+const std::vector<std::pair<std::string, ConsistencyStopGrad>>& consistency_stopgrad_names() {
+  static const std::vector<std::pair<std::string, ConsistencyStopGrad>> names = {
+      {"none", ConsistencyStopGrad::kNone},
+      {"grm", ConsistencyStopGrad::kGrm},
+      {"irm", ConsistencyStopGrad::kIrm}};
+  return names;
 }
 
 torch::Tensor bernoulli_kl(const BernoulliLogs& p, const BernoulliLogs& q) {

@@ -36,7 +36,8 @@ torch::Tensor implicit_reward_margin(const torch::Tensor& logp1, const torch::Te
 
 // Which side is a fixed target (no gradient through it).
 enum class ConsistencyStopGrad { kNone, kGrm, kIrm };
-ConsistencyStopGrad parse_consistency_stopgrad(const std::string& name, const std::string& option);
+// The modes by name ("none", "grm", "irm"), in the order help texts list them.
+const std::vector<std::pair<std::string, ConsistencyStopGrad>>& consistency_stopgrad_names();
 
 struct ConsistencyTerms {
   torch::Tensor sym;    // [pairs]

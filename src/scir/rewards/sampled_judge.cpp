@@ -7,19 +7,21 @@
 
 namespace scir {
 
-std::regex compile_score_pattern(const std::string& pattern, const std::string& option) {
-  std::regex compiled;
+std::string score_pattern_problem(const std::string& pattern) {
   try {
-    compiled = std::regex(pattern, std::regex::ECMAScript);
+    if (std::regex(pattern, std::regex::ECMAScript).mark_count() < 1)
+      return "a group around the score";
   } catch (const std::regex_error& error) {
-    throw InputError(cat("option '--", option, "': expected a regular expression, got '", pattern,
-                         "' (", error.what(), ")"));
+    return cat("a regular expression (", error.what(), ")");
   }
-  if (compiled.mark_count() < 1) {
-    throw InputError(
-        cat("option '--", option, "': expected a group around the score, got '", pattern, "'"));
-  }
-  return compiled;
+  return "";
+}
+
+std::regex compile_score_pattern(const std::string& pattern) {
+  const std::string problem = score_pattern_problem(pattern);
+  if (!problem.empty())
+    throw InternalError(cat("score pattern '", pattern, "': expected ", problem));
+  return std::regex(pattern, std::regex::ECMAScript);
 }
 
 bool parse_judgement_score(const std::string& judgement, const std::regex& pattern, double* score) {
@@ -43,7 +45,7 @@ SampledScores sampled_judge_scores(Transformer& model, const Tokenizer& tokenize
                                    const std::vector<std::string>& responses,
                                    const std::vector<uint64_t>& stream_ids,
                                    const SampledJudgeSettings& settings) {
-  const std::regex pattern = compile_score_pattern(settings.score_pattern, "srlm.score_regex");
+  const std::regex pattern = compile_score_pattern(settings.score_pattern);
   std::vector<GenerationRequest> requests;
   for (size_t i = 0; i < responses.size(); ++i) {
     const std::vector<int64_t> prompt = prompt_ids(

@@ -32,7 +32,10 @@ struct SampledScores {
 
 // The compiled pattern; an InputError naming `option` when it is not a valid regular
 // expression with at least one group.
-std::regex compile_score_pattern(const std::string& pattern, const std::string& option);
+// What a score pattern lacks ("a regular expression (...)", "a group around the score"), or ""
+// when it is one; compile_score_pattern throws an InternalError for a pattern that lacks one.
+std::string score_pattern_problem(const std::string& pattern);
+std::regex compile_score_pattern(const std::string& pattern);
 
 // The score in one judgement: the pattern's first group, parsed as a finite number; false when
 // the pattern does not match or the group is not a number.

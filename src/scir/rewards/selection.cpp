@@ -7,10 +7,10 @@
 
 namespace scir {
 
-TieRule parse_tie_rule(const std::string& name, const std::string& option) {
-  if (name == "grm") return TieRule::kGrm;
-  if (name == "drop") return TieRule::kDrop;
-  throw InputError(cat("option '--", option, "': expected grm or drop, got '", name, "'"));
+const std::vector<std::pair<std::string, TieRule>>& tie_rule_names() {
+  static const std::vector<std::pair<std::string, TieRule>> names = {{"grm", TieRule::kGrm},
+                                                                     {"drop", TieRule::kDrop}};
+  return names;
 }
 
 PairSelection select_pairs(const std::vector<double>& p_grm, const std::vector<double>& p_irm,

@@ -12,7 +12,8 @@
 namespace scir {
 
 enum class TieRule { kGrm, kDrop };
-TieRule parse_tie_rule(const std::string& name, const std::string& option);
+// The rules by name ("grm", "drop"), in the order help texts list them.
+const std::vector<std::pair<std::string, TieRule>>& tie_rule_names();
 
 constexpr double kIrmTieWidth = 1e-3;
 

@@ -4,26 +4,19 @@
 
 namespace scir {
 
-namespace {
-
-const std::pair<const char*, ChatTemplate> kNames[] = {{"none", ChatTemplate::kNone},
-                                                       {"plain", ChatTemplate::kPlain},
-                                                       {"mistral", ChatTemplate::kMistralInstruct},
-                                                       {"chatml", ChatTemplate::kChatMl},
-                                                       {"llama3", ChatTemplate::kLlama3},
-                                                       {"model", ChatTemplate::kModel}};
-
-}  // namespace
-
-ChatTemplate parse_chat_template(const std::string& name, const std::string& option) {
-  for (const auto& [known, chat_template] : kNames)
-    if (name == known) return chat_template;
-  throw InputError("option '--" + option +
-                   "': expected none, plain, mistral, chatml, llama3 or model, got '" + name + "'");
+const std::vector<std::pair<std::string, ChatTemplate>>& chat_template_names() {
+  static const std::vector<std::pair<std::string, ChatTemplate>> names = {
+      {"none", ChatTemplate::kNone},
+      {"plain", ChatTemplate::kPlain},
+      {"mistral", ChatTemplate::kMistralInstruct},
+      {"chatml", ChatTemplate::kChatMl},
+      {"llama3", ChatTemplate::kLlama3},
+      {"model", ChatTemplate::kModel}};
+  return names;
 }
 
 std::string chat_template_name(ChatTemplate chat_template) {
-  for (const auto& [name, known] : kNames)
+  for (const auto& [name, known] : chat_template_names())
     if (chat_template == known) return name;
   return "none";
 }

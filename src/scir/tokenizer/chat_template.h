@@ -17,7 +17,8 @@ enum class ChatTemplate { kNone, kPlain, kMistralInstruct, kChatMl, kLlama3, kMo
 
 // "none", "plain", "mistral", "chatml", "llama3" or "model"; anything else is an InputError
 // naming `option`.
-ChatTemplate parse_chat_template(const std::string& name, const std::string& option);
+// The templates by name ("none", "plain", "mistral", "chatml", "llama3", "model").
+const std::vector<std::pair<std::string, ChatTemplate>>& chat_template_names();
 std::string chat_template_name(ChatTemplate chat_template);
 
 // The prompt text around an instruction, after a system message when `system` is not empty

@@ -4,13 +4,13 @@
 
 namespace scir {
 
-DpoLossKind parse_dpo_loss(const std::string& name, const std::string& option) {
-  if (name == "sigmoid") return DpoLossKind::kSigmoid;
-  if (name == "ipo") return DpoLossKind::kIpo;
-  if (name == "hinge") return DpoLossKind::kHinge;
-  if (name == "robust") return DpoLossKind::kRobust;
-  throw InputError(
-      cat("option '--", option, "': expected sigmoid, ipo, hinge or robust, got '", name, "'"));
+const std::vector<std::pair<std::string, DpoLossKind>>& dpo_loss_names() {
+  static const std::vector<std::pair<std::string, DpoLossKind>> names = {
+      {"sigmoid", DpoLossKind::kSigmoid},
+      {"ipo", DpoLossKind::kIpo},
+      {"hinge", DpoLossKind::kHinge},
+      {"robust", DpoLossKind::kRobust}};
+  return names;
 }
 
 torch::Tensor DpoLoss::operator()(const torch::Tensor& chosen_log_ratio,

@@ -11,7 +11,8 @@
 namespace scir {
 
 enum class DpoLossKind { kSigmoid, kIpo, kHinge, kRobust };
-DpoLossKind parse_dpo_loss(const std::string& name, const std::string& option);
+// The losses by name ("sigmoid", "ipo", "hinge", "robust"), in the order help texts list them.
+const std::vector<std::pair<std::string, DpoLossKind>>& dpo_loss_names();
 
 struct DpoLoss {
   DpoLossKind kind = DpoLossKind::kSigmoid;

@@ -64,8 +64,8 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
                                    const std::function<void(int64_t)>& on_step) {
   if (examples.empty()) throw InputError(cat(options.label, ": no training examples"));
   if (options.batch_size % comm.size() != 0) {
-    throw InputError(cat("option '--train.batch_size': expected a multiple of the ", comm.size(),
-                         " ranks, got ", options.batch_size));
+    throw InputError(cat(options.label, ": a batch of ", options.batch_size,
+                         " sequences is not a multiple of the ", comm.size(), " ranks"));
   }
   std::vector<torch::Tensor> parameters = model.parameters();
   broadcast_parameters(comm, parameters);

@@ -4,21 +4,7 @@
 #include "scir/model/precision.h"
 #include "scir/model/sequence_logprobs.h"
 
-#include <numeric>
-
 namespace scir {
-
-ScirMethod parse_scir_method(const std::string& name, const std::string& option) {
-  if (name == "scir") return ScirMethod::kScir;
-  if (name == "scir_no_cons") return ScirMethod::kScirNoCons;
-  if (name == "scir_no_select") return ScirMethod::kScirNoSelect;
-  if (name == "irm_only") return ScirMethod::kIrmOnly;
-  if (name == "grm_online") return ScirMethod::kGrmOnline;
-  if (name == "srlm" || name == "oracle") return ScirMethod::kLabelled;
-  throw InputError(cat("option '--", option,
-                       "': expected scir, scir_no_cons, scir_no_select, irm_only, ",
-                       "grm_online, srlm or oracle, got '", name, "'"));
-}
 
 namespace {
 
@@ -47,7 +33,7 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   const double lambda = uses_consistency ? settings.lambda : 0.0;
   ScirStepStats stats;
 
-  // 2. The implicit reward: both responses of every pair in one forward, with gradients.
+  // 4.1 P_I, the implicit reward: both responses of every pair in one forward, with gradients.
   std::vector<PromptResponse> sequences;
   for (const TrainingPair& pair : pairs) sequences.push_back({pair.prompt, pair.response1});
   for (const TrainingPair& pair : pairs) sequences.push_back({pair.prompt, pair.response2});
@@ -70,9 +56,11 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
       torch::tensor(length1, options), torch::tensor(length2, options), settings.beta,
       settings.irm_length_norm));
   for (int64_t length : scored.lengths) stats.tokens += static_cast<double>(length);
+  const std::vector<double> p_irm = to_doubles(irm.log_p.exp());
 
-  // 1. The judge on both orders (not needed by the labelled and IRM-only methods).
-  torch::Tensor loss_cons_sum = torch::zeros({}, options);
+  // 4.2 P_G, the judge on both orders (not needed by the labelled and IRM-only methods), and
+  // 4.3 the consistency loss between the two.
+  torch::Tensor consistency_sum = torch::zeros({}, options);
   std::vector<double> p_grm(count, 0.5);
   if (!labelled && settings.method != ScirMethod::kIrmOnly) {
     BernoulliLogs grm;
@@ -98,15 +86,13 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
                           verdict_logits(policy, judge, judged, true));
     }
     p_grm = to_doubles(grm.log_p.exp());
-    // 3. Consistency between the two.
     const ConsistencyTerms terms = consistency_loss(grm, irm, settings.gamma, settings.stop_grad);
     stats.loss_sym = terms.sym.sum().item<double>();
     stats.loss_ent = terms.ent.sum().item<double>();
-    if (lambda > 0) loss_cons_sum = terms.total.sum();
+    if (lambda > 0) consistency_sum = terms.total.sum();
   }
-  const std::vector<double> p_irm = to_doubles(irm.log_p.exp());
 
-  // 4. Labels.
+  // 4.4 Selection and labels (no gradient).
   std::vector<int> labels;
   const PairSelection selection = select_pairs(p_grm, p_irm, settings.delta, settings.tie_rule);
   switch (settings.method) {
@@ -131,70 +117,72 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
       break;
   }
 
-  // 5. DPO on the kept pairs: chosen and rejected log-ratios by label (never length-normalised).
+  // The counts over all ranks that normalise every term of the loss (one reduction).
   std::vector<int64_t> kept, first_chosen;
+  double chosen_tokens = 0;
   for (int64_t i = 0; i < count; ++i) {
     if (labels[i] < 0) continue;
     kept.push_back(i);
     first_chosen.push_back(labels[i]);
+    chosen_tokens += labels[i] ? length1[i] : length2[i];
   }
-  const double local_kept = static_cast<double>(kept.size());
-  stats.pairs = all_reduce_scalar(comm, static_cast<double>(count), ReduceOp::kSum);
-  stats.kept = all_reduce_scalar(comm, local_kept, ReduceOp::kSum);
-  stats.agreements =
-      all_reduce_scalar(comm, static_cast<double>(selection.agreements), ReduceOp::kSum);
-  torch::Tensor loss = lambda * loss_cons_sum / std::max(1.0, stats.pairs);
-  torch::Tensor dpo_sum = torch::zeros({}, options);
+  const std::vector<double> counts =
+      all_reduce_values(comm,
+                        {static_cast<double>(count), static_cast<double>(kept.size()),
+                         static_cast<double>(selection.agreements), chosen_tokens},
+                        ReduceOp::kSum);
+  stats.pairs = counts[0];
+  stats.kept = counts[1];
+  stats.agreements = counts[2];
+  const torch::Tensor consistency_term = lambda * consistency_sum / std::max(1.0, stats.pairs);
+
+  // 4.5 DPO on the kept pairs: chosen and rejected log-ratios by label (never length-normalised).
+  torch::Tensor dpo_sum = torch::zeros({}, options), dpo_term, nll_term;
   double margin_sum = 0, chosen_sum = 0, rejected_sum = 0;
   if (!kept.empty()) {
     const torch::Tensor index = torch::tensor(kept, torch::kLong).to(ratio1.device());
     const torch::Tensor first =
         torch::tensor(first_chosen, torch::kLong).to(ratio1.device(), torch::kBool);
-    const torch::Tensor chosen_ratio =
-        torch::where(first, ratio1.index_select(0, index), ratio2.index_select(0, index));
-    const torch::Tensor rejected_ratio =
-        torch::where(first, ratio2.index_select(0, index), ratio1.index_select(0, index));
+    const auto chosen_of = [&](const torch::Tensor& a, const torch::Tensor& b) {
+      return torch::where(first, a.index_select(0, index), b.index_select(0, index));
+    };
+    const torch::Tensor chosen_ratio = chosen_of(ratio1, ratio2);
+    const torch::Tensor rejected_ratio = chosen_of(ratio2, ratio1);
     DpoLoss dpo = settings.dpo;
     dpo.beta = settings.beta;
     dpo_sum = dpo(chosen_ratio, rejected_ratio).sum();
-    loss = loss + dpo_sum / stats.kept;
-    const torch::Tensor chosen_logp =
-        torch::where(first, logp1.index_select(0, index), logp2.index_select(0, index));
-    const torch::Tensor rejected_logp =
-        torch::where(first, logp2.index_select(0, index), logp1.index_select(0, index));
-    if (settings.nll_weight > 0) {
-      std::vector<double> chosen_lengths;
-      for (size_t k = 0; k < kept.size(); ++k) {
-        chosen_lengths.push_back(first_chosen[k] ? length1[kept[k]] : length2[kept[k]]);
-      }
-      const double local_tokens =
-          std::accumulate(chosen_lengths.begin(), chosen_lengths.end(), 0.0);
-      const double global_tokens = all_reduce_scalar(comm, local_tokens, ReduceOp::kSum);
-      loss = loss + settings.nll_weight * (-chosen_logp.sum()) / global_tokens;
-    }
+    dpo_term = dpo_sum / stats.kept;
+    const torch::Tensor chosen_logp = chosen_of(logp1, logp2);
+    if (settings.nll_weight > 0) nll_term = settings.nll_weight * (-chosen_logp.sum()) / counts[3];
     margin_sum = (chosen_ratio - rejected_ratio).sum().item<double>();
     chosen_sum = chosen_logp.sum().item<double>();
-    rejected_sum = rejected_logp.sum().item<double>();
-  } else if (settings.nll_weight > 0) {
-    all_reduce_scalar(comm, 0.0, ReduceOp::kSum);  // keep the collective sequence of other ranks
+    rejected_sum = chosen_of(logp2, logp1).sum().item<double>();
   }
-  // Every rank's part is normalised by global counts; the gradient average multiplies by
-  // 1/ranks, undone here.
-  // A batch with nothing to learn from (no kept pair, no consistency term) has no gradient.
+
+  // 4.6 The total loss. A batch in which no pair is kept has the consistency term alone.
+  torch::Tensor loss = consistency_term;
+  if (dpo_term.defined()) loss = loss + dpo_term;
+  if (nll_term.defined()) loss = loss + nll_term;
+  // The average over ranks multiplies by 1/ranks, undone here. A batch with nothing to learn
+  // from (no kept pair, no consistency term) has no gradient.
   if (loss.requires_grad()) (loss * static_cast<double>(comm.size())).backward();
 
-  const auto global_sum = [&](double value) {
-    return all_reduce_scalar(comm, value, ReduceOp::kSum);
-  };
+  // The step's statistics, in one reduction.
+  const std::vector<double> sums =
+      all_reduce_values(comm,
+                        {loss.item<double>(), dpo_sum.item<double>(), stats.loss_sym,
+                         stats.loss_ent, margin_sum, chosen_sum, rejected_sum, stats.tokens},
+                        ReduceOp::kSum);
   const double kept_total = std::max(1.0, stats.kept);
-  stats.loss = global_sum(loss.item<double>());
-  stats.loss_dpo = global_sum(dpo_sum.item<double>()) / kept_total;
-  stats.loss_sym = global_sum(stats.loss_sym) / std::max(1.0, stats.pairs);
-  stats.loss_ent = global_sum(stats.loss_ent) / std::max(1.0, stats.pairs);
-  stats.margin = global_sum(margin_sum) / kept_total;
-  stats.logp_chosen = global_sum(chosen_sum) / kept_total;
-  stats.logp_rejected = global_sum(rejected_sum) / kept_total;
-  stats.tokens = global_sum(stats.tokens);
+  const double pair_total = std::max(1.0, stats.pairs);
+  stats.loss = sums[0];
+  stats.loss_dpo = sums[1] / kept_total;
+  stats.loss_sym = sums[2] / pair_total;
+  stats.loss_ent = sums[3] / pair_total;
+  stats.margin = sums[4] / kept_total;
+  stats.logp_chosen = sums[5] / kept_total;
+  stats.logp_rejected = sums[6] / kept_total;
+  stats.tokens = sums[7];
   stats.p_grm = p_grm;
   stats.p_irm = p_irm;
   stats.kept_label = labels;

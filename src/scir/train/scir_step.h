@@ -1,18 +1,19 @@
-// One SCIR training step on a batch of unlabelled pairs (METHOD.md section 4), and the
-// labelled-DPO step its baselines share (section 5). All quantities use the current parameters,
-// with gradients:
-//   1. P_G: the judge on both orders of each pair (position-debiased).
-//   2. P_I: the implicit reward r = beta [log pi(y|x) - log pi_ref(y|x)], P_I = sigmoid(r1 - r2)
-//      (r / |y| with irm_length_norm, for consistency and selection only).
-//   3. L_cons = L_sym + gamma L_ent per pair (stop-gradient on neither side, the GRM or the IRM).
-//   4. Selection (no gradient): keep pairs where both agree by at least delta; tie rule.
-//   5. L_DPO on the kept pairs, labelled by the agreed direction.
-//   6. L = mean over kept of L_DPO + lambda mean over all of L_cons
-//          + nll_weight x mean NLL a token of the chosen responses.
+// One SCIR training step on a batch of unlabelled pairs (METHOD.md section 4, its numbering),
+// and the labelled-DPO step its baselines share (section 5). All quantities use the current
+// parameters, with gradients:
+//   4.1 P_I: the implicit reward r = beta [log pi(y|x) - log pi_ref(y|x)], P_I = sigmoid(r1 - r2)
+//       (r / |y| with irm_length_norm, for consistency and selection only).
+//   4.2 P_G: the judge on both orders of each pair (position-debiased).
+//   4.3 L_cons = L_sym + gamma L_ent per pair (stop-gradient on neither side, the GRM or the IRM).
+//   4.4 Selection (no gradient): keep pairs where both agree by at least delta; tie rule.
+//   4.5 L_DPO on the kept pairs, labelled by the agreed direction.
+//   4.6 L = mean over kept of L_DPO + lambda mean over all of L_cons
+//           + nll_weight x mean NLL a token of the chosen responses.
 // The method switch picks the labels: scir (agreement), scir_no_cons (lambda = 0),
 // scir_no_select (every pair, labelled by sign(p_bar - 1/2)), irm_only, grm_online (labels
 // from one model, no consistency loss), and labelled (srlm and oracle: labels fixed before
-// training, plain DPO).
+// training, plain DPO). Two collectives a step: the counts that normalise the loss, and the
+// statistics.
 #pragma once
 
 #include <string>
@@ -28,7 +29,6 @@
 namespace scir {
 
 enum class ScirMethod { kScir, kScirNoCons, kScirNoSelect, kIrmOnly, kGrmOnline, kLabelled };
-ScirMethod parse_scir_method(const std::string& name, const std::string& option);
 
 struct ScirSettings {
   ScirMethod method = ScirMethod::kScir;

@@ -10,24 +10,18 @@ int uniform_int(RngStream& rng, int low, int high) {
 }
 
 World::World(WorldKnobs knobs) : knobs_(std::move(knobs)) {
-  if (knobs_.min_length < 1 || knobs_.max_length < knobs_.min_length) {
-    throw InputError(cat("option '--world.min_length'/'--world.max_length': expected ",
-                         "1 <= min_length <= max_length, got ", knobs_.min_length, " and ",
-                         knobs_.max_length));
-  }
-  if (knobs_.max_value < 1 || knobs_.max_value > 999) {
-    throw InputError(cat("option '--world.max_value': expected 1..999, got ", knobs_.max_value));
+  // The options that fill the knobs are checked where they are read (apps).
+  if (knobs_.min_length < 1 || knobs_.max_length < knobs_.min_length || knobs_.max_value < 1 ||
+      knobs_.max_value > 999 || knobs_.families.empty()) {
+    throw InternalError(cat("world knobs out of range: lengths ", knobs_.min_length, "..",
+                            knobs_.max_length, ", values up to ", knobs_.max_value, ", ",
+                            knobs_.families.size(), " families"));
   }
   for (const std::string& name : knobs_.families) {
     const TaskFamily* family = family_named(name);
-    if (!family) {
-      throw InputError(cat("option '--world.families': unknown family '", name,
-                           "' (expected sort, unique, evens, reverse or max)"));
-    }
+    if (!family) throw InternalError("world knobs: no task family " + name);
     families_.push_back(family);
   }
-  if (families_.empty())
-    throw InputError("option '--world.families': expected at least one family");
 }
 
 Task World::make_task(const TaskFamily* family, std::vector<int> list) const {

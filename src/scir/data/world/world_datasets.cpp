@@ -7,6 +7,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/io/jsonl.h"
+#include "scir/io/run_contract.h"
 
 namespace scir::world {
 namespace {
@@ -80,7 +81,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
 
   {
     RngStream rng = RngStream::derive(seed, {kStreamCorpus});
-    JsonlWriter out(path("corpus.jsonl"));
+    JsonlWriter out(path(run_contract::kCorpusFile));
     for (int i = 0; i < sizes.corpus; ++i) {
       const Task task = tasks.next(rng, "corpus");
       out.write({{"prompt", task.instruction},
@@ -90,7 +91,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
   }
   {
     RngStream rng = RngStream::derive(seed, {kStreamIft});
-    JsonlWriter out(path("ift.jsonl"));
+    JsonlWriter out(path(run_contract::kIftFile));
     for (int i = 0; i < sizes.ift; ++i) {
       const Task task = tasks.next(rng, "ift");
       out.write({{"prompt", task.instruction}, {"response", task.reference}});
@@ -99,7 +100,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
   }
   {
     RngStream rng = RngStream::derive(seed, {kStreamEft});
-    JsonlWriter out(path("eft.jsonl"));
+    JsonlWriter out(path(run_contract::kEftFile));
     for (int i = 0; i < sizes.eft_pairs; ++i) {
       const Task task = tasks.next(rng, "eft");
       const ScoredPair pair = distinct_pair(world, task, rng, sizes.eft_p_correct);
@@ -128,7 +129,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
   {
     RngStream rng = RngStream::derive(seed, {kStreamPool});
     for (int t = 1; t <= sizes.iterations; ++t) {
-      JsonlWriter out(path(cat("pool_", t, ".jsonl")));
+      JsonlWriter out(path(run_contract::prompt_pool_file(t)));
       for (int i = 0; i < sizes.pool; ++i) {
         out.write({{"id", i}, {"prompt", tasks.next(rng, "pool").instruction}});
       }
@@ -137,7 +138,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
   }
   {
     RngStream rng = RngStream::derive(seed, {kStreamEval});
-    JsonlWriter out(path("eval_prompts.jsonl"));
+    JsonlWriter out(path(run_contract::kEvalPromptsFile));
     for (int i = 0; i < sizes.eval_prompts; ++i) {
       out.write({{"id", i}, {"prompt", tasks.next(rng, "eval").instruction}});
     }
@@ -145,7 +146,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
   }
   {
     RngStream rng = RngStream::derive(seed, {kStreamHeldout});
-    JsonlWriter out(path("heldout_pairs.jsonl"));
+    JsonlWriter out(path(run_contract::kHeldoutPairsFile));
     for (int i = 0; i < sizes.heldout_pairs; ++i) {
       const Task task = tasks.next(rng, "heldout pairs");
       const ScoredPair pair = distinct_pair(world, task, rng, sizes.eft_p_correct);
@@ -159,7 +160,7 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
   }
   if (sizes.judge_prompts > 0) {
     RngStream rng = RngStream::derive(seed, {kStreamJudgePrompts});
-    JsonlWriter out(path("judge_prompts.jsonl"));
+    JsonlWriter out(path(run_contract::kJudgePromptsFile));
     for (int i = 0; i < sizes.judge_prompts; ++i) {
       out.write({{"id", i}, {"prompt", tasks.next(rng, "judge prompts").instruction}});
     }

@@ -1,22 +1,12 @@
-// The self-rewarding iterations (METHOD.md section 2): M(t+1) = train(M(t)) on pairs of M(t)'s
-// own samples, for t = 1..T, each iteration a sequence of run-directory phases:
-//   generate N samples a prompt of pool_t (sharded by rank) -> all distinct pairs
-//   -> reference log-probs (cached) -> [srlm / oracle: labels fixed before training]
-//   -> E epochs of the SCIR step (or the baseline's), gradients averaged over ranks, AdamW
-//   -> evaluation of M(t+1) against M1 -> RUN/ckpt/iter_<t>/final.
-// run.h5 gets /iter_<t>/pairs (one row a pair), /iter_<t>/steps and /iter_<t>/eval.
-// With the pointwise GRM, SRLM labels as Yuan et al.: each prompt's best-scored response
-// against its worst (ties dropped), chosen on the rank that sampled them.
+// What the self-rewarding iterations run with: the plan (every setting of METHOD.md sections
+// 2-5 the iterations read) and the inputs (the models and prompt files they start from).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "scir/data/world/world.h"
-#include "scir/dist/comm.h"
-#include "scir/dist/process_grid.h"
 #include "scir/eval/world_eval.h"
-#include "scir/io/run_directory.h"
 #include "scir/rewards/sampled_judge.h"
 #include "scir/tokenizer/chat_template.h"
 #include "scir/train/data_parallel_optimizer.h"
@@ -55,7 +45,7 @@ struct SelfRewardingPlan {
   SampledJudgeSettings sampled_judge;
   DataParallelSettings parallel;
   // Restart states of an iteration's training every state_every steps (0: none; an interrupted
-  // iteration then reruns whole), in RUN/ckpt/iter_t_state.
+  // train phase then reruns whole), in RUN/ckpt/iter_t_state.
   int64_t state_every = 0;
 };
 
@@ -70,28 +60,5 @@ struct SelfRewardingInputs {
   std::string heldout_pairs_path;       // labelled pairs for reward accuracy ("": none)
   ChatTemplate chat_template = ChatTemplate::kPlain;
 };
-
-struct IterationSummary {
-  int iteration = 0;  // M(iteration + 1) was evaluated
-  WorldEvaluation eval;
-  double agreement_start = 0;  // GRM-IRM agreement on the pool before training (every method)
-  double consistency_rate = -1, kept_share = 0;  // over the steps; -1 where no online GRM runs
-  double pairs = 0;
-  int64_t judge_parse_failures = 0, judgements = 0;  // SRLM's sampled judge
-};
-
-// Runs iterations 1..T from M1 (M0 is the first reference under irm_ref = previous).
-// Finished iterations are skipped; their summaries are read back. Without a world there is no
-// oracle: no quality, win rate or oracle columns (NaN), and reward accuracy only on the
-// labelled pairs given. Every rank of the grid's job calls this; with a tensor group the models
-// are cut over it and the model copies divide the prompts and pairs (restart states inside an
-// iteration need tp = 1).
-std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const RunDirectory& run,
-                                                 const SelfRewardingInputs& inputs,
-                                                 const SelfRewardingPlan& plan);
-
-// The table printed at the end of a run: rows M1, M2, ...
-std::string format_summary_table(const WorldEvaluation& m1,
-                                 const std::vector<IterationSummary>& iterations);
 
 }  // namespace scir

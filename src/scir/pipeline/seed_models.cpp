@@ -1,4 +1,4 @@
-#include "scir/train/seed_models.h"
+#include "scir/pipeline/seed_models.h"
 
 #include <filesystem>
 
@@ -6,9 +6,11 @@
 #include "scir/core/logging.h"
 #include "scir/data/lm_examples.h"
 #include "scir/data/text_records.h"
+#include "scir/eval/evaluation_record.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
+#include "scir/io/run_contract.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 #include "scir/train/training_state.h"
 
@@ -31,7 +33,7 @@ void train_phase(const ProcessGrid& grid, const RunDirectory& run, const std::st
   log_info(cat("[", phase, "] ", examples.size(), " examples, ",
                loaded.model->config().parameter_count(), " parameters"));
   LmTrainOptions with_state = options;
-  with_state.state_dir = run.path("ckpt/" + phase + "_state");
+  with_state.state_dir = run.path(run_contract::state_directory(phase));
   const LmStepMetrics metrics = train_language_model(*loaded.model, grid.data(), examples,
                                                      with_state, loaded.tokenizer->pad_id());
   save_whole_hf_model(job, to, *loaded.model, *loaded.tokenizer);
@@ -48,7 +50,10 @@ void train_phase(const ProcessGrid& grid, const RunDirectory& run, const std::st
 SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
                              const SeedModelsPlan& plan) {
   Comm& job = grid.job();
-  SeedModels seeds{run.path("data"), run.path("ckpt/m0"), run.path("ckpt/m1")};
+  SeedModels seeds{run.path(run_contract::kDataDirectory),
+                   run.path(run_contract::seed_checkpoint("m0")),
+                   run.path(run_contract::seed_checkpoint("m1"))};
+  const auto data_file = [&](const std::string& name) { return seeds.data_dir + "/" + name; };
   const world::World world(plan.world);
   const JudgeTemplate pairwise =
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
@@ -62,7 +67,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     }
     job.barrier();
   }
-  const std::string initial = run.path("ckpt/init");
+  const std::string initial = run.path(run_contract::seed_checkpoint("init"));
   if (!run.done(job, "init", initial)) {
     if (job.rank() == 0) {
       Transformer model(plan.model);
@@ -72,21 +77,22 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     }
     job.barrier();
   }
-  train_phase(grid, run, "pretrain", initial, seeds.m0_dir, {seeds.data_dir + "/corpus.jsonl"},
+  train_phase(grid, run, "pretrain", initial, seeds.m0_dir, {data_file(run_contract::kCorpusFile)},
               LossTokens::kAllTokens, plan.pretrain);
-  const std::vector<std::string> seed_data = {seeds.data_dir + "/ift.jsonl",
-                                              seeds.data_dir + "/eft.jsonl"};
+  const std::vector<std::string> seed_data = {data_file(run_contract::kIftFile),
+                                              data_file(run_contract::kEftFile)};
   const bool judge_stage = plan.judge_sft.steps > 0;
-  const std::string sft_out = judge_stage ? run.path("ckpt/m1_base") : seeds.m1_dir;
+  const std::string sft_out =
+      judge_stage ? run.path(run_contract::seed_checkpoint("m1_base")) : seeds.m1_dir;
   train_phase(grid, run, "sft", seeds.m0_dir, sft_out, seed_data, LossTokens::kResponseOnly,
               plan.sft);
   if (judge_stage) {
-    const std::string own_eft = seeds.data_dir + "/eft_own.jsonl";
+    const std::string own_eft = data_file(run_contract::kOwnEftFile);
     if (!run.done(job, "eft_own")) {
       LoadedModel base = load_hf_model_for(grid, sft_out);
       const int64_t pairs = write_own_sample_eft(
           grid, *base.model, *base.tokenizer, world, pairwise,
-          read_prompt_texts(seeds.data_dir + "/judge_prompts.jsonl"), plan.own_eft, own_eft);
+          read_prompt_texts(data_file(run_contract::kJudgePromptsFile)), plan.own_eft, own_eft);
       log_info(cat("[eft_own] ", pairs, " pairs of the SFT model's own samples -> ", own_eft));
       if (job.rank() == 0) run.mark_done("eft_own");
       job.barrier();
@@ -108,7 +114,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     const PairwiseJudge judge =
         PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);
     const std::vector<std::string> prompts =
-        read_prompt_texts(seeds.data_dir + "/eval_prompts.jsonl");
+        read_prompt_texts(data_file(run_contract::kEvalPromptsFile));
     std::unique_ptr<LoadedPointwiseJudge> pointwise;
     if (plan.eval.pointwise_grm) {
       pointwise = std::make_unique<LoadedPointwiseJudge>(tokenizer, ChatTemplate::kPlain,
@@ -116,28 +122,15 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     }
     const WorldEvaluation evaluation = evaluate_world(
         grid.data(), *m1.model, nullptr, m0.model.get(),
-        {world, judge, prompts, read_labelled_pairs(seeds.data_dir + "/heldout_pairs.jsonl"),
+        {world, judge, prompts, read_labelled_pairs(data_file(run_contract::kHeldoutPairsFile)),
          pointwise ? &pointwise->judge() : nullptr},
         plan.eval);
     log_info("[sft_eval] M1\n" + format_world_evaluation(evaluation));
     if (job.rank() == 0) {
+      WorldEvaluation record = evaluation;
+      record.win_rate_vs_m1 = 0.5;  // M1 against itself, by definition
       H5Group group;
-      group.numbers = {{"win_rate_vs_m1", 0.5},  // M1 against itself, by definition
-                       {"mean_quality", evaluation.mean_quality},
-                       {"exact_share", evaluation.exact_share},
-                       {"mean_length", evaluation.mean_length},
-                       {"acc_grm", evaluation.acc_grm_heldout},
-                       {"acc_grm_own", evaluation.acc_grm_own},
-                       {"own_pairs", static_cast<double>(evaluation.own_pairs)},
-                       {"acc_irm", evaluation.acc_irm_heldout},
-                       {"acc_agree", evaluation.acc_agree},
-                       {"agree_share", evaluation.agree_share},
-                       {"consistency_rate_heldout", evaluation.agree_share},
-                       {"ece_grm", evaluation.ece_grm},
-                       {"ece_irm", evaluation.ece_irm}};
-      for (const auto& [family, quality] : evaluation.quality_by_family) {
-        group.numbers["quality_" + family] = quality;
-      }
+      group.numbers = evaluation_record(record);
       write_h5_group(run.h5(), "/sft/eval", group);
       run.mark_done("sft_eval");
     }

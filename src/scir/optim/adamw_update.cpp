@@ -1,4 +1,4 @@
-#include "scir/dist/adamw_update.h"
+#include "scir/optim/adamw_update.h"
 
 #include <cmath>
 

@@ -1,0 +1,259 @@
+#include "run_options.h"
+
+#include <filesystem>
+
+#include "scir/core/option_binding.h"
+#include "scir/data/labelled_pairs.h"
+#include "scir/data/text_records.h"
+#include "scir/dist/agreement.h"
+#include "scir/io/hf_checkpoint.h"
+#include "seed_options.h"
+#include "tensor_parallel_grid.h"
+#include "train_options.h"
+#include "world_options.h"
+
+namespace scir::app {
+namespace {
+
+std::string default_config_path() { return default_template_dir() + "/../configs/demo.ini"; }
+
+// The method, and whether its labels are fixed before training.
+using Method = std::pair<ScirMethod, OfflineLabels>;
+const OptionNames<Method> kMethods = {
+    {"scir", {ScirMethod::kScir, OfflineLabels::kNone}},
+    {"scir_no_cons", {ScirMethod::kScirNoCons, OfflineLabels::kNone}},
+    {"scir_no_select", {ScirMethod::kScirNoSelect, OfflineLabels::kNone}},
+    {"irm_only", {ScirMethod::kIrmOnly, OfflineLabels::kNone}},
+    {"grm_online", {ScirMethod::kGrmOnline, OfflineLabels::kNone}},
+    {"srlm", {ScirMethod::kLabelled, OfflineLabels::kSrlm}},
+    {"oracle", {ScirMethod::kLabelled, OfflineLabels::kOracle}}};
+
+// The iterations' settings as they are before any option is read.
+SelfRewardingPlan default_plan() {
+  SelfRewardingPlan plan;
+  plan.sampled_judge.sampling.max_new_tokens = 256;  // a judgement reasons before its score
+  return plan;
+}
+
+// Every run option that fills the plan and the user-model inputs: name, default (the field's
+// value), help and range, once. `pools` holds data.prompt_pools' text.
+void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewardingInputs& inputs,
+                      std::string& pools) {
+  ScirSettings& scir = plan.scir;
+  SampledJudgeSettings& judge = plan.sampled_judge;
+  Method method{scir.method, plan.offline};
+  const OptionRange positive = OptionRange::above(0, "a number > 0");
+  const OptionRange not_negative = OptionRange::at_least(0, "a number >= 0");
+  const OptionRange at_least_one = OptionRange::at_least(1, "an integer >= 1");
+  const OptionRange probability = {0, 1, true, false, "a number in (0, 1]"};
+  bind.choice("scir.method", method, kMethods, "the method (srlm and oracle: labels fixed first)")
+      .integer("scir.iterations", plan.iterations, "self-rewarding iterations T (M1 -> M(T+1))",
+               OptionRange::at_least(0, "an integer >= 0 (0: seed models only)"))
+      .number("scir.beta", scir.beta, "beta of the implicit reward and DPO (> 0)", positive)
+      .number("scir.gamma", scir.gamma, "weight of the entropy term in L_cons (>= 0)", not_negative)
+      .number("scir.lambda", scir.lambda, "weight of L_cons in the loss (>= 0)", not_negative)
+      // |P - 1/2| < 1/2 for every pair: a margin of 1/2 or more would keep none.
+      .number("scir.delta", scir.delta, "selection margin, in [0, 0.5)",
+              {0, 0.5, false, true, "a number in [0, 0.5) (at 0.5 no pair can be kept)"})
+      .number("scir.nll_weight", scir.nll_weight, "weight of the chosen responses' NLL (>= 0)",
+              not_negative)
+      .choice("scir.irm_ref", plan.irm_reference,
+              {{"previous", IrmReference::kPrevious}, {"current", IrmReference::kCurrent}},
+              "reference of the implicit reward")
+      .flag("scir.irm_length_norm", scir.irm_length_norm,
+            "divide r by |y| for consistency and selection")
+      .choice("scir.grm", scir.pointwise_grm, {{"pairwise", false}, {"pointwise", true}},
+              "generative reward model: pairwise (both orders) or pointwise (scores 0-5)")
+      .number("scir.tau", plan.tau, "temperature of the pointwise P_G (> 0)", positive)
+      .choice("scir.cons_stopgrad", scir.stop_grad, consistency_stopgrad_names(),
+              "fixed side of L_cons")
+      .choice("scir.tie", scir.tie_rule, tie_rule_names(),
+              "pairs with P_I = 1/2: grm (keep, GRM's label) or drop")
+      .choice("scir.dpo_loss", scir.dpo.kind, dpo_loss_names(), "the DPO loss")
+      .number("scir.label_smoothing", scir.dpo.label_smoothing, "eps of the robust DPO loss",
+              {0, 0.5, false, true, "a number in [0, 0.5)"})
+      .integer("scir.samples", plan.samples, "responses sampled a prompt (N >= 2)",
+               OptionRange::within(2, 16, "an integer in [2, 16]"))
+      .integer("scir.pairs_per_prompt", plan.pairs_per_prompt,
+               "0: all N(N-1)/2 distinct pairs a prompt; K > 0: K random distinct pairs",
+               OptionRange::at_least(0, "an integer >= 0 (0: all pairs)"))
+      .flag("scir.fixed_pool", plan.fixed_pool,
+            "every iteration uses pool_1 (default: a fresh pool each)")
+      .number("scir.temperature", plan.temperature, "sampling temperature", positive)
+      .number("scir.top_p", plan.top_p, "sampling top-p", probability)
+      .integer("scir.max_new_tokens", plan.max_new_tokens, "new tokens at most a response",
+               at_least_one)
+      .integer("scir.epochs", plan.epochs, "epochs over an iteration's pairs", at_least_one)
+      .integer("scir.batch_pairs", plan.batch_pairs, "pairs a step over all ranks", at_least_one)
+      .number("scir.lr", plan.lr, "learning rate (constant after warm-up)", positive)
+      .integer("scir.warmup_steps", plan.warmup_steps, "warm-up steps an iteration",
+               OptionRange::at_least(0, "an integer >= 0"))
+      .number("scir.grad_clip", plan.grad_clip, "clip the global gradient norm to this", positive)
+      .integer("scir.log_every", plan.log_every, "steps between progress lines", at_least_one)
+      .choice("srlm.judge", plan.srlm_sampled_judge, {{"expected", false}, {"sampled", true}},
+              "SRLM's offline scores: expected (the score token's distribution) or sampled "
+              "(judgements written and parsed, as SRLM ran its judge)")
+      .integer("srlm.judge_samples", judge.judgements, "sampled judgements a response, averaged",
+               at_least_one)
+      .text("srlm.score_regex", judge.score_pattern,
+            "regular expression whose first group is a judgement's score")
+      .number("srlm.judge_temperature", judge.sampling.temperature,
+              "temperature of the sampled judgements", positive)
+      .number("srlm.judge_top_p", judge.sampling.top_p, "top-p of the sampled judgements",
+              probability)
+      .integer("srlm.judge_max_new_tokens", judge.sampling.max_new_tokens,
+               "new tokens at most a judgement", at_least_one)
+      .text("model.m1", inputs.m1_dir,
+            "a user's M1 (HF directory with its tokenizer): no embedded world, no oracle")
+      .text("model.m0", inputs.m0_dir,
+            "with model.m1: the base model M0, reference of iteration 1 under scir.irm_ref = "
+            "previous")
+      .choice("model.chat_template", inputs.chat_template, chat_template_names(),
+              "with model.m1: how prompts and judge prompts are wrapped (model: the model's own "
+              "template's family)")
+      .text("data.prompt_pools", pools,
+            "with model.m1: JSONL prompt files ({\"prompt\": ...}), one an iteration, "
+            "comma-separated")
+      .text("data.heldout_pairs_file", inputs.heldout_pairs_path,
+            "with model.m1: JSONL pairs {prompt, response_a, response_b, q_a, q_b} for reward "
+            "accuracy");
+  scir.method = method.first;
+  plan.offline = method.second;
+}
+
+}  // namespace
+
+void declare_run_options(OptionSet& options) {
+  options.set_default_config(default_config_path());
+  declare_seed_options(options);
+  declare_tensor_parallel_option(options);
+  options.add_string("resume", "auto",
+                     "auto: go on from the finished phases and restart states in --out; no: "
+                     "refuse a directory that holds a run already");
+  SelfRewardingPlan plan = default_plan();
+  SelfRewardingInputs inputs;
+  std::string pools;
+  OptionBinder declaring = OptionBinder::declaring(options);
+  bind_run_options(declaring, plan, inputs, pools);
+  declare_data_parallel_options(options, "scir.");
+  declaring.integer("scir.state_every", plan.state_every,
+                    "steps between restart states inside an iteration's training (0: an "
+                    "interrupted iteration reruns its training whole)");
+}
+
+namespace {
+
+// The plan (and the user-model options into `inputs`), every option in range and the checks
+// across options made.
+SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds,
+                            SelfRewardingInputs& inputs) {
+  SelfRewardingPlan plan = default_plan();
+  std::string pools;
+  OptionBinder reading = OptionBinder::reading(options);
+  bind_run_options(reading, plan, inputs, pools);
+  plan.parallel = read_data_parallel_options(options, "scir.");
+  reading.integer("scir.state_every", plan.state_every, "",
+                  OptionRange::at_least(0, "an integer >= 0 (0: none)"));
+  const std::string pattern_problem = score_pattern_problem(plan.sampled_judge.score_pattern);
+  if (!pattern_problem.empty()) options.reject("srlm.score_regex", pattern_problem);
+  const int distinct_pairs = plan.samples * (plan.samples - 1) / 2;
+  if (plan.pairs_per_prompt > distinct_pairs) {
+    options.reject("scir.pairs_per_prompt",
+                   cat("at most the ", distinct_pairs,
+                       " distinct pairs of scir.samples = ", plan.samples, " (0: all of them)"));
+  }
+  // Settings of one variant only, given for another, would be ignored without a word.
+  if (options.was_set("scir.label_smoothing") && plan.scir.dpo.kind != DpoLossKind::kRobust)
+    options.reject("scir.label_smoothing", "no value unless scir.dpo_loss = robust");
+  if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
+    options.reject("scir.tau", "no value unless scir.grm = pointwise");
+  // Read and checked with the seed options: templates, seed and evaluation settings.
+  plan.pointwise_template = seeds.pointwise_template;
+  plan.pairwise_template = seeds.pairwise_template;
+  plan.seed = seeds.seed;
+  plan.eval = seeds.eval;
+  plan.eval.pointwise_grm = plan.scir.pointwise_grm;  // the GRM evaluated is the one in use
+  plan.eval.tau = plan.tau;
+  plan.sampled_judge.batch_size = seeds.eval.batch_size;
+  return plan;
+}
+
+// A user's M1 and prompt files, checked before any work: the models load (configuration,
+// tokenizer, weight files) and share a vocabulary, every prompt file reads, and M0 is given
+// where the first iteration needs it as the reference.
+SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfRewardingPlan& plan,
+                                      SelfRewardingInputs inputs) {
+  const ModelConfig m1 = check_hf_model(inputs.m1_dir);
+  if (!load_tokenizer(inputs.m1_dir)->has_text()) {
+    options.reject("model.m1",
+                   "a model directory with a tokenizer (the iterations' prompts and "
+                   "judge prompts are text)");
+  }
+  if (plan.offline == OfflineLabels::kOracle)
+    options.reject("scir.method", "not oracle with model.m1 (a user's model has no oracle)");
+  const bool reference_is_m0 =
+      plan.irm_reference == IrmReference::kPrevious && plan.offline == OfflineLabels::kNone;
+  if (inputs.m0_dir.empty() && reference_is_m0 && plan.iterations > 0) {
+    options.reject("model.m0",
+                   "the base model M0 (the reference of iteration 1 under scir.irm_ref = "
+                   "previous), or scir.irm_ref = current");
+  }
+  if (!inputs.m0_dir.empty() && check_hf_model(inputs.m0_dir).vocab_size != m1.vocab_size) {
+    options.reject("model.m0", cat("a model with M1's vocabulary of ", m1.vocab_size, " tokens"));
+  }
+  resolve_chat_template(inputs.chat_template, *load_tokenizer(inputs.m1_dir));
+  inputs.pool_paths = options.get_list("data.prompt_pools");
+  const size_t needed = plan.fixed_pool ? 1 : static_cast<size_t>(plan.iterations);
+  if (inputs.pool_paths.size() < needed) {
+    options.reject("data.prompt_pools", cat(needed, " JSONL prompt file(s), one an iteration"));
+  }
+  for (const std::string& path : inputs.pool_paths) read_prompt_texts(path);
+  if (!inputs.heldout_pairs_path.empty()) read_labelled_pairs(inputs.heldout_pairs_path);
+  return inputs;
+}
+
+}  // namespace
+
+RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
+  RunJob job;
+  const int copies = grid.data().size();
+  job.user_model = !options.get_string("model.m1").empty();
+  agree_or_throw(grid.job(), [&] {
+    job.seeds = read_seed_options(options);
+    SelfRewardingInputs bound;  // the model.* and data.* options of a user's M1
+    job.plan = read_plan(options, job.seeds, bound);
+    if (job.plan.batch_pairs % copies != 0) {
+      options.reject("scir.batch_pairs",
+                     cat("a multiple of the ", copies, grid.tensor() ? " model copies" : " ranks"));
+    }
+    if (job.user_model) {
+      job.inputs = user_model_inputs(options, job.plan, bound);
+      check_tensor_parallel_shape(options, check_hf_model(job.inputs.m1_dir), grid.tp());
+    } else {
+      check_seed_batches(options, job.seeds, copies);
+      check_tensor_parallel_shape(options, job.seeds.model, grid.tp());
+      if (job.plan.iterations > job.seeds.data.iterations) {
+        options.reject("scir.iterations", cat("at most data.iterations (",
+                                              job.seeds.data.iterations, " prompt pools)"));
+      }
+      job.seeds.eval = job.plan.eval;  // M1's evaluation judges with the GRM the iterations use
+    }
+    const bool resume =
+        read_choice(options, "resume", OptionNames<bool>{{"auto", true}, {"no", false}});
+    job.directory = options.get_string("out");
+    const std::filesystem::path done = std::filesystem::path(job.directory) / ".done";
+    if (!resume && std::filesystem::exists(done) && !std::filesystem::is_empty(done)) {
+      throw InputError(cat(job.directory,
+                           ": holds a run already (finished phases in .done/); --resume no "
+                           "needs a new directory"));
+    }
+    const RunDirectory created(job.directory);  // an unwritable --out fails here, on every rank
+  });
+  job.config_ini = options.dump_ini();
+  for (const auto& [key, value] : options.effective_values()) job.config[key] = value;
+  job.git_sha = SCIR_GIT_SHA;
+  job.method = options.get_string("scir.method");
+  return job;
+}
+
+}  // namespace scir::app

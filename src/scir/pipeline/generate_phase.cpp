@@ -1,0 +1,192 @@
+#include "scir/pipeline/generate_phase.h"
+
+#include "scir/core/errors.h"
+#include "scir/core/logging.h"
+#include "scir/core/rng.h"
+#include "scir/dist/collective_watchdog.h"
+#include "scir/dist/item_rows.h"
+#include "scir/dist/sharding.h"
+#include "scir/io/h5_group.h"
+#include "scir/io/run_contract.h"
+#include "scir/model/generation.h"
+#include "scir/model/precision.h"
+#include "scir/pipeline/random_streams.h"
+
+namespace scir {
+namespace {
+
+// This rank's pairs, keyed by (prompt, pair within the prompt) for an order that does not
+// depend on the rank count.
+struct SampledPairs {
+  ItemRows rows{
+      {}, {{"prompt_id", {}}, {"rank", {}}}, {{"resp1_tokens", {}}, {"resp2_tokens", {}}}};
+  int64_t judgements = 0, parse_failures = 0;  // SRLM's sampled judge
+
+  void add(size_t key, size_t prompt, int rank, const std::vector<int64_t>& first,
+           const std::vector<int64_t>& second) {
+    rows.items.push_back(static_cast<int64_t>(key));
+    rows.numbers["prompt_id"].push_back(static_cast<double>(prompt));
+    rows.numbers["rank"].push_back(rank);
+    rows.tokens["resp1_tokens"].push_back(first);
+    rows.tokens["resp2_tokens"].push_back(second);
+  }
+};
+
+// SRLM's scores of one prompt's responses: sampled judgements or the expected score.
+std::vector<double> srlm_scores(const IterationContext& context, Transformer& policy,
+                                const std::string& instruction,
+                                const std::vector<std::string>& texts, size_t prompt,
+                                SampledPairs& out) {
+  torch::NoGradGuard no_grad;
+  const SelfRewardingPlan& plan = context.plan;
+  const IterationJudges& judges = context.judges;
+  const std::vector<std::string> instructions(texts.size(), instruction);
+  if (!judges.sampled_template())
+    return to_doubles(expected_scores(policy, *judges.pointwise(), instructions, texts));
+  SampledJudgeSettings settings = plan.sampled_judge;
+  settings.sampling.seed =
+      RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamJudge}).next_u64();
+  std::vector<uint64_t> streams;
+  for (int a = 0; a < plan.samples; ++a) streams.push_back(prompt * plan.samples + a);
+  const SampledScores sampled =
+      sampled_judge_scores(policy, judges.tokenizer(), judges.pairwise().chat_template,
+                           *judges.sampled_template(), instructions, texts, streams, settings);
+  out.judgements += sampled.judgements;
+  out.parse_failures += sampled.parse_failures;
+  return sampled.scores;
+}
+
+// The pairs of one prompt's N samples.
+void pair_samples(const IterationContext& context, Transformer& policy, size_t prompt,
+                  const std::vector<std::vector<int64_t>>& samples, SampledPairs& out) {
+  const SelfRewardingPlan& plan = context.plan;
+  const int rank = context.copies().rank();
+  const size_t pairs_a_prompt = static_cast<size_t>(plan.samples * (plan.samples - 1) / 2);
+  std::vector<std::string> texts;
+  for (const auto& sample : samples) texts.push_back(context.judges.tokenizer().decode(sample));
+  if (context.judges.srlm_pairs_best_vs_worst()) {
+    // SRLM: the prompt's best-scored response against its worst, ties dropped.
+    const std::vector<double> scores =
+        srlm_scores(context, policy, context.prompts[prompt], texts, prompt, out);
+    const auto [best, worst] = best_vs_worst(scores);
+    if (best >= 0 && texts[best] != texts[worst])
+      out.add(prompt * pairs_a_prompt, prompt, rank, samples[best], samples[worst]);
+    return;
+  }
+  // Distinct pairs (identical responses carry no preference), then K of them at random.
+  std::vector<std::pair<int, int>> candidates;
+  std::vector<size_t> indices;
+  size_t pair_index = 0;
+  for (int a = 0; a < plan.samples; ++a) {
+    for (int b = a + 1; b < plan.samples; ++b, ++pair_index) {
+      if (texts[a] == texts[b]) continue;
+      candidates.push_back({a, b});
+      indices.push_back(pair_index);
+    }
+  }
+  size_t keep = candidates.size();
+  if (plan.pairs_per_prompt > 0 && keep > static_cast<size_t>(plan.pairs_per_prompt)) {
+    RngStream rng =
+        RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamPairs, prompt});
+    for (size_t k = 0; k < static_cast<size_t>(plan.pairs_per_prompt); ++k) {
+      const size_t pick = k + rng.next_u64() % (candidates.size() - k);
+      std::swap(candidates[k], candidates[pick]);
+      std::swap(indices[k], indices[pick]);
+    }
+    keep = static_cast<size_t>(plan.pairs_per_prompt);
+  }
+  for (size_t k = 0; k < keep; ++k) {
+    const auto [a, b] = candidates[k];
+    out.add(prompt * pairs_a_prompt + indices[k], prompt, rank, samples[a], samples[b]);
+  }
+}
+
+SampledPairs sample_pairs(const IterationContext& context, Transformer& policy) {
+  const SelfRewardingPlan& plan = context.plan;
+  const Tokenizer& tokenizer = context.judges.tokenizer();
+  Comm& copies = context.copies();
+  SamplingOptions sampling;
+  sampling.temperature = plan.temperature;
+  sampling.top_p = plan.top_p;
+  sampling.max_new_tokens = plan.max_new_tokens;
+  sampling.seed =
+      RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamGenerate}).next_u64();
+  SampledPairs out;
+  const std::vector<size_t> mine =
+      shard_indices(context.prompts.size(), copies.rank(), copies.size());
+  const size_t per_batch = std::max<size_t>(1, plan.eval.batch_size / plan.samples);
+  for (size_t start = 0; start < mine.size(); start += per_batch) {
+    CollectiveWatchdog::instance().set_progress(
+        cat("[", context.name(), "] generation batch ", start / per_batch + 1));
+    const size_t end = std::min(mine.size(), start + per_batch);
+    std::vector<GenerationRequest> requests;
+    for (size_t i = start; i < end; ++i) {
+      const std::vector<int64_t> prompt =
+          prompt_ids(tokenizer, context.judges.pairwise().chat_template, context.prompts[mine[i]]);
+      for (int s = 0; s < plan.samples; ++s)
+        requests.push_back({prompt, mine[i], static_cast<uint64_t>(s)});
+    }
+    const auto samples =
+        generate(policy, requests, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+    for (size_t i = start; i < end; ++i) {
+      const auto first = samples.begin() + static_cast<int64_t>((i - start) * plan.samples);
+      pair_samples(context, policy, mine[i], {first, first + plan.samples}, out);
+    }
+  }
+  return out;
+}
+
+// Rank 0 adds what parallel HDF5 does not write: ids and texts (variable length), and SRLM's
+// counts.
+void write_sequences(const IterationContext& context, const ItemRows& all,
+                     const IterationPairs& pairs) {
+  if (context.job().rank() != 0) return;
+  const Tokenizer& tokenizer = context.judges.tokenizer();
+  H5Group group;
+  for (const char* side : {"1", "2"}) {
+    const std::string tokens = cat("resp", side, "_tokens");
+    std::vector<std::string>& texts = group.text_columns[cat("resp", side, "_text")];
+    std::vector<std::vector<int32_t>>& ids = group.token_columns[tokens];
+    for (const std::vector<int64_t>& sequence : all.tokens.at(tokens)) {
+      texts.push_back(tokenizer.decode(sequence));
+      ids.emplace_back(sequence.begin(), sequence.end());
+    }
+  }
+  group.numbers = {{"srlm_judgements", static_cast<double>(pairs.judgements)},
+                   {"srlm_parse_failures", static_cast<double>(pairs.judge_parse_failures)}};
+  write_h5_group(context.run.h5(), run_contract::iteration_group(context.t) + "/pairs", group,
+                 H5GroupWrite::kAddColumns);
+}
+
+}  // namespace
+
+IterationPairs generate_phase(const IterationContext& context, Transformer& policy) {
+  Comm& copies = context.copies();
+  const SampledPairs sampled = sample_pairs(context, policy);
+  const ItemRows all = all_gather_item_rows(copies, sampled.rows);
+  const std::vector<double> counts = all_reduce_values(
+      copies,
+      {static_cast<double>(sampled.judgements), static_cast<double>(sampled.parse_failures)},
+      ReduceOp::kSum);
+  IterationPairs pairs = deal_pairs(context, all);
+  pairs.judgements = static_cast<int64_t>(counts[0]);
+  pairs.judge_parse_failures = static_cast<int64_t>(counts[1]);
+  if (context.world) {
+    for (IterationPair& p : pairs.mine) {
+      p.q1 = context.world->quality(p.pair.instruction, p.pair.text1);
+      p.q2 = context.world->quality(p.pair.instruction, p.pair.text2);
+    }
+  }
+  if (context.plan.srlm_sampled_judge && context.plan.offline == OfflineLabels::kSrlm) {
+    log_info(cat("[", context.name(), "] SRLM judge: ", pairs.judgements, " sampled judgements, ",
+                 pairs.judge_parse_failures, " without a parsable score"));
+  }
+  log_info(cat("[", context.name(), "] ", context.prompts.size(), " prompts x ",
+               context.plan.samples, " samples -> ", pairs.total, " distinct pairs"));
+  write_pair_columns(context, pairs, PairStage::kGenerated);
+  write_sequences(context, all, pairs);
+  context.mark_done("generate");
+  return pairs;
+}
+
+}  // namespace scir

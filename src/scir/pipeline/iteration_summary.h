@@ -1,0 +1,28 @@
+// An iteration's line of the table `scir_hpc run` prints at the end, read back from its
+// /iter_<t>/eval record.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scir/eval/world_eval.h"
+#include "scir/io/run_directory.h"
+
+namespace scir {
+
+struct IterationSummary {
+  int iteration = 0;  // M(iteration + 1) was evaluated
+  WorldEvaluation eval;
+  double agreement_start = 0;  // GRM-IRM agreement on the pool before training (every method)
+  double consistency_rate = -1, kept_share = 0;  // over the steps; -1 where no online GRM runs
+  double pairs = 0;
+};
+
+// Rank 0 alone reads run.h5 (HDF5 locks a file another process writes).
+IterationSummary read_iteration_summary(const RunDirectory& run, int t);
+
+// The table: rows M1, M2, ... (M1's evaluation from /sft/eval; NaN fields print "-").
+std::string format_summary_table(const WorldEvaluation& m1,
+                                 const std::vector<IterationSummary>& iterations);
+
+}  // namespace scir

@@ -1,0 +1,29 @@
+#include "scir/pipeline/label_phase.h"
+
+#include "scir/dist/collective_watchdog.h"
+
+namespace scir {
+namespace {
+
+int preference(double first, double second) { return first > second ? 1 : first < second ? 0 : -1; }
+
+}  // namespace
+
+void label_phase(const IterationContext& context, IterationPairs& pairs) {
+  CollectiveWatchdog::instance().set_progress("[" + context.name() + "] label");
+  const OfflineLabels offline = context.plan.offline;
+  for (IterationPair& p : pairs.mine) {
+    if (offline == OfflineLabels::kSrlm) {
+      p.pair.fixed_label =
+          context.judges.srlm_pairs_best_vs_worst() ? 1 : preference(p.p_grm0, 0.5);
+    } else if (offline == OfflineLabels::kOracle) {
+      p.pair.fixed_label = preference(p.q1, p.q2);
+    } else {
+      p.pair.fixed_label = -1;
+    }
+  }
+  write_pair_columns(context, pairs, PairStage::kLabelled);
+  context.mark_done("label");
+}
+
+}  // namespace scir
