@@ -90,6 +90,9 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
                OptionRange::at_least(0, "an integer >= 0"))
       .number("scir.grad_clip", plan.grad_clip, "clip the global gradient norm to this", positive)
       .integer("scir.log_every", plan.log_every, "steps between progress lines", at_least_one)
+      .flag("scir.activation_checkpointing", plan.activation_checkpointing,
+            "the SCIR step keeps only each decoder layer's input and recomputes the layer in the "
+            "backward (less memory, one more forward)")
       .choice("srlm.judge", plan.srlm_sampled_judge, {{"expected", false}, {"sampled", true}},
               "SRLM's offline scores: expected (the score token's distribution) or sampled "
               "(judgements written and parsed, as SRLM ran its judge)")

@@ -35,7 +35,10 @@ void bind_train_options(OptionBinder& bind, const std::string& prefix, LmTrainOp
                "rerun starts the phase over)",
                OptionRange::at_least(0, "an integer >= 0 (0: none)"))
       .integer(prefix + "log_every", train.log_every, "steps between progress lines",
-               OptionRange::at_least(1, "an integer >= 1"));
+               OptionRange::at_least(1, "an integer >= 1"))
+      .flag(prefix + "activation_checkpointing", train.activation_checkpointing,
+            "keep only each decoder layer's input and recompute the layer in the backward (less "
+            "memory, one more forward)");
 }
 
 // The data-parallel step's options under `prefix`; `bucket_mb` holds the bucket size in MB.

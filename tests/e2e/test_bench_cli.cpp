@@ -146,6 +146,22 @@ TEST(KvCacheBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {
   expect_refused(bench, "scir_bench_kv_cache", cases);
 }
 
+// The activation-memory bench on a small shape: both peaks reported (their values are the
+// bench's to measure, not this test's to assert), bad flags refused by name.
+TEST(ActivationMemoryBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {
+  const std::string bench = SCIR_ACTIVATION_MEMORY_BENCH_BINARY;
+  const CommandResult ok = run_command(bench + " --batch 2 --tokens 16 --layers 2 --hidden 64");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("one training step, 2 layers of width 64, batch 2 x 16 tokens"),
+            std::string::npos)
+      << ok.out;
+  EXPECT_NE(ok.out.find(" MB, activation checkpointing "), std::string::npos) << ok.out;
+  const std::pair<const char*, const char*> cases[] = {
+      {"--layers 0", "option '--layers': expected an integer >= 1, got '0'"},
+      {"--bogus 1", "option '--bogus': unknown or without a value"}};
+  expect_refused(bench, "scir_bench_activation_memory", cases);
+}
+
 // The layer-kernel bench on a small shape: a timing line for the formula and for each vector
 // level of both operations, the kernels' values equal to the formulas', bad flags refused by name.
 TEST(LayerKernelsBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {

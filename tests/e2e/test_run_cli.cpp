@@ -440,3 +440,47 @@ TEST(RunCli, TensorParallelShapesThatDoNotDivideAreRefusedByName) {
 }
 
 }  // namespace
+
+// Activation checkpointing in every training phase of a run (pretraining, SFT and the SCIR
+// step): the same losses, step by step, as without it.
+TEST(RunCli, ActivationCheckpointingTrainsAsThePlainBackward) {
+  const std::string tiny =
+      " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 "
+      "--data.eval_prompts 4 --data.heldout_pairs 6 --model.hidden_size 16 "
+      "--model.num_attention_heads 4 --model.num_key_value_heads 2 --model.intermediate_size 32 "
+      "--model.num_hidden_layers 2 --pretrain.steps 3 --pretrain.batch_size 4 "
+      "--pretrain.warmup_steps 1 --sft.steps 3 --sft.batch_size 4 --sft.warmup_steps 1 "
+      "--eval.max_new_tokens 4 --scir.iterations 1 --scir.batch_pairs 4 --scir.max_new_tokens 6";
+  std::vector<std::string> files;
+  for (const char* checkpointing : {"false", "true"}) {
+    const fs::path run =
+        fs::path(scratch_path(std::string("scir_run_cli_checkpointing_") + checkpointing));
+    fs::remove_all(run);
+    const std::string flag = checkpointing;
+    const CommandResult result = run_command(
+        std::string(SCIR_MPIEXEC) + " " +
+        scir_hpc("run --out " + run.string() + tiny + " --pretrain.activation_checkpointing " +
+                 flag + " --sft.activation_checkpointing " + flag +
+                 " --scir.activation_checkpointing " + flag));
+    ASSERT_EQ(result.exit_code, 0) << result.out;
+    files.push_back((run / "run.h5").string());
+    for (const char* phase : {"[pretrain]", "[sft]", "[iter_1]"}) {
+      EXPECT_EQ(result.out.find(std::string(phase) +
+                                " activation checkpointing: layers recomputed in the backward") !=
+                    std::string::npos,
+                flag == "true")
+          << phase << result.out;
+    }
+  }
+  for (const char* group : {"/pretrain/steps", "/sft/steps", "/iter_1/steps"}) {
+    const scir::H5Group plain = scir::read_h5_group(files[0], group);
+    const scir::H5Group checkpointed = scir::read_h5_group(files[1], group);
+    const std::vector<double>& expected = plain.columns.at("loss");
+    ASSERT_FALSE(expected.empty()) << group;
+    ASSERT_EQ(checkpointed.columns.at("loss").size(), expected.size()) << group;
+    for (size_t s = 0; s < expected.size(); ++s) {
+      EXPECT_NEAR(checkpointed.columns.at("loss")[s], expected[s], 1e-6 * std::abs(expected[s]))
+          << group << " step " << s;
+    }
+  }
+}

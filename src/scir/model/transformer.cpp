@@ -1,6 +1,7 @@
 #include "scir/model/transformer.h"
 
 #include "scir/core/errors.h"
+#include "scir/model/activation_checkpoint.h"
 #include "scir/model/attention_mask.h"
 #include "scir/model/cpu_attention.h"
 #include "scir/model/precision.h"
@@ -196,8 +197,11 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   } else {
     x = model_->embed_tokens(ids);
   }
+  const bool checkpointed = activation_checkpointing_ && !cache && torch::GradMode::is_enabled();
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-    x = model_->layers->ptr<DecoderLayer>(i)->forward(x, rotary, bias, cache, i);
+    DecoderLayer& layer = *model_->layers->ptr<DecoderLayer>(i);
+    x = checkpointed ? checkpointed_layer_forward(layer, x, rotary, bias, i)
+                     : layer.forward(x, rotary, bias, cache, i);
   }
   if (cache) cache->length += steps;
   return model_->norm->forward(x);

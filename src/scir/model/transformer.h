@@ -113,6 +113,9 @@ class Transformer : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
   torch::ScalarType dtype() const { return dtype_; }
+  // With gradients and no cache, each decoder layer keeps only its input and recomputes its
+  // activations in the backward (model/activation_checkpoint): less memory, one more forward.
+  void set_activation_checkpointing(bool on) { activation_checkpointing_ = on; }
   // Where the parameters live; inputs built on the CPU are moved there by hidden().
   torch::Device device() const;
   // Whether shard_tensor_parallel cut this model, and over which group (nullptr: not cut).
@@ -140,6 +143,7 @@ class Transformer : public torch::nn::Module {
 
   ModelConfig config_;
   torch::ScalarType dtype_;
+  bool activation_checkpointing_ = false;
   Comm* tp_ = nullptr;
   int64_t vocab_begin_ = 0, vocab_end_ = 0;  // this rank's rows of the embedding and head
   std::shared_ptr<DecoderStack> model_;

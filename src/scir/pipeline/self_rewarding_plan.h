@@ -47,6 +47,7 @@ struct SelfRewardingPlan {
   // Restart states of an iteration's training every state_every steps (0: none; an interrupted
   // train phase then reruns whole), in RUN/ckpt/iter_t_state.
   int64_t state_every = 0;
+  bool activation_checkpointing = false;  // the policy recomputes each layer in the backward
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's

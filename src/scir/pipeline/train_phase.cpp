@@ -93,6 +93,9 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
     restore(columns, steps, pairs);
   }
   policy.train();
+  policy.set_activation_checkpointing(plan.activation_checkpointing);
+  if (plan.activation_checkpointing)
+    log_info(prefix + "activation checkpointing: layers recomputed in the backward");
   int64_t step = 0;
   const auto train_start = Clock::now();
   for (int epoch = 0; epoch < plan.epochs && trainable; ++epoch) {
@@ -141,6 +144,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
     }
   }
   policy.eval();
+  policy.set_activation_checkpointing(false);
 
   // Collective over the tensor group: before rank 0 alone goes on to write.
   save_whole_hf_model(context.job(),

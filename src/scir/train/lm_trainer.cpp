@@ -69,6 +69,10 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   }
   std::vector<torch::Tensor> parameters = model.parameters();
   broadcast_parameters(comm, parameters);
+  model.set_activation_checkpointing(options.activation_checkpointing);
+  if (options.activation_checkpointing)
+    log_info(
+        cat("[", options.label, "] activation checkpointing: layers recomputed in the backward"));
   AdamWSettings adamw;
   adamw.lr = options.lr;
   adamw.beta1 = options.adam_beta1;

@@ -41,6 +41,7 @@ struct LmTrainOptions {
   int64_t state_every = 0;
   std::string state_dir;
   std::string label = "train";  // prefix of progress lines
+  bool activation_checkpointing = false;  // recompute each layer in the backward
 };
 
 struct LmStepMetrics {
