@@ -74,9 +74,10 @@ def format_table(frame):
 
 
 def plot_steps(groups, path):
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    columns = ["consistency_rate", "kept_share", "acc_labels_step"]
+    figure, axes = plt.subplots(1, len(columns), figsize=(16, 4))
     for label, runs in groups.items():
-        for axis, column in zip(axes, ["consistency_rate", "kept_share"]):
+        for axis, column in zip(axes, columns):
             # No online judge (srlm, oracle, irm_only): the consistency rate is not measured.
             if column == "consistency_rate" and any(
                     values["train_consistency_rate"] < 0
@@ -89,7 +90,8 @@ def plot_steps(groups, path):
             length = min(len(s) for s in series)
             if length:
                 axis.plot(np.mean([s[:length] for s in series], axis=0), label=label)
-    for axis, title in zip(axes, ["consistency rate (GRM and IRM agree)", "kept share"]):
+    for axis, title in zip(axes, ["consistency rate (GRM and IRM agree)", "kept share",
+                                  "labels trained on, right by the oracle"]):
         axis.set_title(title)
         axis.set_xlabel("step (iterations back to back)")
         axis.set_ylim(0, 1)

@@ -29,7 +29,8 @@ PAIR_COLUMNS = [
 # /iter_<t>/steps: one row a training step.
 STEP_COLUMNS = [(name, "steps", "train") for name in [
     "step", "loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share", "margin",
-    "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"]]
+    "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s", "acc_grm_step",
+    "acc_irm_step", "acc_labels_step"]]
 # The evaluation record: attributes of /sft/eval and /iter_<t>/eval (plus quality_<family>).
 EVALUATION_FIELDS = [(name, "scalar", "evaluate") for name in [
     "win_rate_vs_m1", "mean_quality", "exact_share", "mean_length", "acc_grm", "acc_grm_own",
@@ -37,7 +38,8 @@ EVALUATION_FIELDS = [(name, "scalar", "evaluate") for name in [
 # Attributes of /iter_<t>/eval beyond the record: the iteration's training.
 ITERATION_FIELDS = [(name, "scalar", "evaluate") for name in [
     "pairs", "agreement_start", "train_consistency_rate", "train_kept_share", "srlm_judgements",
-    "srlm_parse_failures"]]
+    "srlm_parse_failures", "pairs_informative_share", "acc_grm0_pairs", "acc_irm0_pairs",
+    "agree0_share_pairs", "acc_agree0_pairs", "acc_labels_last_pairs"]]
 
 # Attributes of /iter_t/eval (and /sft/eval) that the tables use.
 EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreement_start",

@@ -71,7 +71,31 @@ class RunContractTest(unittest.TestCase):
                 self.assertTrue(np.all((p_grm0 > 0) & (p_grm0 < 1)))
                 agreeing = np.mean((p_grm0 - 0.5) * (p_irm0 - 0.5) > 0)
                 self.assertEqual(f[f"iter_{t}/eval"].attrs["agreement_start"], agreeing)
+                # The oracle's view of the pairs, recomputed from the columns (half credit at 1/2).
+                q1, q2 = np.asarray(pairs["oracle_q1"]), np.asarray(pairs["oracle_q2"])
+                informative = q1 != q2
+
+                def right(p, chosen):
+                    better = (q1 > q2)[chosen]
+                    p = p[chosen]
+                    return np.mean(np.where(p == 0.5, 0.5, (p > 0.5) == better))
+
+                attrs = f[f"iter_{t}/eval"].attrs
+                self.assertEqual(attrs["pairs_informative_share"], np.mean(informative))
+                self.assertAlmostEqual(attrs["acc_grm0_pairs"], right(p_grm0, informative),
+                                       places=12)
+                self.assertAlmostEqual(attrs["acc_irm0_pairs"], right(p_irm0, informative),
+                                       places=12)
+                label_last = np.asarray(pairs["label_last"])
+                self.assertAlmostEqual(attrs["acc_labels_last_pairs"],
+                                       right(label_last, informative & (label_last >= 0)),
+                                       places=12)
                 steps = f[f"iter_{t}/steps"]
+                for column in ("acc_grm_step", "acc_irm_step", "acc_labels_step"):
+                    values = np.asarray(steps[column])
+                    values = values[np.isfinite(values)]
+                    self.assertTrue(values.size > 0 and np.all((values >= 0) & (values <= 1)),
+                                    column)
                 self.assertAlmostEqual(f[f"iter_{t}/eval"].attrs["train_kept_share"],
                                        np.mean(steps["kept_share"]), places=12)
 

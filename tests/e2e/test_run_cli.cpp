@@ -11,6 +11,7 @@
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
+#include "scir/io/run_contract.h"
 
 namespace {
 
@@ -145,7 +146,8 @@ TEST(RunCli, FewerPairsThanRanksSkipsTrainingWithoutHanging) {
   const scir::H5Group pairs = scir::read_h5_group((run / "run.h5").string(), "/iter_1/pairs");
   EXPECT_LE(pairs.columns.at("prompt_id").size(), 1u);
   const scir::H5Group steps = scir::read_h5_group((run / "run.h5").string(), "/iter_1/steps");
-  ASSERT_EQ(steps.columns.size(), 13u);  // every column, none with a row
+  // Every column of the contract, none with a row.
+  ASSERT_EQ(steps.columns.size(), std::size(scir::run_contract::kStepColumns));
   for (const auto& [name, values] : steps.columns) EXPECT_TRUE(values.empty()) << name;
   EXPECT_TRUE(fs::exists(run / "ckpt/iter_1/final/model.safetensors"));
 }

@@ -62,6 +62,9 @@ inline constexpr Column kStepColumns[] = {
     {"grad_norm", "steps", "train", "global gradient norm before clipping"},
     {"lr", "steps", "train", "learning rate"},
     {"tokens_per_s", "steps", "train", "response and judge tokens through the model a second"},
+    {"acc_grm_step", "steps", "train", "P_G right on the step's pairs of unequal oracle quality"},
+    {"acc_irm_step", "steps", "train", "P_I right on those pairs"},
+    {"acc_labels_step", "steps", "train", "the labels trained on right, on those kept"},
 };
 
 // The evaluation record: attributes of /iter_<t>/eval (M(t+1)) and /sft/eval (M1); the same
@@ -91,6 +94,12 @@ inline constexpr Column kIterationFields[] = {
     {"train_kept_share", "scalar", "evaluate", "mean kept_share over the steps"},
     {"srlm_judgements", "scalar", "evaluate", "SRLM's sampled judgements"},
     {"srlm_parse_failures", "scalar", "evaluate", "of those, judgements without a score"},
+    {"pairs_informative_share", "scalar", "evaluate", "share of pairs of unequal oracle quality"},
+    {"acc_grm0_pairs", "scalar", "evaluate", "P_G before training right, on those pairs"},
+    {"acc_irm0_pairs", "scalar", "evaluate", "P_I before training right, on those pairs"},
+    {"agree0_share_pairs", "scalar", "evaluate", "share of those where P_G and P_I agree"},
+    {"acc_agree0_pairs", "scalar", "evaluate", "their shared preference right, where they agree"},
+    {"acc_labels_last_pairs", "scalar", "evaluate", "label_last right, on those kept"},
 };
 
 // Paths inside a run directory.

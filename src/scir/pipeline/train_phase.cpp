@@ -8,6 +8,7 @@
 #include "scir/core/logging.h"
 #include "scir/core/rng.h"
 #include "scir/dist/collective_watchdog.h"
+#include "scir/eval/world_eval.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/run_contract.h"
@@ -21,9 +22,45 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using StepColumns = std::map<std::string, std::vector<double>>;
 
+// How often the step's P_G, P_I and training labels prefer the oracle's better response, over
+// the batch's pairs of different quality on all ranks (NaN without an oracle, and P_G where no
+// judge ran: srlm, oracle, irm_only). One reduction.
+struct StepLabelAccuracy {
+  double grm = kNoOracle, irm = kNoOracle, labels = kNoOracle;
+};
+
+StepLabelAccuracy step_label_accuracy(const IterationContext& context,
+                                      const std::vector<const IterationPair*>& batch,
+                                      const ScirStepStats& stats) {
+  StepLabelAccuracy accuracy;
+  if (!context.world) return accuracy;  // every rank alike: no collective is left unmatched
+  std::vector<double> q1, q2, labels, labelled_q1, labelled_q2;
+  for (size_t k = 0; k < batch.size(); ++k) {
+    q1.push_back(batch[k]->q1);
+    q2.push_back(batch[k]->q2);
+    if (stats.kept_label[k] < 0) continue;
+    labels.push_back(stats.kept_label[k] == 1 ? 1.0 : 0.0);
+    labelled_q1.push_back(batch[k]->q1);
+    labelled_q2.push_back(batch[k]->q2);
+  }
+  const auto [grm_credit, counted] = preference_accuracy(stats.p_grm, q1, q2);
+  const auto [irm_credit, unused] = preference_accuracy(stats.p_irm, q1, q2);
+  const auto [label_credit, labelled] = preference_accuracy(labels, labelled_q1, labelled_q2);
+  const std::vector<double> sums = all_reduce_values(
+      context.copies(), {grm_credit, irm_credit, counted, label_credit, labelled}, ReduceOp::kSum);
+  const ScirMethod method = context.plan.scir.method;
+  const bool judged = method != ScirMethod::kLabelled && method != ScirMethod::kIrmOnly;
+  if (sums[2] > 0) {
+    accuracy.grm = judged ? sums[0] / sums[2] : kNoOracle;
+    accuracy.irm = sums[1] / sums[2];
+  }
+  if (sums[4] > 0) accuracy.labels = sums[3] / sums[4];
+  return accuracy;
+}
+
 // A row of /iter_<t>/steps (run_contract::kStepColumns).
-void add_step_row(StepColumns& steps, int64_t step, const ScirStepStats& stats, double grad_norm,
-                  double lr, double seconds) {
+void add_step_row(StepColumns& steps, int64_t step, const ScirStepStats& stats,
+                  const StepLabelAccuracy& accuracy, double grad_norm, double lr, double seconds) {
   const double pairs = std::max(1.0, stats.pairs);
   const std::pair<const char*, double> row[] = {{"step", static_cast<double>(step)},
                                                 {"loss", stats.loss},
@@ -37,7 +74,10 @@ void add_step_row(StepColumns& steps, int64_t step, const ScirStepStats& stats, 
                                                 {"logp_rejected", stats.logp_rejected},
                                                 {"grad_norm", grad_norm},
                                                 {"lr", lr},
-                                                {"tokens_per_s", stats.tokens / seconds}};
+                                                {"tokens_per_s", stats.tokens / seconds},
+                                                {"acc_grm_step", accuracy.grm},
+                                                {"acc_irm_step", accuracy.irm},
+                                                {"acc_labels_step", accuracy.labels}};
   for (const auto& [name, value] : row) steps.at(name).push_back(value);
 }
 
@@ -111,10 +151,12 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
       const std::string where = cat(prefix, "step ", step + 1);
       CollectiveWatchdog::instance().set_progress(where);
       std::vector<TrainingPair> batch;
+      std::vector<const IterationPair*> batch_pairs;
       std::vector<size_t> used;
       for (int64_t k = 0; k < per_rank; ++k) {
         const size_t index = order[(s * per_rank + k) % local_count];  // cycles on short ranks
         batch.push_back(pairs.mine[index].pair);
+        batch_pairs.push_back(&pairs.mine[index]);
         used.push_back(index);
       }
       const double lr = schedule.at(step);
@@ -128,7 +170,8 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
         pairs.mine[used[k]].step_consumed = static_cast<double>(step);
       }
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      add_step_row(steps, step, stats, grad_norm, lr, seconds);
+      add_step_row(steps, step, stats, step_label_accuracy(context, batch_pairs, stats), grad_norm,
+                   lr, seconds);
       if ((step + 1) % plan.log_every == 0 || step + 1 == total_steps) {
         const double pair_count = std::max(1.0, stats.pairs);
         log_info(
