@@ -4,31 +4,17 @@
 // model was built. Usage:
 //   scir_bench_activation_memory [--threads 1] [--batch 8] [--tokens 256] [--layers 4]
 //                                [--hidden 256]
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "bench_program.h"
+#include "scir/core/memory_use.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/model/transformer.h"
 
 namespace {
-
-// Resident bytes now (/proc/self/statm) and at the peak so far (getrusage).
-double resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  double pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
-double peak_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) * 1024.0;
-}
 
 // One step in this process: the bytes above the built model at the step's peak.
 double step_peak_above_model(const scir::ModelConfig& config, int64_t batch, int64_t tokens,
@@ -42,10 +28,10 @@ double step_peak_above_model(const scir::ModelConfig& config, int64_t batch, int
     std::vector<int64_t> response(static_cast<size_t>(tokens - tokens / 2), 11 + b % 5);
     sequences.push_back({prompt, response});
   }
-  const double before = resident_bytes();
+  const double before = static_cast<double>(scir::resident_bytes());
   const scir::ResponseLogProbs scored = scir::response_logprobs(model, sequences, 0);
   scored.sum.sum().backward();
-  return peak_bytes() - before;
+  return static_cast<double>(scir::peak_resident_bytes()) - before;
 }
 
 int run(int argc, char** argv) {

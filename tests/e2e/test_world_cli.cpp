@@ -163,6 +163,9 @@ TEST(WorldCli, ZeroOneTrainsTheSameWeightsWithHalfTheState) {
   EXPECT_NE(logs[1].find("0.134 MB of optimiser state a rank (ZeRO-1 over 2 ranks)"),
             std::string::npos)
       << logs[1];
+  // The weights a rank holds, whole on every rank: 35,168 float32 parameters.
+  for (const std::string& log : logs)
+    EXPECT_NE(log.find("; weights 0.134 MB (Float); resident "), std::string::npos) << log;
   const scir::LoadedModel plain = scir::load_hf_model((root / "m0_0").string());
   const scir::LoadedModel sharded = scir::load_hf_model((root / "m0_1").string());
   const auto want = plain.model->named_weights();

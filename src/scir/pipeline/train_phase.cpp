@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "scir/core/logging.h"
+#include "scir/core/memory_use.h"
 #include "scir/core/rng.h"
 #include "scir/dist/collective_watchdog.h"
 #include "scir/eval/world_eval.h"
@@ -119,7 +120,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   adamw.lr = plan.lr;
   DataParallelOptimizer optimizer(comm, policy.parameters(), adamw, plan.parallel,
                                   policy.tensor_parallel_norm());
-  log_info(prefix + optimizer.describe_state());
+  log_info(prefix + optimizer.describe_memory());
   const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
   StepColumns steps;  // every column exists even when no step runs: one row count a group
   for (const run_contract::Column& column : run_contract::kStepColumns) steps[column.name] = {};
@@ -193,6 +194,8 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   save_whole_hf_model(context.job(),
                       context.run.path(run_contract::iteration_checkpoint(context.t)), policy,
                       context.judges.tokenizer());
+  log_info(prefix + "peak resident memory so far " +
+           megabytes(static_cast<double>(peak_resident_bytes())));
   write_pair_columns(context, pairs, PairStage::kTrained);
   if (context.job().rank() == 0) {
     H5Group group;

@@ -5,6 +5,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
+#include "scir/core/memory_use.h"
 
 namespace scir {
 
@@ -114,6 +115,18 @@ int64_t DataParallelOptimizer::state_bytes() const {
   int64_t values = 0;
   for (const torch::Tensor& p : parameters_) values += p.numel();
   return 2 * values * static_cast<int64_t>(sizeof(float));
+}
+
+std::string DataParallelOptimizer::describe_memory() const {
+  double weight_bytes = 0;
+  std::string dtype;
+  for (const torch::Tensor& parameter : parameters_) {
+    weight_bytes += static_cast<double>(parameter.numel() * parameter.element_size());
+    dtype = c10::toString(parameter.scalar_type());
+  }
+  return cat(describe_state(), "; weights ", megabytes(weight_bytes), " (", dtype, "); resident ",
+             megabytes(static_cast<double>(resident_bytes())), ", peak so far ",
+             megabytes(static_cast<double>(peak_resident_bytes())));
 }
 
 std::string DataParallelOptimizer::describe_state() const {

@@ -41,6 +41,9 @@ class DataParallelOptimizer {
   int64_t state_bytes() const;
   // "<bytes> MB of optimiser state a rank (ZeRO-1 over R ranks | not sharded)".
   std::string describe_state() const;
+  // What a rank holds as a phase starts: the optimiser state as above, the weights (bytes and
+  // dtype) and the process's resident memory now and at its peak so far.
+  std::string describe_memory() const;
   int64_t skipped_steps() const { return skipped_; }
   // The optimiser state this rank holds (AdamW's moments and step counts, or its ZeRO-1
   // shard), for restarts inside a phase.

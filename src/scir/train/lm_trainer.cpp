@@ -80,7 +80,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   adamw.weight_decay = options.weight_decay;
   DataParallelOptimizer optimizer(comm, parameters, adamw, options.parallel,
                                   model.tensor_parallel_norm());
-  log_info(cat("[", options.label, "] ", optimizer.describe_state()));
+  log_info(cat("[", options.label, "] ", optimizer.describe_memory()));
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);
   LmStepMetrics metrics;
