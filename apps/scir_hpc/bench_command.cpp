@@ -34,20 +34,30 @@ torch::Device bench_device(const OptionSet& options) {
   return torch::kCPU;
 }
 
+// The phase benchmark's settings, once.
+void bind_bench_options(OptionBinder& bind, PhaseBenchSettings& settings) {
+  const OptionRange at_least_one = OptionRange::at_least(1, "an integer >= 1");
+  const OptionRange at_least_two = OptionRange::at_least(2, "an integer >= 2");
+  bind.integer("bench.batch", settings.batch, "sequences (pairs) a call", at_least_one)
+      .integer("bench.prompt_tokens", settings.prompt_tokens, "prompt length", at_least_two)
+      .integer("bench.response_tokens", settings.response_tokens, "response length", at_least_two)
+      .integer("bench.new_tokens", settings.new_tokens, "generated tokens a sequence", at_least_one)
+      .integer("bench.repeats", settings.repeats, "timed calls a phase", at_least_one)
+      .number("bench.sgemm_seconds", settings.sgemm_seconds, "length of the peak measurement",
+              OptionRange::above(0, "a number > 0"))
+      .number("bench.nominal_tflops", settings.nominal_peak_tflops,
+              "a nominal peak for a second MFU, e.g. 989 (H100 dense bfloat16); 0: none",
+              OptionRange::at_least(0, "a number >= 0"));
+}
+
 void declare(OptionSet& options) {
-  const PhaseBenchSettings defaults;
   options.add_string("model", "", "model directory (default: a random model of --model.* shape)")
-      .add_string("out", "", "JSON file of the results (default: the table only)")
-      .add_int("bench.batch", defaults.batch, "sequences (pairs) a call")
-      .add_int("bench.prompt_tokens", defaults.prompt_tokens, "prompt length")
-      .add_int("bench.response_tokens", defaults.response_tokens, "response length")
-      .add_int("bench.new_tokens", defaults.new_tokens, "generated tokens a sequence")
-      .add_int("bench.repeats", defaults.repeats, "timed calls a phase")
-      .add_double("bench.sgemm_seconds", defaults.sgemm_seconds, "length of the peak measurement")
-      .add_string("bench.device", "cpu", "cpu, or cuda[:index]")
-      .add_string("bench.dtype", "float32", "the model's dtype: float32, bfloat16 or float16")
-      .add_double("bench.nominal_tflops", 0,
-                  "a nominal peak for a second MFU, e.g. 989 (H100 dense bfloat16); 0: none");
+      .add_string("out", "", "JSON file of the results (default: the table only)");
+  PhaseBenchSettings defaults;
+  OptionBinder declaring = OptionBinder::declaring(options);
+  bind_bench_options(declaring, defaults);
+  options.add_string("bench.device", "cpu", "cpu, or cuda[:index]")
+      .add_string("bench.dtype", "float32", "the model's dtype: float32, bfloat16 or float16");
   declare_model_shape_options(options);
 }
 
@@ -55,21 +65,8 @@ void run(const OptionSet& options, Comm& comm) {
   PhaseBenchSettings settings;
   LoadedModel loaded;
   agree_or_throw(comm, [&] {
-    settings.batch = options.get_int("bench.batch");
-    settings.prompt_tokens = options.get_int("bench.prompt_tokens");
-    settings.response_tokens = options.get_int("bench.response_tokens");
-    settings.new_tokens = options.get_int("bench.new_tokens");
-    settings.repeats = static_cast<int>(options.get_int("bench.repeats"));
-    settings.sgemm_seconds = options.get_double("bench.sgemm_seconds");
-    for (const char* key : {"bench.batch", "bench.new_tokens", "bench.repeats"}) {
-      if (options.get_int(key) < 1) options.reject(key, "an integer >= 1");
-    }
-    for (const char* key : {"bench.prompt_tokens", "bench.response_tokens"}) {
-      if (options.get_int(key) < 2) options.reject(key, "an integer >= 2");
-    }
-    if (settings.sgemm_seconds <= 0) options.reject("bench.sgemm_seconds", "a number > 0");
-    settings.nominal_peak_tflops = options.get_double("bench.nominal_tflops");
-    if (settings.nominal_peak_tflops < 0) options.reject("bench.nominal_tflops", "a number >= 0");
+    OptionBinder reading = OptionBinder::reading(options);
+    bind_bench_options(reading, settings);
     const torch::Device device = bench_device(options);
     const torch::ScalarType dtype = read_choice(options, "bench.dtype", dtype_names());
     if (!options.get_string("model").empty()) {
