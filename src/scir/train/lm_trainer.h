@@ -40,7 +40,7 @@ struct LmTrainOptions {
   // empty directory: none); a rerun goes on from the newest complete one.
   int64_t state_every = 0;
   std::string state_dir;
-  std::string label = "train";  // prefix of progress lines
+  std::string label = "train";            // prefix of progress lines
   bool activation_checkpointing = false;  // recompute each layer in the backward
 };
 
