@@ -1,14 +1,12 @@
 #include "scir/eval/evaluation_record.h"
 
-#include <limits>
-
 #include "scir/core/errors.h"
 #include "scir/io/run_contract.h"
 
 namespace scir {
 namespace {
 
-constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNotMeasured = WorldEvaluation::kNotMeasured;
 constexpr const char* kFamilyPrefix = "quality_";
 
 // The record's scalars and where WorldEvaluation keeps them (own_pairs is a count).

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <vector>
 
 #include "scir/dist/item_rows.h"
@@ -16,7 +15,7 @@
 namespace scir {
 
 // Oracle columns where there is no oracle (a user's model).
-constexpr double kNoOracle = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoOracle = WorldEvaluation::kNotMeasured;
 
 struct IterationPair {
   int64_t row = 0;    // in the iteration's pair order
@@ -48,8 +47,5 @@ IterationPairs read_pair_store(const IterationContext& context, PairStage stage)
 // This rank's share of all the pairs (rows in pair order with the columns prompt_id, rank,
 // resp1_tokens and resp2_tokens): prompts tokenised, responses decoded.
 IterationPairs deal_pairs(const IterationContext& context, const ItemRows& all);
-
-// The share of pairs on which P_G and P_I before training prefer the same response.
-double agreement_before_training(Comm& copies, const IterationPairs& pairs);
 
 }  // namespace scir

@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "scir/core/errors.h"
 #include "scir/dist/item_rows.h"
 #include "scir/dist/sharding.h"
@@ -151,14 +149,6 @@ IterationPairs deal_pairs(const IterationContext& context, const ItemRows& all) 
     pairs.mine.push_back(std::move(p));
   }
   return pairs;
-}
-
-double agreement_before_training(Comm& copies, const IterationPairs& pairs) {
-  double agreeing = 0;
-  for (const IterationPair& p : pairs.mine)
-    agreeing += (p.p_grm0 - 0.5) * (p.p_irm0 - 0.5) > 0 ? 1 : 0;
-  return all_reduce_scalar(copies, agreeing, ReduceOp::kSum) /
-         std::max(1.0, static_cast<double>(pairs.total));
 }
 
 }  // namespace scir
