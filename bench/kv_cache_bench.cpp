@@ -85,9 +85,10 @@ int run(int argc, char** argv) {
   generate_without_cache(model, prompts.narrow(1, 0, 4), 2);  // warm-up
 
   auto start = Clock::now();
-  auto cached = scir::generate(model, requests, options, /*eos_id=*/-1, scir::ByteTokenizer::kPad);
+  auto cached =
+      scir::generate(model, requests, options, /*stop_ids=*/{}, scir::ByteTokenizer::kPad);
   for (int64_t r = 1; r < repeats; ++r)
-    cached = scir::generate(model, requests, options, -1, scir::ByteTokenizer::kPad);
+    cached = scir::generate(model, requests, options, {}, scir::ByteTokenizer::kPad);
   const double cached_seconds =
       std::chrono::duration<double>(Clock::now() - start).count() / static_cast<double>(repeats);
   if (repeats > 1) {

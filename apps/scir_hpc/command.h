@@ -35,5 +35,6 @@ Command run_command();
 Command bench_command();
 Command export_command();
 Command sweep_command();
+Command tokenize_command();
 
 }  // namespace scir::app

@@ -40,7 +40,7 @@ std::vector<std::pair<size_t, SampledResponse>> sample_responses(
       batch.push_back({prompt.prompt, prompt.key, mine[i] % samples});
     }
     const auto outputs =
-        generate(*io.loaded.model, batch, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+        generate(*io.loaded.model, batch, sampling, tokenizer.stop_ids(), tokenizer.pad_id());
     for (size_t i = start; i < end; ++i)
       responses.push_back({mine[i], {mine[i] / samples, mine[i] % samples, outputs[i - start]}});
   }

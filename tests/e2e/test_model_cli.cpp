@@ -191,7 +191,7 @@ TEST_F(ModelCli, GenerateIsTheSameOnOneAndTwoRanksAndGreedyMatchesLibrary) {
   scir::SamplingOptions options;
   options.greedy = true;
   options.max_new_tokens = 5;
-  const auto expected = scir::generate(*loaded.model, {{{256, 65}, 7, 0}}, options, 257, 258);
+  const auto expected = scir::generate(*loaded.model, {{{256, 65}, 7, 0}}, options, {257}, 258);
   EXPECT_EQ(greedy_lines[2]["response_ids"].get<std::vector<int64_t>>(), expected[0]);
 }
 

@@ -119,8 +119,8 @@ TEST_F(CudaAgainstCpu, GreedyAndSampledTokens) {
   greedy.max_new_tokens = 12;
   std::vector<scir::GenerationRequest> requests;
   for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 0});
-  const auto on_gpu = scir::generate(*gpu_model, requests, greedy, -1, scir::ByteTokenizer::kPad);
-  const auto on_cpu = scir::generate(*cpu_model, requests, greedy, -1, scir::ByteTokenizer::kPad);
+  const auto on_gpu = scir::generate(*gpu_model, requests, greedy, {}, scir::ByteTokenizer::kPad);
+  const auto on_cpu = scir::generate(*cpu_model, requests, greedy, {}, scir::ByteTokenizer::kPad);
   EXPECT_EQ(on_gpu, on_cpu);
   // Sampling decides on the GPU (sample_top_p_rows) and on the host (sample_top_p) by the
   // same rule from the same streams.
@@ -130,9 +130,9 @@ TEST_F(CudaAgainstCpu, GreedyAndSampledTokens) {
   sampled.max_new_tokens = 12;
   sampled.seed = 4;
   const auto drawn_gpu =
-      scir::generate(*gpu_model, requests, sampled, -1, scir::ByteTokenizer::kPad);
+      scir::generate(*gpu_model, requests, sampled, {}, scir::ByteTokenizer::kPad);
   const auto drawn_cpu =
-      scir::generate(*cpu_model, requests, sampled, -1, scir::ByteTokenizer::kPad);
+      scir::generate(*cpu_model, requests, sampled, {}, scir::ByteTokenizer::kPad);
   EXPECT_EQ(drawn_gpu, drawn_cpu);
   EXPECT_NE(drawn_gpu, on_gpu);  // the sampled tokens are not the greedy ones
 }

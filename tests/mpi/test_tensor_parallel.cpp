@@ -77,7 +77,7 @@ TEST_P(TensorParallelTest, LogitsLogProbsAndGreedyTokensMatchTheFullModel) {
   greedy.max_new_tokens = 8;
   std::vector<GenerationRequest> requests;
   for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 0});
-  EXPECT_EQ(generate(*sharded, requests, greedy, -1, 0), generate(*full, requests, greedy, -1, 0));
+  EXPECT_EQ(generate(*sharded, requests, greedy, {}, 0), generate(*full, requests, greedy, {}, 0));
 }
 
 TEST_P(TensorParallelTest, GradientsAndAnSgdStepMatchTheFullModel) {

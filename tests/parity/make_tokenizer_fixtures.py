@@ -24,6 +24,10 @@ import sys
 
 import tokenizers
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "real"))
+# The pre-tokenizers of Llama 3's and Qwen 2's tokenizer.json files (their Split patterns).
+from gguf_to_hf import LLAMA3_SPLIT, QWEN2_SPLIT, split_then_bytes  # noqa: E402
+
 CORPUS = [
     "Hello, world!",
     "The capital of France is Paris.",
@@ -48,19 +52,6 @@ CORPUS = [
     " ",
     "x",
 ]
-
-# The pre-tokenizers of Llama 3's and Qwen 2's tokenizer.json files (their Split patterns).
-LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
-                r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
-               r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
-
-
-def split_pre_tokenizer(pattern):
-    return {"type": "Sequence", "pretokenizers": [
-        {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
-        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
-         "use_regex": False}]}
 
 
 def write_smollm2(out):
@@ -132,7 +123,7 @@ def main():
     for name, pattern in (("smollm2_llama3_split", LLAMA3_SPLIT),
                           ("smollm2_qwen2_split", QWEN2_SPLIT)):
         variant = copy.deepcopy(smollm2)
-        variant["pre_tokenizer"] = split_pre_tokenizer(pattern)
+        variant["pre_tokenizer"] = split_then_bytes(pattern)
         variants[name] = variant
     # Qwen 2's whole front end: its NFC normalizer before its Split pattern.
     qwen2 = copy.deepcopy(variants["smollm2_qwen2_split"])

@@ -49,7 +49,7 @@ TEST(Generate, GreedyEqualsArgmaxOfFullForwards) {
   options.greedy = true;
   options.max_new_tokens = 6;
   const std::vector<GenerationRequest> requests = {{{1, 5, 6, 7}, 0, 0}, {{1, 9}, 1, 0}};
-  const auto outputs = generate(*model, requests, options, /*eos_id=*/2, /*pad_id=*/0);
+  const auto outputs = generate(*model, requests, options, /*stop_ids=*/{2}, /*pad_id=*/0);
   torch::NoGradGuard no_grad;
   for (size_t r = 0; r < requests.size(); ++r) {
     std::vector<int64_t> sequence = requests[r].prompt;
@@ -74,18 +74,18 @@ TEST(Generate, SampleDependsOnlyOnSeedPromptIdAndSampleIndex) {
   options.max_new_tokens = 8;
   options.seed = 42;
   const GenerationRequest target{{1, 5, 6, 7}, 17, 3};
-  const auto alone = generate(*model, {target}, options, 2, 0);
+  const auto alone = generate(*model, {target}, options, {2}, 0);
   const auto batched =
-      generate(*model, {{{1, 30, 31, 32, 33, 34}, 4, 0}, target, {{1, 9}, 5, 1}}, options, 2, 0);
+      generate(*model, {{{1, 30, 31, 32, 33, 34}, 4, 0}, target, {{1, 9}, 5, 1}}, options, {2}, 0);
   EXPECT_EQ(alone[0], batched[1]);
   EXPECT_EQ(alone[0].size(), 8u);
   // Another sample index or seed draws another stream.
   GenerationRequest other = target;
   other.sample_index = 4;
-  const auto different = generate(*model, {other}, options, 2, 0);
+  const auto different = generate(*model, {other}, options, {2}, 0);
   SamplingOptions reseeded = options;
   reseeded.seed = 43;
-  const auto different_seed = generate(*model, {target}, reseeded, 2, 0);
+  const auto different_seed = generate(*model, {target}, reseeded, {2}, 0);
   EXPECT_TRUE(different[0] != alone[0] || different_seed[0] != alone[0]);
 }
 
@@ -95,13 +95,32 @@ TEST(Generate, StopsRightAfterEos) {
   options.greedy = true;
   options.max_new_tokens = 8;
   const GenerationRequest request{{1, 5, 6}, 0, 0};
-  const auto free_run = generate(*model, {request}, options, /*eos_id=*/-1, 0)[0];
+  const auto free_run = generate(*model, {request}, options, /*stop_ids=*/{}, 0)[0];
   ASSERT_EQ(free_run.size(), 8u);
   // Declare the third generated token to be EOS: generation must end there, EOS included.
   const int64_t eos = free_run[2];
-  const auto stopped = generate(*model, {request, {{1, 7}, 1, 0}}, options, eos, 0)[0];
+  const auto stopped = generate(*model, {request, {{1, 7}, 1, 0}}, options, {eos}, 0)[0];
   const auto first = std::find(free_run.begin(), free_run.end(), eos);
   EXPECT_EQ(stopped, std::vector<int64_t>(free_run.begin(), first + 1));
+}
+
+TEST(Generate, StopsAtTheFirstOfSeveralStopIds) {
+  auto model = tiny_model();
+  SamplingOptions options;
+  options.greedy = true;
+  options.max_new_tokens = 8;
+  const GenerationRequest request{{1, 5, 6}, 0, 0};
+  const auto free_run = generate(*model, {request}, options, {}, 0)[0];
+  ASSERT_EQ(free_run.size(), 8u);
+  // Llama 3 Instruct ends a turn with <|eot_id|> or <|end_of_text|>: whichever comes first.
+  const int64_t later = free_run[5], earlier = free_run[3];
+  const auto first = std::find_if(free_run.begin(), free_run.end(),
+                                  [&](int64_t t) { return t == later || t == earlier; });
+  EXPECT_EQ(generate(*model, {request}, options, {later, earlier}, 0)[0],
+            std::vector<int64_t>(free_run.begin(), first + 1));
+  EXPECT_EQ(generate(*model, {request}, options, {later}, 0)[0],
+            std::vector<int64_t>(free_run.begin(),
+                                 std::find(free_run.begin(), free_run.end(), later) + 1));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "input_error.h"
 #include "scir/tokenizer/chat_template.h"
 #include "scir/tokenizer/hf_tokenizer.h"
+#include "scir/tokenizer/tokenizer.h"
 
 namespace scir {
 namespace {
@@ -96,7 +97,7 @@ TEST(HfTokenizer, WhatIsNotImplementedIsRefusedByName) {
             "Prepend, Replace, NFC or NFKC)");
   EXPECT_EQ(refused("pre_tokenizer", {{"type", "Whitespace"}}),
             "tokenizer.json: field 'pre_tokenizer.type' is \"Whitespace\": not implemented "
-            "(expected ByteLevel, Split or Metaspace)");
+            "(expected ByteLevel, Split, Digits or Metaspace)");
   EXPECT_EQ(refused("decoder", {{"type", "WordPiece"}}),
             "tokenizer.json: field 'decoder.type' is \"WordPiece\": not implemented (expected "
             "ByteLevel, Metaspace, Replace, ByteFallback, Fuse or Strip)");
@@ -126,6 +127,68 @@ TEST(HfTokenizer, WhatIsNotImplementedIsRefusedByName) {
             }),
             "t.json: PAD id 49152 outside the vocabulary of 49152 (from tokenizer_config.json or "
             "config.json)");
+}
+
+// Digits isolates numbers before the byte-level step (StarCoder's and SmolLM's files); the
+// llama.cpp vocabularies of tests/real check it against Hugging Face's ids.
+TEST(HfTokenizer, DigitsSplitsNumbersOffAsTheirOwnWords) {
+  nlohmann::json json = smollm2_json();
+  const nlohmann::json bytes = {
+      {"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}};
+  json["pre_tokenizer"] = bytes;
+  const HfTokenizer whole(json, "whole", SpecialTokenIds{1, 2, 2});
+  const auto pieces = [&](std::initializer_list<const char*> words) {
+    std::vector<int64_t> ids;
+    for (const char* word : words) {
+      const std::vector<int64_t> more = whole.encode(word);
+      ids.insert(ids.end(), more.begin(), more.end());
+    }
+    return ids;
+  };
+  for (const bool individual : {true, false}) {
+    json["pre_tokenizer"] = {
+        {"type", "Sequence"},
+        {"pretokenizers", {{{"type", "Digits"}, {"individual_digits", individual}}, bytes}}};
+    const HfTokenizer digits(json, "digits", SpecialTokenIds{1, 2, 2});
+    EXPECT_EQ(digits.encode("year2026 ok"), individual ? pieces({"year", "2", "0", "2", "6", " ok"})
+                                                       : pieces({"year", "2026", " ok"}));
+  }
+}
+
+// Llama 3's tokenizer.json puts BOS in a TemplateProcessing inside a Sequence.
+TEST(HfTokenizer, FindsTheTemplateProcessorInsideASequence) {
+  nlohmann::json json = smollm2_json();
+  json["post_processor"] = {{"type", "Sequence"},
+                            {"processors",
+                             {{{"type", "ByteLevel"}},
+                              {{"type", "TemplateProcessing"},
+                               {"single",
+                                {{{"SpecialToken", {{"id", "<|im_start|>"}, {"type_id", 0}}}},
+                                 {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}}}}}};
+  EXPECT_TRUE(HfTokenizer(json, "t.json", SpecialTokenIds{1, 2, 2}).prepends_bos());
+}
+
+// Llama 3 Instruct lists several end ids (config.json, generation_config.json): every one of
+// them ends a response; EOS stays first.
+TEST(HfTokenizer, StopIdsComeFromTheEosListsOfTheModelFiles) {
+  const std::filesystem::path dir =
+      std::filesystem::path(testing::TempDir()) / "scir_stop_ids_tokenizer";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(kFixtures + "/smollm2", dir);
+  const auto write = [&](const char* file, const nlohmann::json& json) {
+    std::ofstream(dir / file) << json.dump();
+  };
+  write("config.json", {{"eos_token_id", {2, 0}}});
+  write("generation_config.json", {{"eos_token_id", {0, 5}}});
+  EXPECT_EQ(load_tokenizer(dir.string())->stop_ids(), (std::vector<int64_t>{2, 0, 5}));
+  write("generation_config.json", {{"eos_token_id", 7}});
+  EXPECT_EQ(load_tokenizer(dir.string())->stop_ids(), (std::vector<int64_t>{2, 0, 7}));
+  write("generation_config.json", {{"eos_token_id", {2, 49152}}});
+  EXPECT_EQ(input_error([&] { load_tokenizer(dir.string()); }),
+            (dir / "generation_config.json").string() +
+                ": field 'eos_token_id' holds 49152 (expected token ids below the vocabulary "
+                "size 49152)");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -286,7 +286,7 @@ TEST(SampledJudge, ScoresAverageTheParsedJudgementsOfEachResponse) {
                      judge_template.render_pointwise(instructions[i], responses[i])),
           ids[i], k};
       const auto text = tokenizer.decode(generate(*model, {request}, settings.sampling,
-                                                  tokenizer.eos_id(), tokenizer.pad_id())[0]);
+                                                  tokenizer.stop_ids(), tokenizer.pad_id())[0]);
       double score = 0;
       if (parse_judgement_score(text, pattern, &score)) {
         sum += score;

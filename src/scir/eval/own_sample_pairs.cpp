@@ -23,7 +23,7 @@ std::vector<ScoredSamplePair> own_sample_pairs(Transformer& model, const Tokeniz
       }
     }
     const auto outputs =
-        generate(model, requests, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+        generate(model, requests, sampling, tokenizer.stop_ids(), tokenizer.pad_id());
     for (size_t i = start; i < end; ++i) {
       const std::string& instruction = prompts[indices[i]];
       std::vector<std::string> texts;

@@ -30,7 +30,7 @@ std::vector<std::string> greedy_answers(Transformer& model, const PairwiseJudge&
       batch.push_back({prompt_ids(judge.tokenizer, judge.chat_template, prompts[i]), i, 0});
     }
     for (const auto& ids :
-         generate(model, batch, options, judge.tokenizer.eos_id(), judge.tokenizer.pad_id())) {
+         generate(model, batch, options, judge.tokenizer.stop_ids(), judge.tokenizer.pad_id())) {
       answers.push_back(judge.tokenizer.decode(ids));
     }
   }

@@ -116,8 +116,13 @@ void save_hf_model(const std::string& directory, const Transformer& model,
                        : save_dtype == torch::kHalf   ? "float16"
                                                       : "float32";
   write_json(staging / "config.json", config.to_json());
-  write_json(staging / "generation_config.json",
-             {{"bos_token_id", config.bos_token_id}, {"eos_token_id", config.eos_token_id}});
+  // Every stop id the model was loaded with (Llama 3 Instruct's list), so the checkpoint ends
+  // its responses where the model it came from did.
+  const std::vector<int64_t> stops = tokenizer.stop_ids();
+  write_json(
+      staging / "generation_config.json",
+      {{"bos_token_id", config.bos_token_id},
+       {"eos_token_id", stops.size() == 1 ? nlohmann::json(stops[0]) : nlohmann::json(stops)}});
   save_tokenizer(tokenizer, staging.string());
 
   // Group the weights into shards in name order.

@@ -62,8 +62,8 @@ torch::Tensor sample_top_p_rows(const torch::Tensor& logits, double temperature,
 
 std::vector<std::vector<int64_t>> generate(Transformer& model,
                                            const std::vector<GenerationRequest>& requests,
-                                           const SamplingOptions& options, int64_t eos_id,
-                                           int64_t pad_id) {
+                                           const SamplingOptions& options,
+                                           const std::vector<int64_t>& stop_ids, int64_t pad_id) {
   torch::NoGradGuard no_grad;
   const int64_t rows = static_cast<int64_t>(requests.size());
   std::vector<std::vector<int64_t>> outputs(rows);
@@ -140,7 +140,7 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
       const int64_t token = tokens[b];
       outputs[b].push_back(token);
       chosen[b] = token;
-      finished[b] = token == eos_id;
+      finished[b] = std::find(stop_ids.begin(), stop_ids.end(), token) != stop_ids.end();
       all_done = all_done && finished[b];
     }
     if (all_done) break;

@@ -24,11 +24,12 @@ struct GenerationRequest {
   uint64_t sample_index = 0;
 };
 
-// Returns each request's new tokens, without the prompt; a final EOS is kept when generated.
+// Returns each request's new tokens, without the prompt; a row ends at the first of stop_ids it
+// generates, which is kept (none: every row runs to max_new_tokens).
 std::vector<std::vector<int64_t>> generate(Transformer& model,
                                            const std::vector<GenerationRequest>& requests,
-                                           const SamplingOptions& options, int64_t eos_id,
-                                           int64_t pad_id);
+                                           const SamplingOptions& options,
+                                           const std::vector<int64_t>& stop_ids, int64_t pad_id);
 
 // Samples one token from logits [vocab] (float32, contiguous) with temperature and top-p, using
 // u in [0, 1): the smallest set of most likely tokens whose probability reaches top_p is kept.

@@ -157,7 +157,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     result.phases.push_back(timed_phase("generation", settings.repeats, [&] {
       PhaseWork work;
       const std::vector<std::vector<int64_t>> outputs =
-          generate(model, requests, sampling, -1, tokenizer.pad_id());
+          generate(model, requests, sampling, {}, tokenizer.pad_id());
       for (size_t i = 0; i < outputs.size(); ++i) {
         // New tokens only (the prompts' prefill is not counted); the k-th is computed at
         // position prompt + k - 1 and attends over prompt + k positions.

@@ -127,7 +127,7 @@ SampledPairs sample_pairs(const IterationContext& context, Transformer& policy) 
         requests.push_back({prompt, mine[i], static_cast<uint64_t>(s)});
     }
     const auto samples =
-        generate(policy, requests, sampling, tokenizer.eos_id(), tokenizer.pad_id());
+        generate(policy, requests, sampling, tokenizer.stop_ids(), tokenizer.pad_id());
     for (size_t i = start; i < end; ++i) {
       const auto first = samples.begin() + static_cast<int64_t>((i - start) * plan.samples);
       pair_samples(context, policy, mine[i], {first, first + plan.samples}, out);

@@ -59,7 +59,7 @@ SampledScores sampled_judge_scores(Transformer& model, const Tokenizer& tokenize
     const size_t end = std::min(requests.size(), start + static_cast<size_t>(settings.batch_size));
     const std::vector<GenerationRequest> batch(requests.begin() + start, requests.begin() + end);
     const auto judgements =
-        generate(model, batch, settings.sampling, tokenizer.eos_id(), tokenizer.pad_id());
+        generate(model, batch, settings.sampling, tokenizer.stop_ids(), tokenizer.pad_id());
     for (size_t j = 0; j < judgements.size(); ++j) {
       const size_t response = (start + j) / settings.judgements;
       double score = 0;

@@ -210,6 +210,12 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
       } else {
         throw InputError(cat(source, ": field '", field, ".pattern' must be {\"Regex\": ...}"));
       }
+    } else if (type == "Digits") {
+      // The tokenizers package isolates each numeric character (Unicode categories Nd, Nl, No)
+      // or each run of them; an isolating split on \p{N} is the same cut.
+      pre.kind = PreTokenizerStep::Kind::kSplit;
+      pre.regex = std::make_shared<RegexSplit>(
+          step.value("individual_digits", false) ? "\\p{N}" : "\\p{N}+", source);
     } else if (type == "ByteLevel") {
       pre.kind = PreTokenizerStep::Kind::kByteLevel;
       pre.add_prefix_space = step.value("add_prefix_space", false);
@@ -229,7 +235,7 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
                "always, first or never");
     } else {
       refuse(source, cat(field, ".type"), nlohmann::json(type).dump(),
-             "ByteLevel, Split or Metaspace");
+             "ByteLevel, Split, Digits or Metaspace");
     }
     p.pre_tokenizers.push_back(pre);
   }
@@ -263,11 +269,14 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
 
   vocab_size_ = p.tokens.empty() ? 0 : p.tokens.rbegin()->first + 1;
   // BOS is part of a prompt when the post-processor puts a special token before the text.
-  const nlohmann::json post = json.value("post_processor", none);
-  if (post.is_object() && post.value("type", "") == "TemplateProcessing" &&
-      post.contains("single") && post["single"].is_array() && !post["single"].empty()) {
-    const nlohmann::json& first = post["single"][0];
-    prepends_bos_ = first.is_object() && first.contains("SpecialToken");
+  // Llama 3's files since 2024 wrap it in a Sequence after ByteLevel.
+  for (const auto& [post, field] :
+       flatten(json.value("post_processor", none), source, "post_processor", "processors")) {
+    if (post.value("type", "") == "TemplateProcessing" && post.contains("single") &&
+        post["single"].is_array() && !post["single"].empty()) {
+      const nlohmann::json& first = post["single"][0];
+      prepends_bos_ = first.is_object() && first.contains("SpecialToken");
+    }
   }
   for (const auto& [name, id] : {std::pair<const char*, int64_t>{"BOS", special_.bos},
                                  {"EOS", special_.eos},

@@ -21,4 +21,19 @@ int64_t config_token_id(const nlohmann::json& config, const char* field) {
   return id.is_number_integer() ? id.get<int64_t>() : -1;
 }
 
+std::vector<int64_t> listed_eos_ids(const std::filesystem::path& file, int64_t vocab_size) {
+  const nlohmann::json config = read_json_if_present(file);
+  if (!config.is_object() || !config.contains("eos_token_id") || config["eos_token_id"].is_null())
+    return {};
+  const nlohmann::json& field = config["eos_token_id"];
+  std::vector<int64_t> ids;
+  for (const nlohmann::json& id : field.is_array() ? field : nlohmann::json::array({field})) {
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= vocab_size)
+      throw InputError(cat(file.string(), ": field 'eos_token_id' holds ", id.dump(),
+                           " (expected token ids below the vocabulary size ", vocab_size, ")"));
+    ids.push_back(id.get<int64_t>());
+  }
+  return ids;
+}
+
 }  // namespace scir

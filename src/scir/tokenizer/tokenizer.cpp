@@ -1,5 +1,6 @@
 #include "scir/tokenizer/tokenizer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -44,9 +45,7 @@ std::unique_ptr<Tokenizer> ids_only_tokenizer(const std::string& model_dir) {
                                             id("bos_token_id", 1), eos, id("pad_token_id", eos));
 }
 
-}  // namespace
-
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir) {
+std::unique_ptr<Tokenizer> load_text_tokenizer(const std::string& model_dir) {
   const fs::path sentencepiece = fs::path(model_dir) / "tokenizer.model";
   if (fs::exists(sentencepiece)) {
     return std::make_unique<SentencePieceTokenizer>(sentencepiece.string());
@@ -68,6 +67,26 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir) {
     throw InputError(cat(byte_file.string(), ": expected {\"type\": \"byte\"}"));
   }
   return std::make_unique<ByteTokenizer>();
+}
+
+}  // namespace
+
+std::vector<int64_t> Tokenizer::stop_ids() const {
+  std::vector<int64_t> ids = {eos_id()};
+  for (int64_t id : more_stop_ids_)
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  return ids;
+}
+
+void Tokenizer::add_stop_ids(const std::vector<int64_t>& ids) {
+  more_stop_ids_.insert(more_stop_ids_.end(), ids.begin(), ids.end());
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir) {
+  std::unique_ptr<Tokenizer> tokenizer = load_text_tokenizer(model_dir);
+  for (const char* file : {"config.json", "generation_config.json"})
+    tokenizer->add_stop_ids(listed_eos_ids(fs::path(model_dir) / file, tokenizer->vocab_size()));
+  return tokenizer;
 }
 
 void save_tokenizer(const Tokenizer& tokenizer, const std::string& model_dir) {

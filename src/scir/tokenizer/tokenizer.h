@@ -32,13 +32,23 @@ class Tokenizer {
   int64_t single_token_id(const std::string& text) const;
   // A short description for logs and run.h5 /provenance.
   virtual std::string describe() const = 0;
+
+  // The ids that end a response: EOS, then the further ones a model directory lists (Llama 3
+  // Instruct's config.json and generation_config.json name <|eot_id|> beside <|end_of_text|>).
+  std::vector<int64_t> stop_ids() const;
+  void add_stop_ids(const std::vector<int64_t>& ids);
+
+ private:
+  std::vector<int64_t> more_stop_ids_;
 };
 
 // Loads the tokenizer of a checkpoint directory: tokenizer.model (SentencePiece) when present,
 // else tokenizer.json (Hugging Face tokenizers' BPE), else scir_tokenizer.json naming the byte
-// tokenizer; with none of them, a tokenizer of ids alone (BOS, EOS, PAD from config.json).
+// tokenizer; with none of them, a tokenizer of ids alone (BOS, EOS, PAD from config.json). The
+// eos_token_id lists of config.json and generation_config.json add stop ids.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& model_dir);
-// Writes the files that load_tokenizer reads back for this tokenizer into model_dir.
+// Writes the files that load_tokenizer reads back for this tokenizer into model_dir (the stop
+// ids go into generation_config.json with the model, see save_hf_model).
 void save_tokenizer(const Tokenizer& tokenizer, const std::string& model_dir);
 
 }  // namespace scir
