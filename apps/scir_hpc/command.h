@@ -36,5 +36,6 @@ Command bench_command();
 Command export_command();
 Command sweep_command();
 Command tokenize_command();
+Command plan_command();
 
 }  // namespace scir::app

@@ -8,7 +8,7 @@ const std::vector<Command>& all_commands() {
   static const std::vector<Command> commands = {
       info_command(),  init_command(),     score_command(), generate_command(), tokenize_command(),
       world_command(), pretrain_command(), sft_command(),   eval_command(),     run_command(),
-      bench_command(), export_command(),   sweep_command()};
+      bench_command(), export_command(),   sweep_command(), plan_command()};
   return commands;
 }
 

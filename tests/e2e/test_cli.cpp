@@ -24,7 +24,7 @@ TEST(Cli, UnknownCommandIsOneLineExitTwo) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out,
             "scir_hpc: error: unknown command 'frobnicate' (expected one of: info, init, score, "
-            "generate, tokenize, world, pretrain, sft, eval, run, bench, export, sweep)\n");
+            "generate, tokenize, world, pretrain, sft, eval, run, bench, export, sweep, plan)\n");
 }
 
 TEST(Cli, UnknownOptionIsOneLineExitTwo) {

@@ -89,7 +89,7 @@ TEST(Generate, SampleDependsOnlyOnSeedPromptIdAndSampleIndex) {
   EXPECT_TRUE(different[0] != alone[0] || different_seed[0] != alone[0]);
 }
 
-TEST(Generate, StopsRightAfterEos) {
+TEST(Generate, StopsRightAfterTheFirstStopId) {
   auto model = tiny_model();
   SamplingOptions options;
   options.greedy = true;
@@ -97,30 +97,18 @@ TEST(Generate, StopsRightAfterEos) {
   const GenerationRequest request{{1, 5, 6}, 0, 0};
   const auto free_run = generate(*model, {request}, options, /*stop_ids=*/{}, 0)[0];
   ASSERT_EQ(free_run.size(), 8u);
+  const auto up_to = [&](std::initializer_list<int64_t> stops) {
+    const auto first =
+        std::find_first_of(free_run.begin(), free_run.end(), stops.begin(), stops.end());
+    return std::vector<int64_t>(free_run.begin(), first + 1);
+  };
   // Declare the third generated token to be EOS: generation must end there, EOS included.
   const int64_t eos = free_run[2];
-  const auto stopped = generate(*model, {request, {{1, 7}, 1, 0}}, options, {eos}, 0)[0];
-  const auto first = std::find(free_run.begin(), free_run.end(), eos);
-  EXPECT_EQ(stopped, std::vector<int64_t>(free_run.begin(), first + 1));
-}
-
-TEST(Generate, StopsAtTheFirstOfSeveralStopIds) {
-  auto model = tiny_model();
-  SamplingOptions options;
-  options.greedy = true;
-  options.max_new_tokens = 8;
-  const GenerationRequest request{{1, 5, 6}, 0, 0};
-  const auto free_run = generate(*model, {request}, options, {}, 0)[0];
-  ASSERT_EQ(free_run.size(), 8u);
+  EXPECT_EQ(generate(*model, {request, {{1, 7}, 1, 0}}, options, {eos}, 0)[0], up_to({eos}));
   // Llama 3 Instruct ends a turn with <|eot_id|> or <|end_of_text|>: whichever comes first.
   const int64_t later = free_run[5], earlier = free_run[3];
-  const auto first = std::find_if(free_run.begin(), free_run.end(),
-                                  [&](int64_t t) { return t == later || t == earlier; });
-  EXPECT_EQ(generate(*model, {request}, options, {later, earlier}, 0)[0],
-            std::vector<int64_t>(free_run.begin(), first + 1));
-  EXPECT_EQ(generate(*model, {request}, options, {later}, 0)[0],
-            std::vector<int64_t>(free_run.begin(),
-                                 std::find(free_run.begin(), free_run.end(), later) + 1));
+  EXPECT_EQ(generate(*model, {request}, options, {later, earlier}, 0)[0], up_to({later, earlier}));
+  EXPECT_EQ(generate(*model, {request}, options, {later}, 0)[0], up_to({later}));
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+// What a rank needs in memory for a run's training steps and its generation, estimated from the
+// model's shape and the run's layout before any work starts (`scir_hpc plan`). Checked against
+// the activation benchmark's measured peaks (docs/PERFORMANCE.md) and the paper-scale table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "scir/model/model_config.h"
+
+namespace scir {
+
+enum class PlanPrecision {
+  kFloat32,   // float32 weights, gradients and AdamW moments: how `run` trains today
+  kBFloat16,  // bfloat16 weights and gradients, float32 master weights and moments (GPUs)
+};
+
+struct MemoryPlanSettings {
+  ModelConfig model;
+  int64_t ranks = 1;
+  int64_t tensor_parallel = 1;  // ranks a model copy is cut over; ranks / it copies
+  PlanPrecision precision = PlanPrecision::kFloat32;
+  bool zero1 = false;  // AdamW moments (and master weights) sharded over the copies
+  bool activation_checkpointing = false;
+  int64_t train_sequences = 8;    // sequences a training forward on a rank
+  int64_t train_tokens = 512;     // tokens of each
+  int64_t response_tokens = 256;  // of them, the ones whose log-probs go through the LM head
+  int64_t generation_sequences = 16;
+  int64_t generation_tokens = 1024;  // prompt and new tokens: the KV cache's length
+};
+
+// Bytes a rank holds.
+struct MemoryPlan {
+  int64_t parameters = 0;  // of a rank's slice
+  double weights = 0;
+  double master_weights = 0;
+  double gradients = 0;
+  double optimizer_state = 0;
+  double activations = 0;  // kept for the backward, and a layer's backward working set
+  double lm_head = 0;      // logits, log-softmax and their gradient over the response tokens
+  double kv_cache = 0;
+  double training() const;
+  double generation() const;
+  double peak() const;
+};
+
+// An InputError naming the setting when the layout is impossible (tp not dividing the ranks or
+// the heads, a response longer than its sequence).
+MemoryPlan plan_memory(const MemoryPlanSettings& settings);
+
+// "12.35 GB" (10^9 bytes, as GPU memory is sold).
+std::string gigabytes(double bytes);
+
+}  // namespace scir

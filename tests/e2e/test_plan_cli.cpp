@@ -1,0 +1,44 @@
+// scir_hpc plan driven as a user would: Mistral-7B's shape on 64 ranks, and a layout refused
+// because it does not fit the GPU memory given.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "cli_runner.h"
+
+namespace {
+
+const std::string kMistral7b =
+    "--model.architecture MistralForCausalLM --model.hidden_size 4096 "
+    "--model.intermediate_size 14336 --model.num_hidden_layers 32 "
+    "--model.num_attention_heads 32 --model.num_key_value_heads 8 --model.vocab_size 32000 "
+    "--model.max_position_embeddings 32768";
+
+TEST(PlanCli, PrintsWhatARankHolds) {
+  const CommandResult result =
+      run_command(scir_hpc("plan " + kMistral7b + " --ranks 64 --dtype bfloat16 --zero1"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  // 7,241,732,096 parameters: 2 bytes each for weights and gradients, 12 / 64 sharded.
+  EXPECT_NE(result.out.find("  weights            14.48 GB\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  master weights     0.45 GB\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  AdamW moments      0.91 GB\n"), std::string::npos) << result.out;
+  EXPECT_NE(
+      result.out.find(
+          "7241732096 parameters, 7241732096 a rank; 64 ranks: 64 copies x tp 1; bfloat16, ZeRO-1"),
+      std::string::npos)
+      << result.out;
+}
+
+TEST(PlanCli, ALayoutThatDoesNotFitIsRefusedInOneLine) {
+  const CommandResult result =
+      run_command(scir_hpc("plan " + kMistral7b + " --ranks 64 --gpu-memory-gb 80"));
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
+  EXPECT_EQ(result.out.rfind("scir_hpc: error: plan: a rank needs ", 0), 0u) << result.out;
+  EXPECT_NE(result.out.find("more than --gpu-memory-gb 80"), std::string::npos) << result.out;
+  const CommandResult tp = run_command(scir_hpc("plan " + kMistral7b + " --ranks 64 --tp 3"));
+  EXPECT_EQ(tp.exit_code, 2);
+  EXPECT_EQ(tp.out, "scir_hpc: error: tensor parallelism 3 must divide the 64 ranks\n");
+}
+
+}  // namespace

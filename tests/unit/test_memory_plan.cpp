@@ -1,0 +1,113 @@
+// scir_hpc plan's estimates: the paper-scale table of docs/PERFORMANCE.md (Mistral-7B's shape,
+// 64 ranks), the KV cache, and activations against the peaks the activation benchmark measured.
+#include <gtest/gtest.h>
+
+#include "input_error.h"
+#include "scir/perf/memory_plan.h"
+
+namespace scir {
+namespace {
+
+using testing_support::input_error;
+
+ModelConfig mistral_7b() {
+  ModelConfig m;
+  m.architecture = "MistralForCausalLM";
+  m.hidden_size = 4096;
+  m.intermediate_size = 14336;
+  m.num_hidden_layers = 32;
+  m.num_attention_heads = 32;
+  m.num_key_value_heads = 8;
+  m.head_dim = 128;
+  m.vocab_size = 32000;
+  return m;
+}
+
+double model_state(const MemoryPlan& plan) {
+  return plan.weights + plan.master_weights + plan.gradients + plan.optimizer_state;
+}
+
+TEST(MemoryPlan, PaperScaleTable) {
+  MemoryPlanSettings s;
+  s.model = mistral_7b();
+  s.ranks = 64;
+  s.precision = PlanPrecision::kBFloat16;
+  ASSERT_EQ(s.model.parameter_count(), 7241732096);
+  // 16 bytes a parameter: bfloat16 weights and gradients, float32 master weights and moments.
+  const double tables[][3] = {{1, 115.9, 30.3}, {2, 57.9, 15.8}, {4, 29.0, 8.6}, {8, 14.5, 5.0}};
+  for (const auto& [tp, whole, zero1] : tables) {
+    s.tensor_parallel = static_cast<int64_t>(tp);
+    s.zero1 = false;
+    EXPECT_NEAR(model_state(plan_memory(s)) / 1e9, whole, 0.05) << "tp " << tp;
+    s.zero1 = true;
+    EXPECT_NEAR(model_state(plan_memory(s)) / 1e9, zero1, 0.05) << "tp " << tp;
+  }
+  // float32 as run trains today: no master copy, 16 bytes a parameter before ZeRO-1.
+  s.precision = PlanPrecision::kFloat32;
+  s.tensor_parallel = 1;
+  s.zero1 = true;
+  const MemoryPlan plan = plan_memory(s);
+  EXPECT_EQ(plan.master_weights, 0);
+  EXPECT_DOUBLE_EQ(model_state(plan), 7241732096.0 * (4 + 4 + 8.0 / 64));
+}
+
+TEST(MemoryPlan, KvCacheIsKeysAndValuesOfEveryLayer) {
+  MemoryPlanSettings s;
+  s.model = mistral_7b();
+  s.ranks = 2;
+  s.tensor_parallel = 2;
+  s.precision = PlanPrecision::kBFloat16;
+  s.generation_sequences = 64;
+  s.generation_tokens = 1024;
+  // 2 (K and V) x 32 layers x 4 of the 8 key-value heads x 128 x 64 x 1024 tokens x 2 bytes.
+  EXPECT_DOUBLE_EQ(plan_memory(s).kv_cache, 2.0 * 32 * 4 * 128 * 64 * 1024 * 2);
+}
+
+// bench/activation_memory_bench.cpp's shapes (float32, heads of 64, SwiGLU 11/4 of the width,
+// vocabulary 256, half of each sequence the response) and the peaks it measured above the built
+// model (docs/PERFORMANCE.md): activations, LM head and gradients within 20%.
+TEST(MemoryPlan, ActivationsAgreeWithTheMeasuredPeaks) {
+  struct Measured {
+    int64_t layers, batch, tokens;
+    bool checkpointed;
+    double megabytes;
+  };
+  for (const Measured& m : {Measured{4, 8, 256, false, 248.9}, Measured{4, 8, 256, true, 134.8},
+                            Measured{8, 8, 512, false, 1028.6}, Measured{8, 8, 512, true, 408.4}}) {
+    MemoryPlanSettings s;
+    s.model.hidden_size = 256;
+    s.model.intermediate_size = 256 * 11 / 4;
+    s.model.num_hidden_layers = m.layers;
+    s.model.num_attention_heads = s.model.num_key_value_heads = 4;
+    s.model.head_dim = 64;
+    s.model.vocab_size = 256;
+    s.train_sequences = m.batch;
+    s.train_tokens = m.tokens;
+    s.response_tokens = m.tokens / 2;
+    s.activation_checkpointing = m.checkpointed;
+    const MemoryPlan plan = plan_memory(s);
+    const double estimate = (plan.activations + plan.lm_head + plan.gradients) / (1 << 20);
+    EXPECT_NEAR(estimate / m.megabytes, 1.0, 0.2)
+        << m.layers << " layers, " << m.tokens << " tokens, checkpointed " << m.checkpointed << ": "
+        << estimate << " MB";
+  }
+}
+
+TEST(MemoryPlan, ImpossibleLayoutsAreRefused) {
+  MemoryPlanSettings s;
+  s.model = mistral_7b();
+  s.ranks = 6;
+  s.tensor_parallel = 4;
+  EXPECT_EQ(input_error([&] { plan_memory(s); }), "tensor parallelism 4 must divide the 6 ranks");
+  s.ranks = 24;
+  s.tensor_parallel = 3;
+  EXPECT_EQ(input_error([&] { plan_memory(s); }),
+            "tensor parallelism over 3 ranks needs num_attention_heads (32) to be a multiple of 3");
+  s.tensor_parallel = 1;
+  s.response_tokens = 600;
+  EXPECT_EQ(input_error([&] { plan_memory(s); }),
+            "response tokens (600) must be in [1, 512], the training sequence's tokens");
+}
+
+}  // namespace
+}  // namespace scir
