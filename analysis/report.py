@@ -6,7 +6,9 @@ Runs whose configurations differ only in `seed` (and `out`) form one group; ever
 mean over the group's seeds with its standard deviation. Writes DIR/table.csv,
 DIR/steps.png (consistency rate and kept share per step), DIR/iterations.png (win rate and
 reward accuracy per iteration), DIR/calibration.png (P_G and P_I against the oracle's labels)
-and DIR/report.md that embeds them; prints the table. A run that cannot be read stops the
+and DIR/report.md that embeds them; prints the table. Where the runs include SRLM (scir.method
+srlm), every other method's paired differences against it, seed by seed, with 95% intervals
+(analysis/paired.py): printed, DIR/paired.csv and DIR/paired.png. A run that cannot be read stops the
 report with one line naming its file and what is missing (exit 2).
 """
 import os
@@ -20,6 +22,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.cli import OneLineArgumentParser  # noqa: E402
+from analysis.paired import format_paired, paired_differences  # noqa: E402
 from analysis.runs import EVAL_METRICS, Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
@@ -156,7 +159,25 @@ def plot_calibration(groups, path):
     plt.close(figure)
 
 
-def write_markdown(path, runs, groups, text):
+def plot_paired(paired, path):
+    """Each method's win rate against M1 minus SRLM's, by model, with its 95% interval."""
+    rows = paired[paired.metric == "win_rate_vs_m1"]
+    figure, axis = plt.subplots(figsize=(7, 3.5))
+    for offset, (group, members) in enumerate(rows.groupby("group", sort=True)):
+        x = np.arange(len(members)) + 0.1 * offset
+        low = (members["mean"] - members["low"]).fillna(0)
+        high = (members["high"] - members["mean"]).fillna(0)
+        axis.errorbar(x, members["mean"], yerr=[low, high], fmt="o", capsize=3, label=group)
+        axis.set_xticks(np.arange(len(members)), members["model"])
+    axis.axhline(0, color="grey", linewidth=0.8)
+    axis.set_ylabel("win rate vs M1, minus SRLM's")
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def write_markdown(path, runs, groups, text, with_paired=False):
     with open(path, "w") as f:
         f.write("# scir_hpc report\n\n")
         f.write(f"{len(runs)} runs in {len(groups)} groups (mean ± std over seeds):\n\n")
@@ -167,7 +188,8 @@ def write_markdown(path, runs, groups, text):
         f.write("Numbers: [table.csv](table.csv)\n\n")
         for name, caption in [("iterations.png", "Win rate and reward accuracy per iteration"),
                               ("steps.png", "Consistency rate and kept share per step"),
-                              ("calibration.png", "Calibration of P_G and P_I")]:
+                              ("calibration.png", "Calibration of P_G and P_I")] + (
+                [("paired.png", "Win rate against SRLM, paired by seed")] if with_paired else []):
             f.write(f"## {caption}\n\n![{caption}]({name})\n\n")
 
 
@@ -190,7 +212,13 @@ def main(argv=None):
     plot_steps(groups, os.path.join(args.out, "steps.png"))
     plot_iterations(frame, os.path.join(args.out, "iterations.png"))
     plot_calibration(groups, os.path.join(args.out, "calibration.png"))
-    write_markdown(os.path.join(args.out, "report.md"), runs, groups, text)
+    paired = paired_differences(groups)
+    if not paired.empty:
+        paired.to_csv(os.path.join(args.out, "paired.csv"), index=False)
+        plot_paired(paired, os.path.join(args.out, "paired.png"))
+        text += "\n\n" + format_paired(paired)
+    write_markdown(os.path.join(args.out, "report.md"), runs, groups, text,
+                   with_paired=not paired.empty)
     print(text)
     print(f"report: {os.path.join(args.out, 'report.md')}")
     return 0

@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev libpcre2-dev libicu-dev
   googletest libgtest-dev libgmock-dev
   python3 python3-venv python3-h5py python3-numpy python3-pandas python3-matplotlib
+  python3-scipy
 )
 
 missing=()

@@ -88,6 +88,35 @@ class ReportTest(unittest.TestCase):
             self.assertIn(message, result.stderr)
             self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
 
+    def test_paired_differences_against_srlm(self):
+        """The two runs again as SRLM with lower M2 win rates (by 0.1 and 0.2): the report pairs
+        each with its seed's SRLM run."""
+        paths = []
+        for i, run in enumerate(self.runs):
+            for method, shift in (("scir", 0.0), ("srlm", -0.1 * (i + 1))):
+                target = os.path.join(self.dir, f"paired_{method}{i}")
+                os.makedirs(target, exist_ok=True)
+                shutil.copy(os.path.join(run, "run.h5"), os.path.join(target, "run.h5"))
+                with h5py.File(os.path.join(target, "run.h5"), "a") as f:
+                    f["config"].attrs["scir.method"] = method.encode()
+                    f["iter_1/eval"].attrs["win_rate_vs_m1"] += shift
+                paths.append(target)
+        out = os.path.join(self.dir, "paired_report")
+        result = report(*paths, "--out", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(out, "paired.csv")) as f:
+            rows = {(r["group"], r["model"], r["metric"]): r for r in csv.DictReader(f)}
+        m2 = rows[("scir.method=scir", "M2", "win_rate_vs_m1")]
+        self.assertAlmostEqual(float(m2["mean"]), 0.15, places=12)
+        self.assertEqual(int(m2["pairs"]), 2)
+        half = 12.706204736174707 * np.std([0.1, 0.2], ddof=1) / np.sqrt(2)  # t(0.975, 1)
+        self.assertAlmostEqual(float(m2["high"]) - float(m2["mean"]), half, places=9)
+        self.assertAlmostEqual(float(rows[("scir.method=scir", "M3", "win_rate_vs_m1")]["mean"]),
+                               0.0, places=12)
+        self.assertIn("paired differences against srlm", result.stdout)
+        with open(os.path.join(out, "paired.png"), "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
     def test_bad_arguments_give_one_line_and_exit_two(self):
         result = report("--out")
         self.assertEqual(result.returncode, 2, result.stderr)

@@ -1,0 +1,67 @@
+"""analysis.paired: differences against SRLM seed by seed, with Student-t intervals."""
+import math
+import os
+import sys
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.environ.get("SCIR_SOURCE_DIR", os.path.join(os.path.dirname(__file__),
+                                                                   "..", "..")))
+from analysis.paired import format_paired, paired_differences  # noqa: E402
+
+T_975_DF2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom
+
+
+class FakeRun:
+    def __init__(self, method, seed, win_rates, beta="0.1"):
+        self.config = {"scir.method": method, "seed": str(seed), "scir.beta": beta}
+        self.seed = str(seed)
+        self.win_rates = win_rates
+
+    def rows(self):
+        return [("M1", {"win_rate_vs_m1": 0.5})] + [
+            (f"M{t + 2}", {"win_rate_vs_m1": w, "acc_irm": -1.0})
+            for t, w in enumerate(self.win_rates)]
+
+
+class PairedTest(unittest.TestCase):
+    def test_differences_seed_by_seed_with_a_t_interval(self):
+        scir = [FakeRun("scir", s, [0.60 + 0.01 * s, 0.50]) for s in (1, 2, 3)]
+        # seed 3 of SRLM first: pairs follow seeds, not order
+        srlm = [FakeRun("srlm", s, [0.55, 0.52 - 0.01 * s]) for s in (3, 1, 2)]
+        frame = paired_differences({"scir.method=scir": scir, "scir.method=srlm": srlm})
+        self.assertEqual(set(frame.group), {"scir.method=scir"})  # no row for SRLM itself
+        self.assertEqual(set(frame.metric), {"win_rate_vs_m1"})  # acc_irm -1: not measured
+        m2 = frame[frame.model == "M2"].iloc[0]
+        differences = np.array([0.06, 0.07, 0.08])
+        half = T_975_DF2 * differences.std(ddof=1) / math.sqrt(3)
+        self.assertAlmostEqual(m2["mean"], 0.07, places=12)
+        self.assertAlmostEqual(m2["low"], 0.07 - half, places=12)
+        self.assertAlmostEqual(m2["high"], 0.07 + half, places=12)
+        self.assertEqual(m2["pairs"], 3)
+        m3 = frame[frame.model == "M3"].iloc[0]
+        self.assertAlmostEqual(m3["mean"], np.mean([-0.01, 0.0, 0.01]), places=12)
+        text = format_paired(frame)
+        self.assertIn("paired differences against srlm", text)
+        self.assertIn("+0.070 [", text)
+
+    def test_pairs_share_every_other_option(self):
+        runs = {"a": [FakeRun("scir", 1, [0.7], beta="0.5"), FakeRun("scir", 2, [0.6])],
+                "b": [FakeRun("srlm", 1, [0.5]), FakeRun("srlm", 2, [0.5])]}
+        frame = paired_differences(runs)
+        self.assertEqual(len(frame), 1)  # seed 1 differs in beta: no partner
+        row = frame.iloc[0]
+        self.assertAlmostEqual(row["mean"], 0.1, places=12)
+        self.assertEqual(row["pairs"], 1)
+        self.assertTrue(math.isnan(row["low"]))  # no interval from one pair
+        self.assertIn("+0.100  (1 pairs)", format_paired(frame))
+
+    def test_nothing_without_the_baseline(self):
+        frame = paired_differences({"a": [FakeRun("scir", 1, [0.7])]})
+        self.assertTrue(frame.empty)
+        self.assertEqual(format_paired(frame), "")
+
+
+if __name__ == "__main__":
+    unittest.main()
