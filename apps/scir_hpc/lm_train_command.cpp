@@ -25,7 +25,10 @@ void declare(OptionSet& options, const LmTrainOptions& defaults) {
       .add_required_string("out", "model directory to write")
       .add_string("chat-template", "plain",
                   "how prompts are wrapped: none, plain, mistral, chatml, llama3 or model")
-      .add_int("train.checkpoint_every", 0, "steps between checkpoints in OUT/step_<s> (0: none)");
+      .add_int("train.checkpoint_every", 0, "steps between checkpoints in OUT/step_<s> (0: none)")
+      .add_string("dtype", "float32",
+                  "training precision: float32, or bfloat16 (float32 master weights and "
+                  "gradient reduction; checkpoints in bfloat16)");
   declare_train_options(options, "train.", defaults);
   declare_tensor_parallel_option(options);
 }
@@ -53,7 +56,8 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
       options.reject("train.checkpoint_every", "an integer >= 0");
     }
     const ChatTemplate chat = read_choice(options, "chat-template", chat_template_names());
-    loaded = load_hf_model(options.get_string("model"));
+    const torch::ScalarType dtype = read_choice(options, "dtype", training_dtype_names());
+    loaded = load_hf_model(options.get_string("model"), dtype);
     examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
     if (train.batch_size % data.size() != 0) {
       options.reject("train.batch_size", cat("a multiple of the ", data.size(),

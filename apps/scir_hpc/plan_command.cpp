@@ -24,7 +24,7 @@ void bind_layout(OptionBinder& bind, MemoryPlanSettings& s, double& gpu_memory_g
   bind.integer("ranks", s.ranks, "ranks of the job (unset: the ranks plan runs on)", positive)
       .integer("tp", s.tensor_parallel, "ranks a model copy is cut over", positive)
       .choice("dtype", s.precision, precision_names(),
-              "float32 (how run trains today) or bfloat16 (bfloat16 weights and gradients, "
+              "float32, or bfloat16 as run --dtype bfloat16 trains (bfloat16 weights and gradients, "
               "float32 master weights and AdamW moments)")
       .flag("zero1", s.zero1, "AdamW moments and master weights sharded over the copies")
       .flag("activation-checkpointing", s.activation_checkpointing,

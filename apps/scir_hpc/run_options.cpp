@@ -174,6 +174,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.pointwise_template = seeds.pointwise_template;
   plan.pairwise_template = seeds.pairwise_template;
   plan.seed = seeds.seed;
+  plan.dtype = seeds.dtype;
   plan.eval = seeds.eval;
   plan.eval.pointwise_grm = plan.scir.pointwise_grm;  // the GRM evaluated is the one in use
   plan.eval.tau = plan.tau;

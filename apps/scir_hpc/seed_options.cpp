@@ -2,6 +2,7 @@
 
 #include "model_shape_options.h"
 #include "scir/core/option_binding.h"
+#include "scir/model/precision.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 #include "train_options.h"
 #include "world_options.h"
@@ -22,7 +23,10 @@ void bind_own_eft_options(OptionBinder& bind, OwnSampleEftSettings& own_eft) {
 
 void declare_seed_options(OptionSet& options) {
   options.add_string("out", "runs/demo", "run directory")
-      .add_int("seed", 0, "seed of data sets and weights");
+      .add_int("seed", 0, "seed of data sets and weights")
+      .add_string("dtype", "float32",
+                  "precision the models load, sample and train in: float32, or bfloat16 "
+                  "(float32 master weights and gradient reduction, checkpoints in bfloat16)");
   declare_world_options(options);
   declare_dataset_options(options);
   declare_model_shape_options(options);
@@ -52,6 +56,7 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
   plan.world = make_world(options).knobs();
   plan.data = read_dataset_options(options);
   plan.seed = static_cast<uint64_t>(options.get_int("seed"));
+  plan.dtype = read_choice(options, "dtype", training_dtype_names());
   plan.model = read_model_shape_options(options, ByteTokenizer());
   plan.pretrain = read_train_options(options, "pretrain.", "pretrain");
   plan.sft = read_train_options(options, "sft.", "sft");

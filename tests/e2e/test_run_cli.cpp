@@ -12,6 +12,7 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "scir/io/run_contract.h"
+#include "scir/io/safetensors.h"
 
 namespace {
 
@@ -267,6 +268,7 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
   fs::remove_all(run);
   const std::pair<const char*, const char*> cases[] = {
       {"--scir.beta 0", "option '--scir.beta': expected a number > 0, got '0'"},
+      {"--dtype float16", "option '--dtype': expected float32 or bfloat16, got 'float16'"},
       {"--scir.delta -0.1",
        "option '--scir.delta': expected a number in [0, 0.5) (at 0.5 no pair can be kept), got "
        "'-0.1'"},
@@ -443,16 +445,24 @@ TEST(RunCli, TensorParallelShapesThatDoNotDivideAreRefusedByName) {
 
 }  // namespace
 
+namespace {
+
+// Two layers, three steps of each seed phase and one SCIR iteration: the runs that compare
+// training settings step by step.
+const std::string kTwoLayerRun =
+    " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 "
+    "--data.eval_prompts 4 --data.heldout_pairs 6 --model.hidden_size 16 "
+    "--model.num_attention_heads 4 --model.num_key_value_heads 2 --model.intermediate_size 32 "
+    "--model.num_hidden_layers 2 --pretrain.steps 3 --pretrain.batch_size 4 "
+    "--pretrain.warmup_steps 1 --sft.steps 3 --sft.batch_size 4 --sft.warmup_steps 1 "
+    "--eval.max_new_tokens 4 --scir.iterations 1 --scir.batch_pairs 4 --scir.max_new_tokens 6";
+
+}  // namespace
+
 // Activation checkpointing in every training phase of a run (pretraining, SFT and the SCIR
 // step): the same losses, step by step, as without it.
 TEST(RunCli, ActivationCheckpointingTrainsAsThePlainBackward) {
-  const std::string tiny =
-      " --judge_sft.steps 0 --data.corpus 60 --data.ift 20 --data.eft_pairs 20 --data.pool 6 "
-      "--data.eval_prompts 4 --data.heldout_pairs 6 --model.hidden_size 16 "
-      "--model.num_attention_heads 4 --model.num_key_value_heads 2 --model.intermediate_size 32 "
-      "--model.num_hidden_layers 2 --pretrain.steps 3 --pretrain.batch_size 4 "
-      "--pretrain.warmup_steps 1 --sft.steps 3 --sft.batch_size 4 --sft.warmup_steps 1 "
-      "--eval.max_new_tokens 4 --scir.iterations 1 --scir.batch_pairs 4 --scir.max_new_tokens 6";
+  const std::string& tiny = kTwoLayerRun;
   std::vector<std::string> files;
   for (const char* checkpointing : {"false", "true"}) {
     const fs::path run =
@@ -485,4 +495,50 @@ TEST(RunCli, ActivationCheckpointingTrainsAsThePlainBackward) {
           << group << " step " << s;
     }
   }
+}
+
+// A run in bfloat16 (float32 master weights, ZeRO-1, activation checkpointing) on 2 ranks:
+// every phase finishes, the checkpoints are bfloat16, and pretraining and SFT follow the
+// float32 run. Bound: every stored value rounds to bfloat16 (relative 2^-9), the initial
+// weights included; a logit of these two-layer models passes through about 20 roundings, which
+// as independent errors move it by ~sqrt(20) x 2^-9 = 1% of its deviation from the mean logit
+// (below 0.3 here: M1's token log-probs lie in -5.70..-5.25), so the log-softmax moves by ~0.006
+// nats of a loss of ~5.5, 1e-3 relative; the bound is twice that (measured: 1.2e-4).
+// The SCIR step's loss is not compared: its pairs are selected where GRM and IRM agree, and
+// this untrained judge's P_G is within 1e-4 of 1/2, below what bfloat16 logits resolve.
+TEST(RunCli, BFloat16RunFollowsTheFloat32Run) {
+  std::vector<std::string> files;
+  for (const char* dtype : {"float32", "bfloat16"}) {
+    const fs::path run = fs::path(scratch_path(std::string("scir_run_cli_dtype_") + dtype));
+    fs::remove_all(run);
+    const CommandResult result = run_command(
+        std::string(SCIR_MPIEXEC) + " " +
+        scir_hpc("run --out " + run.string() + kTwoLayerRun + " --dtype " + dtype +
+                 " --pretrain.zero1 --sft.zero1 --scir.zero1 --pretrain.activation_checkpointing"
+                 " --sft.activation_checkpointing --scir.activation_checkpointing"));
+    ASSERT_EQ(result.exit_code, 0) << result.out;
+    files.push_back((run / "run.h5").string());
+    const bool low = std::string(dtype) == "bfloat16";
+    for (const char* checkpoint : {"ckpt/m0", "ckpt/m1", "ckpt/iter_1/final"}) {
+      for (const auto& [name, tensor] :
+           scir::read_safetensors((run / checkpoint / "model.safetensors").string()).tensors) {
+        EXPECT_EQ(tensor.scalar_type(), low ? torch::kBFloat16 : torch::kFloat)
+            << checkpoint << " " << name;
+      }
+    }
+    if (low) {
+      EXPECT_NE(result.out.find("weights 0.0247 MB (BFloat16)"), std::string::npos) << result.out;
+    }
+  }
+  for (const char* group : {"/pretrain/steps", "/sft/steps"}) {
+    const std::vector<double> float32 = scir::read_h5_group(files[0], group).columns.at("loss");
+    const std::vector<double> bfloat16 = scir::read_h5_group(files[1], group).columns.at("loss");
+    ASSERT_EQ(bfloat16.size(), float32.size()) << group;
+    for (size_t s = 0; s < float32.size(); ++s)
+      EXPECT_NEAR(bfloat16[s], float32[s], 2e-3 * float32[s]) << group << " step " << s;
+  }
+  const std::vector<double> steps =
+      scir::read_h5_group(files[1], "/iter_1/steps").columns.at("loss");
+  ASSERT_FALSE(steps.empty());
+  for (double loss : steps) EXPECT_TRUE(std::isfinite(loss));
 }

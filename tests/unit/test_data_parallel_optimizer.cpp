@@ -116,5 +116,75 @@ TEST(DataParallelOptimizer, StepsAsLibTorchsAdamWAfterClipGradNorm) {
   }
 }
 
+// bfloat16 parameters train through float32 master weights: every step is the float32 AdamW
+// step of the master weights on the gradients in float32 (what the optimiser does for float32
+// parameters), and the parameters are those weights rounded; the master weights travel in the
+// saved state, so a restored copy goes on exactly. Both optimisers.
+TEST(DataParallelOptimizer, BFloat16ParametersStepThroughFloat32MasterWeights) {
+  for (bool zero1 : {false, true}) {
+    SCOPED_TRACE(zero1);
+    SerialComm comm;
+    AdamWSettings settings;
+    settings.lr = 0.01;
+    DataParallelSettings parallel;
+    parallel.zero1 = zero1;
+    const auto bfloat16_parameters = [] {
+      std::vector<torch::Tensor> parameters = fresh_parameters();
+      for (torch::Tensor& p : parameters) p = p.detach().to(torch::kBFloat16).requires_grad_(true);
+      return parameters;
+    };
+    // The float32 reference starts from the same (rounded) values, with the same gradients.
+    std::vector<torch::Tensor> ours = bfloat16_parameters(), reference;
+    for (const torch::Tensor& p : ours)
+      reference.push_back(p.detach().to(torch::kFloat).requires_grad_(true));
+    DataParallelOptimizer optimizer(comm, ours, settings, parallel);
+    DataParallelOptimizer float32(comm, reference, settings, parallel);
+    const int64_t values = 4 * 5 + 7 + 3 * 2 * 2;
+    EXPECT_EQ(optimizer.state_bytes(), 3 * values * 4);  // moments and master weights
+    const auto set_gradients = [&](std::vector<torch::Tensor>& parameters, int step,
+                                   torch::ScalarType dtype) {
+      set_random_gradients(parameters, step);
+      for (torch::Tensor& p : parameters)
+        p.mutable_grad() = p.grad().to(torch::kBFloat16).to(dtype);
+    };
+    std::stringstream bytes;
+    for (int step = 0; step < 4; ++step) {
+      set_gradients(ours, step, torch::kBFloat16);
+      set_gradients(reference, step, torch::kFloat);
+      EXPECT_EQ(optimizer.step(1.0, "test"), float32.step(1.0, "test")) << step;
+      for (size_t i = 0; i < ours.size(); ++i) {
+        EXPECT_EQ(ours[i].scalar_type(), torch::kBFloat16);
+        EXPECT_TRUE(torch::equal(ours[i], reference[i].to(torch::kBFloat16))) << step << " " << i;
+      }
+      if (step == 1) {
+        torch::serialize::OutputArchive saved;
+        optimizer.save(saved);
+        saved.save_to(bytes);
+      }
+    }
+    // A copy at the rounded weights of step 2, its state restored, reaches the same weights.
+    std::vector<torch::Tensor> resumed = bfloat16_parameters(), replay = bfloat16_parameters();
+    {
+      DataParallelOptimizer first_two(comm, replay, settings, parallel);
+      for (int step = 0; step < 2; ++step) {
+        set_gradients(replay, step, torch::kBFloat16);
+        first_two.step(1.0, "test");
+      }
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < resumed.size(); ++i) resumed[i].copy_(replay[i]);
+    }
+    DataParallelOptimizer restored(comm, resumed, settings, parallel);
+    torch::serialize::InputArchive loaded;
+    loaded.load_from(bytes);
+    restored.load(loaded);
+    for (int step = 2; step < 4; ++step) {
+      set_gradients(resumed, step, torch::kBFloat16);
+      restored.step(1.0, "test");
+    }
+    for (size_t i = 0; i < ours.size(); ++i)
+      EXPECT_TRUE(torch::equal(resumed[i], ours[i])) << "parameter " << i;
+  }
+}
+
 }  // namespace
 }  // namespace scir

@@ -42,7 +42,7 @@ TEST(MemoryPlan, PaperScaleTable) {
     s.zero1 = true;
     EXPECT_NEAR(model_state(plan_memory(s)) / 1e9, zero1, 0.05) << "tp " << tp;
   }
-  // float32 as run trains today: no master copy, 16 bytes a parameter before ZeRO-1.
+  // float32: no master copy, 16 bytes a parameter before ZeRO-1.
   s.precision = PlanPrecision::kFloat32;
   s.tensor_parallel = 1;
   s.zero1 = true;

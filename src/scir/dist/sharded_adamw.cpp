@@ -9,17 +9,20 @@ namespace scir {
 ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
                            AdamWSettings settings, TensorParallelNorm tp)
     : comm_(comm), parameters_(std::move(parameters)), settings_(settings), tp_(std::move(tp)) {
+  const bool mixed = !parameters_.empty() && parameters_.front().scalar_type() != torch::kFloat;
   for (const torch::Tensor& p : parameters_) {
-    if (p.scalar_type() != torch::kFloat)
-      throw InternalError("ShardedAdamW: float32 parameters expected");
+    if (p.scalar_type() != parameters_.front().scalar_type())
+      throw InternalError("ShardedAdamW: parameters of one dtype expected");
     total_ += p.numel();
   }
   std::tie(begin_, end_) = scatter_chunk(total_, comm_.rank(), comm_.size());
   // The moments live where the parameters do.
   const auto options =
-      parameters_.empty() ? torch::TensorOptions(torch::kFloat) : parameters_.front().options();
+      (parameters_.empty() ? torch::TensorOptions() : parameters_.front().options())
+          .dtype(torch::kFloat);
   m_ = torch::zeros({end_ - begin_}, options);
   v_ = torch::zeros({end_ - begin_}, options);
+  if (mixed) master_ = flat_shard(torch::kFloat);
   if (tp_.group) {
     std::vector<torch::Tensor> weights;
     for (size_t i = 0; i < parameters_.size(); ++i)
@@ -28,7 +31,15 @@ ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
   }
 }
 
+torch::Tensor ShardedAdamW::flat_shard(torch::ScalarType dtype) const {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> values;
+  for (const torch::Tensor& p : parameters_) values.push_back(p.detach().reshape({-1}));
+  return torch::cat(values).narrow(0, begin_, end_ - begin_).to(dtype).clone();
+}
+
 void ShardedAdamW::save(torch::serialize::OutputArchive& archive) const {
+  if (master_.defined()) archive.write("zero1_master", master_);
   archive.write("zero1_m", m_);
   archive.write("zero1_v", v_);
   archive.write("zero1_steps", torch::tensor(steps_, torch::kLong));
@@ -44,25 +55,30 @@ void ShardedAdamW::load(torch::serialize::InputArchive& archive) {
                          " values does not fit this rank's shard of ", m_.numel(),
                          " (a different rank count or model?)"));
   torch::NoGradGuard no_grad;
+  if (master_.defined()) {
+    torch::Tensor master;
+    archive.read("zero1_master", master);
+    master_.copy_(master);
+  }
   m_.copy_(m);
   v_.copy_(v);
   steps_ = steps.item<int64_t>();
 }
 
 int64_t ShardedAdamW::state_bytes() const {
-  return (m_.numel() + v_.numel()) * static_cast<int64_t>(sizeof(float));
+  const int64_t master = master_.defined() ? master_.numel() : 0;
+  return (m_.numel() + v_.numel() + master) * static_cast<int64_t>(sizeof(float));
 }
 
 double ShardedAdamW::step(double max_norm) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads, values;
+  std::vector<torch::Tensor> grads;
   for (const torch::Tensor& p : parameters_) {
     grads.push_back(p.grad().defined() ? p.grad().reshape({-1})
                                        : torch::zeros({p.numel()}, p.options()));
-    values.push_back(p.detach().reshape({-1}));
   }
-  // Each rank receives the average of its own shard only.
-  torch::Tensor g = comm_.reduce_scatter(torch::cat(grads), ReduceOp::kAverage);
+  // Each rank receives the average of its own shard only, summed in float32.
+  torch::Tensor g = comm_.reduce_scatter(torch::cat(grads).to(torch::kFloat), ReduceOp::kAverage);
   // The global norm from every shard's sum of squares (float64, as clip_grad_norm_ reports).
   const torch::Tensor g_squared = g.to(torch::kDouble).pow(2);
   const double squares =
@@ -71,10 +87,12 @@ double ShardedAdamW::step(double max_norm) {
       tensor_parallel_norm_squares(tp_, all_reduce_scalar(comm_, squares, ReduceOp::kSum)));
   if (!std::isfinite(norm)) return norm;
   ++steps_;
-  torch::Tensor p = torch::cat(values).narrow(0, begin_, end_ - begin_).clone();
+  torch::Tensor p = master_.defined() ? master_ : flat_shard(torch::kFloat);
   adamw_update(p, g, m_, v_, settings_, steps_, clip_coefficient(norm, max_norm));
-  // Every rank's updated shard into every rank's parameters, in rank (= flat) order.
-  const torch::Tensor updated = torch::cat(comm_.all_gather_varied(p));
+  // Every rank's updated shard into every rank's parameters, in rank (= flat) order, rounded
+  // to the parameters' dtype (the all-gather moves that dtype).
+  const torch::Tensor updated =
+      torch::cat(comm_.all_gather_varied(p.to(parameters_.front().scalar_type())));
   int64_t offset = 0;
   for (torch::Tensor& parameter : parameters_) {
     parameter.detach().copy_(updated.narrow(0, offset, parameter.numel()).view(parameter.sizes()));

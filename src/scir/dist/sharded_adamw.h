@@ -4,7 +4,9 @@
 // gradients over the ranks with a reduce-scatter (each rank receives its shard's average only),
 // clips by the global norm, updates the local shard
 // with PyTorch's AdamW rule (decoupled weight decay, bias-corrected moments), and all-gathers
-// the updated shards into every rank's parameters. Float32 parameters.
+// the updated shards into every rank's parameters. Parameters in a lower precision (bfloat16)
+// train through float32 master weights: each rank keeps its shard of them, gradients are
+// reduced in float32, and the gathered update is rounded into the parameters.
 #pragma once
 
 #include <torch/torch.h>
@@ -27,18 +29,22 @@ class ShardedAdamW {
   // clipping to max_norm (max_norm <= 0: no clipping). A non-finite norm leaves the weights
   // and the state as they were (every rank sees the same norm, so all skip alike).
   double step(double max_norm);
-  // Bytes of optimiser state (both moments) this rank holds.
+  // Bytes of optimiser state (both moments, and master weights) this rank holds.
   int64_t state_bytes() const;
   // This rank's shard of the state (moments and step count), for restarts.
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
 
  private:
+  // This rank's shard of the flattened parameters, as `dtype`.
+  torch::Tensor flat_shard(torch::ScalarType dtype) const;
+
   Comm& comm_;
   std::vector<torch::Tensor> parameters_;
   AdamWSettings settings_;
   int64_t total_ = 0, begin_ = 0, end_ = 0;  // this rank's shard [begin, end) of the flat index
   torch::Tensor m_, v_;                      // moments of the shard
+  torch::Tensor master_;  // float32 master weights of the shard (lower-precision parameters)
   TensorParallelNorm tp_;
   torch::Tensor norm_weights_;  // TensorParallelNorm::weight of each value of the shard
   int64_t steps_ = 0;

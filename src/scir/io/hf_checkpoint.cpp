@@ -161,16 +161,22 @@ void shard_for_grid(const ProcessGrid& grid, Transformer& model) {
   if (grid.tensor()) model.shard_tensor_parallel(*grid.tensor());
 }
 
-LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory) {
-  LoadedModel loaded = load_hf_model(directory);
+LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory,
+                              torch::ScalarType dtype) {
+  LoadedModel loaded = load_hf_model(directory, dtype);
   shard_for_grid(grid, *loaded.model);
   return loaded;
 }
 
 void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& model,
                          const Tokenizer& tokenizer) {
+  // A model trained in bfloat16 or float16 is written in its own dtype, anything else (the
+  // float64 of gradient checks) as float32.
+  const torch::ScalarType dtype = model.dtype();
+  const torch::ScalarType save_dtype =
+      dtype == torch::kBFloat16 || dtype == torch::kHalf ? dtype : torch::kFloat;
   if (!model.tensor_parallel()) {
-    if (job.rank() == 0) save_hf_model(directory, model, tokenizer);
+    if (job.rank() == 0) save_hf_model(directory, model, tokenizer, save_dtype);
     return;
   }
   const std::map<std::string, torch::Tensor> weights = model.whole_weights();
@@ -178,7 +184,7 @@ void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& m
   Transformer whole(model.config(), model.dtype());
   torch::NoGradGuard no_grad;
   for (auto& [name, weight] : whole.named_weights()) weight.copy_(weights.at(name));
-  save_hf_model(directory, whole, tokenizer);
+  save_hf_model(directory, whole, tokenizer, save_dtype);
 }
 
 }  // namespace scir

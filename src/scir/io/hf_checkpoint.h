@@ -38,11 +38,12 @@ void save_hf_model(const std::string& directory, const Transformer& model,
 void shard_for_grid(const ProcessGrid& grid, Transformer& model);
 
 // load_hf_model, then shard_for_grid.
-LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory);
+LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory,
+                              torch::ScalarType dtype = torch::kFloat);
 
 // save_hf_model from the job's rank 0 of a model that may be cut for tensor parallelism: its
 // slices are gathered first, which is collective over its tensor-parallel group, so every rank
-// of the job calls this.
+// of the job calls this. Weights in the model's dtype (bfloat16, float16), else float32.
 void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& model,
                          const Tokenizer& tokenizer);
 

@@ -31,5 +31,8 @@ inline torch::Tensor from_doubles(const std::vector<double>& values) {
 // "float32", "bfloat16" or "float16"; anything else is an InputError naming `option`.
 // The dtypes by name ("float32", "bfloat16", "float16").
 const std::vector<std::pair<std::string, torch::ScalarType>>& dtype_names();
+// The dtypes a model trains in ("float32", "bfloat16": float32 master weights and gradient
+// reduction); float16 would need loss scaling, which is not implemented.
+const std::vector<std::pair<std::string, torch::ScalarType>>& training_dtype_names();
 
 }  // namespace scir

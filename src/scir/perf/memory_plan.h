@@ -11,8 +11,8 @@
 namespace scir {
 
 enum class PlanPrecision {
-  kFloat32,   // float32 weights, gradients and AdamW moments: how `run` trains today
-  kBFloat16,  // bfloat16 weights and gradients, float32 master weights and moments (GPUs)
+  kFloat32,   // float32 weights, gradients and AdamW moments
+  kBFloat16,  // bfloat16 weights and gradients, float32 master weights and moments
 };
 
 struct MemoryPlanSettings {

@@ -21,13 +21,13 @@ namespace {
 void train_phase(const ProcessGrid& grid, const RunDirectory& run, const std::string& phase,
                  const std::string& from, const std::string& to,
                  const std::vector<std::string>& data, LossTokens loss_tokens,
-                 const LmTrainOptions& options) {
+                 const LmTrainOptions& options, torch::ScalarType dtype) {
   Comm& job = grid.job();
   if (run.done(job, phase, to)) {
     log_info(cat("[", phase, "] done already: ", to));
     return;
   }
-  LoadedModel loaded = load_hf_model_for(grid, from);
+  LoadedModel loaded = load_hf_model_for(grid, from, dtype);
   const auto examples =
       read_lm_examples(data, *loaded.tokenizer, ChatTemplate::kPlain, loss_tokens);
   log_info(cat("[", phase, "] ", examples.size(), " examples, ",
@@ -78,18 +78,18 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     job.barrier();
   }
   train_phase(grid, run, "pretrain", initial, seeds.m0_dir, {data_file(run_contract::kCorpusFile)},
-              LossTokens::kAllTokens, plan.pretrain);
+              LossTokens::kAllTokens, plan.pretrain, plan.dtype);
   const std::vector<std::string> seed_data = {data_file(run_contract::kIftFile),
                                               data_file(run_contract::kEftFile)};
   const bool judge_stage = plan.judge_sft.steps > 0;
   const std::string sft_out =
       judge_stage ? run.path(run_contract::seed_checkpoint("m1_base")) : seeds.m1_dir;
   train_phase(grid, run, "sft", seeds.m0_dir, sft_out, seed_data, LossTokens::kResponseOnly,
-              plan.sft);
+              plan.sft, plan.dtype);
   if (judge_stage) {
     const std::string own_eft = data_file(run_contract::kOwnEftFile);
     if (!run.done(job, "eft_own")) {
-      LoadedModel base = load_hf_model_for(grid, sft_out);
+      LoadedModel base = load_hf_model_for(grid, sft_out, plan.dtype);
       const int64_t pairs = write_own_sample_eft(
           grid, *base.model, *base.tokenizer, world, pairwise,
           read_prompt_texts(data_file(run_contract::kJudgePromptsFile)), plan.own_eft, own_eft);
@@ -105,11 +105,11 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
       log_warn(cat("[judge_sft] no pairs in ", own_eft, ": training on IFT + EFT only"));
     }
     train_phase(grid, run, "judge_sft", sft_out, seeds.m1_dir, judge_data,
-                LossTokens::kResponseOnly, plan.judge_sft);
+                LossTokens::kResponseOnly, plan.judge_sft, plan.dtype);
   }
   if (!run.done(job, "sft_eval")) {
-    LoadedModel m1 = load_hf_model_for(grid, seeds.m1_dir);
-    LoadedModel m0 = load_hf_model_for(grid, seeds.m0_dir);
+    LoadedModel m1 = load_hf_model_for(grid, seeds.m1_dir, plan.dtype);
+    LoadedModel m0 = load_hf_model_for(grid, seeds.m0_dir, plan.dtype);
     const Tokenizer& tokenizer = *m1.tokenizer;
     const PairwiseJudge judge =
         PairwiseJudge::with_ab_verdicts(tokenizer, ChatTemplate::kPlain, pairwise);

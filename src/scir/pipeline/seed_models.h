@@ -32,6 +32,8 @@ struct SeedModelsPlan {
   WorldEvalSettings eval;
   std::string pairwise_template;   // path
   std::string pointwise_template;  // path (pointwise EFT data)
+  // The precision the models load and train in (bfloat16: float32 master weights).
+  torch::ScalarType dtype = torch::kFloat;
 };
 
 struct SeedModels {

@@ -42,8 +42,10 @@ void run_iteration(const IterationContext& context, const IterationModels& model
   const bool referenced = generated && context.done("reference");
   const bool labelled = referenced && context.done("label");
   const bool trained = labelled && context.done("train", models.trained);
-  LoadedModel policy = load_hf_model_for(context.grid, trained ? models.trained : models.current);
-  LoadedModel reference = load_hf_model_for(context.grid, models.reference);
+  const torch::ScalarType dtype = context.plan.dtype;
+  LoadedModel policy =
+      load_hf_model_for(context.grid, trained ? models.trained : models.current, dtype);
+  LoadedModel reference = load_hf_model_for(context.grid, models.reference, dtype);
   policy.model->eval();
   log_info(cat("[", context.name(), "] reference ", models.reference));
   if (!trained) {
@@ -68,7 +70,7 @@ void run_iteration(const IterationContext& context, const IterationModels& model
 std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const RunDirectory& run,
                                                  const SelfRewardingInputs& inputs,
                                                  const SelfRewardingPlan& plan) {
-  LoadedModel m1 = load_hf_model_for(grid, inputs.m1_dir);
+  LoadedModel m1 = load_hf_model_for(grid, inputs.m1_dir, plan.dtype);
   const IterationJudges judges(*m1.tokenizer, inputs.chat_template, plan);
   EvaluationData evaluation_data;
   if (inputs.world) evaluation_data.prompts = read_prompt_texts(inputs.eval_prompts_path);

@@ -48,6 +48,9 @@ struct SelfRewardingPlan {
   // train phase then reruns whole), in RUN/ckpt/iter_t_state.
   int64_t state_every = 0;
   bool activation_checkpointing = false;  // the policy recomputes each layer in the backward
+  // The precision the models load, sample, score and train in (bfloat16: float32 master
+  // weights, gradients reduced in float32; log-probs and losses in float32 either way).
+  torch::ScalarType dtype = torch::kFloat;
 };
 
 // What the iterations start from and read: the embedded world's run directory, or a user's

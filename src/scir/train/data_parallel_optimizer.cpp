@@ -24,9 +24,17 @@ DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tens
     return;
   }
   torch::NoGradGuard no_grad;
+  const bool mixed = !parameters_.empty() && parameters_.front().scalar_type() != torch::kFloat;
   for (const torch::Tensor& p : parameters_) {
-    m_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-    v_.push_back(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+    if (p.scalar_type() != parameters_.front().scalar_type())
+      throw InternalError("DataParallelOptimizer: parameters of one dtype expected");
+    if (mixed) {
+      master_.push_back(p.detach().to(torch::kFloat, /*non_blocking=*/false, /*copy=*/true));
+      master_.back().set_requires_grad(true);  // holds the float32 gradient between steps
+    }
+    const torch::TensorOptions options = p.options().dtype(torch::kFloat);
+    m_.push_back(torch::zeros(p.sizes(), options));
+    v_.push_back(torch::zeros(p.sizes(), options));
   }
 }
 
@@ -46,9 +54,15 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
   if (sharded_) {
     norm = sharded_->step(max_norm);  // itself leaves the weights alone on a non-finite norm
   } else {
-    average_gradients(comm_, parameters_, sync_);
-    norm = global_grad_norm(parameters_, tp_);
-    if (std::isfinite(norm)) update(clip_coefficient(norm, max_norm));
+    // The float32 weights the update works on: the parameters, or their master copies.
+    std::vector<torch::Tensor>& weights = master_.empty() ? parameters_ : master_;
+    for (size_t i = 0; i < master_.size(); ++i) {
+      const torch::Tensor& grad = parameters_[i].grad();
+      master_[i].mutable_grad() = grad.defined() ? grad.to(torch::kFloat) : torch::Tensor();
+    }
+    average_gradients(comm_, weights, sync_);
+    norm = global_grad_norm(weights, tp_);
+    if (std::isfinite(norm)) update(weights, clip_coefficient(norm, max_norm));
   }
   if (!std::isfinite(norm)) {
     ++skipped_;
@@ -66,14 +80,16 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
   return norm;
 }
 
-void DataParallelOptimizer::update(double grad_scale) {
+void DataParallelOptimizer::update(std::vector<torch::Tensor>& weights, double grad_scale) {
   ++steps_;
-  for (size_t i = 0; i < parameters_.size(); ++i) {
-    const torch::Tensor& grad = parameters_[i].grad();
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const torch::Tensor& grad = weights[i].grad();
     // As torch::optim::AdamW: a parameter without a gradient is left alone.
-    if (grad.defined())
-      adamw_update(parameters_[i].detach(), grad.contiguous(), m_[i], v_[i], settings_, steps_,
-                   grad_scale);
+    if (!grad.defined()) continue;
+    adamw_update(weights[i].detach(), grad.contiguous(), m_[i], v_[i], settings_, steps_,
+                 grad_scale);
+    if (!master_.empty()) parameters_[i].detach().copy_(master_[i]);  // rounded to the dtype
   }
 }
 
@@ -87,6 +103,7 @@ void DataParallelOptimizer::save(torch::serialize::OutputArchive& archive) const
     archive.write(cat("adamw_m_", i), m_[i]);
     archive.write(cat("adamw_v_", i), v_[i]);
   }
+  for (size_t i = 0; i < master_.size(); ++i) archive.write(cat("master_", i), master_[i]);
 }
 
 void DataParallelOptimizer::load(torch::serialize::InputArchive& archive) {
@@ -107,6 +124,11 @@ void DataParallelOptimizer::load(torch::serialize::InputArchive& archive) {
     m_[i].copy_(m);
     v_[i].copy_(v);
   }
+  for (size_t i = 0; i < master_.size(); ++i) {
+    torch::Tensor master;
+    archive.read(cat("master_", i), master);
+    master_[i].copy_(master);
+  }
   steps_ = steps.item<int64_t>();
 }
 
@@ -114,7 +136,8 @@ int64_t DataParallelOptimizer::state_bytes() const {
   if (sharded_) return sharded_->state_bytes();
   int64_t values = 0;
   for (const torch::Tensor& p : parameters_) values += p.numel();
-  return 2 * values * static_cast<int64_t>(sizeof(float));
+  const int64_t copies = master_.empty() ? 2 : 3;  // the moments, and master weights
+  return copies * values * static_cast<int64_t>(sizeof(float));
 }
 
 std::string DataParallelOptimizer::describe_memory() const {

@@ -4,7 +4,9 @@
 // model under tensor parallelism) folded into the update (dist/adamw_update), and
 // optionally a check that the replicas still hold the same weights. A step whose gradient norm
 // is not finite is skipped (no update) and counted; max_nonfinite such steps in a row stop the
-// run with a diagnostic.
+// run with a diagnostic. Parameters in a lower precision (bfloat16) train through float32
+// master weights: their gradients are averaged, clipped and applied in float32, and the
+// parameters are the master weights rounded after each step.
 #pragma once
 
 #include <memory>
@@ -37,7 +39,7 @@ class DataParallelOptimizer {
   // Averages (or reduce-scatters) the gradients, clips them to max_norm, updates the weights;
   // returns the gradient norm before clipping. `where` names the step in errors.
   double step(double max_norm, const std::string& where);
-  // Bytes of optimiser state on this rank (both AdamW moments).
+  // Bytes of optimiser state on this rank (both AdamW moments, and master weights).
   int64_t state_bytes() const;
   // "<bytes> MB of optimiser state a rank (ZeRO-1 over R ranks | not sharded)".
   std::string describe_state() const;
@@ -51,8 +53,9 @@ class DataParallelOptimizer {
   void load(torch::serialize::InputArchive& archive);
 
  private:
-  // One AdamW step of every parameter with a gradient, the gradients scaled by grad_scale.
-  void update(double grad_scale);
+  // One AdamW step of every float32 weight with a gradient (the parameters or their master
+  // copies), the gradients scaled by grad_scale; master copies are rounded into the parameters.
+  void update(std::vector<torch::Tensor>& weights, double grad_scale);
 
   Comm& comm_;
   std::vector<torch::Tensor> parameters_;
@@ -61,6 +64,9 @@ class DataParallelOptimizer {
   // Without ZeRO-1: AdamW's moments, one pair a parameter, and the steps taken.
   AdamWSettings settings_;
   std::vector<torch::Tensor> m_, v_;
+  // Without ZeRO-1, for lower-precision parameters: float32 master weights, one a parameter,
+  // whose gradients are the parameters' in float32.
+  std::vector<torch::Tensor> master_;
   int64_t steps_ = 0;
   std::unique_ptr<ShardedAdamW> sharded_;
   int max_nonfinite_;
