@@ -40,6 +40,33 @@ torch::Tensor fused_attention(const torch::Tensor& q, const torch::Tensor& k,
 // products themselves, for products cuBLAS runs as fast apart; there they stay separate.
 bool stacks_projections(const torch::Tensor& x) { return x.device().is_cpu(); }
 
+// bfloat16 and float16 products on the CPU run in float32, each result rounded once: LibTorch's
+// CPU kernels for those dtypes accumulate differently as the number of rows changes, so a
+// sequence's log-probs moved with the batch around it (0.05 nats in bfloat16 between a
+// sequence alone and in a padded batch), and the implicit reward of pi_theta = pi_ref was not
+// zero. float32 products are row for row the same in any batch.
+bool rounds_through_float32(const torch::Tensor& x) {
+  return x.device().is_cpu() &&
+         (x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf);
+}
+
+torch::Tensor product(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias = torch::Tensor()) {
+  if (!rounds_through_float32(x)) return torch::nn::functional::linear(x, weight, bias);
+  const torch::Tensor wide_bias = bias.defined() ? bias.to(torch::kFloat) : bias;
+  return torch::nn::functional::linear(x.to(torch::kFloat), weight.to(torch::kFloat), wide_bias)
+      .to(x.scalar_type());
+}
+
+// Attention as the products above: on the CPU in float32 for bfloat16 and float16 tensors.
+torch::Tensor batch_invariant_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& bias) {
+  if (!rounds_through_float32(q)) return attention(q, k, v, bias);
+  return attention(q.to(torch::kFloat), k.to(torch::kFloat), v.to(torch::kFloat),
+                   bias.to(torch::kFloat))
+      .to(q.scalar_type());
+}
+
 }  // namespace
 
 RmsNorm::RmsNorm(int64_t size, double eps) : eps_(eps) {
@@ -81,7 +108,8 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
   // Tensor parallel: this rank's heads from the replicated input, partial outputs summed.
   const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
   const auto project_out = [&](const torch::Tensor& context) {
-    return tp_ ? reduce_from_tensor_parallel(o_proj(context), *tp_) : o_proj(context);
+    const torch::Tensor out = product(context, o_proj->weight);
+    return tp_ ? reduce_from_tensor_parallel(out, *tp_) : out;
   };
   const int64_t batch = x.size(0), steps = x.size(1);
   // Stacked, the output is split into views, whose gradients autograd joins in one copy.
@@ -90,8 +118,7 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
                                          : torch::Tensor();
   const std::vector<torch::Tensor> qkv =
       stacks_projections(x)
-          ? torch::nn::functional::linear(
-                x, torch::cat({q_proj->weight, k_proj->weight, v_proj->weight}), stacked_bias)
+          ? product(x, torch::cat({q_proj->weight, k_proj->weight, v_proj->weight}), stacked_bias)
                 .split_with_sizes(
                     {heads_ * head_dim_, kv_heads_ * head_dim_, kv_heads_ * head_dim_}, -1)
           : std::vector<torch::Tensor>{q_proj(x), k_proj(x), v_proj(x)};
@@ -112,7 +139,7 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
 #if SCIR_FUSED_ATTENTION
   if (q.is_cuda()) return project_out(fused_attention(q, k, v, bias, heads_ / kv_heads_));
 #endif
-  return project_out(attention(q, k, v, bias));
+  return project_out(batch_invariant_attention(q, k, v, bias));
 }
 
 SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
@@ -123,11 +150,10 @@ SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
 
 torch::Tensor SwiGluMlp::forward(const torch::Tensor& input) {
   const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
-  const torch::Tensor gated = stacks_projections(x)
-                                  ? swiglu(torch::nn::functional::linear(
-                                        x, torch::cat({gate_proj->weight, up_proj->weight})))
-                                  : torch::silu(gate_proj(x)) * up_proj(x);
-  const torch::Tensor out = down_proj(gated);
+  const torch::Tensor gated =
+      stacks_projections(x) ? swiglu(product(x, torch::cat({gate_proj->weight, up_proj->weight})))
+                            : torch::silu(gate_proj(x)) * up_proj(x);
+  const torch::Tensor out = product(gated, down_proj->weight);
   return tp_ ? reduce_from_tensor_parallel(out, *tp_) : out;
 }
 
@@ -215,8 +241,7 @@ std::pair<torch::Tensor, torch::Tensor> Transformer::vocabulary_slice(
 
 torch::Tensor Transformer::local_logits(const torch::Tensor& hidden_states) {
   const torch::Tensor h = tp_ ? copy_to_tensor_parallel(hidden_states, *tp_) : hidden_states;
-  return config_.tie_word_embeddings ? torch::matmul(h, model_->embed_tokens->weight.t())
-                                     : lm_head_(h);
+  return product(h, config_.tie_word_embeddings ? model_->embed_tokens->weight : lm_head_->weight);
 }
 
 torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
