@@ -528,6 +528,10 @@ TEST(RunCli, BFloat16RunFollowsTheFloat32Run) {
     }
     if (low) {
       EXPECT_NE(result.out.find("weights 0.0247 MB (BFloat16)"), std::string::npos) << result.out;
+      // The pool's 6 prompts over 2 ranks, 4 samples each: one batch of 12 sequences a rank.
+      EXPECT_NE(result.out.find("[iter_1] KV cache of generation at most "), std::string::npos)
+          << result.out;
+      EXPECT_NE(result.out.find(" a rank (12 sequences x "), std::string::npos) << result.out;
     }
   }
   for (const char* group : {"/pretrain/steps", "/sft/steps"}) {

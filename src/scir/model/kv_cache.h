@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "scir/model/model_config.h"
+
 namespace scir {
 
 struct KvCache {
@@ -14,5 +16,14 @@ struct KvCache {
   int64_t length = 0;    // positions filled
   int64_t capacity = 0;  // positions allocated
 };
+
+// Bytes of the cache of `batch` sequences of `capacity` positions for a model cut over
+// `tensor_parallel` ranks (each holds its key/value heads), `value_bytes` a value.
+inline double kv_cache_bytes(const ModelConfig& model, int64_t tensor_parallel, int64_t batch,
+                             int64_t capacity, double value_bytes) {
+  return 2.0 * model.num_hidden_layers *
+         (static_cast<double>(model.num_key_value_heads) / tensor_parallel) * model.head_dim *
+         static_cast<double>(batch) * static_cast<double>(capacity) * value_bytes;
+}
 
 }  // namespace scir

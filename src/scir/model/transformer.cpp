@@ -331,6 +331,11 @@ void Transformer::check_sequence_length(int64_t positions) const {
   }
 }
 
+double Transformer::cache_bytes(int64_t batch, int64_t capacity) const {
+  return kv_cache_bytes(config_, tp_ ? tp_->size() : 1, batch, capacity,
+                        static_cast<double>(c10::elementSize(dtype_)));
+}
+
 KvCache Transformer::new_cache(int64_t batch, int64_t capacity) const {
   check_sequence_length(capacity);  // the decoding steps after the prompt reach it
   KvCache cache;

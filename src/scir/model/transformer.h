@@ -104,6 +104,8 @@ class Transformer : public torch::nn::Module {
   // A cache for `capacity` positions; more than max_position_embeddings is an InputError, as is
   // a forward over a longer sequence: the model was not trained on such positions.
   KvCache new_cache(int64_t batch, int64_t capacity) const;
+  // Bytes new_cache(batch, capacity) allocates on this rank.
+  double cache_bytes(int64_t batch, int64_t capacity) const;
   void check_sequence_length(int64_t positions) const;
   // Normal(0, 0.02) for matrices and embeddings, ones for norms (as transformers initialises),
   // from a generator seeded with `seed`.

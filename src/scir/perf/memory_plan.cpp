@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "scir/core/errors.h"
+#include "scir/model/kv_cache.h"
 #include "scir/model/tensor_parallel.h"
 
 namespace scir {
@@ -75,8 +76,7 @@ MemoryPlan plan_memory(const MemoryPlanSettings& s) {
                                                 : m.num_hidden_layers * layer + 2 * layer;
   const double vocab = static_cast<double>(m.vocab_size) / tp;
   plan.lm_head = 3.0 * s.train_sequences * s.response_tokens * vocab * 4.0;
-  plan.kv_cache = 2.0 * m.num_hidden_layers * (static_cast<double>(m.num_key_value_heads) / tp) *
-                  m.head_dim * s.generation_sequences * s.generation_tokens * value_bytes;
+  plan.kv_cache = kv_cache_bytes(m, tp, s.generation_sequences, s.generation_tokens, value_bytes);
   return plan;
 }
 

@@ -1,7 +1,10 @@
 #include "scir/pipeline/generate_phase.h"
 
+#include <algorithm>
+
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
+#include "scir/core/memory_use.h"
 #include "scir/core/rng.h"
 #include "scir/dist/collective_watchdog.h"
 #include "scir/dist/item_rows.h"
@@ -101,6 +104,23 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
   }
 }
 
+// What generation's KV cache will hold at most on this rank: a batch of its longest prompt and
+// every new token (main.log's memory accounting beside the training phases').
+void log_kv_cache_budget(const IterationContext& context, const Transformer& policy,
+                         const std::vector<size_t>& mine, size_t rows) {
+  size_t longest = 0;
+  for (size_t i : mine)
+    longest =
+        std::max(longest, prompt_ids(context.judges.tokenizer(),
+                                     context.judges.pairwise().chat_template, context.prompts[i])
+                              .size());
+  const int64_t capacity = static_cast<int64_t>(longest) + context.plan.max_new_tokens;
+  log_info(cat("[", context.name(), "] KV cache of generation at most ",
+               megabytes(policy.cache_bytes(static_cast<int64_t>(rows), capacity)), " a rank (",
+               rows, " sequences x ", capacity, " positions, ", c10::toString(policy.dtype()),
+               ")"));
+}
+
 SampledPairs sample_pairs(const IterationContext& context, Transformer& policy) {
   const SelfRewardingPlan& plan = context.plan;
   const Tokenizer& tokenizer = context.judges.tokenizer();
@@ -115,6 +135,7 @@ SampledPairs sample_pairs(const IterationContext& context, Transformer& policy) 
   const std::vector<size_t> mine =
       shard_indices(context.prompts.size(), copies.rank(), copies.size());
   const size_t per_batch = std::max<size_t>(1, plan.eval.batch_size / plan.samples);
+  log_kv_cache_budget(context, policy, mine, std::min(per_batch, mine.size()) * plan.samples);
   for (size_t start = 0; start < mine.size(); start += per_batch) {
     CollectiveWatchdog::instance().set_progress(
         cat("[", context.name(), "] generation batch ", start / per_batch + 1));
