@@ -2,6 +2,7 @@
 // and bad options refused before any work.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -504,8 +505,10 @@ TEST(RunCli, ActivationCheckpointingTrainsAsThePlainBackward) {
 // as independent errors move it by ~sqrt(20) x 2^-9 = 1% of its deviation from the mean logit
 // (below 0.3 here: M1's token log-probs lie in -5.70..-5.25), so the log-softmax moves by ~0.006
 // nats of a loss of ~5.5, 1e-3 relative; the bound is twice that (measured: 5.1e-5).
-// The SCIR step's loss is not compared: its pairs are selected where GRM and IRM agree, and
-// this untrained judge's P_G is within 1e-4 of 1/2, below what bfloat16 logits resolve.
+// The SCIR step's loss is not compared: its pairs are selected where GRM and IRM agree, and this
+// untrained judge's P_G lies within 1e-4 of 1/2, where a rounding flips a pair's label. That P_G
+// still resolves (the LM head's logits are float32; in bfloat16 it read exactly 1/2 on every
+// pair and the step kept none).
 TEST(RunCli, BFloat16RunFollowsTheFloat32Run) {
   std::vector<std::string> files;
   for (const char* dtype : {"float32", "bfloat16"}) {
@@ -545,4 +548,10 @@ TEST(RunCli, BFloat16RunFollowsTheFloat32Run) {
       scir::read_h5_group(files[1], "/iter_1/steps").columns.at("loss");
   ASSERT_FALSE(steps.empty());
   for (double loss : steps) EXPECT_TRUE(std::isfinite(loss));
+  const std::vector<double> p_grm =
+      scir::read_h5_group(files[1], "/iter_1/pairs").columns.at("p_grm0");
+  EXPECT_GT(std::count_if(p_grm.begin(), p_grm.end(), [](double p) { return p != 0.5; }), 0);
+  const std::vector<double> kept =
+      scir::read_h5_group(files[1], "/iter_1/pairs").columns.at("kept_last");
+  EXPECT_GT(std::count(kept.begin(), kept.end(), 1.0), 0);
 }

@@ -50,12 +50,14 @@ bool rounds_through_float32(const torch::Tensor& x) {
          (x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf);
 }
 
+// `rounded` false keeps the float32 result (the LM head's logits).
 torch::Tensor product(const torch::Tensor& x, const torch::Tensor& weight,
-                      const torch::Tensor& bias = torch::Tensor()) {
+                      const torch::Tensor& bias = torch::Tensor(), bool rounded = true) {
   if (!rounds_through_float32(x)) return torch::nn::functional::linear(x, weight, bias);
   const torch::Tensor wide_bias = bias.defined() ? bias.to(torch::kFloat) : bias;
-  return torch::nn::functional::linear(x.to(torch::kFloat), weight.to(torch::kFloat), wide_bias)
-      .to(x.scalar_type());
+  const torch::Tensor wide =
+      torch::nn::functional::linear(x.to(torch::kFloat), weight.to(torch::kFloat), wide_bias);
+  return rounded ? wide.to(x.scalar_type()) : wide;
 }
 
 // Attention as the products above: on the CPU in float32 for bfloat16 and float16 tensors.
@@ -241,7 +243,11 @@ std::pair<torch::Tensor, torch::Tensor> Transformer::vocabulary_slice(
 
 torch::Tensor Transformer::local_logits(const torch::Tensor& hidden_states) {
   const torch::Tensor h = tp_ ? copy_to_tensor_parallel(hidden_states, *tp_) : hidden_states;
-  return product(h, config_.tie_word_embeddings ? model_->embed_tokens->weight : lm_head_->weight);
+  // On the CPU a bfloat16 model's logits stay float32: a judge's two verdict logits can differ by
+  // less than bfloat16 resolves at their size (1e-4 in the embedded world's small models, whose
+  // P_G then read exactly 1/2 on every pair).
+  return product(h, config_.tie_word_embeddings ? model_->embed_tokens->weight : lm_head_->weight,
+                 torch::Tensor(), /*rounded=*/false);
 }
 
 torch::Tensor Transformer::logits(const torch::Tensor& hidden_states) {
