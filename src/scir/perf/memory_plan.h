@@ -6,20 +6,19 @@
 #include <cstdint>
 #include <string>
 
+#include <c10/core/ScalarType.h>
+
 #include "scir/model/model_config.h"
 
 namespace scir {
-
-enum class PlanPrecision {
-  kFloat32,   // float32 weights, gradients and AdamW moments
-  kBFloat16,  // bfloat16 weights and gradients, float32 master weights and moments
-};
 
 struct MemoryPlanSettings {
   ModelConfig model;
   int64_t ranks = 1;
   int64_t tensor_parallel = 1;  // ranks a model copy is cut over; ranks / it copies
-  PlanPrecision precision = PlanPrecision::kFloat32;
+  // float32: weights, gradients and AdamW moments in float32; bfloat16 (training_dtype_names):
+  // bfloat16 weights and gradients, float32 master weights and moments.
+  torch::ScalarType dtype = torch::kFloat;
   bool zero1 = false;  // AdamW moments (and master weights) sharded over the copies
   bool activation_checkpointing = false;
   int64_t train_sequences = 8;    // sequences a training forward on a rank

@@ -107,13 +107,9 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
 // What generation's KV cache will hold at most on this rank: a batch of its longest prompt and
 // every new token (main.log's memory accounting beside the training phases').
 void log_kv_cache_budget(const IterationContext& context, const Transformer& policy,
-                         const std::vector<size_t>& mine, size_t rows) {
+                         const std::vector<std::vector<int64_t>>& prompts, size_t rows) {
   size_t longest = 0;
-  for (size_t i : mine)
-    longest =
-        std::max(longest, prompt_ids(context.judges.tokenizer(),
-                                     context.judges.pairwise().chat_template, context.prompts[i])
-                              .size());
+  for (const std::vector<int64_t>& prompt : prompts) longest = std::max(longest, prompt.size());
   const int64_t capacity = static_cast<int64_t>(longest) + context.plan.max_new_tokens;
   log_info(cat("[", context.name(), "] KV cache of generation at most ",
                megabytes(policy.cache_bytes(static_cast<int64_t>(rows), capacity)), " a rank (",
@@ -134,18 +130,21 @@ SampledPairs sample_pairs(const IterationContext& context, Transformer& policy) 
   SampledPairs out;
   const std::vector<size_t> mine =
       shard_indices(context.prompts.size(), copies.rank(), copies.size());
+  // This rank's prompts, encoded once for the cache's budget and the batches.
+  std::vector<std::vector<int64_t>> prompts;
+  for (size_t i : mine)
+    prompts.push_back(
+        prompt_ids(tokenizer, context.judges.pairwise().chat_template, context.prompts[i]));
   const size_t per_batch = std::max<size_t>(1, plan.eval.batch_size / plan.samples);
-  log_kv_cache_budget(context, policy, mine, std::min(per_batch, mine.size()) * plan.samples);
+  log_kv_cache_budget(context, policy, prompts, std::min(per_batch, mine.size()) * plan.samples);
   for (size_t start = 0; start < mine.size(); start += per_batch) {
     CollectiveWatchdog::instance().set_progress(
         cat("[", context.name(), "] generation batch ", start / per_batch + 1));
     const size_t end = std::min(mine.size(), start + per_batch);
     std::vector<GenerationRequest> requests;
     for (size_t i = start; i < end; ++i) {
-      const std::vector<int64_t> prompt =
-          prompt_ids(tokenizer, context.judges.pairwise().chat_template, context.prompts[mine[i]]);
       for (int s = 0; s < plan.samples; ++s)
-        requests.push_back({prompt, mine[i], static_cast<uint64_t>(s)});
+        requests.push_back({prompts[i], mine[i], static_cast<uint64_t>(s)});
     }
     const auto samples =
         generate(policy, requests, sampling, tokenizer.stop_ids(), tokenizer.pad_id());
