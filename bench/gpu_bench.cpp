@@ -6,7 +6,7 @@
 //   scir_gpu_bench [--device cuda] [--dtype bfloat16] [--batch 64] [--prompt-tokens 128]
 //                  [--response-tokens 128] [--new-tokens 128] [--repeats 3]
 //                  [--nominal-tflops 989] [--out results.json]
-//                  [--profile-phase sft_step --trace trace.json]
+//                  [--profile-phase sft_step --trace trace.json] [--shape 125m|1b]
 // --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
 // operators on the host, kernels on the GPU) and writes a Chrome trace to --trace.
 #include <algorithm>
@@ -29,19 +29,36 @@
 
 namespace {
 
-scir::ModelConfig config_125m() {
+// --shape 125m: a Mistral-shaped ~125M model (100M multiplying parameters); 1b: Llama 3.2 1B's
+// shape (1.24B parameters, tied 128,256-token vocabulary).
+scir::ModelConfig config_of(const std::string& shape) {
   scir::ModelConfig config;
-  config.architecture = "MistralForCausalLM";
-  config.hidden_size = 768;
-  config.intermediate_size = 2048;
-  config.num_hidden_layers = 12;
-  config.num_attention_heads = 12;
-  config.num_key_value_heads = 4;
-  config.head_dim = 64;
-  config.vocab_size = 32000;
-  config.max_position_embeddings = 2048;
   config.bos_token_id = scir::ByteTokenizer::kBos;
   config.eos_token_id = scir::ByteTokenizer::kEos;
+  config.max_position_embeddings = 2048;
+  if (shape == "125m") {
+    config.architecture = "MistralForCausalLM";
+    config.hidden_size = 768;
+    config.intermediate_size = 2048;
+    config.num_hidden_layers = 12;
+    config.num_attention_heads = 12;
+    config.num_key_value_heads = 4;
+    config.head_dim = 64;
+    config.vocab_size = 32000;
+  } else if (shape == "1b") {
+    config.architecture = "LlamaForCausalLM";
+    config.hidden_size = 2048;
+    config.intermediate_size = 8192;
+    config.num_hidden_layers = 16;
+    config.num_attention_heads = 32;
+    config.num_key_value_heads = 8;
+    config.head_dim = 64;
+    config.vocab_size = 128256;
+    config.tie_word_embeddings = true;
+    config.rope.theta = 500000;
+  } else {
+    throw scir::InputError("option '--shape': expected 125m or 1b, got '" + shape + "'");
+  }
   return config;
 }
 
@@ -82,7 +99,8 @@ int run(int argc, char** argv) {
                                                                       {"--nominal-tflops", "989"},
                                                                       {"--out", ""},
                                                                       {"--profile-phase", ""},
-                                                                      {"--trace", ""}});
+                                                                      {"--trace", ""},
+                                                                      {"--shape", "125m"}});
   scir::PhaseBenchSettings settings;
   settings.batch = scir::bench::positive_flag("--batch", flags["--batch"]);
   settings.prompt_tokens = scir::bench::positive_flag("--prompt-tokens", flags["--prompt-tokens"]);
@@ -119,7 +137,7 @@ int run(int argc, char** argv) {
   }
 
   const scir::ByteTokenizer tokenizer;
-  scir::Transformer model(config_125m(), dtype);
+  scir::Transformer model(config_of(flags["--shape"]), dtype);
   model.init_weights(1);
   model.to(device);
   scir::SerialComm comm;

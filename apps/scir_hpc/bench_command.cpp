@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "model_shape_options.h"
+#include "process_grid_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/hf_checkpoint.h"
@@ -15,24 +16,6 @@
 
 namespace scir::app {
 namespace {
-
-torch::Device bench_device(const OptionSet& options) {
-  const std::string name = options.get_string("bench.device");
-  if (name != "cpu" && name.rfind("cuda", 0) != 0)
-    options.reject("bench.device", "cpu or cuda[:index]");
-  try {
-    const torch::Device device(name);
-    if (device.is_cuda() && (!torch::cuda::is_available() ||
-                             device.index() >= static_cast<int>(torch::cuda::device_count()))) {
-      options.reject("bench.device", cat("a CUDA device this process can see (",
-                                         torch::cuda::device_count(), " visible)"));
-    }
-    return device;
-  } catch (const c10::Error&) {
-    options.reject("bench.device", "cpu or cuda[:index]");
-  }
-  return torch::kCPU;
-}
 
 // The phase benchmark's settings, once.
 void bind_bench_options(OptionBinder& bind, PhaseBenchSettings& settings) {
@@ -56,18 +39,18 @@ void declare(OptionSet& options) {
   PhaseBenchSettings defaults;
   OptionBinder declaring = OptionBinder::declaring(options);
   bind_bench_options(declaring, defaults);
-  options.add_string("bench.device", "cpu", "cpu, or cuda[:index]")
-      .add_string("bench.dtype", "float32", "the model's dtype: float32, bfloat16 or float16");
+  options.add_string("bench.dtype", "float32", "the model's dtype: float32, bfloat16 or float16");
   declare_model_shape_options(options);
+  declare_device_option(options);
 }
 
 void run(const OptionSet& options, Comm& comm) {
   PhaseBenchSettings settings;
   LoadedModel loaded;
+  const std::unique_ptr<ProcessGrid> grid = make_device_grid(options, comm);
   agree_or_throw(comm, [&] {
     OptionBinder reading = OptionBinder::reading(options);
     bind_bench_options(reading, settings);
-    const torch::Device device = bench_device(options);
     const torch::ScalarType dtype = read_choice(options, "bench.dtype", dtype_names());
     if (!options.get_string("model").empty()) {
       loaded = load_hf_model(options.get_string("model"), dtype);
@@ -77,9 +60,10 @@ void run(const OptionSet& options, Comm& comm) {
           read_model_shape_options(options, *loaded.tokenizer), dtype);
       loaded.model->init_weights(1);
     }
-    loaded.model->to(device);
+    place_on_grid(*grid, *loaded.model);
   });
-  const PhaseBenchResult result = run_phase_bench(comm, *loaded.model, *loaded.tokenizer, settings);
+  const PhaseBenchResult result =
+      run_phase_bench(grid->job(), *loaded.model, *loaded.tokenizer, settings);
   if (comm.rank() != 0) return;
   std::cout << phase_bench_table(result) << std::flush;
   const std::string out = options.get_string("out");

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "process_grid_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/data/text_records.h"
 #include "scir/dist/agreement.h"
@@ -26,6 +27,7 @@ void declare(OptionSet& options) {
                   "(judge.pointwise_template, expected score)")
       .add_double("tau", 1.0, "temperature of the pointwise P_G (> 0)");
   declare_eval_options(options);
+  declare_device_option(options);
 }
 
 void run(const OptionSet& options, Comm& comm) {
@@ -36,6 +38,7 @@ void run(const OptionSet& options, Comm& comm) {
   std::vector<LabelledPair> pairs;
   WorldEvalSettings settings;
   ChatTemplate chat = ChatTemplate::kPlain;
+  const std::unique_ptr<ProcessGrid> grid = make_device_grid(options, comm);
   agree_or_throw(comm, [&] {
     world = std::make_unique<world::World>(make_world(options));
     judge_text = std::make_unique<JudgeTemplate>(pairwise_template(options));
@@ -62,6 +65,8 @@ void run(const OptionSet& options, Comm& comm) {
     const std::string data = options.get_string("world-data");
     prompts = read_prompt_texts(data + "/eval_prompts.jsonl");
     pairs = read_labelled_pairs(data + "/heldout_pairs.jsonl");
+    for (LoadedModel* loaded : {&model, &baseline, &reference})
+      if (loaded->model) place_on_grid(*grid, *loaded->model);
   });
   const Tokenizer& tokenizer = *model.tokenizer;
   const PairwiseJudge judge = PairwiseJudge::with_ab_verdicts(tokenizer, chat, *judge_text);
@@ -71,7 +76,7 @@ void run(const OptionSet& options, Comm& comm) {
         tokenizer, chat, options.get_string("judge.pointwise_template"), settings.tau);
   }
   const WorldEvaluation evaluation = evaluate_world(
-      comm, *model.model, baseline.model.get(), reference.model.get(),
+      grid->job(), *model.model, baseline.model.get(), reference.model.get(),
       {*world, judge, prompts, pairs, pointwise ? &pointwise->judge() : nullptr}, settings);
   if (comm.rank() == 0) std::cout << format_world_evaluation(evaluation) << std::flush;
 }

@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "model_options.h"
+#include "process_grid_options.h"
 #include "sampling_job.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
@@ -20,6 +21,7 @@ void declare(OptionSet& options) {
   options.add_string("format", "alpaca_eval", "output format: alpaca_eval")
       .add_string("generator", "", "the generator field (default: the model directory's name)");
   declare_sampling_options(options, /*greedy=*/true);
+  declare_device_option(options);
 }
 
 void run(const OptionSet& options, Comm& comm) {
@@ -27,12 +29,14 @@ void run(const OptionSet& options, Comm& comm) {
   std::vector<PromptRecord> prompts;
   std::vector<std::string> texts;
   SamplingOptions sampling;
+  const std::unique_ptr<ProcessGrid> grid = make_device_grid(options, comm);
   agree_or_throw(comm, [&] {
     if (options.get_string("format") != "alpaca_eval") options.reject("format", "alpaca_eval");
     sampling = read_sampling_options(options);
     io = open_model_io(options, "prompts");
     prompts = read_prompt_records(options.get_string("prompts"), io.encoding());
     texts = read_prompt_texts(options.get_string("prompts"));
+    place_on_grid(*grid, *io.loaded.model);
   });
   std::string generator = options.get_string("generator");
   if (generator.empty())

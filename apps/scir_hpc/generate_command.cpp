@@ -3,12 +3,12 @@
 // index).
 #include "command.h"
 #include "model_options.h"
+#include "process_grid_options.h"
 #include "sampling_job.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
-#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {
@@ -30,7 +30,7 @@ void run(const OptionSet& options, Comm& comm) {
     if (options.get_int("n") < 1) options.reject("n", "an integer >= 1");
     io = open_model_io(options);
     prompts = read_prompt_records(options.get_string("input"), io.encoding());
-    shard_for_grid(*grid, *io.loaded.model);
+    place_on_grid(*grid, *io.loaded.model);
   });
   // The ranks of one copy decide the same tokens from the same joined logits and streams.
   Comm& copies = grid->data();

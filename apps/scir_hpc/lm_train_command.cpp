@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "command.h"
+#include "process_grid_options.h"
 #include "scir/core/logging.h"
 #include "scir/core/option_binding.h"
 #include "scir/data/lm_examples.h"
@@ -13,7 +14,6 @@
 #include "scir/model/precision.h"
 #include "scir/train/lm_trainer.h"
 #include "scir/train/training_state.h"
-#include "tensor_parallel_grid.h"
 #include "train_options.h"
 
 namespace scir::app {
@@ -63,7 +63,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
       options.reject("train.batch_size", cat("a multiple of the ", data.size(),
                                              grid->tensor() ? " model copies" : " ranks"));
     }
-    shard_for_grid(*grid, *loaded.model);
+    place_on_grid(*grid, *loaded.model);
   });
   const std::string out = options.get_string("out");
   log_info(cat("[", label, "] ", examples.size(), " examples, ",

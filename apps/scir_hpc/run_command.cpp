@@ -3,8 +3,8 @@
 // with no options it runs the embedded demo (jobs/configs/demo.ini) into runs/demo.
 // scir.iterations = 0 stops after the seed models.
 #include "command.h"
+#include "process_grid_options.h"
 #include "run_options.h"
-#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {

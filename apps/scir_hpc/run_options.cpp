@@ -2,13 +2,13 @@
 
 #include <filesystem>
 
+#include "process_grid_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/data/labelled_pairs.h"
 #include "scir/data/text_records.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/hf_checkpoint.h"
 #include "seed_options.h"
-#include "tensor_parallel_grid.h"
 #include "train_options.h"
 #include "world_options.h"
 

@@ -3,11 +3,11 @@
 // are sharded over the copies.
 #include "command.h"
 #include "model_options.h"
+#include "process_grid_options.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
-#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {
@@ -27,7 +27,7 @@ void run(const OptionSet& options, Comm& comm) {
     TextEncoding encoding = io.encoding();
     encoding.append_eos = options.get_bool("append-eos");
     records = read_score_records(options.get_string("input"), encoding);
-    shard_for_grid(*grid, *io.loaded.model);
+    place_on_grid(*grid, *io.loaded.model);
   });
   torch::NoGradGuard no_grad;
   Comm& copies = grid->data();
@@ -43,7 +43,8 @@ void run(const OptionSet& options, Comm& comm) {
       const int64_t row = static_cast<int64_t>(i - start);
       nlohmann::json out = records[mine[i]].source;
       const int64_t length = scores.lengths[row];
-      const torch::Tensor tokens = scores.token_logps[row].narrow(0, 0, length).to(torch::kDouble);
+      const torch::Tensor tokens =
+          scores.token_logps[row].narrow(0, 0, length).to(torch::kCPU, torch::kDouble);
       out["logp"] = scores.sum[row].item<double>();
       out["token_logps"] =
           std::vector<double>(tokens.data_ptr<double>(), tokens.data_ptr<double>() + length);

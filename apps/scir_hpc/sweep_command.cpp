@@ -3,13 +3,13 @@
 // another, each the job of `scir_hpc run` (pipeline/run_job) on the group's communicator,
 // skipping runs marked finished, into the same directories as jobs/sweeps/sweep.py.
 #include "command.h"
+#include "process_grid_options.h"
 #include "run_options.h"
 #include "scir/core/logging.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/collective_watchdog.h"
 #include "scir/io/run_directory.h"
 #include "scir/io/sweep_grid.h"
-#include "tensor_parallel_grid.h"
 
 namespace scir::app {
 namespace {
@@ -33,6 +33,8 @@ void run(const OptionSet& options, Comm& comm) {
                      cat("a divisor of the ", comm.size(), " ranks (the ranks of one run)"));
     }
   });
+  // Ranks divide their host's GPUs over the whole job, whichever group runs them.
+  const DeviceSharing sharing = gather_device_sharing(comm);
   const int groups = comm.size() / per_run;
   const int group = comm.rank() / per_run;
   std::unique_ptr<Comm> mine = comm.split(group, comm.rank());
@@ -53,7 +55,8 @@ void run(const OptionSet& options, Comm& comm) {
       args.push_back(value);
     }
     run_options.parse(args);
-    const std::unique_ptr<ProcessGrid> process_grid = make_tensor_parallel_grid(run_options, *mine);
+    const std::unique_ptr<ProcessGrid> process_grid =
+        make_tensor_parallel_grid(run_options, *mine, &sharing);
     run_job(*process_grid, read_run_job(run_options, *process_grid));
     log_close_file();  // the next run opens its own main.log
   }

@@ -7,6 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#ifdef SCIR_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
 namespace scir {
 
 int64_t resident_bytes() {
@@ -29,6 +33,33 @@ std::string megabytes(double bytes) {
   text.precision(3);
   text << bytes / (1 << 20) << " MB";
   return text.str();
+}
+
+DeviceMemory device_memory([[maybe_unused]] const torch::Device& device) {
+#ifdef SCIR_TORCH_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    const auto& bytes =
+        stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)];
+    return {bytes.current, bytes.peak};
+  }
+#endif
+  return {};
+}
+
+void reset_device_peak([[maybe_unused]] const torch::Device& device) {
+#ifdef SCIR_TORCH_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+}
+
+std::string memory_summary(const torch::Device& device) {
+  std::string text = "resident " + megabytes(static_cast<double>(resident_bytes())) +
+                     ", peak so far " + megabytes(static_cast<double>(peak_resident_bytes()));
+  if (!device.is_cuda()) return text;
+  const DeviceMemory gpu = device_memory(device);
+  return text + "; on " + device.str() + " " + megabytes(static_cast<double>(gpu.allocated)) +
+         ", peak " + megabytes(static_cast<double>(gpu.peak));
 }
 
 }  // namespace scir

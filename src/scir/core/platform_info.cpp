@@ -35,6 +35,14 @@ std::string blas_description() {
 
 bool torch_has_cuda() { return torch::cuda::is_available(); }
 
+bool torch_built_with_cuda() {
+#ifdef SCIR_TORCH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
 std::string host_name() {
   char name[256] = {0};
   if (gethostname(name, sizeof name - 1) != 0) return "unknown";

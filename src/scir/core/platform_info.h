@@ -13,6 +13,8 @@ std::string torch_version();
 // OpenBLAS's own configuration string when it is OpenBLAS.
 std::string blas_description();
 bool torch_has_cuda();
+// Whether this LibTorch was built with CUDA (a GPU may still be missing).
+bool torch_built_with_cuda();
 std::string host_name();
 
 // Multiplies n x n matrices of `options` (dtype, device) with LibTorch for about `seconds` and

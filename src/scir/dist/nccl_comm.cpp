@@ -5,6 +5,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/core/platform_info.h"
+#include "scir/dist/collective_watchdog.h"
 
 namespace scir {
 namespace {
@@ -71,14 +72,14 @@ int NcclComm::visible_devices() {
   return count;
 }
 
-NcclComm::NcclComm(Comm& bootstrap) { initialise(bootstrap); }
+NcclComm::NcclComm(Comm& bootstrap, int device) { initialise(bootstrap, device); }
 
-NcclComm::NcclComm(std::unique_ptr<Comm> owned_bootstrap)
+NcclComm::NcclComm(std::unique_ptr<Comm> owned_bootstrap, int device)
     : owned_bootstrap_(std::move(owned_bootstrap)) {
-  initialise(*owned_bootstrap_);
+  initialise(*owned_bootstrap_, device);
 }
 
-void NcclComm::initialise(Comm& bootstrap) {
+void NcclComm::initialise(Comm& bootstrap, int device) {
   bootstrap_ = &bootstrap;
   rank_ = bootstrap.rank();
   size_ = bootstrap.size();
@@ -88,7 +89,7 @@ void NcclComm::initialise(Comm& bootstrap) {
   const std::vector<std::string> hosts = all_gather_strings(bootstrap, host_name());
   const int host_rank =
       static_cast<int>(std::count(hosts.begin(), hosts.begin() + rank_, hosts[rank_]));
-  device_ = host_rank % devices;
+  device_ = device >= 0 ? device : host_rank % devices;
   check_cuda(cudaSetDevice(device_), "cudaSetDevice");
 
   ncclUniqueId id;
@@ -97,6 +98,7 @@ void NcclComm::initialise(Comm& bootstrap) {
   std::memcpy(id_bytes.data_ptr(), &id, sizeof id);
   bootstrap.broadcast(id_bytes, 0);
   std::memcpy(&id, id_bytes.data_ptr(), sizeof id);
+  const CollectiveWatchdog::Watch watch("ncclCommInitRank");
   check_nccl(ncclCommInitRank(&comm_, size_, id, rank_), "ncclCommInitRank");
   check_cuda(cudaStreamCreate(&stream_), "cudaStreamCreate");
 }
@@ -111,11 +113,13 @@ void NcclComm::synchronise(const char* operation) {
 }
 
 void NcclComm::barrier() {
+  const CollectiveWatchdog::Watch watch("nccl barrier");
   synchronise("barrier");
   bootstrap_->barrier();
 }
 
 void NcclComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
+  const CollectiveWatchdog::Watch watch("nccl all_reduce");
   require_cuda(tensor);
   require_averageable(tensor, op, "all_reduce");
   torch::Tensor buffer = tensor.contiguous();
@@ -127,6 +131,7 @@ void NcclComm::all_reduce(torch::Tensor& tensor, ReduceOp op) {
 }
 
 void NcclComm::broadcast(torch::Tensor& tensor, int root) {
+  const CollectiveWatchdog::Watch watch("nccl broadcast");
   require_cuda(tensor);
   torch::Tensor buffer = tensor.contiguous();
   check_nccl(ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), buffer.numel(),
@@ -137,6 +142,7 @@ void NcclComm::broadcast(torch::Tensor& tensor, int root) {
 }
 
 torch::Tensor NcclComm::all_gather(const torch::Tensor& tensor) {
+  const CollectiveWatchdog::Watch watch("nccl all_gather");
   require_cuda(tensor);
   const torch::Tensor send = tensor.contiguous();
   std::vector<int64_t> shape{size_};
@@ -150,6 +156,7 @@ torch::Tensor NcclComm::all_gather(const torch::Tensor& tensor) {
 }
 
 std::vector<torch::Tensor> NcclComm::all_gather_varied(const torch::Tensor& tensor) {
+  const CollectiveWatchdog::Watch watch("nccl all_gather_varied");
   require_cuda(tensor);
   // Row counts travel over MPI; rows are padded to the largest count for one NCCL gather.
   const torch::Tensor send = tensor.dim() == 0 ? tensor.reshape({1}) : tensor.contiguous();
@@ -170,6 +177,7 @@ std::vector<torch::Tensor> NcclComm::all_gather_varied(const torch::Tensor& tens
 }
 
 torch::Tensor NcclComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op) {
+  const CollectiveWatchdog::Watch watch("nccl reduce_scatter");
   require_cuda(tensor);
   require_averageable(tensor, op, "reduce_scatter");
   // NCCL cuts equal chunks: pad to size x chunk, then keep this rank's real elements.
@@ -187,7 +195,7 @@ torch::Tensor NcclComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op)
 }
 
 std::unique_ptr<Comm> NcclComm::split(int color, int key) {
-  return std::unique_ptr<Comm>(new NcclComm(bootstrap_->split(color, key)));
+  return std::unique_ptr<Comm>(new NcclComm(bootstrap_->split(color, key), device_));
 }
 
 }  // namespace scir

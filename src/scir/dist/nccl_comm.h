@@ -2,7 +2,8 @@
 // SerialComm for one process): rank 0 creates the unique id and broadcasts it. Compiled where
 // the CUDA toolkit and NCCL are found (SCIR_HAVE_NCCL).
 // Each operation runs on the communicator's own stream and is synchronised before it returns,
-// so it is ordered after and before LibTorch's work on the legacy default stream.
+// so it is ordered after and before LibTorch's work on the legacy default stream; the collective
+// watchdog marks it as it marks MpiComm's, so a stuck NCCL call ends the job with the same report.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -14,9 +15,10 @@ namespace scir {
 
 class NcclComm : public Comm {
  public:
-  // Creates one NCCL communicator over the ranks of `bootstrap`, each on the GPU
-  // (rank on host) mod (GPUs on host). `bootstrap` must outlive this communicator.
-  explicit NcclComm(Comm& bootstrap);
+  // Creates one NCCL communicator over the ranks of `bootstrap`, each on GPU `device`, or with
+  // device < 0 on the GPU (rank on host) mod (GPUs on host). `bootstrap` must outlive this
+  // communicator.
+  explicit NcclComm(Comm& bootstrap, int device = -1);
   ~NcclComm() override;
 
   int rank() const override { return rank_; }
@@ -37,8 +39,8 @@ class NcclComm : public Comm {
   static int visible_devices();
 
  private:
-  NcclComm(std::unique_ptr<Comm> owned_bootstrap);
-  void initialise(Comm& bootstrap);
+  NcclComm(std::unique_ptr<Comm> owned_bootstrap, int device);
+  void initialise(Comm& bootstrap, int device);
   void synchronise(const char* operation);
 
   std::unique_ptr<Comm> owned_bootstrap_;

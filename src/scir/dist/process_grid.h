@@ -3,7 +3,8 @@
 // copy, form a data-parallel group (`data`). Work is divided over `data` (every rank of a copy
 // does the same work on its slices), model operations are collective over `tensor`, and files
 // are written by the job's rank 0, which is rank 0 of both of its groups. With tp = 1 there is
-// no tensor group and `data` is the job itself.
+// no tensor group and `data` is the job itself. Every rank computes on one device: the CPU, or its
+// GPU, where the job's communicator is a DeviceComm (NCCL for the models' tensors).
 #pragma once
 
 #include <memory>
@@ -15,9 +16,13 @@ namespace scir {
 class ProcessGrid {
  public:
   // Collective over `job`; tp must divide job.size() (callers check the option first).
-  ProcessGrid(Comm& job, int tp);
-  Comm& job() const { return job_; }
-  Comm& data() const { return data_ ? *data_ : job_; }
+  ProcessGrid(Comm& job, int tp, torch::Device device = torch::kCPU);
+  // The grid owns its job communicator (a DeviceComm over the command's).
+  ProcessGrid(std::unique_ptr<Comm> job, int tp, torch::Device device);
+  Comm& job() const { return *job_; }
+  Comm& data() const { return data_ ? *data_ : *job_; }
+  // Where this rank's models live and compute.
+  torch::Device device() const { return device_; }
   // The ranks that share this rank's model copy; nullptr with tp = 1.
   Comm* tensor() const { return tensor_.get(); }
   int tp() const { return tp_; }
@@ -26,8 +31,10 @@ class ProcessGrid {
   bool leads_copy() const { return !tensor_ || tensor_->rank() == 0; }
 
  private:
-  Comm& job_;
+  std::unique_ptr<Comm> owned_job_;
+  Comm* job_;
   int tp_;
+  torch::Device device_;
   std::unique_ptr<Comm> tensor_, data_;
 };
 

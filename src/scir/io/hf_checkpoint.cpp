@@ -157,14 +157,15 @@ void save_hf_model(const std::string& directory, const Transformer& model,
   fs::rename(staging, target);
 }
 
-void shard_for_grid(const ProcessGrid& grid, Transformer& model) {
+void place_on_grid(const ProcessGrid& grid, Transformer& model) {
+  if (model.device() != grid.device()) model.to(grid.device());
   if (grid.tensor()) model.shard_tensor_parallel(*grid.tensor());
 }
 
 LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory,
                               torch::ScalarType dtype) {
   LoadedModel loaded = load_hf_model(directory, dtype);
-  shard_for_grid(grid, *loaded.model);
+  place_on_grid(grid, *loaded.model);
   return loaded;
 }
 

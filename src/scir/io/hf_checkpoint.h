@@ -34,10 +34,11 @@ void save_hf_model(const std::string& directory, const Transformer& model,
                    const Tokenizer& tokenizer, torch::ScalarType save_dtype = torch::kFloat,
                    int64_t max_shard_bytes = 0);
 
-// Cuts the model into this rank's slices where the grid has a tensor group; nothing otherwise.
-void shard_for_grid(const ProcessGrid& grid, Transformer& model);
+// Moves the model to the grid's device, then cuts it into this rank's slices where the grid has
+// a tensor group.
+void place_on_grid(const ProcessGrid& grid, Transformer& model);
 
-// load_hf_model, then shard_for_grid.
+// load_hf_model, then place_on_grid.
 LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& directory,
                               torch::ScalarType dtype = torch::kFloat);
 

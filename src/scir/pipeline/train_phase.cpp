@@ -194,8 +194,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   save_whole_hf_model(context.job(),
                       context.run.path(run_contract::iteration_checkpoint(context.t)), policy,
                       context.judges.tokenizer());
-  log_info(prefix + "peak resident memory so far " +
-           megabytes(static_cast<double>(peak_resident_bytes())));
+  log_info(prefix + "memory: " + memory_summary(policy.device()));
   write_pair_columns(context, pairs, PairStage::kTrained);
   if (context.job().rank() == 0) {
     H5Group group;

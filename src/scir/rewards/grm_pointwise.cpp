@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "scir/model/next_token.h"
+#include "scir/model/precision.h"
 
 namespace scir {
 
@@ -53,12 +54,10 @@ std::vector<double> pointwise_pair_preferences(Transformer& model, const Pointwi
     }
     const torch::Tensor scores = expected_scores(model, judge, instructions, responses);
     const int64_t count = static_cast<int64_t>(end - start);
-    const torch::Tensor p =
+    const std::vector<double> p = to_doubles(
         pointwise_bernoulli(scores.narrow(0, 0, count), scores.narrow(0, count, count), judge.tau)
-            .log_p.exp()
-            .to(torch::kDouble)
-            .contiguous();
-    preferences.insert(preferences.end(), p.data_ptr<double>(), p.data_ptr<double>() + count);
+            .log_p.exp());
+    preferences.insert(preferences.end(), p.begin(), p.end());
   }
   return preferences;
 }
@@ -67,9 +66,7 @@ std::vector<double> grm_preferences(Transformer& model, const PairwiseJudge& pai
                                     const PointwiseJudge* pointwise,
                                     const std::vector<JudgedPair>& pairs, int64_t batch_size) {
   if (pointwise) return pointwise_pair_preferences(model, *pointwise, pairs, batch_size);
-  const torch::Tensor p = judge_pairs(model, pairwise, pairs, batch_size).to(torch::kDouble);
-  const torch::Tensor flat = p.contiguous();
-  return std::vector<double>(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
+  return to_doubles(judge_pairs(model, pairwise, pairs, batch_size));
 }
 
 std::pair<int, int> best_vs_worst(const std::vector<double>& scores) {

@@ -59,6 +59,7 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
     for (size_t i = 0; i < master_.size(); ++i) {
       const torch::Tensor& grad = parameters_[i].grad();
       master_[i].mutable_grad() = grad.defined() ? grad.to(torch::kFloat) : torch::Tensor();
+      parameters_[i].mutable_grad() = torch::Tensor();  // its float32 copy replaces it
     }
     average_gradients(comm_, weights, sync_);
     norm = global_grad_norm(weights, tp_);
@@ -147,9 +148,9 @@ std::string DataParallelOptimizer::describe_memory() const {
     weight_bytes += static_cast<double>(parameter.numel() * parameter.element_size());
     dtype = c10::toString(parameter.scalar_type());
   }
-  return cat(describe_state(), "; weights ", megabytes(weight_bytes), " (", dtype, "); resident ",
-             megabytes(static_cast<double>(resident_bytes())), ", peak so far ",
-             megabytes(static_cast<double>(peak_resident_bytes())));
+  const torch::Device device = parameters_.empty() ? torch::kCPU : parameters_.front().device();
+  return cat(describe_state(), "; weights ", megabytes(weight_bytes), " (", dtype, "); ",
+             memory_summary(device));
 }
 
 std::string DataParallelOptimizer::describe_state() const {

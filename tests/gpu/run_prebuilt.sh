@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The GPU checks of a whole scir_hpc (tests/gpu and bench/gpu.sh plus the commands a user runs)
+# on a machine with an NVIDIA GPU and PyTorch but no MPI, HDF5 or Boost, from binaries built
+# elsewhere against the same PyTorch wheel's LibTorch and a bundle of env/bundle_runtime.sh.
+#   1. scir_gpu_checks: CUDA against the CPU, NCCL, and one SCIR step of a Mistral-7B shape
+#      with activation checkpointing and its peak memory; beside it, the demo `run` on one GPU.
+#   2. One bfloat16 SCIR iteration of a ~1B-parameter Llama shape through `scir_hpc run`.
+#   3. The phase benchmark at that shape (SCIR step MFU, generation tokens/s), alone on the GPU.
+# Usage: tests/gpu/run_prebuilt.sh BIN_DIR BUNDLE_DIR OUT_DIR
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bin=$(cd "$1" && pwd)
+out=$3
+mkdir -p "$out"
+# The binaries carry the checkout's absolute path for the judge templates and the demo config.
+source_dir=$(grep -a -o -m1 '/[[:alnum:]/._+-]*/jobs/templates' "$bin/scir_hpc" | head -1 |
+  sed 's#/jobs/templates$##')
+if [ -n "$source_dir" ] && [ ! -e "$source_dir/jobs" ]; then
+  mkdir -p "$(dirname "$source_dir")" && ln -sfn "$PWD" "$source_dir"
+fi
+runs=$(mktemp -d)
+log() { echo "[$(date +%T)] $*" | tee -a "$out/session.txt"; }
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader |
+  tee -a "$out/session.txt"
+git log -1 --format='commit %h %s' 2>/dev/null | tee -a "$out/session.txt"
+# From here on the bundle's libraries come first (only our binaries should see them).
+. env/bundle_env.sh "$2"
+
+log "1. GPU checks, and the demo run on the GPU beside them"
+(time timeout 270 "$bin/scir_gpu_checks") > "$out/gpu_checks.txt" 2>&1 &
+checks=$!
+(time timeout 270 "$bin/scir_hpc" run --device cuda --out "$runs/demo") > "$out/demo.txt" 2>&1
+log "demo run: exit $?"
+wait $checks
+log "GPU checks: exit $?"
+cp "$runs/demo/main.log" "$out/demo_main.log" 2>/dev/null
+env -u LD_LIBRARY_PATH python3 -m analysis.report "$runs/demo" --out "$runs/demo_report" >> "$out/demo.txt" 2>&1 &&
+  cp "$runs/demo_report/report.md" "$out/demo_report.md"
+
+log "2. a bfloat16 SCIR iteration of a ~1B Llama shape"
+shape="--model.hidden_size 2048 --model.intermediate_size 8192 --model.num_hidden_layers 16
+  --model.num_attention_heads 32 --model.num_key_value_heads 8 --model.head_dim 64
+  --model.rope_theta 500000"
+small="--data.corpus 256 --data.ift 128 --data.eft_pairs 128 --data.pool 32 --data.iterations 1
+  --data.eval_prompts 32 --data.heldout_pairs 32 --data.judge_prompts 32 --pretrain.steps 8
+  --pretrain.warmup_steps 2 --sft.steps 8 --sft.warmup_steps 2 --judge_sft.steps 0
+  --scir.iterations 1 --scir.activation_checkpointing true"
+(time timeout 170 "$bin/scir_hpc" run --device cuda --dtype bfloat16 $shape $small \
+  --out "$runs/llama1b") > "$out/llama1b.txt" 2>&1
+log "1B run: exit $?"
+cp "$runs/llama1b/main.log" "$out/llama1b_main.log" 2>/dev/null
+
+log "3. the phase benchmark at the 1B shape"
+(time timeout 120 "$bin/scir_gpu_bench" --device cuda --dtype bfloat16 --shape 1b --batch 64 \
+  --new-tokens 64 --repeats 2 --nominal-tflops 989 --out "$out/bench_1b.json") \
+  > "$out/bench_1b.txt" 2>&1
+log "bench: exit $?"
