@@ -6,16 +6,16 @@
 #      with activation checkpointing and its peak memory; beside it, the demo `run` on one GPU.
 #   2. One bfloat16 SCIR iteration of a ~1B-parameter Llama shape through `scir_hpc run`.
 #   3. The phase benchmark at that shape (SCIR step MFU, generation tokens/s), alone on the GPU.
-# Usage: tests/gpu/run_prebuilt.sh BIN_DIR BUNDLE_DIR OUT_DIR
+# Usage: tests/gpu/run_prebuilt.sh BIN_DIR BUNDLE_DIR OUT_DIR [SOURCE_DIR_OF_THE_BUILD]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(cd "$1" && pwd)
 out=$3
 mkdir -p "$out"
-# The binaries carry the checkout's absolute path for the judge templates and the demo config.
-source_dir=$(grep -a -o -m1 '/[[:alnum:]/._+-]*/jobs/templates' "$bin/scir_hpc" | head -1 |
-  sed 's#/jobs/templates$##')
-if [ -n "$source_dir" ] && [ ! -e "$source_dir/jobs" ]; then
+# The binaries carry the absolute path of the checkout they were built from (the judge templates
+# and the demo config): that path must lead to this checkout.
+source_dir=${4:-/work/main}
+if [ ! -e "$source_dir/jobs" ]; then
   mkdir -p "$(dirname "$source_dir")" && ln -sfn "$PWD" "$source_dir"
 fi
 runs=$(mktemp -d)
@@ -55,3 +55,8 @@ log "3. the phase benchmark at the 1B shape"
   --new-tokens 64 --repeats 2 --nominal-tflops 989 --out "$out/bench_1b.json") \
   > "$out/bench_1b.txt" 2>&1
 log "bench: exit $?"
+
+log "4. the phase benchmark at the 125M shape (docs/GPU.md's earlier columns)"
+(time timeout 90 "$bin/scir_gpu_bench" --device cuda --dtype bfloat16 --shape 125m \
+  --nominal-tflops 989 --out "$out/bench_125m.json") > "$out/bench_125m.txt" 2>&1
+log "bench 125m: exit $?"
