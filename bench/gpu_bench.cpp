@@ -7,6 +7,7 @@
 //                  [--response-tokens 128] [--new-tokens 128] [--repeats 3]
 //                  [--nominal-tflops 989] [--out results.json]
 //                  [--profile-phase sft_step --trace trace.json] [--shape 125m|1b]
+//                  [--activation-checkpointing on|off]
 // --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
 // operators on the host, kernels on the GPU) and writes a Chrome trace to --trace.
 #include <algorithm>
@@ -88,19 +89,21 @@ torch::Device device_named(const std::string& name) {
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> flags = scir::bench::read_flags(argc, argv,
-                                                                     {{"--device", "cuda"},
-                                                                      {"--dtype", "bfloat16"},
-                                                                      {"--batch", "64"},
-                                                                      {"--prompt-tokens", "128"},
-                                                                      {"--response-tokens", "128"},
-                                                                      {"--new-tokens", "128"},
-                                                                      {"--repeats", "3"},
-                                                                      {"--nominal-tflops", "989"},
-                                                                      {"--out", ""},
-                                                                      {"--profile-phase", ""},
-                                                                      {"--trace", ""},
-                                                                      {"--shape", "125m"}});
+  std::map<std::string, std::string> flags =
+      scir::bench::read_flags(argc, argv,
+                              {{"--device", "cuda"},
+                               {"--dtype", "bfloat16"},
+                               {"--batch", "64"},
+                               {"--prompt-tokens", "128"},
+                               {"--response-tokens", "128"},
+                               {"--new-tokens", "128"},
+                               {"--repeats", "3"},
+                               {"--nominal-tflops", "989"},
+                               {"--out", ""},
+                               {"--profile-phase", ""},
+                               {"--trace", ""},
+                               {"--shape", "125m"},
+                               {"--activation-checkpointing", "off"}});
   scir::PhaseBenchSettings settings;
   settings.batch = scir::bench::positive_flag("--batch", flags["--batch"]);
   settings.prompt_tokens = scir::bench::positive_flag("--prompt-tokens", flags["--prompt-tokens"]);
@@ -120,6 +123,11 @@ int run(int argc, char** argv) {
                            flags["--dtype"] + "'");
   }
   const torch::Device device = device_named(flags["--device"]);
+  const std::string checkpointing = flags["--activation-checkpointing"];
+  if (checkpointing != "on" && checkpointing != "off")
+    throw scir::InputError("option '--activation-checkpointing': expected on or off, got '" +
+                           checkpointing + "'");
+  settings.activation_checkpointing = checkpointing == "on";
   settings.profile_phase = flags["--profile-phase"];
   if (settings.profile_phase.empty() != flags["--trace"].empty())
     throw scir::InputError("options '--profile-phase' and '--trace': expected both or neither");

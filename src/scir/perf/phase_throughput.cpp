@@ -185,6 +185,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   sft.log_every = 1 << 30;
   sft.lr = 1e-6;
   sft.warmup_steps = 0;
+  sft.activation_checkpointing = settings.activation_checkpointing;
   result.phases.push_back(timed_phase("sft_step", 1, [&] {
     train_language_model(model, comm, sequences, sft, tokenizer.pad_id());
     PhaseWork work = work_of(sequence_lengths, true);
@@ -205,6 +206,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   };
   ScirSettings scir;
   model.train();
+  model.set_activation_checkpointing(settings.activation_checkpointing);
   result.phases.push_back(timed_phase("scir_step", settings.repeats, [&] {
     training_step(pairs, scir);
     // Both responses of every pair with their prompt, and the judge prompts in both orders.
@@ -222,6 +224,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     training_step(labelled, dpo);
     return work_of(pair_lengths, true);
   }));
+  model.set_activation_checkpointing(false);
   model.eval();
   return result;
 }
@@ -243,6 +246,7 @@ std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSet
                          {"nominal_peak_tflops", settings.nominal_peak_tflops},
                          {"multiplying_parameters", result.multiplying_parameters},
                          {"batch", settings.batch},
+                         {"activation_checkpointing", settings.activation_checkpointing},
                          {"prompt_tokens", settings.prompt_tokens},
                          {"response_tokens", settings.response_tokens},
                          {"new_tokens", settings.new_tokens},

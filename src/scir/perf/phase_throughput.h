@@ -39,6 +39,9 @@ struct PhaseBenchSettings {
   double sgemm_seconds = 1.0;    // length of the peak measurement
   uint64_t seed = 1;
   double nominal_peak_tflops = 0;  // 0: no second MFU
+  // The training steps recompute each layer in the backward (their MFU still counts the model's
+  // FLOPs only, so the recomputation lowers it).
+  bool activation_checkpointing = false;
   // When both are set, the phase named `profile_phase` runs once more, after it is timed, inside
   // `profiler` (which may record a trace of it); that run is not timed.
   std::string profile_phase;
