@@ -12,3 +12,4 @@ export PATH="$bundle/bin:$PATH"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # One node's transports; a plugin whose library this machine lacks (verbs, UCX) is skipped quietly.
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader OMPI_MCA_mca_base_component_show_load_errors=0
+export PMIX_MCA_pcompress_base_silence_warning=1

@@ -49,7 +49,8 @@ void declare(OptionSet& options) {
 
 std::string breakdown(const MemoryPlan& plan) {
   return cat("weights ", gigabytes(plan.weights), ", master weights ",
-             gigabytes(plan.master_weights), ", gradients ", gigabytes(plan.gradients), ", AdamW ",
+             gigabytes(plan.master_weights), ", gradients ", gigabytes(plan.gradients),
+             " (at the step ", gigabytes(plan.step_gradients), "), AdamW ",
              gigabytes(plan.optimizer_state), ", activations ", gigabytes(plan.activations),
              ", LM head ", gigabytes(plan.lm_head), "; KV cache ", gigabytes(plan.kv_cache));
 }
@@ -81,7 +82,8 @@ void run(const OptionSet& options, Comm& comm) {
             << "a rank holds (GB = 10^9 bytes):\n"
             << "  weights            " << gigabytes(plan.weights) << "\n"
             << "  master weights     " << gigabytes(plan.master_weights) << "\n"
-            << "  gradients          " << gigabytes(plan.gradients) << "\n"
+            << "  gradients          " << gigabytes(plan.gradients)
+            << " (float32 at the step: " << gigabytes(plan.step_gradients) << ")\n"
             << "  AdamW moments      " << gigabytes(plan.optimizer_state) << "\n"
             << "  activations        " << gigabytes(plan.activations) << " ("
             << settings.train_sequences << " x " << settings.train_tokens << " tokens)\n"

@@ -182,15 +182,7 @@ TEST_F(CudaAgainstCpu, Bfloat16LogProbsStayNearFloat32) {
 // takes it: activation checkpointing, log-probs and losses in float32, float32 master weights and
 // AdamW moments. It must fit, give a finite loss and move the weights; its peak is printed.
 TEST(MistralSevenBillionShape, OneScirStepWithActivationCheckpointingFitsOneGpu) {
-  scir::ModelConfig config;
-  config.architecture = "MistralForCausalLM";
-  config.hidden_size = 4096;
-  config.intermediate_size = 14336;
-  config.num_hidden_layers = 32;
-  config.num_attention_heads = 32;
-  config.num_key_value_heads = 8;
-  config.head_dim = 128;
-  config.vocab_size = 32000;
+  scir::ModelConfig config = scir::testing_support::mistral_7b_config();
   config.max_position_embeddings = 4096;
   config.bos_token_id = scir::ByteTokenizer::kBos;
   config.eos_token_id = scir::ByteTokenizer::kEos;

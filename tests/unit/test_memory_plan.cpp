@@ -4,24 +4,14 @@
 
 #include "input_error.h"
 #include "scir/perf/memory_plan.h"
+#include "tiny_model.h"
 
 namespace scir {
 namespace {
 
 using testing_support::input_error;
 
-ModelConfig mistral_7b() {
-  ModelConfig m;
-  m.architecture = "MistralForCausalLM";
-  m.hidden_size = 4096;
-  m.intermediate_size = 14336;
-  m.num_hidden_layers = 32;
-  m.num_attention_heads = 32;
-  m.num_key_value_heads = 8;
-  m.head_dim = 128;
-  m.vocab_size = 32000;
-  return m;
-}
+ModelConfig mistral_7b() { return testing_support::mistral_7b_config(); }
 
 double model_state(const MemoryPlan& plan) {
   return plan.weights + plan.master_weights + plan.gradients + plan.optimizer_state;
@@ -49,6 +39,27 @@ TEST(MemoryPlan, PaperScaleTable) {
   const MemoryPlan plan = plan_memory(s);
   EXPECT_EQ(plan.master_weights, 0);
   EXPECT_DOUBLE_EQ(model_state(plan), 7241732096.0 * (4 + 4 + 8.0 / 64));
+}
+
+// The step tests/gpu measured on an H200 (docs/GPU.md): one rank, bfloat16, activation
+// checkpointing, 16 sequences of 256 tokens (192 of them the response), float32 master weights
+// and moments built after the backward; the caching allocator's peak was 1.27e5 MiB.
+TEST(MemoryPlan, SevenBillionStepAgreesWithTheMeasuredPeak) {
+  MemoryPlanSettings s;
+  s.model = mistral_7b();
+  s.ranks = 1;
+  s.dtype = torch::kBFloat16;
+  s.activation_checkpointing = true;
+  s.train_sequences = 16;
+  s.train_tokens = 256;
+  s.response_tokens = 192;
+  const MemoryPlan plan = plan_memory(s);
+  EXPECT_DOUBLE_EQ(plan.step_gradients, 7241732096.0 * 4);
+  const double measured = 1.27e5 * (1 << 20);
+  EXPECT_NEAR(plan.training() / measured, 1.0, 0.05);
+  // Under ZeRO-1 the flat float32 gradients sit beside the bfloat16 ones.
+  s.zero1 = true;
+  EXPECT_DOUBLE_EQ(plan_memory(s).step_gradients, 7241732096.0 * 6);
 }
 
 TEST(MemoryPlan, KvCacheIsKeysAndValuesOfEveryLayer) {

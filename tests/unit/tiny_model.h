@@ -51,6 +51,20 @@ inline std::shared_ptr<Transformer> tiny_model(ModelConfig config = tiny_config(
   return model;
 }
 
+// Mistral-7B's shape (7,241,732,096 parameters), for the memory plan and the GPU's 7B step.
+inline ModelConfig mistral_7b_config() {
+  ModelConfig config;
+  config.architecture = "MistralForCausalLM";
+  config.hidden_size = 4096;
+  config.intermediate_size = 14336;
+  config.num_hidden_layers = 32;
+  config.num_attention_heads = 32;
+  config.num_key_value_heads = 8;
+  config.head_dim = 128;
+  config.vocab_size = 32000;
+  return config;
+}
+
 inline torch::Tensor random_ids(int64_t rows, int64_t length, int64_t vocab, uint64_t seed) {
   auto generator = at::detail::createCPUGenerator(seed);
   return torch::randint(3, vocab, {rows, length}, generator, torch::kLong);

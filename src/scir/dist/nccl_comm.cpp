@@ -183,8 +183,12 @@ torch::Tensor NcclComm::reduce_scatter(const torch::Tensor& tensor, ReduceOp op)
   // NCCL cuts equal chunks: pad to size x chunk, then keep this rank's real elements.
   const int64_t length = tensor.numel();
   const int64_t chunk = scatter_chunk(length, 0, size_).second;  // rank 0's chunk is a full one
-  torch::Tensor padded = torch::zeros({chunk * size_}, tensor.options());
-  padded.narrow(0, 0, length).copy_(tensor.reshape({-1}));
+  // A tensor of whole chunks (ShardedAdamW pads its gradients so) goes as it is.
+  torch::Tensor padded = tensor.reshape({-1}).contiguous();
+  if (length != chunk * size_) {
+    padded = torch::zeros({chunk * size_}, tensor.options());
+    padded.narrow(0, 0, length).copy_(tensor.reshape({-1}));
+  }
   torch::Tensor mine = torch::empty({chunk}, tensor.options());
   check_nccl(ncclReduceScatter(padded.data_ptr(), mine.data_ptr(), chunk,
                                nccl_type(tensor.scalar_type()), nccl_op(op), comm_, stream_),

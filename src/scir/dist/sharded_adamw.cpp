@@ -1,5 +1,6 @@
 #include "scir/dist/sharded_adamw.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "scir/core/errors.h"
@@ -33,9 +34,32 @@ ShardedAdamW::ShardedAdamW(Comm& comm, std::vector<torch::Tensor> parameters,
 
 torch::Tensor ShardedAdamW::flat_shard(torch::ScalarType dtype) const {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> values;
-  for (const torch::Tensor& p : parameters_) values.push_back(p.detach().reshape({-1}));
-  return torch::cat(values).narrow(0, begin_, end_ - begin_).to(dtype).clone();
+  const auto options =
+      (parameters_.empty() ? torch::TensorOptions() : parameters_.front().options()).dtype(dtype);
+  torch::Tensor shard = torch::empty({end_ - begin_}, options);
+  int64_t offset = 0;
+  for (const torch::Tensor& p : parameters_) {
+    const int64_t from = std::max(begin_, offset), to = std::min(end_, offset + p.numel());
+    if (from < to) {
+      shard.narrow(0, from - begin_, to - from)
+          .copy_(p.detach().reshape({-1}).narrow(0, from - offset, to - from));
+    }
+    offset += p.numel();
+  }
+  return shard;
+}
+
+torch::Tensor ShardedAdamW::flat_gradients() {
+  torch::NoGradGuard no_grad;
+  const int64_t chunk = scatter_chunk(total_, 0, comm_.size()).second;  // rank 0's is whole
+  torch::Tensor flat = torch::zeros({chunk * comm_.size()}, m_.options());
+  int64_t offset = 0;
+  for (torch::Tensor& p : parameters_) {
+    if (p.grad().defined()) flat.narrow(0, offset, p.numel()).copy_(p.grad().reshape({-1}));
+    p.mutable_grad() = torch::Tensor();
+    offset += p.numel();
+  }
+  return flat;
 }
 
 void ShardedAdamW::save(torch::serialize::OutputArchive& archive) const {
@@ -72,13 +96,9 @@ int64_t ShardedAdamW::state_bytes() const {
 
 double ShardedAdamW::step(double max_norm) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads;
-  for (const torch::Tensor& p : parameters_) {
-    grads.push_back(p.grad().defined() ? p.grad().reshape({-1})
-                                       : torch::zeros({p.numel()}, p.options()));
-  }
   // Each rank receives the average of its own shard only, summed in float32.
-  torch::Tensor g = comm_.reduce_scatter(torch::cat(grads).to(torch::kFloat), ReduceOp::kAverage);
+  const torch::Tensor g =
+      comm_.reduce_scatter(flat_gradients(), ReduceOp::kAverage).narrow(0, 0, end_ - begin_);
   // The global norm from every shard's sum of squares (float64, as clip_grad_norm_ reports).
   const torch::Tensor g_squared = g.to(torch::kDouble).pow(2);
   const double squares =

@@ -36,8 +36,13 @@ class ShardedAdamW {
   void load(torch::serialize::InputArchive& archive);
 
  private:
-  // This rank's shard of the flattened parameters, as `dtype`.
+  // This rank's shard of the flattened parameters, as `dtype` (copied from the parameters that
+  // overlap it, never a flat copy of the whole model).
   torch::Tensor flat_shard(torch::ScalarType dtype) const;
+  // Every parameter's gradient in float32, one flat vector padded with zeros to whole chunks of
+  // the ranks (so a reduce-scatter cuts it without a copy); each parameter's own gradient is
+  // released once copied, and a missing one counts as zeros.
+  torch::Tensor flat_gradients();
 
   Comm& comm_;
   std::vector<torch::Tensor> parameters_;

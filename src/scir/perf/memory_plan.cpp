@@ -31,7 +31,9 @@ double layer_values_per_token(const ModelConfig& m, int64_t tp, int64_t tokens) 
 }  // namespace
 
 double MemoryPlan::training() const {
-  return weights + master_weights + gradients + optimizer_state + activations + lm_head;
+  // The backward's activations are gone when the optimiser step copies the gradients.
+  return weights + master_weights + optimizer_state +
+         std::max(gradients + activations + lm_head, step_gradients);
 }
 
 // The optimiser lives only in the training phases; sampling holds the weights and its cache.
@@ -64,6 +66,10 @@ MemoryPlan plan_memory(const MemoryPlanSettings& s) {
   const double value_bytes = static_cast<double>(c10::elementSize(s.dtype));
   plan.weights = p * value_bytes;
   plan.gradients = p * value_bytes;
+  // The step works on float32 gradients: the master weights' copies, each low-precision gradient
+  // released as it is copied (float32 gradients are their own); under ZeRO-1 one flat float32
+  // vector of all of them, taken beside the gradients it is filled from.
+  plan.step_gradients = s.zero1 ? p * 4.0 + plan.gradients : std::max(p * 4.0, plan.gradients);
   plan.master_weights = mixed ? p * 4.0 * shard : 0.0;
   plan.optimizer_state = p * 8.0 * shard;  // AdamW's two moments, float32
 

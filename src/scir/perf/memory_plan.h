@@ -33,7 +33,8 @@ struct MemoryPlan {
   int64_t parameters = 0;  // of a rank's slice
   double weights = 0;
   double master_weights = 0;
-  double gradients = 0;
+  double gradients = 0;       // in the weights' dtype, as the backward leaves them
+  double step_gradients = 0;  // at the optimiser step: their float32 copies (see plan_memory)
   double optimizer_state = 0;
   double activations = 0;  // kept for the backward, and a layer's backward working set
   double lm_head = 0;      // logits, log-softmax and their gradient over the response tokens
