@@ -27,8 +27,8 @@ void declare(OptionSet& options, const LmTrainOptions& defaults) {
                   "how prompts are wrapped: none, plain, mistral, chatml, llama3 or model")
       .add_int("train.checkpoint_every", 0, "steps between checkpoints in OUT/step_<s> (0: none)")
       .add_string("dtype", "float32",
-                  "training precision: float32, or bfloat16 (float32 master weights and "
-                  "gradient reduction; checkpoints in bfloat16)");
+                  "training precision: float32, bfloat16 or float16 (float32 master weights and "
+                  "gradient reduction, float16 with loss scaling; checkpoints in that dtype)");
   declare_train_options(options, "train.", defaults);
   declare_tensor_parallel_option(options);
 }
@@ -56,7 +56,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
       options.reject("train.checkpoint_every", "an integer >= 0");
     }
     const ChatTemplate chat = read_choice(options, "chat-template", chat_template_names());
-    const torch::ScalarType dtype = read_choice(options, "dtype", training_dtype_names());
+    const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
     loaded = load_hf_model(options.get_string("model"), dtype);
     examples = read_lm_examples(options.get_list("data"), *loaded.tokenizer, chat, loss_tokens);
     if (train.batch_size % data.size() != 0) {

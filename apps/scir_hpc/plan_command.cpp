@@ -18,10 +18,9 @@ void bind_layout(OptionBinder& bind, MemoryPlanSettings& s, double& gpu_memory_g
   const OptionRange positive = OptionRange::at_least(1, "an integer >= 1");
   bind.integer("ranks", s.ranks, "ranks of the job (unset: the ranks plan runs on)", positive)
       .integer("tp", s.tensor_parallel, "ranks a model copy is cut over", positive)
-      .choice(
-          "dtype", s.dtype, training_dtype_names(),
-          "float32, or bfloat16 as run --dtype bfloat16 trains (bfloat16 weights and gradients, "
-          "float32 master weights and AdamW moments)")
+      .choice("dtype", s.dtype, dtype_names(),
+              "float32, or bfloat16 / float16 as run --dtype trains them (weights and gradients in "
+              "that dtype, float32 master weights and AdamW moments)")
       .flag("zero1", s.zero1, "AdamW moments and master weights sharded over the copies")
       .flag("activation-checkpointing", s.activation_checkpointing,
             "keep each decoder layer's input only and recompute the rest in the backward")
@@ -45,6 +44,12 @@ void declare(OptionSet& options) {
   double gpu_memory_gb = 0;
   OptionBinder declaring = OptionBinder::declaring(options);
   bind_layout(declaring, defaults, gpu_memory_gb);
+}
+
+std::string dtype_name(torch::ScalarType dtype) {
+  for (const auto& [name, value] : dtype_names())
+    if (value == dtype) return name;
+  return c10::toString(dtype);
 }
 
 std::string breakdown(const MemoryPlan& plan) {
@@ -75,8 +80,7 @@ void run(const OptionSet& options, Comm& comm) {
   std::cout << settings.model.architecture << ", " << settings.model.parameter_count()
             << " parameters, " << plan.parameters << " a rank; " << settings.ranks
             << " ranks: " << settings.ranks / settings.tensor_parallel << " copies x tp "
-            << settings.tensor_parallel << "; "
-            << (settings.dtype == torch::kFloat ? "float32" : "bfloat16")
+            << settings.tensor_parallel << "; " << dtype_name(settings.dtype)
             << (settings.zero1 ? ", ZeRO-1" : "")
             << (settings.activation_checkpointing ? ", activation checkpointing" : "") << "\n"
             << "a rank holds (GB = 10^9 bytes):\n"

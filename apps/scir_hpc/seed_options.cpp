@@ -25,8 +25,9 @@ void declare_seed_options(OptionSet& options) {
   options.add_string("out", "runs/demo", "run directory")
       .add_int("seed", 0, "seed of data sets and weights")
       .add_string("dtype", "float32",
-                  "precision the models load, sample and train in: float32, or bfloat16 "
-                  "(float32 master weights and gradient reduction, checkpoints in bfloat16)");
+                  "precision the models load, sample and train in: float32, bfloat16 or float16 "
+                  "(float32 master weights and gradient reduction, float16 with loss scaling; "
+                  "checkpoints in that dtype)");
   declare_world_options(options);
   declare_dataset_options(options);
   declare_model_shape_options(options);
@@ -56,7 +57,7 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
   plan.world = make_world(options).knobs();
   plan.data = read_dataset_options(options);
   plan.seed = static_cast<uint64_t>(options.get_int("seed"));
-  plan.dtype = read_choice(options, "dtype", training_dtype_names());
+  plan.dtype = read_choice(options, "dtype", dtype_names());
   plan.model = read_model_shape_options(options, ByteTokenizer());
   plan.pretrain = read_train_options(options, "pretrain.", "pretrain");
   plan.sft = read_train_options(options, "sft.", "sft");

@@ -269,7 +269,7 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
   fs::remove_all(run);
   const std::pair<const char*, const char*> cases[] = {
       {"--scir.beta 0", "option '--scir.beta': expected a number > 0, got '0'"},
-      {"--dtype float16", "option '--dtype': expected float32 or bfloat16, got 'float16'"},
+      {"--dtype float64", "option '--dtype': expected float32, bfloat16 or float16, got 'float64'"},
       {"--scir.delta -0.1",
        "option '--scir.delta': expected a number in [0, 0.5) (at 0.5 no pair can be kept), got "
        "'-0.1'"},
@@ -498,20 +498,21 @@ TEST(RunCli, ActivationCheckpointingTrainsAsThePlainBackward) {
   }
 }
 
-// A run in bfloat16 (float32 master weights, ZeRO-1, activation checkpointing) on 2 ranks:
-// every phase finishes, the checkpoints are bfloat16, and pretraining and SFT follow the
-// float32 run. Bound: every stored value rounds to bfloat16 (relative 2^-9), the initial
-// weights included; a logit of these two-layer models passes through about 20 roundings, which
-// as independent errors move it by ~sqrt(20) x 2^-9 = 1% of its deviation from the mean logit
-// (below 0.3 here: M1's token log-probs lie in -5.70..-5.25), so the log-softmax moves by ~0.006
-// nats of a loss of ~5.5, 1e-3 relative; the bound is twice that (measured: 5.1e-5).
-// The SCIR step's loss is not compared: its pairs are selected where GRM and IRM agree, and this
-// untrained judge's P_G lies within 1e-4 of 1/2, where a rounding flips a pair's label. That P_G
-// still resolves (the LM head's logits are float32; in bfloat16 it read exactly 1/2 on every
-// pair and the step kept none).
-TEST(RunCli, BFloat16RunFollowsTheFloat32Run) {
+// A run in bfloat16 and one in float16 (float32 master weights, ZeRO-1, activation
+// checkpointing; float16 with loss scaling) on 2 ranks: every phase finishes, the checkpoints
+// are in the run's dtype, and pretraining and SFT follow the float32 run. float16's 11-bit
+// significand rounds finer than bfloat16's 8 bits, so the bfloat16 bound below covers it. Bound:
+// every stored value rounds to bfloat16 (relative 2^-9), the initial weights included; a logit of
+// these two-layer models passes through about 20 roundings, which as independent errors move it by
+// ~sqrt(20) x 2^-9 = 1% of its deviation from the mean logit (below 0.3 here: M1's token log-probs
+// lie in -5.70..-5.25), so the log-softmax moves by ~0.006 nats of a loss of ~5.5, 1e-3 relative;
+// the bound is twice that (measured: 5.1e-5). The SCIR step's loss is not compared: its pairs are
+// selected where GRM and IRM agree, and this untrained judge's P_G lies within 1e-4 of 1/2, where a
+// rounding flips a pair's label. That P_G still resolves (the LM head's logits are float32; in
+// bfloat16 it read exactly 1/2 on every pair and the step kept none).
+TEST(RunCli, BFloat16AndFloat16RunsFollowTheFloat32Run) {
   std::vector<std::string> files;
-  for (const char* dtype : {"float32", "bfloat16"}) {
+  for (const char* dtype : {"float32", "bfloat16", "float16"}) {
     const fs::path run = fs::path(scratch_path(std::string("scir_run_cli_dtype_") + dtype));
     fs::remove_all(run);
     const CommandResult result = run_command(
@@ -521,37 +522,43 @@ TEST(RunCli, BFloat16RunFollowsTheFloat32Run) {
                  " --sft.activation_checkpointing --scir.activation_checkpointing"));
     ASSERT_EQ(result.exit_code, 0) << result.out;
     files.push_back((run / "run.h5").string());
-    const bool low = std::string(dtype) == "bfloat16";
+    const bool low = std::string(dtype) != "float32";
+    const torch::ScalarType expected = std::string(dtype) == "bfloat16" ? torch::kBFloat16
+                                       : low                            ? torch::kHalf
+                                                                        : torch::kFloat;
     for (const char* checkpoint : {"ckpt/m0", "ckpt/m1", "ckpt/iter_1/final"}) {
       for (const auto& [name, tensor] :
            scir::read_safetensors((run / checkpoint / "model.safetensors").string()).tensors) {
-        EXPECT_EQ(tensor.scalar_type(), low ? torch::kBFloat16 : torch::kFloat)
-            << checkpoint << " " << name;
+        EXPECT_EQ(tensor.scalar_type(), expected) << checkpoint << " " << name;
       }
     }
     if (low) {
-      EXPECT_NE(result.out.find("weights 0.0247 MB (BFloat16)"), std::string::npos) << result.out;
+      EXPECT_NE(result.out.find(scir::cat("weights 0.0247 MB (", c10::toString(expected), ")")),
+                std::string::npos)
+          << result.out;
       // The pool's 6 prompts over 2 ranks, 4 samples each: one batch of 12 sequences a rank.
       EXPECT_NE(result.out.find("[iter_1] KV cache of generation at most "), std::string::npos)
           << result.out;
       EXPECT_NE(result.out.find(" a rank (12 sequences x "), std::string::npos) << result.out;
     }
   }
-  for (const char* group : {"/pretrain/steps", "/sft/steps"}) {
-    const std::vector<double> float32 = scir::read_h5_group(files[0], group).columns.at("loss");
-    const std::vector<double> bfloat16 = scir::read_h5_group(files[1], group).columns.at("loss");
-    ASSERT_EQ(bfloat16.size(), float32.size()) << group;
-    for (size_t s = 0; s < float32.size(); ++s)
-      EXPECT_NEAR(bfloat16[s], float32[s], 2e-3 * float32[s]) << group << " step " << s;
+  for (size_t low = 1; low < files.size(); ++low) {
+    for (const char* group : {"/pretrain/steps", "/sft/steps"}) {
+      const std::vector<double> float32 = scir::read_h5_group(files[0], group).columns.at("loss");
+      const std::vector<double> rounded = scir::read_h5_group(files[low], group).columns.at("loss");
+      ASSERT_EQ(rounded.size(), float32.size()) << group;
+      for (size_t s = 0; s < float32.size(); ++s)
+        EXPECT_NEAR(rounded[s], float32[s], 2e-3 * float32[s]) << files[low] << group << " " << s;
+    }
+    const std::vector<double> steps =
+        scir::read_h5_group(files[low], "/iter_1/steps").columns.at("loss");
+    ASSERT_FALSE(steps.empty());
+    for (double loss : steps) EXPECT_TRUE(std::isfinite(loss));
+    const std::vector<double> p_grm =
+        scir::read_h5_group(files[low], "/iter_1/pairs").columns.at("p_grm0");
+    EXPECT_GT(std::count_if(p_grm.begin(), p_grm.end(), [](double p) { return p != 0.5; }), 0);
+    const std::vector<double> kept =
+        scir::read_h5_group(files[low], "/iter_1/pairs").columns.at("kept_last");
+    EXPECT_GT(std::count(kept.begin(), kept.end(), 1.0), 0);
   }
-  const std::vector<double> steps =
-      scir::read_h5_group(files[1], "/iter_1/steps").columns.at("loss");
-  ASSERT_FALSE(steps.empty());
-  for (double loss : steps) EXPECT_TRUE(std::isfinite(loss));
-  const std::vector<double> p_grm =
-      scir::read_h5_group(files[1], "/iter_1/pairs").columns.at("p_grm0");
-  EXPECT_GT(std::count_if(p_grm.begin(), p_grm.end(), [](double p) { return p != 0.5; }), 0);
-  const std::vector<double> kept =
-      scir::read_h5_group(files[1], "/iter_1/pairs").columns.at("kept_last");
-  EXPECT_GT(std::count(kept.begin(), kept.end(), 1.0), 0);
 }

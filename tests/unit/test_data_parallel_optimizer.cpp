@@ -51,6 +51,18 @@ void set_random_gradients(std::vector<torch::Tensor>& parameters, int step) {
     p.mutable_grad() = torch::randn(p.sizes()) * (step == 1 ? 10.0 : 0.1);
 }
 
+AdamWSettings adamw_at(double lr) {
+  AdamWSettings settings;
+  settings.lr = lr;
+  return settings;
+}
+
+DataParallelSettings with_zero1(bool zero1) {
+  DataParallelSettings parallel;
+  parallel.zero1 = zero1;
+  return parallel;
+}
+
 std::vector<torch::Tensor> fresh_parameters() {
   torch::manual_seed(7);
   return {torch::randn({4, 5}).requires_grad_(true), torch::randn({7}).requires_grad_(true),
@@ -124,10 +136,8 @@ TEST(DataParallelOptimizer, BFloat16ParametersStepThroughFloat32MasterWeights) {
   for (bool zero1 : {false, true}) {
     SCOPED_TRACE(zero1);
     SerialComm comm;
-    AdamWSettings settings;
-    settings.lr = 0.01;
-    DataParallelSettings parallel;
-    parallel.zero1 = zero1;
+    const AdamWSettings settings = adamw_at(0.01);
+    DataParallelSettings parallel = with_zero1(zero1);
     const auto bfloat16_parameters = [] {
       std::vector<torch::Tensor> parameters = fresh_parameters();
       for (torch::Tensor& p : parameters) p = p.detach().to(torch::kBFloat16).requires_grad_(true);
@@ -183,6 +193,77 @@ TEST(DataParallelOptimizer, BFloat16ParametersStepThroughFloat32MasterWeights) {
     }
     for (size_t i = 0; i < ours.size(); ++i)
       EXPECT_TRUE(torch::equal(resumed[i], ours[i])) << "parameter " << i;
+  }
+}
+
+// GradScaler's rule: a non-finite step halves the scale and restarts the count, growth_interval
+// finite steps in a row double it; only float16 parameters get a scale other than 1.
+TEST(LossScaler, BacksOffOnOverflowAndGrowsAfterTheInterval) {
+  LossScaleSettings settings;
+  settings.growth_interval = 3;
+  LossScaler scaler(torch::kHalf, settings);
+  EXPECT_EQ(scaler.scale(), 65536.0);
+  scaler.update(false);
+  EXPECT_EQ(scaler.scale(), 32768.0);
+  scaler.update(true);
+  scaler.update(true);
+  scaler.update(false);  // the count starts again
+  scaler.update(true);
+  scaler.update(true);
+  EXPECT_EQ(scaler.scale(), 16384.0);
+  scaler.update(true);
+  EXPECT_EQ(scaler.scale(), 32768.0);
+  for (torch::ScalarType dtype : {torch::kFloat, torch::kBFloat16}) {
+    LossScaler none(dtype, settings);
+    none.update(false);
+    EXPECT_FALSE(none.enabled());
+    EXPECT_EQ(none.scale(), 1.0);
+  }
+}
+
+// float16 parameters: the gradients a backward of the scaled loss leaves are divided by the
+// scale in float32, so the step equals float32's on the unscaled gradients, exactly (the scale
+// is a power of two). An overflow skips the step and halves the scale without counting towards
+// the non-finite limit. Both optimisers.
+TEST(DataParallelOptimizer, Float16StepsUnscaleTheGradientsAndBackOffOnOverflow) {
+  for (bool zero1 : {false, true}) {
+    SCOPED_TRACE(zero1);
+    SerialComm comm;
+    const AdamWSettings settings = adamw_at(0.01);
+    DataParallelSettings parallel = with_zero1(zero1);
+    parallel.max_nonfinite_steps = 2;
+    std::vector<torch::Tensor> ours = fresh_parameters(), reference;
+    for (torch::Tensor& p : ours) p = p.detach().to(torch::kHalf).requires_grad_(true);
+    for (const torch::Tensor& p : ours)
+      reference.push_back(p.detach().to(torch::kFloat).requires_grad_(true));
+    DataParallelOptimizer optimizer(comm, ours, settings, parallel);
+    DataParallelOptimizer float32(comm, reference, settings, parallel);
+    EXPECT_EQ(float32.loss_scale(), 1.0);
+    // Steps 2-4: gradients of about 0.1, which times 65,536 still fit float16 (step 1's, of
+    // about 10, would overflow: the case below).
+    for (int step = 2; step < 5; ++step) {
+      const double scale = optimizer.loss_scale();
+      EXPECT_EQ(scale, 65536.0);
+      set_random_gradients(reference, step);
+      for (size_t i = 0; i < ours.size(); ++i) {
+        // What the backward of the scaled loss gives in float16, and the float32 gradient it
+        // stands for.
+        ours[i].mutable_grad() = (reference[i].grad() * scale).to(torch::kHalf);
+        reference[i].mutable_grad() = ours[i].grad().to(torch::kFloat) / scale;
+      }
+      EXPECT_EQ(optimizer.step(1.0, "test"), float32.step(1.0, "test")) << step;
+      for (size_t i = 0; i < ours.size(); ++i)
+        EXPECT_TRUE(torch::equal(ours[i], reference[i].to(torch::kHalf))) << step << " " << i;
+    }
+    const torch::Tensor before = ours[0].detach().clone();
+    for (int overflow = 0; overflow < 3; ++overflow) {  // more than max_nonfinite_steps
+      for (torch::Tensor& p : ours)
+        p.mutable_grad() = torch::full(p.sizes(), INFINITY).to(torch::kHalf);
+      EXPECT_FALSE(std::isfinite(optimizer.step(1.0, "test")));
+    }
+    EXPECT_EQ(optimizer.loss_scale(), 65536.0 / 8);
+    EXPECT_EQ(optimizer.skipped_steps(), 3);
+    EXPECT_TRUE(torch::equal(ours[0], before));
   }
 }
 

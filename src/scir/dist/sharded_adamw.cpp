@@ -94,7 +94,7 @@ int64_t ShardedAdamW::state_bytes() const {
   return (m_.numel() + v_.numel() + master) * static_cast<int64_t>(sizeof(float));
 }
 
-double ShardedAdamW::step(double max_norm) {
+double ShardedAdamW::step(double max_norm, double unscale) {
   torch::NoGradGuard no_grad;
   // Each rank receives the average of its own shard only, summed in float32.
   const torch::Tensor g =
@@ -103,12 +103,13 @@ double ShardedAdamW::step(double max_norm) {
   const torch::Tensor g_squared = g.to(torch::kDouble).pow(2);
   const double squares =
       (norm_weights_.defined() ? g_squared.mul(norm_weights_) : g_squared).sum().item<double>();
-  const double norm = std::sqrt(
-      tensor_parallel_norm_squares(tp_, all_reduce_scalar(comm_, squares, ReduceOp::kSum)));
+  const double norm = std::sqrt(tensor_parallel_norm_squares(
+                          tp_, all_reduce_scalar(comm_, squares, ReduceOp::kSum))) *
+                      unscale;
   if (!std::isfinite(norm)) return norm;
   ++steps_;
   torch::Tensor p = master_.defined() ? master_ : flat_shard(torch::kFloat);
-  adamw_update(p, g, m_, v_, settings_, steps_, clip_coefficient(norm, max_norm));
+  adamw_update(p, g, m_, v_, settings_, steps_, clip_coefficient(norm, max_norm) * unscale);
   // Every rank's updated shard into every rank's parameters, in rank (= flat) order, rounded
   // to the parameters' dtype (the all-gather moves that dtype).
   const torch::Tensor updated =

@@ -27,8 +27,9 @@ class ShardedAdamW {
   void set_lr(double lr) { settings_.lr = lr; }
   // Uses each rank's own (not yet averaged) gradients; returns the global gradient norm before
   // clipping to max_norm (max_norm <= 0: no clipping). A non-finite norm leaves the weights
-  // and the state as they were (every rank sees the same norm, so all skip alike).
-  double step(double max_norm);
+  // and the state as they were (every rank sees the same norm, so all skip alike). The
+  // gradients are multiplied by `unscale` first (the inverse of a float16 loss scale).
+  double step(double max_norm, double unscale = 1.0);
   // Bytes of optimiser state (both moments, and master weights) this rank holds.
   int64_t state_bytes() const;
   // This rank's shard of the state (moments and step count), for restarts.

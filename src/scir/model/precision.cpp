@@ -10,10 +10,4 @@ const std::vector<std::pair<std::string, torch::ScalarType>>& dtype_names() {
   return names;
 }
 
-const std::vector<std::pair<std::string, torch::ScalarType>>& training_dtype_names() {
-  static const std::vector<std::pair<std::string, torch::ScalarType>> names = {
-      {"float32", torch::kFloat}, {"bfloat16", torch::kBFloat16}};
-  return names;
-}
-
 }  // namespace scir

@@ -28,11 +28,8 @@ inline torch::Tensor from_doubles(const std::vector<double>& values) {
   return torch::tensor(values, torch::kDouble);
 }
 
-// "float32", "bfloat16" or "float16"; anything else is an InputError naming `option`.
-// The dtypes by name ("float32", "bfloat16", "float16").
+// The dtypes by name ("float32", "bfloat16", "float16"): a model's, and those it trains in (the
+// lower two through float32 master weights, float16 with loss scaling).
 const std::vector<std::pair<std::string, torch::ScalarType>>& dtype_names();
-// The dtypes a model trains in ("float32", "bfloat16": float32 master weights and gradient
-// reduction); float16 would need loss scaling, which is not implemented.
-const std::vector<std::pair<std::string, torch::ScalarType>>& training_dtype_names();
 
 }  // namespace scir

@@ -103,6 +103,10 @@ struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
 }  // namespace
 
 torch::Tensor swiglu_reference(const torch::Tensor& gate_up) {
+  // Debian's LibTorch (1.13) has no float16 SiLU on the CPU: there it runs in float32 and the
+  // result is rounded once.
+  if (gate_up.device().is_cpu() && gate_up.scalar_type() == torch::kHalf)
+    return swiglu_reference(gate_up.to(torch::kFloat)).to(torch::kHalf);
   const std::vector<torch::Tensor> halves = gate_up.chunk(2, -1);
   return torch::silu(halves[0]) * halves[1];
 }

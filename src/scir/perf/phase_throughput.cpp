@@ -199,8 +199,9 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   adamw.lr = 1e-6;
   DataParallelOptimizer optimizer(comm, model.parameters(), adamw, DataParallelSettings{},
                                   model.tensor_parallel_norm());
-  const auto training_step = [&](const std::vector<TrainingPair>& batch, const ScirSettings& scir) {
+  const auto training_step = [&](const std::vector<TrainingPair>& batch, ScirSettings scir) {
     optimizer.zero_grad();
+    scir.loss_scale = optimizer.loss_scale();
     scir_step(model, judge, batch, scir, comm);
     optimizer.step(1.0, "bench");
   };

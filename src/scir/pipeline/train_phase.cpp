@@ -163,8 +163,10 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
       const double lr = schedule.at(step);
       optimizer.set_lr(lr);
       optimizer.zero_grad();
-      const ScirStepStats stats = scir_step(policy, context.judges.pairwise(), batch, plan.scir,
-                                            comm, context.judges.pointwise());
+      ScirSettings scir = plan.scir;
+      scir.loss_scale = optimizer.loss_scale();
+      const ScirStepStats stats = scir_step(policy, context.judges.pairwise(), batch, scir, comm,
+                                            context.judges.pointwise());
       const double grad_norm = optimizer.step(plan.grad_clip, where);
       for (size_t k = 0; k < used.size(); ++k) {
         pairs.mine[used[k]].label_last = stats.kept_label[k];

@@ -18,6 +18,7 @@ DataParallelOptimizer::DataParallelOptimizer(Comm& comm, std::vector<torch::Tens
       sync_(parallel.sync),
       tp_(std::move(tp)),
       settings_(settings),
+      scaler_(parameters_.empty() ? torch::kFloat : parameters_.front().scalar_type()),
       max_nonfinite_(parallel.max_nonfinite_steps) {
   if (parallel.zero1) {
     sharded_ = std::make_unique<ShardedAdamW>(comm, parameters_, settings, tp_);
@@ -50,9 +51,11 @@ void DataParallelOptimizer::zero_grad() {
 }
 
 double DataParallelOptimizer::step(double max_norm, const std::string& where) {
+  const double scale = scaler_.scale();
   double norm = 0;
   if (sharded_) {
-    norm = sharded_->step(max_norm);  // itself leaves the weights alone on a non-finite norm
+    // Itself leaves the weights alone on a non-finite norm.
+    norm = sharded_->step(max_norm, 1.0 / scale);
   } else {
     // The float32 weights the update works on: the parameters, or their master copies.
     std::vector<torch::Tensor>& weights = master_.empty() ? parameters_ : master_;
@@ -62,8 +65,15 @@ double DataParallelOptimizer::step(double max_norm, const std::string& where) {
       parameters_[i].mutable_grad() = torch::Tensor();  // its float32 copy replaces it
     }
     average_gradients(comm_, weights, sync_);
-    norm = global_grad_norm(weights, tp_);
-    if (std::isfinite(norm)) update(weights, clip_coefficient(norm, max_norm));
+    norm = global_grad_norm(weights, tp_) / scale;
+    if (std::isfinite(norm)) update(weights, clip_coefficient(norm, max_norm) / scale);
+  }
+  scaler_.update(std::isfinite(norm));
+  if (!std::isfinite(norm) && scaler_.enabled() && scale > 1.0) {
+    ++skipped_;  // the loss scale overflowed float16, not the model: a smaller one next step
+    log_info(cat(where, ": float16 gradients overflow at loss scale ", scale,
+                 ", step skipped; scale now ", scaler_.scale()));
+    return norm;
   }
   if (!std::isfinite(norm)) {
     ++skipped_;
@@ -95,6 +105,7 @@ void DataParallelOptimizer::update(std::vector<torch::Tensor>& weights, double g
 }
 
 void DataParallelOptimizer::save(torch::serialize::OutputArchive& archive) const {
+  scaler_.save(archive);
   if (sharded_) {
     sharded_->save(archive);
     return;
@@ -108,6 +119,7 @@ void DataParallelOptimizer::save(torch::serialize::OutputArchive& archive) const
 }
 
 void DataParallelOptimizer::load(torch::serialize::InputArchive& archive) {
+  scaler_.load(archive);
   if (sharded_) {
     sharded_->load(archive);
     return;

@@ -4,9 +4,12 @@
 // model under tensor parallelism) folded into the update (dist/adamw_update), and
 // optionally a check that the replicas still hold the same weights. A step whose gradient norm
 // is not finite is skipped (no update) and counted; max_nonfinite such steps in a row stop the
-// run with a diagnostic. Parameters in a lower precision (bfloat16) train through float32
-// master weights: their gradients are averaged, clipped and applied in float32, and the
-// parameters are the master weights rounded after each step.
+// run with a diagnostic. Parameters in a lower precision (bfloat16, float16) train through
+// float32 master weights: their gradients are averaged, clipped and applied in float32, and the
+// parameters are the master weights rounded after each step. float16 adds dynamic loss scaling
+// (train/loss_scaler): the trainers multiply the loss by loss_scale() before the backward, the
+// step divides the gradients by it, and a step that overflows is skipped with the scale halved
+// (not counted towards the non-finite limit while the scale is above 1).
 #pragma once
 
 #include <memory>
@@ -16,6 +19,7 @@
 #include "scir/dist/gradient_norm.h"
 #include "scir/dist/gradient_sync.h"
 #include "scir/dist/sharded_adamw.h"
+#include "scir/train/loss_scaler.h"
 
 namespace scir {
 
@@ -47,6 +51,8 @@ class DataParallelOptimizer {
   // dtype) and the process's resident memory now and at its peak so far.
   std::string describe_memory() const;
   int64_t skipped_steps() const { return skipped_; }
+  // What the trainers multiply the loss by before the backward (1 unless float16).
+  double loss_scale() const { return scaler_.scale(); }
   // The optimiser state this rank holds (AdamW's moments and step counts, or its ZeRO-1
   // shard), for restarts inside a phase.
   void save(torch::serialize::OutputArchive& archive) const;
@@ -69,6 +75,7 @@ class DataParallelOptimizer {
   std::vector<torch::Tensor> master_;
   int64_t steps_ = 0;
   std::unique_ptr<ShardedAdamW> sharded_;
+  LossScaler scaler_;
   int max_nonfinite_;
   int64_t skipped_ = 0;
   int consecutive_ = 0;

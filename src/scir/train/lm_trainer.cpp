@@ -132,7 +132,8 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
       } else {
         loss = -scored.sum.sum() / global_tokens * comm.size();
       }
-      loss.backward();
+      const double scale = optimizer.loss_scale();  // float16's loss scale, else 1
+      (scale == 1.0 ? loss : loss * scale).backward();
       local_loss += loss.item<double>();
     }
     const double grad_norm =

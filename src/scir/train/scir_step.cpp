@@ -165,7 +165,8 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   if (nll_term.defined()) loss = loss + nll_term;
   // The average over ranks multiplies by 1/ranks, undone here. A batch with nothing to learn
   // from (no kept pair, no consistency term) has no gradient.
-  if (loss.requires_grad()) (loss * static_cast<double>(comm.size())).backward();
+  if (loss.requires_grad())
+    (loss * (static_cast<double>(comm.size()) * settings.loss_scale)).backward();
 
   // The step's statistics, in one reduction.
   const std::vector<double> sums =

@@ -42,6 +42,9 @@ struct ScirSettings {
   ConsistencyStopGrad stop_grad = ConsistencyStopGrad::kNone;
   TieRule tie_rule = TieRule::kGrm;
   DpoLoss dpo;  // its beta is set from `beta`
+  // What the backward's loss is multiplied by: the optimiser's float16 loss scale
+  // (DataParallelOptimizer::loss_scale), else 1. The reported losses are unscaled.
+  double loss_scale = 1.0;
 };
 
 // An unlabelled pair with its cached reference log-probabilities.
