@@ -213,6 +213,22 @@ TEST(LossScaler, BacksOffOnOverflowAndGrowsAfterTheInterval) {
   EXPECT_EQ(scaler.scale(), 16384.0);
   scaler.update(true);
   EXPECT_EQ(scaler.scale(), 32768.0);
+  // A restart goes on from the same scale and count.
+  scaler.update(true);
+  std::stringstream bytes;
+  torch::serialize::OutputArchive saved;
+  scaler.save(saved);
+  saved.save_to(bytes);
+  LossScaler restored(torch::kHalf, settings);
+  torch::serialize::InputArchive loaded;
+  loaded.load_from(bytes);
+  restored.load(loaded);
+  for (LossScaler* copy : {&scaler, &restored}) {
+    copy->update(true);
+    copy->update(true);
+  }
+  EXPECT_EQ(restored.scale(), 65536.0);
+  EXPECT_EQ(scaler.scale(), restored.scale());
   for (torch::ScalarType dtype : {torch::kFloat, torch::kBFloat16}) {
     LossScaler none(dtype, settings);
     none.update(false);
