@@ -20,7 +20,10 @@ done
 
 out=$(SCIR_DRY_RUN=1 SLURM_CPUS_PER_TASK=16 bash jobs/slurm/run.sbatch jobs/configs/demo.ini runs/x --scir.method srlm)
 check "run.sbatch dry run" \
-  "attempt 1: srun --kill-on-bad-exit=1 build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/x --threads 16 --scir.method srlm" "$out"
+  "attempt 1: srun --kill-on-bad-exit=1 build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/x --threads 16 --device cpu --scir.method srlm" "$out"
+out=$(SCIR_DRY_RUN=1 SLURM_CPUS_PER_TASK=16 SLURM_GPUS_ON_NODE=8 bash jobs/slurm/run.sbatch jobs/configs/demo.ini runs/x)
+check "run.sbatch dry run with GPUs" \
+  "attempt 1: srun --kill-on-bad-exit=1 build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/x --threads 16 --device cuda" "$out"
 
 expected="srun --kill-on-bad-exit=1 build/release/apps/scir_hpc $(python3 jobs/sweeps/sweep.py command jobs/sweeps/ablation.ini 5) --threads 8"
 out=$(cd /tmp && SCIR_DRY_RUN=1 SLURM_ARRAY_TASK_ID=5 SLURM_CPUS_PER_TASK=8 bash "$source_dir/jobs/slurm/sweep_array.sbatch" "$source_dir/jobs/sweeps/ablation.ini")
@@ -32,7 +35,7 @@ esac
 
 out=$(SCIR_DRY_RUN=1 CONFIG=jobs/configs/demo.ini RUN_DIR=runs/y SCIR_RANKS=64 bash jobs/pbs/run.pbs)
 check "run.pbs dry run" \
-  "attempt 1: mpirun -np 64 -x OMP_WAIT_POLICY build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/y --threads 16" "$out"
+  "attempt 1: mpirun -np 64 -x OMP_WAIT_POLICY build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/y --threads 16 --device cuda" "$out"
 
 # The restart loop: a binary that fails once (exit 1) and then succeeds is run twice; bad input
 # (exit 2) is not retried.
