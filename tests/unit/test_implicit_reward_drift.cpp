@@ -1,7 +1,7 @@
 // The implicit reward with pi_theta = pi_ref must be zero whatever batches the two log-probs
 // were computed in (the reference's come from the reference phase's batches, the policy's from
 // the training step's): a sequence's log-probs alone, in a padded batch and in another order,
-// in float32 and in bfloat16 (whose CPU products run in float32 for this). With the OpenBLAS
+// in float32, bfloat16 and float16 (whose CPU products run in float32 for this). With the OpenBLAS
 // kernel scir_hpc picks they are equal; the Haswell and Prescott kernels' sgemm rounds a row
 // differently as the rows around it change, by 3.8e-6 of a 26-nat sum (1.5e-7 relative; bfloat16
 // 0). Bound: 1e-5 relative. Before bfloat16 products ran in float32 it drifted by 2e-3.
@@ -29,7 +29,7 @@ std::vector<PromptResponse> sequences() {
 }
 
 TEST(ImplicitRewardDrift, LogProbsDoNotDependOnTheBatch) {
-  for (const torch::ScalarType dtype : {torch::kFloat, torch::kBFloat16}) {
+  for (const torch::ScalarType dtype : {torch::kFloat, torch::kBFloat16, torch::kHalf}) {
     SCOPED_TRACE(c10::toString(dtype));
     auto model = tiny_model(tiny_config(), dtype);
     const std::vector<PromptResponse> all = sequences();
