@@ -23,7 +23,7 @@ namespace {
 
 std::unique_ptr<ProcessGrid> make_grid(const OptionSet& options, Comm& comm,
                                        const DeviceSharing* sharing, bool read_tp) {
-  const DeviceSharing own = sharing ? DeviceSharing{} : gather_device_sharing(comm);
+  const DeviceSharing placement = sharing ? *sharing : gather_device_sharing(comm);
   int tp = 1;
   torch::Device device = torch::kCPU;
   agree_or_throw(comm, [&] {
@@ -34,8 +34,7 @@ std::unique_ptr<ProcessGrid> make_grid(const OptionSet& options, Comm& comm,
       tp = static_cast<int>(value);
     }
     try {
-      device =
-          rank_device(sharing ? *sharing : own, parse_device_request(options.get_string("device")));
+      device = rank_device(placement, parse_device_request(options.get_string("device")));
     } catch (const InputError& error) {
       options.reject("device", error.what());
     }

@@ -98,6 +98,17 @@ std::vector<scir::TrainingPair> training_pairs(const std::vector<scir::PromptRes
 
 const torch::Device kGpu(torch::kCUDA, 0);
 
+// A pairwise judge over bytes with "A" / "B" verdicts (the judge keeps references to the
+// tokenizer and template, so all three live together).
+struct ByteJudge {
+  const scir::ByteTokenizer tokenizer;
+  const scir::JudgeTemplate text =
+      scir::JudgeTemplate::from_text("Better?\n{instruction}\nA: {response_a}\nB: {response_b}\n",
+                                     scir::JudgeKind::kPairwise, "gpu checks");
+  const scir::PairwiseJudge judge =
+      scir::PairwiseJudge::with_ab_verdicts(tokenizer, scir::ChatTemplate::kNone, text);
+};
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -153,12 +164,8 @@ TEST_F(CudaAgainstCpu, SftLossGradients) {
 }
 
 TEST_F(CudaAgainstCpu, ScirStepLossKeptPairsAndGradients) {
-  const scir::ByteTokenizer tokenizer;
-  const scir::JudgeTemplate judge_text =
-      scir::JudgeTemplate::from_text("Better?\n{instruction}\nA: {response_a}\nB: {response_b}\n",
-                                     scir::JudgeKind::kPairwise, "gpu checks");
-  const scir::PairwiseJudge judge =
-      scir::PairwiseJudge::with_ab_verdicts(tokenizer, scir::ChatTemplate::kNone, judge_text);
+  const ByteJudge byte_judge;
+  const scir::PairwiseJudge& judge = byte_judge.judge;
   const auto pairs = training_pairs(batch, sequences(6, 9));
   scir::SerialComm comm;
   const scir::ScirSettings settings;
@@ -208,12 +215,8 @@ TEST(MistralSevenBillionShape, OneScirStepWithActivationCheckpointingFitsOneGpu)
       scir::paired_response_logprobs(*model, first, second, scir::ByteTokenizer::kPad, 4);
   for (int64_t i = 0; i < count; ++i) pairs[i].ref_logp1 = ref1[i], pairs[i].ref_logp2 = ref2[i];
 
-  const scir::ByteTokenizer tokenizer;
-  const scir::JudgeTemplate judge_text =
-      scir::JudgeTemplate::from_text("Better?\n{instruction}\nA: {response_a}\nB: {response_b}\n",
-                                     scir::JudgeKind::kPairwise, "gpu checks");
-  const scir::PairwiseJudge judge =
-      scir::PairwiseJudge::with_ab_verdicts(tokenizer, scir::ChatTemplate::kNone, judge_text);
+  const ByteJudge byte_judge;
+  const scir::PairwiseJudge& judge = byte_judge.judge;
   scir::SerialComm host;
   scir::DeviceComm comm(host, 0);
   const torch::Tensor before = model->named_weights().at("lm_head.weight").detach().clone();
@@ -242,7 +245,7 @@ TEST(MistralSevenBillionShape, OneScirStepWithActivationCheckpointingFitsOneGpu)
 #ifdef SCIR_HAVE_NCCL
 TEST(NcclComm, CollectivesOverOneRankMoveTheValuesTheyAreGiven) {
   scir::SerialComm bootstrap;
-  scir::NcclComm nccl(bootstrap);
+  scir::NcclComm nccl(bootstrap, 0);
   const auto options = torch::TensorOptions(kGpu).dtype(torch::kFloat);
   const torch::Tensor values = torch::randn({1000}, options);
   torch::Tensor summed = values.clone();
@@ -265,7 +268,7 @@ TEST(NcclComm, CollectivesOverOneRankMoveTheValuesTheyAreGiven) {
 
 TEST(NcclComm, OptimiserStepOverNcclBucketsEqualsTheSerialStep) {
   scir::SerialComm bootstrap;
-  scir::NcclComm nccl(bootstrap);
+  scir::NcclComm nccl(bootstrap, 0);
   auto over_nccl = model_on(kGpu), over_serial = model_on(kGpu);
   const auto batch = sequences(4, 21);
   sft_loss(*over_nccl, batch).backward();

@@ -1,10 +1,8 @@
 #include "scir/dist/nccl_comm.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "scir/core/errors.h"
-#include "scir/core/platform_info.h"
 #include "scir/dist/collective_watchdog.h"
 
 namespace scir {
@@ -83,13 +81,9 @@ void NcclComm::initialise(Comm& bootstrap, int device) {
   bootstrap_ = &bootstrap;
   rank_ = bootstrap.rank();
   size_ = bootstrap.size();
-  const int devices = visible_devices();
-  if (devices == 0) throw InternalError("NcclComm: no CUDA device visible");
-  // Ranks on one host take its GPUs in turn: a rank's place among the ranks with its host name.
-  const std::vector<std::string> hosts = all_gather_strings(bootstrap, host_name());
-  const int host_rank =
-      static_cast<int>(std::count(hosts.begin(), hosts.begin() + rank_, hosts[rank_]));
-  device_ = device >= 0 ? device : host_rank % devices;
+  if (device < 0 || device >= visible_devices())
+    throw InternalError(cat("NcclComm: no CUDA device ", device, " visible"));
+  device_ = device;
   check_cuda(cudaSetDevice(device_), "cudaSetDevice");
 
   ncclUniqueId id;

@@ -15,10 +15,9 @@ namespace scir {
 
 class NcclComm : public Comm {
  public:
-  // Creates one NCCL communicator over the ranks of `bootstrap`, each on GPU `device`, or with
-  // device < 0 on the GPU (rank on host) mod (GPUs on host). `bootstrap` must outlive this
-  // communicator.
-  explicit NcclComm(Comm& bootstrap, int device = -1);
+  // Creates one NCCL communicator over the ranks of `bootstrap`, each on its GPU `device`
+  // (dist/rank_device chooses it). `bootstrap` must outlive this communicator.
+  NcclComm(Comm& bootstrap, int device);
   ~NcclComm() override;
 
   int rank() const override { return rank_; }

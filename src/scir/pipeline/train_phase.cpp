@@ -138,6 +138,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   if (plan.activation_checkpointing)
     log_info(prefix + "activation checkpointing: layers recomputed in the backward");
   int64_t step = 0;
+  ScirSettings scir = plan.scir;  // each step with the optimiser's loss scale
   const auto train_start = Clock::now();
   for (int epoch = 0; epoch < plan.epochs && trainable; ++epoch) {
     std::vector<size_t> order(local_count);
@@ -163,7 +164,6 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
       const double lr = schedule.at(step);
       optimizer.set_lr(lr);
       optimizer.zero_grad();
-      ScirSettings scir = plan.scir;
       scir.loss_scale = optimizer.loss_scale();
       const ScirStepStats stats = scir_step(policy, context.judges.pairwise(), batch, scir, comm,
                                             context.judges.pointwise());
