@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.runs import KERNEL_KEY
+
 METHOD_KEY = "scir.method"
 PAIRED_METRICS = ("win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm")
 
@@ -19,11 +21,11 @@ def _values(run):
             for metric, value in values.items() if metric in PAIRED_METRICS}
 
 
-def _setting(run):
-    """The run's options that must match for two runs to be a pair (all but seed, out, threads
-    and the method)."""
+def _setting(run, free=("seed", METHOD_KEY)):
+    """The run's options that must match for two runs to be a pair (all but out, threads and
+    the `free` ones)."""
     return tuple(sorted((k, v) for k, v in run.config.items()
-                        if k not in {"seed", "out", "threads", METHOD_KEY}))
+                        if k not in {"out", "threads", *free}))
 
 
 def paired_differences(groups, baseline="srlm"):
@@ -76,4 +78,49 @@ def format_paired(frame, baseline="srlm"):
                 else f" [{row['low']:+.3f}, {row['high']:+.3f}]")
         lines.append(f"  {row['group']:<34} {row['model']:<4} {row['metric']:<16} "
                      f"{row['mean']:+.3f}{span}  ({row['pairs']} pairs)")
+    return "\n".join(lines)
+
+
+def kernel_differences(runs):
+    """Float order alone: for runs that differ only in the BLAS kernel (the same seed, method
+    and settings, so the same computation up to summation order), each metric under the other
+    kernels minus under the first (alphabetical). Long table: setting, seed, kernels, model,
+    metric, first, other, difference."""
+    twins = {}
+    for run in runs:
+        if KERNEL_KEY in run.config:
+            twins.setdefault(_setting(run, free=(KERNEL_KEY,)), []).append(run)
+    records = []
+    for members in twins.values():
+        members = sorted(members, key=lambda run: run.config[KERNEL_KEY])
+        first = members[0]
+        label = f"{METHOD_KEY}={first.config.get(METHOD_KEY)}"
+        for other in members[1:]:
+            if other.config[KERNEL_KEY] == first.config[KERNEL_KEY]:
+                continue
+            mine, theirs = _values(first), _values(other)
+            for key in sorted(mine):
+                a, b = mine[key], theirs.get(key, np.nan)
+                if np.isfinite(a) and np.isfinite(b) and a >= 0 and b >= 0:
+                    records.append({"setting": label, "seed": first.seed,
+                                    "kernels": f"{first.config[KERNEL_KEY]} -> "
+                                               f"{other.config[KERNEL_KEY]}",
+                                    "model": key[0], "metric": key[1], "first": a, "other": b,
+                                    "difference": b - a})
+    return pd.DataFrame.from_records(records, columns=[
+        "setting", "seed", "kernels", "model", "metric", "first", "other", "difference"])
+
+
+def format_kernel_differences(frame):
+    """The twins as text, then each model and metric's mean absolute difference."""
+    if frame.empty:
+        return ""
+    lines = ["float order alone: the same runs under two BLAS kernels (first -> other):"]
+    for _, row in frame.iterrows():
+        lines.append(f"  {row['setting']:<28} seed {row['seed']:<4} {row['kernels']:<22} "
+                     f"{row['model']:<4} {row['metric']:<16} {row['first']:.3f} -> "
+                     f"{row['other']:.3f} ({row['difference']:+.3f})")
+    for (model, metric), rows in frame.groupby(["model", "metric"], sort=True):
+        lines.append(f"  mean |difference| {model} {metric}: "
+                     f"{rows['difference'].abs().mean():.3f} over {len(rows)} twins")
     return "\n".join(lines)

@@ -8,7 +8,9 @@ DIR/steps.png (consistency rate and kept share per step), DIR/iterations.png (wi
 reward accuracy per iteration), DIR/calibration.png (P_G and P_I against the oracle's labels)
 and DIR/report.md that embeds them; prints the table. Where the runs include SRLM (scir.method
 srlm), every other method's paired differences against it, seed by seed, with 95% intervals
-(analysis/paired.py): printed, DIR/paired.csv and DIR/paired.png. A run that cannot be read stops the
+(analysis/paired.py): printed, DIR/paired.csv and DIR/paired.png. Runs that differ only in
+their BLAS kernel (run.h5's /provenance) are grouped apart, and their differences, float order
+alone, are printed and written to DIR/kernels.csv. A run that cannot be read stops the
 report with one line naming its file and what is missing (exit 2).
 """
 import os
@@ -22,7 +24,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.cli import OneLineArgumentParser  # noqa: E402
-from analysis.paired import format_paired, paired_differences  # noqa: E402
+from analysis.paired import (format_kernel_differences, format_paired,  # noqa: E402
+                             kernel_differences, paired_differences)
 from analysis.runs import EVAL_METRICS, Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
@@ -217,6 +220,10 @@ def main(argv=None):
         paired.to_csv(os.path.join(args.out, "paired.csv"), index=False)
         plot_paired(paired, os.path.join(args.out, "paired.png"))
         text += "\n\n" + format_paired(paired)
+    twins = kernel_differences(runs)
+    if not twins.empty:
+        twins.to_csv(os.path.join(args.out, "kernels.csv"), index=False)
+        text += "\n\n" + format_kernel_differences(twins)
     write_markdown(os.path.join(args.out, "report.md"), runs, groups, text,
                    with_paired=not paired.empty)
     print(text)

@@ -33,13 +33,16 @@ STEP_COLUMNS = [(name, "steps", "train") for name in [
     "acc_irm_step", "acc_labels_step"]]
 # The evaluation record: attributes of /sft/eval and /iter_<t>/eval (plus quality_<family>).
 EVALUATION_FIELDS = [(name, "scalar", "evaluate") for name in [
-    "win_rate_vs_m1", "mean_quality", "exact_share", "mean_length", "acc_grm", "acc_grm_own",
+    "win_rate_vs_m1", "win_rate_ci95", "mean_quality", "exact_share", "mean_length", "acc_grm", "acc_grm_own",
     "own_pairs", "acc_irm", "acc_agree", "agree_share", "ece_grm", "ece_irm"]]
 # Attributes of /iter_<t>/eval beyond the record: the iteration's training.
 ITERATION_FIELDS = [(name, "scalar", "evaluate") for name in [
     "pairs", "agreement_start", "train_consistency_rate", "train_kept_share", "srlm_judgements",
     "srlm_parse_failures", "pairs_informative_share", "acc_grm0_pairs", "acc_irm0_pairs",
     "agree0_share_pairs", "acc_agree0_pairs", "acc_labels_last_pairs"]]
+
+# Where a run's BLAS kernel (from /provenance) appears among its settings.
+KERNEL_KEY = "provenance.blas_kernel"
 
 # Attributes of /iter_t/eval (and /sft/eval) that the tables use.
 EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreement_start",
@@ -107,6 +110,12 @@ class Run:
             if "config" not in handle:
                 raise RunError(f"{self.file}: missing group /config")
             self.config = _attributes(handle["config"])
+            # The BLAS kernel sets the float summation order: runs under two kernels are
+            # different settings (grouped apart), and twins of each other (analysis/paired.py).
+            kernel = (_attributes(handle["provenance"]).get("blas_kernel", "")
+                      if "provenance" in handle else "")
+            if kernel:
+                self.config[KERNEL_KEY] = kernel
             self.m1 = _attributes(handle["sft/eval"]) if "sft/eval" in handle else None
             self.evals, self.steps, self.pairs = {}, {}, {}
             t = 1

@@ -8,14 +8,18 @@ import numpy as np
 
 sys.path.insert(0, os.environ.get("SCIR_SOURCE_DIR", os.path.join(os.path.dirname(__file__),
                                                                    "..", "..")))
-from analysis.paired import format_paired, paired_differences  # noqa: E402
+from analysis.paired import (format_kernel_differences, format_paired,  # noqa: E402
+                             kernel_differences, paired_differences)
+from analysis.runs import KERNEL_KEY  # noqa: E402
 
 T_975_DF2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom
 
 
 class FakeRun:
-    def __init__(self, method, seed, win_rates, beta="0.1"):
+    def __init__(self, method, seed, win_rates, beta="0.1", kernel=None):
         self.config = {"scir.method": method, "seed": str(seed), "scir.beta": beta}
+        if kernel:
+            self.config[KERNEL_KEY] = kernel
         self.seed = str(seed)
         self.win_rates = win_rates
 
@@ -61,6 +65,32 @@ class PairedTest(unittest.TestCase):
         frame = paired_differences({"a": [FakeRun("scir", 1, [0.7])]})
         self.assertTrue(frame.empty)
         self.assertEqual(format_paired(frame), "")
+
+
+class KernelTwinsTest(unittest.TestCase):
+    def test_the_same_run_under_two_kernels_is_a_twin(self):
+        runs = [FakeRun("scir", 1, [0.60, 0.50], kernel="SkylakeX"),
+                FakeRun("scir", 1, [0.55, 0.52], kernel="Haswell"),
+                FakeRun("srlm", 1, [0.50, 0.40], kernel="Haswell"),
+                FakeRun("srlm", 1, [0.53, 0.40], kernel="SkylakeX"),
+                FakeRun("srlm", 2, [0.70, 0.70], kernel="SkylakeX"),  # no twin
+                FakeRun("scir", 1, [0.9, 0.9], beta="0.5", kernel="Haswell")]  # other setting
+        frame = kernel_differences(runs)
+        self.assertEqual(len(frame), 4)  # scir and srlm of seed 1, M2 and M3 each
+        scir_m2 = frame[(frame.setting == "scir.method=scir") & (frame.model == "M2")].iloc[0]
+        self.assertEqual(scir_m2["kernels"], "Haswell -> SkylakeX")
+        self.assertAlmostEqual(scir_m2["difference"], 0.05, places=12)
+        srlm_m2 = frame[(frame.setting == "scir.method=srlm") & (frame.model == "M2")].iloc[0]
+        self.assertAlmostEqual(srlm_m2["difference"], 0.03, places=12)
+        text = format_kernel_differences(frame)
+        self.assertIn("mean |difference| M2 win_rate_vs_m1: 0.040 over 2 twins", text)
+        self.assertIn("mean |difference| M3 win_rate_vs_m1: 0.010 over 2 twins", text)
+
+    def test_kernels_keep_srlm_pairs_apart(self):
+        runs = {"a": [FakeRun("scir", 1, [0.7], kernel="Haswell")],
+                "b": [FakeRun("srlm", 1, [0.5], kernel="SkylakeX")]}
+        self.assertTrue(paired_differences(runs).empty)
+        self.assertTrue(kernel_differences([FakeRun("scir", 1, [0.7])]).empty)
 
 
 if __name__ == "__main__":

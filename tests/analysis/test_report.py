@@ -117,6 +117,36 @@ class ReportTest(unittest.TestCase):
         with open(os.path.join(out, "paired.png"), "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
+    def test_the_same_run_under_another_blas_kernel_is_its_twin(self):
+        """Seed 1 again under OpenBLAS's Prescott kernel (SSE3, never a default on a CPU scir
+        supports): the run records its kernel, the report keeps the two kernels' runs apart and
+        prints their differences."""
+        twin = os.path.join(self.dir, "seed1_prescott")
+        result = subprocess.run(MPIRUN + ["-x", "OPENBLAS_CORETYPE=Prescott", "-np", "2", BINARY,
+                                          "run", "--out", twin, "--seed", "1"] + TINY,
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        kernels = {}
+        for run in (self.runs[0], twin):
+            with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+                kernels[run] = f["provenance"].attrs["blas_kernel"].decode()
+        self.assertEqual(kernels[twin], "Prescott")
+        self.assertNotEqual(kernels[self.runs[0]], "Prescott")
+        out = os.path.join(self.dir, "kernel_report")
+        result = report(self.runs[0], twin, "--out", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(out, "kernels.csv")) as f:
+            row = {(r["model"], r["metric"]): r for r in csv.DictReader(f)}[("M2", "win_rate_vs_m1")]
+        first, other = sorted(kernels, key=kernels.get)  # the report's first: alphabetical
+        self.assertEqual(row["kernels"], f"{kernels[first]} -> {kernels[other]}")
+        values = {}
+        for run in (first, other):
+            with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+                values[run] = float(f["iter_1/eval"].attrs["win_rate_vs_m1"])
+        self.assertAlmostEqual(float(row["difference"]), values[other] - values[first], places=12)
+        self.assertIn("float order alone", result.stdout)
+        self.assertIn("provenance.blas_kernel=Prescott", result.stdout)
+
     def test_bad_arguments_give_one_line_and_exit_two(self):
         result = report("--out")
         self.assertEqual(result.returncode, 2, result.stderr)

@@ -9,11 +9,13 @@
 
 #include "cli_runner.h"
 #include "scir/core/errors.h"
+#include "scir/eval/evaluation_record.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "scir/io/run_contract.h"
 #include "scir/io/safetensors.h"
+#include "scir/pipeline/iteration_summary.h"
 
 namespace {
 
@@ -50,6 +52,7 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   }
   const scir::H5Group eval = scir::read_h5_group(h5, "/sft/eval");
   EXPECT_EQ(eval.numbers.at("win_rate_vs_m1"), 0.5);
+  EXPECT_EQ(eval.numbers.at("win_rate_ci95"), 0.0);
   for (const char* key : {"mean_quality", "acc_grm", "acc_grm_own", "acc_irm", "exact_share"}) {
     ASSERT_TRUE(eval.numbers.count(key)) << key;
     EXPECT_GE(eval.numbers.at(key), 0.0) << key;
@@ -116,6 +119,16 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   EXPECT_TRUE(fs::exists(run / "ckpt/iter_1/final/model.safetensors"));
   EXPECT_NE(first.out.find("summary (scir)"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("\nM2 "), std::string::npos) << first.out;
+  // The interval is recorded, and the verdict line prints it.
+  const double ci95 = iteration_eval.numbers.at("win_rate_ci95");
+  EXPECT_GE(ci95, 0.0);
+  EXPECT_LT(ci95, 1.0);
+  scir::IterationSummary m2;
+  m2.iteration = 1;
+  m2.eval = scir::evaluation_from_record(iteration_eval.numbers);
+  EXPECT_NE(first.out.find(scir::summary_verdict(scir::evaluation_from_record(eval.numbers), m2)),
+            std::string::npos)
+      << first.out;
 
   const scir::H5Group provenance = scir::read_h5_group(h5, "/provenance");
   EXPECT_EQ(provenance.numbers.at("ranks"), 2.0);

@@ -12,6 +12,7 @@ constexpr const char* kFamilyPrefix = "quality_";
 // The record's scalars and where WorldEvaluation keeps them (own_pairs is a count).
 double* field(WorldEvaluation& e, const std::string& name) {
   const std::pair<const char*, double*> fields[] = {{"win_rate_vs_m1", &e.win_rate_vs_m1},
+                                                    {"win_rate_ci95", &e.win_rate_ci95},
                                                     {"mean_quality", &e.mean_quality},
                                                     {"exact_share", &e.exact_share},
                                                     {"mean_length", &e.mean_length},

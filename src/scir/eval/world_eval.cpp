@@ -130,6 +130,12 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
   }
 }
 
+double win_rate_ci95(double mean, double sum_of_squares, double count) {
+  if (count < 2) return WorldEvaluation::kNotMeasured;
+  const double variance = std::max(0.0, (sum_of_squares - count * mean * mean) / (count - 1));
+  return 1.96 * std::sqrt(variance / count);
+}
+
 WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
                                Transformer* reference, const WorldEvalInputs& inputs,
                                const WorldEvalSettings& settings) {
@@ -143,7 +149,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
   std::vector<std::string> baseline_answers;
   if (baseline) baseline_answers = greedy_answers(*baseline, inputs.judge, prompts, settings);
   std::map<std::string, std::pair<double, double>> by_family;
-  double quality = 0, exact = 0, length = 0, wins = 0, baseline_quality = 0;
+  double quality = 0, exact = 0, length = 0, wins = 0, wins_squared = 0, baseline_quality = 0;
   for (size_t i = 0; i < prompts.size(); ++i) {
     const double q = inputs.world.quality(prompts[i], answers[i]);
     quality += q;
@@ -155,7 +161,9 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
     if (baseline) {
       const double q_base = inputs.world.quality(prompts[i], baseline_answers[i]);
       baseline_quality += q_base;
-      wins += q > q_base ? 1.0 : q == q_base ? 0.5 : 0.0;
+      const double win = q > q_base ? 1.0 : q == q_base ? 0.5 : 0.0;
+      wins += win;
+      wins_squared += win * win;
     }
   }
   const double count = sum(static_cast<double>(prompts.size()));
@@ -164,6 +172,7 @@ WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* base
   result.mean_length = sum(length) / count;
   if (baseline) {
     result.win_rate_vs_m1 = sum(wins) / count;
+    result.win_rate_ci95 = win_rate_ci95(result.win_rate_vs_m1, sum(wins_squared), count);
     result.baseline_quality = sum(baseline_quality) / count;
   }
   for (const std::string& name : inputs.world.knobs().families) {
@@ -234,8 +243,9 @@ std::string format_world_evaluation(const WorldEvaluation& evaluation) {
   out << "mean quality " << evaluation.mean_quality << "  exact " << evaluation.exact_share
       << "  mean length " << evaluation.mean_length << "\n";
   if (!std::isnan(evaluation.win_rate_vs_m1)) {
-    out << "win rate vs baseline " << evaluation.win_rate_vs_m1 << " (baseline quality "
-        << evaluation.baseline_quality << ")\n";
+    out << "win rate vs baseline " << evaluation.win_rate_vs_m1 << " +- "
+        << evaluation.win_rate_ci95 << " (baseline quality " << evaluation.baseline_quality
+        << ")\n";
   }
   out << "judge accuracy: held-out pairs " << evaluation.acc_grm << ", own-sample pairs "
       << evaluation.acc_grm_own << " (" << evaluation.own_pairs << " pairs)\n";

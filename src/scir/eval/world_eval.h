@@ -38,6 +38,9 @@ struct WorldEvaluation {
   std::map<std::string, double> quality_by_family;
   double mean_quality = 0, exact_share = 0, mean_length = 0;
   double win_rate_vs_m1 = kNotMeasured;  // against the baseline (M1 in a run)
+  // Half-width of its 95% interval over the prompts (normal approximation of the mean of the
+  // per-prompt outcomes 1, 1/2, 0): whether a win rate differs from 1/2 beyond prompt sampling.
+  double win_rate_ci95 = kNotMeasured;
   double baseline_quality = kNotMeasured;
   double acc_grm = 0;      // on the held-out labelled pairs
   double acc_grm_own = 0;  // on pairs of the model's own samples
@@ -79,6 +82,10 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
 std::pair<double, double> preference_accuracy(const std::vector<double>& p,
                                               const std::vector<double>& q_first,
                                               const std::vector<double>& q_second);
+
+// Half-width of the 95% interval of a win rate `mean` over `count` prompts whose per-prompt
+// outcomes (1, 1/2 or 0) have squares summing to `sum_of_squares`; NaN under two prompts.
+double win_rate_ci95(double mean, double sum_of_squares, double count);
 
 // The summary as a table with a final JSON line, as `scir_hpc eval` prints it.
 std::string format_world_evaluation(const WorldEvaluation& evaluation);

@@ -72,6 +72,7 @@ inline constexpr Column kStepColumns[] = {
 // plus quality_<family>: mean oracle quality of a task family's greedy answers.
 inline constexpr Column kEvaluationFields[] = {
     {"win_rate_vs_m1", "scalar", "evaluate", "oracle win rate against the baseline, M1 in a run"},
+    {"win_rate_ci95", "scalar", "evaluate", "half-width of its 95% interval over the prompts"},
     {"mean_quality", "scalar", "evaluate", "mean oracle quality of greedy answers"},
     {"exact_share", "scalar", "evaluate", "share of greedy answers with quality 1"},
     {"mean_length", "scalar", "evaluate", "mean tokens of greedy answers"},

@@ -56,6 +56,22 @@ std::string format_summary_table(const WorldEvaluation& m1,
         {s.eval.win_rate_vs_m1, s.eval.mean_quality, s.eval.acc_grm, s.eval.acc_irm,
          s.agreement_start, s.consistency_rate, s.kept_share});
   }
+  for (const IterationSummary& s : iterations) out << summary_verdict(m1, s) << "\n";
+  return out.str();
+}
+
+std::string summary_verdict(const WorldEvaluation& m1, const IterationSummary& iteration) {
+  const WorldEvaluation& e = iteration.eval;
+  // Better or worse only when the 95% interval over the prompts excludes a coin flip.
+  const char* verdict = e.win_rate_vs_m1 - e.win_rate_ci95 > 0.5   ? "better than M1"
+                        : e.win_rate_vs_m1 + e.win_rate_ci95 < 0.5 ? "worse than M1"
+                                                                   : "no clear difference from M1";
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(3);
+  out << "M" << iteration.iteration + 1 << ": " << verdict << " on the held-out prompts (win rate "
+      << e.win_rate_vs_m1 << " +- " << e.win_rate_ci95 << ", 95%); oracle quality "
+      << m1.mean_quality << " -> " << e.mean_quality;
   return out.str();
 }
 

@@ -21,8 +21,13 @@ struct IterationSummary {
 // Rank 0 alone reads run.h5 (HDF5 locks a file another process writes).
 IterationSummary read_iteration_summary(const RunDirectory& run, int t);
 
-// The table: rows M1, M2, ... (M1's evaluation from /sft/eval; NaN fields print "-").
+// The table: rows M1, M2, ... (M1's evaluation from /sft/eval; NaN fields print "-"), then
+// each model's summary_verdict.
 std::string format_summary_table(const WorldEvaluation& m1,
                                  const std::vector<IterationSummary>& iterations);
+
+// What an iteration showed, in one line: whether M(t+1) beats M1 on the held-out prompts
+// beyond the win rate's 95% interval, and the oracle quality from M1 to it.
+std::string summary_verdict(const WorldEvaluation& m1, const IterationSummary& iteration);
 
 }  // namespace scir

@@ -31,6 +31,9 @@ void record_settings(const ProcessGrid& grid, const RunDirectory& run, const Run
                       {"hosts", host_list},
                       {"libtorch_version", torch_version()},
                       {"hdf5_version", hdf5_version()},
+                      // The sgemm kernel decides the float summation order, so replicates
+                      // under two kernels tell how much float order alone moves a result.
+                      {"blas_kernel", loaded_openblas_kernel()},
                       {"start_time", timestamp_now()},
                       {"command", "scir_hpc run"}};
   provenance.numbers = {{"ranks", static_cast<double>(comm.size())},

@@ -129,6 +129,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     if (job.rank() == 0) {
       WorldEvaluation record = evaluation;
       record.win_rate_vs_m1 = 0.5;  // M1 against itself, by definition
+      record.win_rate_ci95 = 0.0;
       H5Group group;
       group.numbers = evaluation_record(record);
       write_h5_group(run.h5(), "/sft/eval", group);
