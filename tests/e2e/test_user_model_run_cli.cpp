@@ -64,7 +64,8 @@ std::string user_run(const fs::path& run, const std::string& extra, std::string 
   if (pools.empty()) pools = f.pool1.string() + "," + f.pool2.string();
   return "run --out " + run.string() + " --model.m1 " + m1 + " --data.prompt_pools " + pools +
          " --data.heldout_pairs_file " + f.heldout.string() +
-         " --scir.batch_pairs 4 --scir.max_new_tokens 6 --eval.batch_size 8 " + extra;
+         " --scir.samples 4 --scir.batch_pairs 4 --scir.max_new_tokens 6 --eval.batch_size 8 " +
+         extra;
 }
 
 TEST(UserModelRunCli, IterationsFromPromptFilesWithoutAnOracle) {
