@@ -178,6 +178,10 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   plan.eval = seeds.eval;
   plan.eval.pointwise_grm = plan.scir.pointwise_grm;  // the GRM evaluated is the one in use
   plan.eval.tau = plan.tau;
+  // The implicit reward evaluated is the one trained: its beta is scir.beta, never a second value.
+  if (options.was_set("eval.beta"))
+    options.reject("eval.beta", "no value in run (the implicit reward evaluated uses scir.beta)");
+  plan.eval.beta = plan.scir.beta;
   plan.sampled_judge.batch_size = seeds.eval.batch_size;
   return plan;
 }

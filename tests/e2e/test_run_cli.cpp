@@ -302,6 +302,9 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
        "'0.2'"},
       {"--scir.tau 2",
        "option '--scir.tau': expected no value unless scir.grm = pointwise, got '2'"},
+      {"--eval.beta 0.2",
+       "option '--eval.beta': expected no value in run (the implicit reward evaluated uses "
+       "scir.beta), got '0.2'"},
       {"--scir.gamma -1", "option '--scir.gamma': expected a number >= 0, got '-1'"},
       {"--scir.lambda -2", "option '--scir.lambda': expected a number >= 0, got '-2'"},
       {"--scir.samples 1", "option '--scir.samples': expected an integer in [2, 16], got '1'"},

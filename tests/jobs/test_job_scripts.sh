@@ -25,12 +25,12 @@ out=$(SCIR_DRY_RUN=1 SLURM_CPUS_PER_TASK=16 SLURM_GPUS_ON_NODE=8 bash jobs/slurm
 check "run.sbatch dry run with GPUs" \
   "attempt 1: srun --kill-on-bad-exit=1 build/release/apps/scir_hpc run --config jobs/configs/demo.ini --out runs/x --threads 16 --device cuda" "$out"
 
-expected="srun --kill-on-bad-exit=1 build/release/apps/scir_hpc $(python3 jobs/sweeps/sweep.py command jobs/sweeps/ablation.ini 5) --threads 8"
-out=$(cd /tmp && SCIR_DRY_RUN=1 SLURM_ARRAY_TASK_ID=5 SLURM_CPUS_PER_TASK=8 bash "$source_dir/jobs/slurm/sweep_array.sbatch" "$source_dir/jobs/sweeps/ablation.ini")
-check "sweep_array.sbatch task 5" "$expected" "$out"
+expected="srun --kill-on-bad-exit=1 build/release/apps/scir_hpc $(python3 jobs/sweeps/sweep.py command jobs/sweeps/ablation.ini 8) --threads 8"
+out=$(cd /tmp && SCIR_DRY_RUN=1 SLURM_ARRAY_TASK_ID=8 SLURM_CPUS_PER_TASK=8 bash "$source_dir/jobs/slurm/sweep_array.sbatch" "$source_dir/jobs/sweeps/ablation.ini")
+check "sweep_array.sbatch task 8" "$expected" "$out"
 case "$out" in
-  *"--seed 2 --scir.method scir "*) echo "ok   task 5 is seed 2, scir" ;;
-  *) echo "FAIL task 5 options: $out"; failures=$((failures + 1)) ;;
+  *"--seed 2 --scir.method scir "*) echo "ok   task 8 is seed 2, scir" ;;
+  *) echo "FAIL task 8 options: $out"; failures=$((failures + 1)) ;;
 esac
 
 out=$(SCIR_DRY_RUN=1 CONFIG=jobs/configs/demo.ini RUN_DIR=runs/y SCIR_RANKS=64 bash jobs/pbs/run.pbs)
