@@ -105,7 +105,13 @@ def share_seed_models(source, target):
         if phase in SEED_PHASES or os.path.exists(os.path.join(source, ".done", phase)):
             shutil.copy(os.path.join(source, ".done", phase), os.path.join(target, ".done", phase))
     # run.h5 holds /pretrain and /sft; the run rewrites /config and /provenance when it starts.
+    # The source's iterations are another method's: dropped, so that until the target writes its
+    # own, its run.h5 shows none.
+    import h5py  # here, so that expanding a grid needs no HDF5
     shutil.copy(os.path.join(source, "run.h5"), os.path.join(target, "run.h5"))
+    with h5py.File(os.path.join(target, "run.h5"), "r+") as h5:
+        for name in [name for name in h5 if name.startswith("iter_")]:
+            del h5[name]
 
 
 def seeds_done(run_dir):

@@ -92,6 +92,23 @@ class SweepTest(unittest.TestCase):
         self.assertIn("[iter_1] done already", second.stdout + second.stderr)
         self.assertTrue(os.path.exists(os.path.join(runs[1], ".done", "run")))
 
+    def test_a_shared_run_h5_keeps_the_seed_models_groups_only(self):
+        import h5py
+        source, target = os.path.join(self.dir, "source"), os.path.join(self.dir, "target")
+        os.makedirs(os.path.join(source, ".done"))
+        for phase in sweep.SEED_PHASES:
+            open(os.path.join(source, ".done", phase), "w").close()
+        with h5py.File(os.path.join(source, "run.h5"), "w") as h5:
+            h5["sft/steps/loss"] = [2.5, 2.0]
+            h5["iter_1/eval/win_rate_vs_m1"] = [0.6]
+            h5["iter_2/steps/loss"] = [0.7]
+        sweep.share_seed_models(source, target)
+        with h5py.File(os.path.join(target, "run.h5"), "r") as h5:
+            self.assertEqual(sorted(h5), ["sft"])
+            self.assertEqual(list(h5["sft/steps/loss"][:]), [2.5, 2.0])
+        for phase in sweep.SEED_PHASES:
+            self.assertTrue(os.path.exists(os.path.join(target, ".done", phase)), phase)
+
     def test_runs_share_the_judge_stage_too(self):
         # The judge stage writes ckpt/m1_base and data/eft_own.jsonl: a run that shares the seed
         # models must not train them again.
