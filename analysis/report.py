@@ -6,7 +6,8 @@ Runs whose configurations differ only in `seed` (and `out`) form one group; ever
 mean over the group's seeds with its standard deviation. Writes DIR/table.csv,
 DIR/steps.png (consistency rate and kept share per step), DIR/iterations.png (win rate and
 reward accuracy per iteration), DIR/calibration.png (P_G and P_I against the oracle's labels)
-and DIR/report.md that embeds them; prints the table. Where the runs include SRLM (scir.method
+and DIR/report.md that embeds them; prints the table, then the labels' accuracy on each
+iteration's training pairs (analysis/runs.py LABEL_METRICS, also in table.csv). Where the runs include SRLM (scir.method
 srlm), every other method's paired differences against it, seed by seed, with 95% intervals
 (analysis/paired.py): printed, DIR/paired.csv and DIR/paired.png. Runs that differ only in
 their BLAS kernel (run.h5's /provenance) are grouped apart, and their differences, float order
@@ -26,7 +27,7 @@ import pandas as pd  # noqa: E402
 from analysis.cli import OneLineArgumentParser  # noqa: E402
 from analysis.paired import (format_kernel_differences, format_paired,  # noqa: E402
                              kernel_differences, paired_differences)
-from analysis.runs import EVAL_METRICS, Run, RunError  # noqa: E402
+from analysis.runs import EVAL_METRICS, LABEL_METRICS, Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
 # The table's columns: the evaluation record's names (analysis/runs.py, the run contract).
@@ -63,13 +64,13 @@ def table(groups):
     return pd.DataFrame.from_records(records)
 
 
-def format_table(frame):
+def format_table(frame, columns=COLUMNS):
     lines = []
-    header = f"{'group':<34} {'model':<6}" + "".join(f"{name:>24}" for name in COLUMNS)
+    header = f"{'group':<34} {'model':<6}" + "".join(f"{name:>24}" for name in columns)
     lines.append(header)
     for (group, model), rows in frame.groupby(["group", "model"], sort=True):
         cells = []
-        for metric in COLUMNS:
+        for metric in columns:
             row = rows[rows.metric == metric]
             if row.empty or not np.isfinite(row["mean"].iloc[0]):
                 cells.append(f"{'-':>24}")
@@ -212,6 +213,10 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     frame.to_csv(os.path.join(args.out, "table.csv"), index=False)
     text = format_table(frame)
+    text += ("\n\nlabels against the oracle: M1 row, its judge on pairs of its own samples; "
+             "M(t+1) row, iteration t's training pairs (before training, then the labels of the "
+             "last step) and M(t+1)'s judge on its own samples:\n" +
+             format_table(frame, LABEL_METRICS))
     plot_steps(groups, os.path.join(args.out, "steps.png"))
     plot_iterations(frame, os.path.join(args.out, "iterations.png"))
     plot_calibration(groups, os.path.join(args.out, "calibration.png"))

@@ -48,6 +48,12 @@ KERNEL_KEY = "provenance.blas_kernel"
 EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreement_start",
                 "train_consistency_rate", "train_kept_share"]
 
+# The labels on each iteration's training pairs, against the oracle, before training (the judge
+# of the model trained, its implicit reward, where they agree and that set's share), the labels
+# trained on at the last step, and the judge on pairs of the model's own samples.
+LABEL_METRICS = ["acc_grm_own", "acc_grm0_pairs", "acc_irm0_pairs", "agree0_share_pairs",
+                 "acc_agree0_pairs", "acc_labels_last_pairs"]
+
 
 def contract_misses(path):
     """What `path` (a run directory or its run.h5) lacks of the contract, a line each."""
@@ -148,9 +154,12 @@ class Run:
             rows.append(("M1", {"win_rate_vs_m1": 0.5,
                                 "mean_quality": self.m1.get("mean_quality", np.nan),
                                 "acc_grm": self.m1.get("acc_grm", np.nan),
-                                "acc_irm": self.m1.get("acc_irm", np.nan)}))
+                                "acc_irm": self.m1.get("acc_irm", np.nan),
+                                "acc_grm_own": self.m1.get("acc_grm_own", np.nan)}))
         for t, values in sorted(self.evals.items()):
-            rows.append((f"M{t + 1}", {k: values[k] for k in EVAL_METRICS}))
+            row = {k: values[k] for k in EVAL_METRICS}
+            row.update({k: values.get(k, np.nan) for k in LABEL_METRICS})  # older runs lack some
+            rows.append((f"M{t + 1}", row))
         return rows
 
 

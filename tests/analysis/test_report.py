@@ -48,7 +48,8 @@ class ReportTest(unittest.TestCase):
         cell = {(r["model"], r["metric"]): r for r in rows}
         for t, model in [(1, "M2"), (2, "M3")]:
             for metric in ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm",
-                           "train_kept_share"]:
+                           "train_kept_share", "acc_grm0_pairs", "acc_irm0_pairs",
+                           "acc_agree0_pairs", "acc_labels_last_pairs"]:
                 values = []
                 for run in self.runs:
                     with h5py.File(os.path.join(run, "run.h5"), "r") as f:
@@ -63,6 +64,7 @@ class ReportTest(unittest.TestCase):
             m1_quality.append(float(f["sft/eval"].attrs["mean_quality"]))
         self.assertAlmostEqual(float(cell[("M1", "mean_quality")]["mean"]), np.mean(m1_quality),
                                places=12)
+        self.assertIn("acc_agree0_pairs", self.result.stdout)
         self.assertIn("M3", self.result.stdout)
         self.assertIn("report: " + os.path.join(self.out, "report.md"), self.result.stdout)
 
