@@ -224,6 +224,21 @@ TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
       EXPECT_GT(p, 0.0);
       EXPECT_LT(p, 1.0);
     }
+    // SRLM's DPO reference is M1 itself, so P_I before training is 1/2 on every pair and the
+    // record says the implicit reward's fields were not measured (NaN) instead of 0.5 and 0.
+    const scir::H5Group eval = scir::read_h5_group((run / "run.h5").string(), "/iter_1/eval");
+    for (const char* field :
+         {"agreement_start", "acc_irm0_pairs", "agree0_share_pairs", "acc_agree0_pairs"}) {
+      if (std::string(method) == "srlm") {
+        EXPECT_TRUE(std::isnan(eval.numbers.at(field))) << field;
+      } else if (std::string(field) == "agreement_start") {  // the others need unequal pairs
+        EXPECT_GE(eval.numbers.at(field), 0.0) << field;
+        EXPECT_LE(eval.numbers.at(field), 1.0) << field;
+      }
+    }
+    if (std::string(method) == "srlm") {
+      for (double p : pairs.columns.at("p_irm0")) EXPECT_EQ(p, 0.5);
+    }
   }
 }
 

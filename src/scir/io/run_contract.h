@@ -90,7 +90,7 @@ inline constexpr Column kEvaluationFields[] = {
 inline constexpr Column kIterationFields[] = {
     {"pairs", "scalar", "evaluate", "pairs of the iteration"},
     {"agreement_start", "scalar", "evaluate",
-     "share of pairs with P_G, P_I agreeing before training"},
+     "share of pairs with P_G, P_I agreeing before training (NaN: P_I's reference is M(t))"},
     {"train_consistency_rate", "scalar", "evaluate", "mean consistency_rate over the steps"},
     {"train_kept_share", "scalar", "evaluate", "mean kept_share over the steps"},
     {"srlm_judgements", "scalar", "evaluate", "SRLM's sampled judgements"},

@@ -22,7 +22,9 @@ double mean_of(const std::vector<double>& values) {
 // The oracle's view of the iteration's pairs (NaN without an oracle): the share of pairs whose
 // responses differ in quality, and on those how often P_G and P_I before training, their
 // agreement, and the labels of each pair's last training step prefer the better response.
-std::map<std::string, double> oracle_pair_fields(const H5Group& pairs) {
+// Without an implicit reward before training (irm_measured false: it is 0 on every pair, its
+// reference being the policy), the fields of P_I and of the agreement stay "not measured".
+std::map<std::string, double> oracle_pair_fields(const H5Group& pairs, bool irm_measured) {
   const std::vector<double>& q1 = pairs.columns.at("oracle_q1");
   const std::vector<double>& q2 = pairs.columns.at("oracle_q2");
   const std::vector<double>& p_grm0 = pairs.columns.at("p_grm0");
@@ -53,11 +55,12 @@ std::map<std::string, double> oracle_pair_fields(const H5Group& pairs) {
   const auto agreeing = preference_accuracy(agreed, agreed_q1, agreed_q2);
   fields["pairs_informative_share"] = informative.second / static_cast<double>(q1.size());
   fields["acc_grm0_pairs"] = share(informative);
+  fields["acc_labels_last_pairs"] = share(preference_accuracy(labels, labelled_q1, labelled_q2));
+  if (!irm_measured) return fields;
   fields["acc_irm0_pairs"] = share(preference_accuracy(p_irm0, q1, q2));
   fields["agree0_share_pairs"] =
       informative.second > 0 ? agreeing.second / informative.second : kNoOracle;
   fields["acc_agree0_pairs"] = share(agreeing);
-  fields["acc_labels_last_pairs"] = share(preference_accuracy(labels, labelled_q1, labelled_q2));
   return fields;
 }
 
@@ -75,14 +78,16 @@ std::map<std::string, double> iteration_fields(const IterationContext& context) 
   const double count = static_cast<double>(p_grm0.size());
   const ScirMethod method = context.plan.scir.method;
   const bool online_grm = method != ScirMethod::kLabelled && method != ScirMethod::kIrmOnly;
+  const bool irm_measured = !reference_is_current(context.plan);
   std::map<std::string, double> fields = {
       {"pairs", count},
-      {"agreement_start", agreeing / std::max(1.0, count)},
+      {"agreement_start",
+       irm_measured ? agreeing / std::max(1.0, count) : WorldEvaluation::kNotMeasured},
       {"train_consistency_rate", online_grm ? mean_of(steps.columns.at("consistency_rate")) : -1},
       {"train_kept_share", mean_of(steps.columns.at("kept_share"))},
       {"srlm_judgements", pairs.numbers.at("srlm_judgements")},
       {"srlm_parse_failures", pairs.numbers.at("srlm_parse_failures")}};
-  fields.merge(oracle_pair_fields(pairs));
+  fields.merge(oracle_pair_fields(pairs, irm_measured));
   return fields;
 }
 

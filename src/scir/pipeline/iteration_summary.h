@@ -13,7 +13,7 @@ namespace scir {
 struct IterationSummary {
   int iteration = 0;  // M(iteration + 1) was evaluated
   WorldEvaluation eval;
-  double agreement_start = 0;  // GRM-IRM agreement on the pool before training (every method)
+  double agreement_start = 0;  // GRM-IRM agreement on the pool before training (NaN: P_I is 0)
   double consistency_rate = -1, kept_share = 0;  // over the steps; -1 where no online GRM runs
   double pairs = 0;
 };

@@ -29,9 +29,7 @@ IterationModels iteration_models(const RunDirectory& run, const SelfRewardingInp
                     : run.path(run_contract::iteration_checkpoint(s - 1));
   };
   // The offline methods label before training: their DPO reference is the model trained.
-  const bool current_reference =
-      plan.irm_reference == IrmReference::kCurrent || plan.offline != OfflineLabels::kNone;
-  return {model(t), model(current_reference ? t : t - 1), model(t + 1)};
+  return {model(t), model(reference_is_current(plan) ? t : t - 1), model(t + 1)};
 }
 
 // The phases of one iteration that are not done yet. A phase counts as done only after every

@@ -53,6 +53,12 @@ struct SelfRewardingPlan {
   torch::ScalarType dtype = torch::kFloat;
 };
 
+// Whether the implicit reward's reference is the model the iteration starts from (irm_ref
+// current, or the offline methods' DPO reference): P_I is then 1/2 on every pair before training.
+inline bool reference_is_current(const SelfRewardingPlan& plan) {
+  return plan.irm_reference == IrmReference::kCurrent || plan.offline != OfflineLabels::kNone;
+}
+
 // What the iterations start from and read: the embedded world's run directory, or a user's
 // model with its prompt files.
 struct SelfRewardingInputs {
