@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "build_commit.h"
 #include "process_grid_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/data/labelled_pairs.h"
@@ -259,7 +260,7 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
   });
   job.config_ini = options.dump_ini();
   for (const auto& [key, value] : options.effective_values()) job.config[key] = value;
-  job.git_sha = SCIR_GIT_SHA;
+  job.git_sha = kBuildCommit;
   job.method = options.get_string("scir.method");
   return job;
 }

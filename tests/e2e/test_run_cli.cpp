@@ -132,6 +132,16 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
 
   const scir::H5Group provenance = scir::read_h5_group(h5, "/provenance");
   EXPECT_EQ(provenance.numbers.at("ranks"), 2.0);
+  // The commit is the source tree's at this build, not at the last time CMake configured.
+  const std::string git = "git -C " + std::string(SCIR_SOURCE_DIR);
+  const CommandResult head = run_command(git + " rev-parse --short=12 HEAD");
+  if (head.exit_code == 0) {
+    const bool changed = !run_command(git + " status --porcelain --untracked-files=no").out.empty();
+    EXPECT_EQ(provenance.texts.at("git_sha"),
+              head.out.substr(0, head.out.find('\n')) + (changed ? "-dirty" : ""));
+  } else {
+    EXPECT_EQ(provenance.texts.at("git_sha"), "unknown");
+  }
   EXPECT_NO_THROW(scir::read_h5_group(h5, "/config"));
   const auto m1_time = fs::last_write_time(run / "ckpt/m1/model.safetensors");
   const CommandResult second = run_command(command);

@@ -18,6 +18,7 @@ TEST(H5Group, EveryKindOfColumnAndAttributeRoundTrips) {
   group.token_columns["tokens"] = {{1, 2, 3}, {}, {258, -1}};
   group.numbers["acc"] = 0.75;
   group.texts["note"] = "hello";
+  group.texts["blank"] = "";
   write_h5_group(file, "/iter_1/pairs", group);
   const H5Group back = read_h5_group(file, "/iter_1/pairs");
   ASSERT_EQ(back.columns.at("logp").size(), 3u);
@@ -26,6 +27,7 @@ TEST(H5Group, EveryKindOfColumnAndAttributeRoundTrips) {
   EXPECT_EQ(back.text_columns.at("text"), group.text_columns.at("text"));
   EXPECT_EQ(back.token_columns.at("tokens"), group.token_columns.at("tokens"));
   EXPECT_EQ(back.numbers.at("acc"), 0.75);
+  EXPECT_EQ(back.texts, group.texts);
   // Rewriting a group replaces it; an empty group keeps its (empty) columns.
   H5Group empty;
   empty.text_columns["text"] = {};

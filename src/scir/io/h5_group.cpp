@@ -205,6 +205,13 @@ H5Group read_h5_group(const std::string& file, const std::string& group_path) {
     char name[256];
     H5Aget_name(attribute, sizeof name, name);
     Handle type(H5Aget_type(attribute), H5Tclose, "attribute type");
+    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0) {
+      // Fixed-length, as write_h5_group writes them: exactly the text, or one NUL when empty.
+      std::string text(H5Tget_size(type), '\0');
+      check(H5Aread(attribute, type, text.data()), cat("reading attribute ", name));
+      group.texts[name] = text.substr(0, text.find('\0'));
+      continue;
+    }
     if (H5Tget_class(type) != H5T_FLOAT) continue;
     double value = 0;
     check(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), cat("reading attribute ", name));
