@@ -78,6 +78,12 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
       .integer("scir.pairs_per_prompt", plan.pairs_per_prompt,
                "0: all N(N-1)/2 distinct pairs a prompt; K > 0: K random distinct pairs",
                OptionRange::at_least(0, "an integer >= 0 (0: all pairs)"))
+      .choice("scir.oracle_pairs", plan.oracle_pairs,
+              {{"all", OraclePairs::kAll},
+               {"best_vs_worst", OraclePairs::kBestVsWorst},
+               {"best_vs_rest", OraclePairs::kBestVsRest}},
+              "with scir.method = oracle: which samples of a prompt are paired (all distinct "
+              "pairs; the oracle's best against its worst; or against every worse response)")
       .flag("scir.fixed_pool", plan.fixed_pool,
             "every iteration uses pool_1 (default: a fresh pool each)")
       .number("scir.temperature", plan.temperature, "sampling temperature", positive)
@@ -169,6 +175,10 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   // Settings of one variant only, given for another, would be ignored without a word.
   if (options.was_set("scir.label_smoothing") && plan.scir.dpo.kind != DpoLossKind::kRobust)
     options.reject("scir.label_smoothing", "no value unless scir.dpo_loss = robust");
+  if (options.was_set("scir.oracle_pairs") && plan.offline != OfflineLabels::kOracle)
+    options.reject("scir.oracle_pairs", "no value unless scir.method = oracle");
+  if (plan.oracle_pairs != OraclePairs::kAll && plan.pairs_per_prompt > 0)
+    options.reject("scir.pairs_per_prompt", "0 (all) unless scir.oracle_pairs = all");
   if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
     options.reject("scir.tau", "no value unless scir.grm = pointwise");
   // Read and checked with the seed options: templates, seed and evaluation settings.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "cli_runner.h"
@@ -252,6 +253,63 @@ TEST(RunCli, PointwiseJudgeForScirAndSrlmBestVersusWorst) {
   }
 }
 
+// The oracle's best-scored sample against its worst, and against every worse one: the same
+// samples (same seed), so each prompt's best_vs_worst pair is the lowest-scored of its
+// best_vs_rest pairs, and those share the chosen response and never repeat a rejected text.
+TEST(RunCli, OraclePairsTheBestSampleAgainstTheWorstOrEveryWorseOne) {
+  std::map<std::string, std::map<double, std::vector<std::pair<std::string, double>>>> by_prompt;
+  std::map<std::string, std::map<double, std::string>> chosen;
+  for (const char* pairs : {"best_vs_worst", "best_vs_rest"}) {
+    const fs::path run = fs::path(scratch_path(std::string("scir_run_cli_oracle_") + pairs));
+    fs::remove_all(run);
+    const CommandResult result = run_command(
+        std::string(SCIR_MPIEXEC) + " " +
+        scir_hpc("run --out " + run.string() + " --scir.method oracle --scir.oracle_pairs " +
+                 pairs +
+                 " --judge_sft.steps 0 --data.corpus 200 --data.ift 40 --data.eft_pairs 20 "
+                 "--data.pool 12 --data.eval_prompts 4 --data.heldout_pairs 6 "
+                 "--model.hidden_size 16 --model.num_attention_heads 4 "
+                 "--model.num_key_value_heads 2 --model.intermediate_size 32 "
+                 "--model.num_hidden_layers 1 --pretrain.steps 60 --pretrain.batch_size 8 "
+                 "--pretrain.warmup_steps 1 --sft.steps 20 --sft.batch_size 8 "
+                 "--sft.warmup_steps 1 --eval.max_new_tokens 4 --scir.iterations 1 "
+                 "--scir.samples 6 --scir.batch_pairs 4 --scir.max_new_tokens 8"));
+    ASSERT_EQ(result.exit_code, 0) << pairs << "\n" << result.out;
+    const scir::H5Group group = scir::read_h5_group((run / "run.h5").string(), "/iter_1/pairs");
+    const std::vector<double>& prompt_ids = group.columns.at("prompt_id");
+    for (size_t i = 0; i < prompt_ids.size(); ++i) {
+      const double q1 = group.columns.at("oracle_q1")[i], q2 = group.columns.at("oracle_q2")[i];
+      EXPECT_GT(q1, q2) << pairs << " pair " << i;
+      EXPECT_EQ(group.columns.at("label_last")[i], 1.0) << pairs << " pair " << i;
+      const std::string& first = group.text_columns.at("resp1_text")[i];
+      const auto [known, fresh] = chosen[pairs].emplace(prompt_ids[i], first);
+      EXPECT_TRUE(fresh || known->second == first) << pairs << ": one chosen response a prompt";
+      by_prompt[pairs][prompt_ids[i]].push_back({group.text_columns.at("resp2_text")[i], q2});
+    }
+  }
+  const auto& worst = by_prompt["best_vs_worst"];
+  const auto& rest = by_prompt["best_vs_rest"];
+  ASSERT_FALSE(worst.empty());
+  EXPECT_EQ(worst.size(), rest.size());
+  size_t more_than_one = 0;
+  for (const auto& [prompt, rejected] : worst) {
+    ASSERT_EQ(rejected.size(), 1u) << "prompt " << prompt;
+    ASSERT_TRUE(rest.count(prompt)) << "prompt " << prompt;
+    const auto& others = rest.at(prompt);
+    more_than_one += others.size() > 1 ? 1 : 0;
+    EXPECT_EQ(chosen["best_vs_worst"][prompt], chosen["best_vs_rest"][prompt]);
+    std::set<std::string> texts;
+    double lowest = 1.0;
+    for (const auto& [text, q] : others) {
+      EXPECT_TRUE(texts.insert(text).second) << "prompt " << prompt << " repeats " << text;
+      lowest = std::min(lowest, q);
+    }
+    EXPECT_EQ(rejected[0].second, lowest) << "prompt " << prompt;
+    EXPECT_TRUE(texts.count(rejected[0].first)) << "prompt " << prompt;
+  }
+  EXPECT_GT(more_than_one, 0u);  // the two constructions differ somewhere
+}
+
 TEST(RunCli, JudgeStageTrainsTheSftModelOnPairsOfItsOwnSamples) {
   const fs::path run = fs::path(scratch_path("scir_run_cli_judge_sft"));
   fs::remove_all(run);
@@ -325,6 +383,14 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
       {"--scir.label_smoothing 0.2",
        "option '--scir.label_smoothing': expected no value unless scir.dpo_loss = robust, got "
        "'0.2'"},
+      {"--scir.oracle_pairs best_vs_rest",
+       "option '--scir.oracle_pairs': expected no value unless scir.method = oracle, got "
+       "'best_vs_rest'"},
+      {"--scir.method oracle --scir.oracle_pairs best_vs_worst --scir.pairs_per_prompt 3",
+       "option '--scir.pairs_per_prompt': expected 0 (all) unless scir.oracle_pairs = all, got "
+       "'3'"},
+      {"--scir.method oracle --scir.oracle_pairs best",
+       "option '--scir.oracle_pairs': expected all, best_vs_worst or best_vs_rest, got 'best'"},
       {"--scir.tau 2",
        "option '--scir.tau': expected no value unless scir.grm = pointwise, got '2'"},
       {"--eval.beta 0.2",

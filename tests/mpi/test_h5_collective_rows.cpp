@@ -1,6 +1,7 @@
 // Pair rows written collectively by 2 ranks as shard_indices deals them (rank r's i-th row at
-// r + 2 i): an odd count, columns added and replaced by later phases, a rank with none, a
-// group replaced, and variable-length columns added by rank 0; read back value by value.
+// r + 2 i): an odd count, columns added and replaced by later phases, a rank with none, no
+// rows at all, a group replaced, and variable-length columns added by rank 0; read back value by
+// value.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -69,6 +70,23 @@ TEST(H5CollectiveRows, StridedRowsLandInItemOrder) {
     const H5Group read = read_h5_group(file, "/iter_1/pairs");
     EXPECT_EQ(read.columns.at("value"), (std::vector<double>{0.5}));
     EXPECT_EQ(read.text_columns.count("text"), 0u);
+  }
+}
+
+// An iteration whose samples give no pair at all (every response of a prompt the same, or
+// scored the same): the group holds its columns, empty.
+TEST(H5CollectiveRows, NoRowsOnAnyRankWriteEmptyColumns) {
+  auto comm = MpiComm::world();
+  const std::string file = fresh_file(*comm, "scir_h5_strided_empty.h5");
+  write_h5_strided_rows_collective(*comm, file, "/iter_1/pairs", rows_of(comm->rank(), 0, 1));
+  write_h5_strided_rows_collective(*comm, file, "/iter_1/pairs", rows_of(comm->rank(), 0, 1),
+                                   H5GroupWrite::kAddColumns);
+  comm->barrier();
+  if (comm->rank() == 0) {
+    const H5Group read = read_h5_group(file, "/iter_1/pairs");
+    ASSERT_EQ(read.columns.size(), 2u);
+    EXPECT_TRUE(read.columns.at("item").empty());
+    EXPECT_TRUE(read.columns.at("value").empty());
   }
 }
 

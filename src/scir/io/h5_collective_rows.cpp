@@ -73,6 +73,7 @@ void write_h5_strided_rows_collective(MpiComm& comm, const std::string& file,
     Handle dataset(H5Dcreate2(target, name.c_str(), H5T_IEEE_F64LE, file_space, H5P_DEFAULT,
                               H5P_DEFAULT, H5P_DEFAULT),
                    H5Dclose, "creating " + group_path + "/" + name);
+    if (total == 0) continue;  // an empty column: nothing to write (HDF5 refuses the write)
     Handle memory_space(H5Screate_simple(1, &memory_extent, nullptr), H5Sclose, "dataspace");
     if (rows > 0) {
       check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, &start, &stride, &count, nullptr),

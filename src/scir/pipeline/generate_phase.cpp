@@ -1,6 +1,7 @@
 #include "scir/pipeline/generate_phase.h"
 
 #include <algorithm>
+#include <set>
 
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
@@ -59,6 +60,39 @@ std::vector<double> srlm_scores(const IterationContext& context, Transformer& po
   return sampled.scores;
 }
 
+// Index of the pair (a, b), a < b, in the order a prompt's N samples are paired: (0, 1), (0, 2),
+// ..., (1, 2), ...
+size_t pair_index(int a, int b, int samples) {
+  return static_cast<size_t>(a * samples - a * (a + 1) / 2 + (b - a - 1));
+}
+
+// The oracle's pairs of one prompt: its best-scored response against the worst, or against every
+// response scored lower (one pair a distinct text). None when all score the same.
+void oracle_best_pairs(const IterationContext& context, size_t prompt,
+                       const std::vector<std::vector<int64_t>>& samples,
+                       const std::vector<std::string>& texts, SampledPairs& out) {
+  const SelfRewardingPlan& plan = context.plan;
+  const size_t pairs_a_prompt = static_cast<size_t>(plan.samples * (plan.samples - 1) / 2);
+  std::vector<double> quality;
+  for (const std::string& text : texts)
+    quality.push_back(context.world->quality(context.prompts[prompt], text));
+  const auto [best, worst] = best_vs_worst(quality);
+  if (best < 0) return;
+  auto add = [&](int other) {
+    const size_t index = pair_index(std::min(best, other), std::max(best, other), plan.samples);
+    out.add(prompt * pairs_a_prompt + index, prompt, context.copies().rank(), samples[best],
+            samples[other]);
+  };
+  if (plan.oracle_pairs == OraclePairs::kBestVsWorst) {
+    add(worst);
+    return;
+  }
+  std::set<std::string> paired;
+  for (int other = 0; other < plan.samples; ++other) {
+    if (quality[other] < quality[best] && paired.insert(texts[other]).second) add(other);
+  }
+}
+
 // The pairs of one prompt's N samples.
 void pair_samples(const IterationContext& context, Transformer& policy, size_t prompt,
                   const std::vector<std::vector<int64_t>>& samples, SampledPairs& out) {
@@ -74,6 +108,10 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
     const auto [best, worst] = best_vs_worst(scores);
     if (best >= 0 && texts[best] != texts[worst])
       out.add(prompt * pairs_a_prompt, prompt, rank, samples[best], samples[worst]);
+    return;
+  }
+  if (plan.offline == OfflineLabels::kOracle && plan.oracle_pairs != OraclePairs::kAll) {
+    oracle_best_pairs(context, prompt, samples, texts, out);
     return;
   }
   // Distinct pairs (identical responses carry no preference), then K of them at random.

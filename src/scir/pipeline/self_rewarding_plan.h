@@ -16,6 +16,9 @@ namespace scir {
 
 enum class IrmReference { kPrevious, kCurrent };
 enum class OfflineLabels { kNone, kSrlm, kOracle };
+// Which of a prompt's samples the oracle method pairs: every distinct pair, the best against the
+// worst (SRLM's construction, scored by the oracle), or the best against each worse response.
+enum class OraclePairs { kAll, kBestVsWorst, kBestVsRest };
 
 struct SelfRewardingPlan {
   int iterations = 2;
@@ -25,6 +28,7 @@ struct SelfRewardingPlan {
   int samples = 4;           // N responses a prompt
   int pairs_per_prompt = 0;  // 0: all distinct pairs; K > 0: K random distinct pairs a prompt
   bool fixed_pool = false;   // every iteration draws from pool_1 instead of a fresh pool_t
+  OraclePairs oracle_pairs = OraclePairs::kAll;  // read only when offline = kOracle
   double temperature = 0.7;
   double top_p = 0.9;
   int64_t max_new_tokens = 32;
