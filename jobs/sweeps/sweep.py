@@ -11,6 +11,8 @@ A grid file is INI:
            (relative to the working directory), ranks = MPI ranks a run (default 2)
   [grid]   option = value, value, ...   (every combination is one run)
   [fixed]  option = value               (the same for every run; optional)
+  [variant NAME]  option = value        (options that go together, chosen by the grid key
+                                          variant = NAME, NAME, ...; optional)
 A run's directory is OUT/<option>=<value>__<option>=<value>... in grid order. A run whose
 directory holds .done/run is finished and skipped, so a stopped sweep restarts where it
 stopped. Runs that differ only in options of the iterations (scir.*, srlm.*, except scir.grm
@@ -72,8 +74,32 @@ def read_grid(path):
     if not grid:
         raise GridError(f"{path}: [grid]: expected at least one option")
     fixed = list(parser.items("fixed")) if parser.has_section("fixed") else []
+    variants = read_variants(path, parser, grid, fixed)
     return {"config": base, "out": parser.get("sweep", "out"), "ranks": ranks,
-            "grid": grid, "fixed": fixed}
+            "grid": grid, "fixed": fixed, "variants": variants}
+
+
+def read_variants(path, parser, grid, fixed):
+    """The [variant NAME] sections: name -> options, each named by the grid key `variant`."""
+    chosen = dict(grid).get("variant", [])
+    variants = {}
+    for section in parser.sections():
+        if section.startswith("variant "):
+            name = section[len("variant "):].strip()
+            if name not in chosen:
+                raise GridError(f"{path}: [{section}]: not among [grid] variant")
+            options = list(parser.items(section))
+            if not options:
+                raise GridError(f"{path}: [{section}]: expected at least one option")
+            for key, _ in options:
+                for other, where in ((fixed, "[fixed]"), (grid, "[grid]")):
+                    if key in dict(other):
+                        raise GridError(f"{path}: [{section}] {key}: also in {where}")
+            variants[name] = options
+    for name in chosen:
+        if name not in variants:
+            raise GridError(f"{path}: [grid] variant: no section [variant {name}]")
+    return variants
 
 
 def expand(sweep):
@@ -83,8 +109,10 @@ def expand(sweep):
     for values in itertools.product(*[values for _, values in sweep["grid"]]):
         chosen = list(zip(keys, values))
         name = "__".join(f"{key}={value}" for key, value in chosen)
-        runs.append({"dir": os.path.join(sweep["out"], name),
-                     "options": list(sweep["fixed"]) + chosen})
+        options = list(sweep["fixed"])
+        for key, value in chosen:
+            options += sweep["variants"][value] if key == "variant" else [(key, value)]
+        runs.append({"dir": os.path.join(sweep["out"], name), "options": options})
     return runs
 
 

@@ -41,6 +41,23 @@ class SweepTest(unittest.TestCase):
         self.assertNotEqual(sweep.seed_key(runs[0]["options"]),
                             sweep.seed_key(runs[1]["options"]))
 
+    def test_a_variant_sets_its_options_together(self):
+        path = self.grid("[sweep]\nconfig = tiny.ini\nout = out\n[fixed]\ndata.pool = 8\n"
+                         "[grid]\nseed = 1, 2\nvariant = srlm, scir\n"
+                         "[variant srlm]\nscir.method = srlm\n"
+                         "[variant scir]\nscir.method = scir\nscir.pairs_per_prompt = 3\n")
+        runs = sweep.expand(sweep.read_grid(path))
+        self.assertEqual([r["dir"] for r in runs],
+                         ["out/seed=1__variant=srlm", "out/seed=1__variant=scir",
+                          "out/seed=2__variant=srlm", "out/seed=2__variant=scir"])
+        self.assertEqual(runs[1]["options"], [("data.pool", "8"), ("seed", "1"),
+                                              ("scir.method", "scir"),
+                                              ("scir.pairs_per_prompt", "3")])
+        self.assertEqual(runs[2]["options"],
+                         [("data.pool", "8"), ("seed", "2"), ("scir.method", "srlm")])
+        # The variants of a seed differ in the iterations' options only: one set of seed models.
+        self.assertEqual(sweep.seed_key(runs[0]["options"]), sweep.seed_key(runs[1]["options"]))
+
     def test_bad_grid_files_name_the_field(self):
         cases = [
             ("[grid]\nseed = 1\n", "missing section [sweep]"),
@@ -50,6 +67,16 @@ class SweepTest(unittest.TestCase):
              "[sweep] ranks: expected an integer >= 1"),
             ("[sweep]\nconfig = tiny.ini\nout = o\n[grid]\nseed = ,\n",
              "[grid] seed: expected comma-separated values"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\n[grid]\nvariant = a\n",
+             "[grid] variant: no section [variant a]"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\n[grid]\nvariant = a\n[variant a]\n"
+             "seed = 1\n[variant b]\nseed = 2\n", "[variant b]: not among [grid] variant"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\n[grid]\nvariant = a\n[variant a]\n",
+             "[variant a]: expected at least one option"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\n[fixed]\nseed = 1\n[grid]\nvariant = a\n"
+             "[variant a]\nseed = 2\n", "[variant a] seed: also in [fixed]"),
+            ("[sweep]\nconfig = tiny.ini\nout = o\n[grid]\nseed = 1\nvariant = a\n"
+             "[variant a]\nseed = 2\n", "[variant a] seed: also in [grid]"),
         ]
         for text, message in cases:
             path = self.grid(text, "bad.ini")
