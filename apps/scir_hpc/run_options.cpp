@@ -179,6 +179,11 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
     options.reject("scir.oracle_pairs", "no value unless scir.method = oracle");
   if (plan.oracle_pairs != OraclePairs::kAll && plan.pairs_per_prompt > 0)
     options.reject("scir.pairs_per_prompt", "0 (all) unless scir.oracle_pairs = all");
+  if (srlm_pairs_best_vs_worst(plan) && plan.pairs_per_prompt > 0) {
+    options.reject("scir.pairs_per_prompt",
+                   "0 (all) when SRLM scores pointwise (its one pair a prompt is the best "
+                   "against the worst)");
+  }
   if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
     options.reject("scir.tau", "no value unless scir.grm = pointwise");
   // Read and checked with the seed options: templates, seed and evaluation settings.

@@ -389,6 +389,12 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
       {"--scir.method oracle --scir.oracle_pairs best_vs_worst --scir.pairs_per_prompt 3",
        "option '--scir.pairs_per_prompt': expected 0 (all) unless scir.oracle_pairs = all, got "
        "'3'"},
+      {"--scir.method srlm --scir.grm pointwise --scir.pairs_per_prompt 3",
+       "option '--scir.pairs_per_prompt': expected 0 (all) when SRLM scores pointwise (its one "
+       "pair a prompt is the best against the worst), got '3'"},
+      {"--scir.method srlm --srlm.judge sampled --scir.pairs_per_prompt 3",
+       "option '--scir.pairs_per_prompt': expected 0 (all) when SRLM scores pointwise (its one "
+       "pair a prompt is the best against the worst), got '3'"},
       {"--scir.method oracle --scir.oracle_pairs best",
        "option '--scir.oracle_pairs': expected all, best_vs_worst or best_vs_rest, got 'best'"},
       {"--scir.tau 2",

@@ -117,12 +117,11 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
   // Distinct pairs (identical responses carry no preference), then K of them at random.
   std::vector<std::pair<int, int>> candidates;
   std::vector<size_t> indices;
-  size_t pair_index = 0;
   for (int a = 0; a < plan.samples; ++a) {
-    for (int b = a + 1; b < plan.samples; ++b, ++pair_index) {
+    for (int b = a + 1; b < plan.samples; ++b) {
       if (texts[a] == texts[b]) continue;
       candidates.push_back({a, b});
-      indices.push_back(pair_index);
+      indices.push_back(pair_index(a, b, plan.samples));
     }
   }
   size_t keep = candidates.size();

@@ -63,6 +63,13 @@ inline bool reference_is_current(const SelfRewardingPlan& plan) {
   return plan.irm_reference == IrmReference::kCurrent || plan.offline != OfflineLabels::kNone;
 }
 
+// Whether SRLM pairs a prompt's best-scored response against its worst (its pointwise judge,
+// expected or sampled scores): one pair a prompt, where the pairwise judge labels every pair.
+inline bool srlm_pairs_best_vs_worst(const SelfRewardingPlan& plan) {
+  return plan.offline == OfflineLabels::kSrlm &&
+         (plan.scir.pointwise_grm || plan.srlm_sampled_judge);
+}
+
 // What the iterations start from and read: the embedded world's run directory, or a user's
 // model with its prompt files.
 struct SelfRewardingInputs {
