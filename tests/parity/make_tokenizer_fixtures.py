@@ -24,7 +24,7 @@ import sys
 
 import tokenizers
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "real"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "real"))
 # The pre-tokenizers of Llama 3's and Qwen 2's tokenizer.json files (their Split patterns).
 from gguf_to_hf import LLAMA3_SPLIT, QWEN2_SPLIT, split_then_bytes  # noqa: E402
 

