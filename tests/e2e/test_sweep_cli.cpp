@@ -76,4 +76,42 @@ TEST(SweepGrid, ExpandsLikeTheSweepScriptLastOptionFastest) {
   }
 }
 
+TEST(SweepGrid, AVariantSetsItsOptionsTogetherLikeTheSweepScript) {
+  const fs::path root = fs::path(scratch_path("scir_sweep_variants"));
+  fs::create_directories(root);
+  std::ofstream(root / "base.ini") << "seed = 1\n";
+  std::ofstream(root / "grid.ini")
+      << "[sweep]\nconfig = base.ini\nout = o\n[fixed]\ndata.pool = 8\n[grid]\nseed = 1, 2\n"
+         "variant = srlm, scir\n[variant srlm]\nscir.method = srlm\n[variant scir]\n"
+         "scir.method = scir\nscir.pairs_per_prompt = 3\n";
+  const auto runs = scir::SweepGrid::from_file((root / "grid.ini").string()).expand();
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[1].directory, "o/seed=1__variant=scir");
+  EXPECT_EQ(runs[2].directory, "o/seed=2__variant=srlm");
+  const std::vector<std::pair<std::string, std::string>> scir = {
+      {"data.pool", "8"}, {"seed", "1"}, {"scir.method", "scir"}, {"scir.pairs_per_prompt", "3"}};
+  EXPECT_EQ(runs[1].options, scir);
+  const std::vector<std::pair<std::string, std::string>> srlm = {
+      {"data.pool", "8"}, {"seed", "2"}, {"scir.method", "srlm"}};
+  EXPECT_EQ(runs[2].options, srlm);
+  const std::pair<const char*, const char*> bad[] = {
+      {"[grid]\nvariant = a\n", "[grid] variant: no section [variant a]"},
+      {"[grid]\nvariant = a\n[variant a]\nseed = 1\n[variant b]\nseed = 2\n",
+       "[variant b]: not among [grid] variant"},
+      {"[grid]\nvariant = a\n[variant a]\n", "[variant a]: expected at least one option"},
+      {"[fixed]\nseed = 1\n[grid]\nvariant = a\n[variant a]\nseed = 2\n",
+       "[variant a] seed: also in [fixed]"},
+      {"[grid]\nseed = 1\nvariant = a\n[variant a]\nseed = 2\n",
+       "[variant a] seed: also in [grid]"}};
+  for (const auto& [text, message] : bad) {
+    std::ofstream(root / "bad.ini") << "[sweep]\nconfig = base.ini\nout = o\n" << text;
+    try {
+      scir::SweepGrid::from_file((root / "bad.ini").string());
+      ADD_FAILURE() << "expected an InputError for " << text;
+    } catch (const std::exception& error) {
+      EXPECT_EQ(std::string(error.what()), (root / "bad.ini").string() + ": " + message);
+    }
+  }
+}
+
 }  // namespace

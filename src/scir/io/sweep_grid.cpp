@@ -1,5 +1,6 @@
 #include "scir/io/sweep_grid.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,13 +16,56 @@ std::string trim(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
 }
 
+using Options = std::vector<std::pair<std::string, std::string>>;
+
+bool has_key(const Options& options, const std::string& key) {
+  for (const auto& option : options)
+    if (option.first == key) return true;
+  return false;
+}
+
+// The [variant NAME] sections, each named by the grid key `variant`, none naming an option that
+// [fixed] or [grid] sets too.
+std::map<std::string, Options> read_variants(
+    const std::string& path, const std::map<std::string, Options>& sections,
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& grid,
+    const Options& fixed) {
+  std::vector<std::string> chosen;
+  for (const auto& [key, values] : grid)
+    if (key == "variant") chosen = values;
+  Options grid_keys;
+  for (const auto& option : grid) grid_keys.emplace_back(option.first, "");
+  std::map<std::string, Options> variants;
+  const std::string prefix = "variant ";
+  for (const auto& [section, options] : sections) {
+    if (section.rfind(prefix, 0) != 0) continue;
+    const std::string name = trim(section.substr(prefix.size()));
+    if (std::find(chosen.begin(), chosen.end(), name) == chosen.end())
+      throw InputError(cat(path, ": [", section, "]: not among [grid] variant"));
+    if (options.empty())
+      throw InputError(cat(path, ": [", section, "]: expected at least one option"));
+    for (const auto& option : options) {
+      if (has_key(fixed, option.first))
+        throw InputError(cat(path, ": [", section, "] ", option.first, ": also in [fixed]"));
+      if (has_key(grid_keys, option.first))
+        throw InputError(cat(path, ": [", section, "] ", option.first, ": also in [grid]"));
+    }
+    variants[name] = options;
+  }
+  for (const std::string& name : chosen) {
+    if (!variants.count(name))
+      throw InputError(cat(path, ": [grid] variant: no section [variant ", name, "]"));
+  }
+  return variants;
+}
+
 }  // namespace
 
 SweepGrid SweepGrid::from_file(const std::string& path) {
   std::ifstream file(path);
   if (!file) throw InputError(cat(path, ": no such grid file"));
   // section -> (key, value) in file order
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>> sections;
+  std::map<std::string, Options> sections;
   std::string section, line;
   for (int number = 1; std::getline(file, line); ++number) {
     const std::string text = trim(line);
@@ -72,6 +116,7 @@ SweepGrid SweepGrid::from_file(const std::string& path) {
   }
   if (grid.grid.empty()) throw InputError(cat(path, ": [grid]: expected at least one option"));
   grid.fixed = sections["fixed"];
+  grid.variants = read_variants(path, sections, grid.grid, grid.fixed);
   return grid;
 }
 
@@ -83,7 +128,12 @@ std::vector<SweepRun> SweepGrid::expand() const {
     std::string name;
     for (size_t k = 0; k < grid.size(); ++k) {
       const std::string& value = grid[k].second[choice[k]];
-      run.options.emplace_back(grid[k].first, value);
+      if (grid[k].first == "variant") {
+        const Options& options = variants.at(value);
+        run.options.insert(run.options.end(), options.begin(), options.end());
+      } else {
+        run.options.emplace_back(grid[k].first, value);
+      }
       name += (name.empty() ? "" : "__") + grid[k].first + "=" + value;
     }
     run.directory = (std::filesystem::path(out) / name).string();
