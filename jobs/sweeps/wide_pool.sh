@@ -3,10 +3,10 @@
 # the build:
 #   jobs/sweeps/wide_pool.sh
 # 1. wide_pool.ini: seeds 1-5 x srlm, scir, grm_online, scir_no_cons (7 pairs a prompt), the
-#    oracle's best against every worse sample and its 7 random pairs. The oracle's runs of seeds 1-3 have the options of
-#    ceiling.ini's and ceiling_all.ini's: where jobs/sweeps/ceiling.sh has run, they are copied
-#    rather than run again (the same binary gives the same numbers), and their seed models serve
-#    the other methods of the seed.
+#    oracle's best against every worse sample and its 7 random pairs. The oracle's runs of
+#    seeds 1-3 have the options of ceiling.ini's and ceiling_all.ini's: where
+#    jobs/sweeps/ceiling.sh has run, they are copied rather than run again (the same binary
+#    gives the same numbers), and their seed models serve the other methods of the seed.
 # 2. analysis.report over the grid into runs/sweeps/wide_pool_report.
 set -euo pipefail
 python=/usr/bin/python3
