@@ -27,7 +27,7 @@ import pandas as pd  # noqa: E402
 from analysis.cli import OneLineArgumentParser  # noqa: E402
 from analysis.paired import (format_kernel_differences, format_paired,  # noqa: E402
                              kernel_differences, paired_differences)
-from analysis.runs import EVAL_METRICS, LABEL_METRICS, Run, RunError  # noqa: E402
+from analysis.runs import EVAL_METRICS, LABEL_METRICS, SIGNED_METRICS, Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
 # The table's columns: the evaluation record's names (analysis/runs.py, the run contract).
@@ -56,7 +56,9 @@ def table(groups):
                     by_model.setdefault((model, metric), []).append(value)
         for (model, metric), values in by_model.items():
             values = np.asarray(values, dtype=float)
-            finite = values[np.isfinite(values) & (values >= 0)]  # -1: not measured
+            # -1: not measured, except for a metric that may be negative
+            measured = np.isfinite(values) & ((values >= 0) | (metric in SIGNED_METRICS))
+            finite = values[measured]
             records.append({"group": label, "model": model, "metric": metric,
                             "mean": finite.mean() if finite.size else np.nan,
                             "std": finite.std(ddof=1) if finite.size > 1 else 0.0,

@@ -50,9 +50,34 @@ EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreeme
 
 # The labels on each iteration's training pairs, against the oracle, before training (the judge
 # of the model trained, its implicit reward, where they agree and that set's share), the labels
-# trained on at the last step, and the judge on pairs of the model's own samples.
+# trained on at the last step, and the judge on pairs of the model's own samples; then how much
+# better by the oracle the chosen side of those labels is than the rejected one, against the
+# most any labels of the same pairs could give (label_margins).
 LABEL_METRICS = ["acc_grm_own", "acc_grm0_pairs", "acc_irm0_pairs", "agree0_share_pairs",
-                 "acc_agree0_pairs", "acc_labels_last_pairs"]
+                 "acc_agree0_pairs", "acc_labels_last_pairs", "margin_labels_last_pairs",
+                 "margin_oracle_pairs"]
+
+# Metrics whose negative values are measurements (labels that prefer the worse side), not the
+# "not measured" -1 of older runs.
+SIGNED_METRICS = {"margin_labels_last_pairs"}
+
+
+def label_margins(pairs):
+    """On the pairs trained on at the last step (label_last >= 0), the mean oracle quality of the
+    side the labels prefer minus the other's, (2 label - 1)(q1 - q2), and the same under the
+    oracle's own labels, |q1 - q2|. Accuracy counts a label right or wrong; the margin also
+    weighs it by how much better one response is, the signal DPO trains on. NaN without the
+    oracle or without labelled pairs."""
+    labels = pairs.get("label_last")
+    q1, q2 = pairs.get("oracle_q1"), pairs.get("oracle_q2")
+    if labels is None or q1 is None or q2 is None:
+        return {"margin_labels_last_pairs": np.nan, "margin_oracle_pairs": np.nan}
+    kept = (labels >= 0) & ~np.isnan(q1) & ~np.isnan(q2)
+    if not kept.any():
+        return {"margin_labels_last_pairs": np.nan, "margin_oracle_pairs": np.nan}
+    gap = q1[kept] - q2[kept]
+    return {"margin_labels_last_pairs": float(np.mean((2 * labels[kept] - 1) * gap)),
+            "margin_oracle_pairs": float(np.mean(np.abs(gap)))}
 
 
 def contract_misses(path):
@@ -159,6 +184,7 @@ class Run:
         for t, values in sorted(self.evals.items()):
             row = {k: values[k] for k in EVAL_METRICS}
             row.update({k: values.get(k, np.nan) for k in LABEL_METRICS})  # older runs lack some
+            row.update(label_margins(self.pairs[t]))
             rows.append((f"M{t + 1}", row))
         return rows
 

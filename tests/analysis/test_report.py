@@ -68,6 +68,35 @@ class ReportTest(unittest.TestCase):
         self.assertIn("M3", self.result.stdout)
         self.assertIn("report: " + os.path.join(self.out, "report.md"), self.result.stdout)
 
+    def test_label_margins_are_the_oracle_gaps_of_the_labels_trained_on(self):
+        with open(os.path.join(self.out, "table.csv")) as f:
+            cell = {(r["model"], r["metric"]): r for r in csv.DictReader(f)}
+        for t, model in [(1, "M2"), (2, "M3")]:
+            by_labels, by_oracle = [], []
+            for run in self.runs:
+                with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+                    pairs = f[f"iter_{t}/pairs"]
+                    label, q1, q2 = (pairs[k][:] for k in ("label_last", "oracle_q1",
+                                                            "oracle_q2"))
+                # Spelled out pair by pair: the chosen side's quality minus the rejected one's.
+                chosen_gaps, best_gaps = [], []
+                for i in range(len(label)):
+                    if label[i] < 0:
+                        continue
+                    chosen_gaps.append(label[i] * (q1[i] - q2[i])
+                                       + (1 - label[i]) * (q2[i] - q1[i]))
+                    best_gaps.append(max(q1[i], q2[i]) - min(q1[i], q2[i]))
+                self.assertTrue(chosen_gaps, run)
+                by_labels.append(np.mean(chosen_gaps))
+                by_oracle.append(np.mean(best_gaps))
+            self.assertAlmostEqual(float(cell[(model, "margin_labels_last_pairs")]["mean"]),
+                                   np.mean(by_labels), places=12)
+            self.assertAlmostEqual(float(cell[(model, "margin_oracle_pairs")]["mean"]),
+                                   np.mean(by_oracle), places=12)
+            # No labels can prefer the better side by more than the oracle's own.
+            self.assertLessEqual(max(by_labels), max(by_oracle) + 1e-12)
+        self.assertIn("margin_labels_last_pairs", self.result.stdout)
+
     def test_plots_are_png_files_and_the_report_embeds_them(self):
         with open(os.path.join(self.out, "report.md")) as f:
             markdown = f.read()
