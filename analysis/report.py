@@ -68,16 +68,17 @@ def table(groups):
 
 def format_table(frame, columns=COLUMNS):
     lines = []
-    header = f"{'group':<34} {'model':<6}" + "".join(f"{name:>24}" for name in columns)
+    # A space before each column: a metric's name may be as wide as the column.
+    header = f"{'group':<34} {'model':<6}" + "".join(f" {name:>24}" for name in columns)
     lines.append(header)
     for (group, model), rows in frame.groupby(["group", "model"], sort=True):
         cells = []
         for metric in columns:
             row = rows[rows.metric == metric]
             if row.empty or not np.isfinite(row["mean"].iloc[0]):
-                cells.append(f"{'-':>24}")
+                cells.append(f" {'-':>24}")
             else:
-                cells.append(f"{row['mean'].iloc[0]:>17.3f} ± {row['std'].iloc[0]:.3f}")
+                cells.append(f" {row['mean'].iloc[0]:>17.3f} ± {row['std'].iloc[0]:.3f}")
         lines.append(f"{group:<34} {model:<6}" + "".join(cells))
     return "\n".join(lines)
 
