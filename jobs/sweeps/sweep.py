@@ -82,6 +82,7 @@ def read_grid(path):
 def read_variants(path, parser, grid, fixed):
     """The [variant NAME] sections: name -> options, each named by the grid key `variant`."""
     chosen = dict(grid).get("variant", [])
+    taken = {**{key: "[grid]" for key, _ in grid}, **{key: "[fixed]" for key, _ in fixed}}
     variants = {}
     for section in parser.sections():
         if section.startswith("variant "):
@@ -92,9 +93,8 @@ def read_variants(path, parser, grid, fixed):
             if not options:
                 raise GridError(f"{path}: [{section}]: expected at least one option")
             for key, _ in options:
-                for other, where in ((fixed, "[fixed]"), (grid, "[grid]")):
-                    if key in dict(other):
-                        raise GridError(f"{path}: [{section}] {key}: also in {where}")
+                if key in taken:
+                    raise GridError(f"{path}: [{section}] {key}: also in {taken[key]}")
             variants[name] = options
     for name in chosen:
         if name not in variants:

@@ -18,9 +18,11 @@ std::string trim(const std::string& text) {
 
 using Options = std::vector<std::pair<std::string, std::string>>;
 
-bool has_key(const Options& options, const std::string& key) {
-  for (const auto& option : options)
-    if (option.first == key) return true;
+// Whether a list of (key, ...) pairs, options or grid entries, names `key`.
+template <typename Pairs>
+bool has_key(const Pairs& pairs, const std::string& key) {
+  for (const auto& pair : pairs)
+    if (pair.first == key) return true;
   return false;
 }
 
@@ -33,8 +35,6 @@ std::map<std::string, Options> read_variants(
   std::vector<std::string> chosen;
   for (const auto& [key, values] : grid)
     if (key == "variant") chosen = values;
-  Options grid_keys;
-  for (const auto& option : grid) grid_keys.emplace_back(option.first, "");
   std::map<std::string, Options> variants;
   const std::string prefix = "variant ";
   for (const auto& [section, options] : sections) {
@@ -47,7 +47,7 @@ std::map<std::string, Options> read_variants(
     for (const auto& option : options) {
       if (has_key(fixed, option.first))
         throw InputError(cat(path, ": [", section, "] ", option.first, ": also in [fixed]"));
-      if (has_key(grid_keys, option.first))
+      if (has_key(grid, option.first))
         throw InputError(cat(path, ": [", section, "] ", option.first, ": also in [grid]"));
     }
     variants[name] = options;

@@ -101,7 +101,7 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
   const size_t pairs_a_prompt = static_cast<size_t>(plan.samples * (plan.samples - 1) / 2);
   std::vector<std::string> texts;
   for (const auto& sample : samples) texts.push_back(context.judges.tokenizer().decode(sample));
-  if (context.judges.srlm_pairs_best_vs_worst()) {
+  if (srlm_pairs_best_vs_worst(plan)) {
     // SRLM: the prompt's best-scored response against its worst, ties dropped.
     const std::vector<double> scores =
         srlm_scores(context, policy, context.prompts[prompt], texts, prompt, out);

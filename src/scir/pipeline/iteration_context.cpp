@@ -14,7 +14,6 @@ IterationJudges::IterationJudges(const Tokenizer& tokenizer, ChatTemplate chat_t
     sampled_template_ = std::make_unique<JudgeTemplate>(
         JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise));
   }
-  srlm_best_vs_worst_ = scir::srlm_pairs_best_vs_worst(plan);
 }
 
 bool IterationContext::done(const char* phase_name, const std::string& checkpoint) const {

@@ -29,10 +29,6 @@ class IterationJudges {
   const PointwiseJudge* pointwise() const {  // null unless scir.grm = pointwise
     return pointwise_ ? &pointwise_->judge() : nullptr;
   }
-  // SRLM scores the N responses of a prompt and pairs the best against the worst when it has a
-  // pointwise judge (expected scores) or sampled judgements; with neither, its pairs are all
-  // pairs and P_G before training labels them.
-  bool srlm_pairs_best_vs_worst() const { return srlm_best_vs_worst_; }
   const JudgeTemplate* sampled_template() const { return sampled_template_.get(); }
 
  private:
@@ -40,7 +36,6 @@ class IterationJudges {
   PairwiseJudge pairwise_;
   std::unique_ptr<LoadedPointwiseJudge> pointwise_;
   std::unique_ptr<JudgeTemplate> sampled_template_;
-  bool srlm_best_vs_worst_ = false;
 };
 
 struct IterationContext {

@@ -14,8 +14,7 @@ void label_phase(const IterationContext& context, IterationPairs& pairs) {
   const OfflineLabels offline = context.plan.offline;
   for (IterationPair& p : pairs.mine) {
     if (offline == OfflineLabels::kSrlm) {
-      p.pair.fixed_label =
-          context.judges.srlm_pairs_best_vs_worst() ? 1 : preference(p.p_grm0, 0.5);
+      p.pair.fixed_label = srlm_pairs_best_vs_worst(context.plan) ? 1 : preference(p.p_grm0, 0.5);
     } else if (offline == OfflineLabels::kOracle) {
       p.pair.fixed_label = preference(p.q1, p.q2);
     } else {

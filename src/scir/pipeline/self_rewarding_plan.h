@@ -63,8 +63,9 @@ inline bool reference_is_current(const SelfRewardingPlan& plan) {
   return plan.irm_reference == IrmReference::kCurrent || plan.offline != OfflineLabels::kNone;
 }
 
-// Whether SRLM pairs a prompt's best-scored response against its worst (its pointwise judge,
-// expected or sampled scores): one pair a prompt, where the pairwise judge labels every pair.
+// Whether SRLM scores the N responses of a prompt and pairs the best against the worst: with a
+// pointwise judge (expected scores) or sampled judgements. With neither, its pairs are all pairs
+// and P_G before training labels them.
 inline bool srlm_pairs_best_vs_worst(const SelfRewardingPlan& plan) {
   return plan.offline == OfflineLabels::kSrlm &&
          (plan.scir.pointwise_grm || plan.srlm_sampled_judge);
