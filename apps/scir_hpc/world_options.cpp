@@ -33,8 +33,11 @@ world::World make_world(const OptionSet& options) {
   if (knobs.families.empty()) options.reject("world.families", "at least one family");
   for (const std::string& name : knobs.families) {
     if (!world::family_named(name)) {
-      throw InputError(cat("option '--world.families': expected sort, unique, evens, reverse or ",
-                           "max, got the family '", name, "'"));
+      std::string known;
+      for (const world::TaskFamily* family : world::all_families())
+        known += (known.empty() ? "" : ", ") + family->name();
+      throw InputError(cat("option '--world.families': expected some of ", known,
+                           ", got the family '", name, "'"));
     }
   }
   return world::World(knobs);

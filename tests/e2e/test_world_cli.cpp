@@ -111,7 +111,8 @@ TEST(WorldCli, BadTrainingInputExitsTwoNamingIt) {
   // The world's knobs: each refused by its option, in one line, before anything is written.
   const std::pair<std::string, std::string> knobs[] = {
       {"--world.families sort,median",
-       "option '--world.families': expected sort, unique, evens, reverse or max, got the family "
+       "option '--world.families': expected some of sort, unique, evens, reverse, max, pairsum, "
+       "got the family "
        "'median'"},
       {"--world.min_length 5 --world.max_length 2",
        "option '--world.max_length': expected an integer >= world.min_length (5), got '2'"},

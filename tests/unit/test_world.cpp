@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "scir/core/errors.h"
 #include "scir/data/judge_template.h"
+#include "scir/data/world/int_list.h"
 #include "scir/data/world/world.h"
 #include "scir/data/world/world_datasets.h"
 #include "scir/io/jsonl.h"
@@ -48,6 +50,26 @@ TEST(WorldOracle, TableOfResponses) {
       {"max: 3 9 2", "3", 0.8 * 2.0 / 3.0},
       {"max: 3 9 2", "11", 0.05},
       {"max: 3 9 2", "9 3", 0.25},
+      // pairsum: two members that add up to the first number, in either order
+      {"pairsum: 12 5 3 9 1 7", "5 7", 1.0},
+      {"pairsum: 12 5 3 9 1 7", "9 3", 1.0},
+      {"pairsum: 10 5 5 1", "5 5", 1.0},
+      // two members, a near miss above a far one
+      {"pairsum: 12 5 3 9 1 7", "5 9", 0.2 + 0.3 / 2},
+      {"pairsum: 12 5 3 9 1 7", "5 3", 0.2 + 0.3 / 4},
+      // the right sum of values not in the list; one member; a value used twice counts once
+      {"pairsum: 12 5 3 9 1 7", "6 6", 0.2},
+      {"pairsum: 12 5 3 9 1 7", "5 8", 0.1},
+      {"pairsum: 12 5 3 9 1 7", "5 5", 0.1},
+      {"pairsum: 12 5 3 9 1 7", "2 4", 0.0},
+      // not two numbers: at most 0.1, by the share of tokens that are members
+      {"pairsum: 12 5 3 9 1 7", "5", 0.05},
+      {"pairsum: 12 5 3 9 1 7", "5 7 3", 0.1},
+      {"pairsum: 12 5 3 9 1 7", "5 x", 0.05},
+      {"pairsum: 12 5 3 9 1 7", "", 0.0},
+      // no two values add up to the target: not a task of this world
+      {"pairsum: 10 5 1 2", "5 5", 0.0},
+      {"pairsum: 10", "5 5", 0.0},
       // a response in another family's format is scored by this instruction's family
       {"max: 3 9 2", "2 3 9", 0.5 / 3.0},
       // an instruction of no family scores 0 whatever the response
@@ -70,6 +92,29 @@ TEST(WorldOracle, QualityStaysInRangeForCorruptedResponses) {
     EXPECT_GE(q, 0.0);
     EXPECT_LE(q, 1.0);
   }
+}
+
+TEST(WorldOracle, EveryFamilysSampledTaskHasACorrectReference) {
+  WorldKnobs knobs;
+  knobs.families = {"sort", "unique", "evens", "reverse", "max", "pairsum"};
+  knobs.max_value = 9;
+  const World world(knobs);
+  RngStream rng = RngStream::derive(5, {});
+  std::map<std::string, int> drawn;
+  for (int i = 0; i < 600; ++i) {
+    const Task task = world.sample_task(rng);
+    ++drawn[task.family->name()];
+    EXPECT_EQ(world.quality(task.instruction, task.reference), 1.0) << task.instruction;
+    if (task.family->name() != "pairsum") continue;
+    // the target, then min_length..max_length values; two of them at two positions add up
+    ASSERT_GE(task.list.size(), static_cast<size_t>(knobs.min_length + 1));
+    ASSERT_LE(task.list.size(), static_cast<size_t>(knobs.max_length + 1));
+    const std::vector<int> answer = parse_list(task.reference).values;
+    ASSERT_EQ(answer.size(), 2u) << task.instruction;
+    EXPECT_EQ(answer[0] + answer[1], task.list[0]) << task.instruction;
+  }
+  EXPECT_EQ(drawn.size(), 6u);
+  EXPECT_GT(drawn["pairsum"], 50);
 }
 
 // The options that fill the knobs are checked where they are read (apps, WorldCli tests); knobs

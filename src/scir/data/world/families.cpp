@@ -1,12 +1,14 @@
-// The five task families. Each quality is F1 of the response's values against the answer
-// (what is there), times a factor for the order of neighbours (how it is arranged); both are
-// checks a reader can make locally.
+// The six task families. The five list transformations score F1 of the response's values
+// against the answer (what is there), times a factor for the order of neighbours (how it is
+// arranged); pairsum scores membership and one sum. All are checks a reader can make locally.
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
 #include "scir/data/world/int_list.h"
 #include "scir/data/world/task_family.h"
+#include "scir/data/world/world.h"
 
 namespace scir::world {
 namespace {
@@ -120,7 +122,61 @@ class MaxFamily : public TaskFamily {
   }
 };
 
+// "pairsum: T v1 ... vn": answer two of the values (at two positions, in either order) that add
+// up to T. Checking a candidate takes one sum and two lookups; producing one is a search over the
+// pairs, so a judge can be right where the policy is not (a verification gap).
+class PairSumFamily : public TaskFamily {
+ public:
+  std::string name() const override { return "pairsum"; }
+  // The first pair (i < j, by i then j) of values that adds up to the target.
+  std::vector<int> answer(const std::vector<int>& list) const override {
+    for (size_t i = 1; i < list.size(); ++i) {
+      for (size_t j = i + 1; j < list.size(); ++j) {
+        if (list[i] + list[j] == list[0]) return {list[i], list[j]};
+      }
+    }
+    return {};
+  }
+  bool accepts(const std::vector<int>& list) const override { return !answer(list).empty(); }
+  // `length` values (at least 2) and, before them, the sum of two at random positions.
+  std::vector<int> sample_list(RngStream& rng, int length, int max_value) const override {
+    std::vector<int> values = TaskFamily::sample_list(rng, std::max(2, length), max_value);
+    const int count = static_cast<int>(values.size());
+    const int first = uniform_int(rng, 0, count - 1);
+    const int second = (first + uniform_int(rng, 1, count - 1)) % count;
+    values.insert(values.begin(), values[first] + values[second]);
+    return values;
+  }
+  // 1 for two members that add up; two members with the wrong sum 0.2 + 0.3 / |miss| (a near
+  // miss is better); the right sum from values not both in the list 0.2; one member 0.1; any
+  // other count of numbers at most 0.1, by the share of its tokens that are members.
+  double quality(const std::vector<int>& list, const std::string& response) const override {
+    const ParsedList got = parse_list(response);
+    std::map<int, int> available;
+    for (size_t i = 1; i < list.size(); ++i) ++available[list[i]];
+    int members = 0;
+    for (int value : got.values) {
+      if (available[value] > 0) {
+        --available[value];
+        ++members;
+      }
+    }
+    if (got.tokens() != 2 || got.values.size() != 2)
+      return got.tokens() == 0 ? 0.0 : 0.1 * members / std::max(2, got.tokens());
+    const int miss = std::abs(got.values[0] + got.values[1] - list[0]);
+    if (members == 2) return miss == 0 ? 1.0 : 0.2 + 0.3 / miss;
+    if (miss == 0) return 0.2;
+    return 0.1 * members;
+  }
+};
+
 }  // namespace
+
+std::vector<int> TaskFamily::sample_list(RngStream& rng, int length, int max_value) const {
+  std::vector<int> list;
+  for (int i = 0; i < length; ++i) list.push_back(uniform_int(rng, 0, max_value));
+  return list;
+}
 
 const std::vector<const TaskFamily*>& all_families() {
   static const SortFamily sort;
@@ -128,7 +184,9 @@ const std::vector<const TaskFamily*>& all_families() {
   static const EvensFamily evens;
   static const ReverseFamily reverse;
   static const MaxFamily max;
-  static const std::vector<const TaskFamily*> families = {&sort, &unique, &evens, &reverse, &max};
+  static const PairSumFamily pairsum;
+  static const std::vector<const TaskFamily*> families = {&sort,    &unique, &evens,
+                                                          &reverse, &max,    &pairsum};
   return families;
 }
 

@@ -36,9 +36,7 @@ Task World::make_task(const TaskFamily* family, std::vector<int> list) const {
 Task World::sample_task(RngStream& rng) const {
   const TaskFamily* family = families_[rng.next_u64() % families_.size()];
   const int length = uniform_int(rng, knobs_.min_length, knobs_.max_length);
-  std::vector<int> list;
-  for (int i = 0; i < length; ++i) list.push_back(uniform_int(rng, 0, knobs_.max_value));
-  return make_task(family, std::move(list));
+  return make_task(family, family->sample_list(rng, length, knobs_.max_value));
 }
 
 std::optional<Task> World::parse_instruction(const std::string& instruction) const {
@@ -47,7 +45,7 @@ std::optional<Task> World::parse_instruction(const std::string& instruction) con
   const TaskFamily* family = family_named(instruction.substr(0, colon));
   if (!family) return std::nullopt;
   const ParsedList parsed = parse_list(instruction.substr(colon + 2));
-  if (parsed.garbage > 0 || parsed.values.empty()) return std::nullopt;
+  if (parsed.garbage > 0 || !family->accepts(parsed.values)) return std::nullopt;
   return make_task(family, parsed.values);
 }
 
