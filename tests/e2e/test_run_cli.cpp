@@ -350,8 +350,9 @@ TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
   const CommandResult dump = run_command(scir_hpc("run --dump-config"));
   ASSERT_EQ(dump.exit_code, 0) << dump.out;
   EXPECT_NE(dump.out.find("out = runs/demo\n"), std::string::npos) << dump.out;
-  EXPECT_NE(dump.out.find("[world]\nfamilies = sort,unique,evens,max\n"), std::string::npos)
-      << dump.out;
+  // The verification-gap world (docs/RESULTS.md, "A world with a verification gap").
+  EXPECT_NE(dump.out.find("[world]\nfamilies = pairsum\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("\nmax_value = 4\n"), std::string::npos) << dump.out;
   EXPECT_NE(dump.out.find("[scir]\nmethod = scir\niterations = 2\n"), std::string::npos)
       << dump.out;
   // The training recipe chosen with oracle labels (docs/RESULTS.md, "Headroom"), and the weaker
@@ -361,7 +362,7 @@ TEST(RunCli, WithoutOptionsItRunsTheDemoConfiguration) {
     EXPECT_NE(dump.out.find(line), std::string::npos) << line << dump.out;
   }
   // The judge stage is on: M1 also learns from pairs of the SFT model's own samples.
-  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 600\n"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("[judge_sft]\nsteps = 1200\n"), std::string::npos) << dump.out;
   EXPECT_NE(dump.out.find("judge_prompts = 2000\n"), std::string::npos) << dump.out;
 }
 
