@@ -50,12 +50,13 @@ EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreeme
 
 # The labels on each iteration's training pairs, against the oracle, before training (the judge
 # of the model trained, its implicit reward, where they agree and that set's share), the labels
-# trained on at the last step, and the judge on pairs of the model's own samples; then how much
+# trained on at the last step, and the judge on pairs of the model's own samples; the likelihood
+# of the model trained and of the IRM's reference (likelihood_preferences); then how much
 # better by the oracle the chosen side of those labels is than the rejected one, against the
 # most any labels of the same pairs could give (label_margins).
-LABEL_METRICS = ["acc_grm_own", "acc_grm0_pairs", "acc_irm0_pairs", "agree0_share_pairs",
-                 "acc_agree0_pairs", "acc_labels_last_pairs", "margin_labels_last_pairs",
-                 "margin_oracle_pairs"]
+LABEL_METRICS = ["acc_grm_own", "acc_grm0_pairs", "acc_irm0_pairs", "acc_policy0_pairs",
+                 "acc_ref0_pairs", "agree0_share_pairs", "acc_agree0_pairs",
+                 "acc_labels_last_pairs", "margin_labels_last_pairs", "margin_oracle_pairs"]
 
 # Metrics whose negative values are measurements (labels that prefer the worse side), not the
 # "not measured" -1 of older runs.
@@ -78,6 +79,33 @@ def label_margins(pairs):
     gap = q1[kept] - q2[kept]
     return {"margin_labels_last_pairs": float(np.mean((2 * labels[kept] - 1) * gap)),
             "margin_oracle_pairs": float(np.mean(np.abs(gap)))}
+
+
+def likelihood_preferences(pairs, beta, length_norm):
+    """On the pairs whose responses differ in oracle quality, before training: how often the
+    reference model's log-likelihood (logp_ref) is higher for the better response, and how
+    often the policy's is. The policy's difference is not stored; it is the reference's plus
+    the IRM's log-ratio, logit(p_irm0) / beta. The IRM is the difference of the two: where the
+    reference prefers the better response more strongly than the policy does, it prefers the
+    worse one. NaN without the oracle, with a length-normalised IRM (p_irm0 then divides by
+    lengths) or where p_irm0 is 0 or 1."""
+    none = {"acc_policy0_pairs": np.nan, "acc_ref0_pairs": np.nan}
+    names = ("oracle_q1", "oracle_q2", "logp_ref1", "logp_ref2", "p_irm0")
+    if length_norm or not beta > 0 or any(pairs.get(k) is None for k in names):
+        return none
+    q1, q2, ref1, ref2, p_irm = (pairs[k] for k in names)
+    informative = ~np.isnan(q1) & ~np.isnan(q2) & (q1 != q2)
+    if not informative.any() or ((p_irm[informative] <= 0) | (p_irm[informative] >= 1)).any():
+        return none
+    better_first = (q1 > q2)[informative]
+    ref_gap = (ref1 - ref2)[informative]
+    p = p_irm[informative]
+    policy_gap = ref_gap + np.log(p / (1 - p)) / beta
+
+    def right(gap):  # a tie prefers neither side: half right
+        return float(np.mean(np.where(gap == 0, 0.5, (gap > 0) == better_first)))
+
+    return {"acc_policy0_pairs": right(policy_gap), "acc_ref0_pairs": right(ref_gap)}
 
 
 def contract_misses(path):
@@ -185,6 +213,9 @@ class Run:
             row = {k: values[k] for k in EVAL_METRICS}
             row.update({k: values.get(k, np.nan) for k in LABEL_METRICS})  # older runs lack some
             row.update(label_margins(self.pairs[t]))
+            row.update(likelihood_preferences(
+                self.pairs[t], float(self.config.get("scir.beta", "nan")),
+                self.config.get("scir.irm_length_norm", "false") == "true"))
             rows.append((f"M{t + 1}", row))
         return rows
 

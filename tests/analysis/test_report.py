@@ -1,5 +1,6 @@
 """analysis.report on run.h5 files of tiny runs made here: its numbers are those in the files."""
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -96,6 +97,69 @@ class ReportTest(unittest.TestCase):
             # No labels can prefer the better side by more than the oracle's own.
             self.assertLessEqual(max(by_labels), max(by_oracle) + 1e-12)
         self.assertIn("margin_labels_last_pairs", self.result.stdout)
+
+    def test_likelihood_preferences_are_those_of_the_policy_and_its_reference(self):
+        with open(os.path.join(self.out, "table.csv")) as f:
+            cell = {(r["model"], r["metric"]): r for r in csv.DictReader(f)}
+        for t, model in [(1, "M2"), (2, "M3")]:
+            by_policy, by_reference = [], []
+            for run in self.runs:
+                with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+                    pairs = f[f"iter_{t}/pairs"]
+                    q1, q2, ref1, ref2, p_irm = (pairs[k][:] for k in (
+                        "oracle_q1", "oracle_q2", "logp_ref1", "logp_ref2", "p_irm0"))
+                    beta = float(f["config"].attrs["scir.beta"])
+                policy_right, reference_right = [], []
+                for i in range(len(q1)):
+                    if q1[i] == q2[i]:
+                        continue
+                    # r1 - r2 = beta (policy gap - reference gap), and P_I = sigmoid(r1 - r2)
+                    policy_gap = ref1[i] - ref2[i] + np.log(p_irm[i] / (1 - p_irm[i])) / beta
+                    for gap, right in ((policy_gap, policy_right),
+                                       (ref1[i] - ref2[i], reference_right)):
+                        right.append(0.5 if gap == 0 else float((gap > 0) == (q1[i] > q2[i])))
+                by_policy.append(np.mean(policy_right))
+                by_reference.append(np.mean(reference_right))
+            self.assertAlmostEqual(float(cell[(model, "acc_policy0_pairs")]["mean"]),
+                                   np.mean(by_policy), places=12)
+            self.assertAlmostEqual(float(cell[(model, "acc_ref0_pairs")]["mean"]),
+                                   np.mean(by_reference), places=12)
+        # The policy's gap read back through the IRM is the gap scir_hpc score gives M1, the
+        # policy of iteration 1, on the same prompt and response ids.
+        run = self.runs[0]
+        model = os.path.join(run, "ckpt", "m1")
+        with h5py.File(os.path.join(run, "run.h5"), "r") as f:
+            pairs = f["iter_1/pairs"]
+            prompt_ids = pairs["prompt_id"][:4].astype(int)
+            responses = [(list(map(int, pairs["resp1_tokens"][i])),
+                          list(map(int, pairs["resp2_tokens"][i]))) for i in range(4)]
+            gaps = (pairs["logp_ref1"][:4] - pairs["logp_ref2"][:4]
+                    + np.log(pairs["p_irm0"][:4] / (1 - pairs["p_irm0"][:4]))
+                    / float(f["config"].attrs["scir.beta"]))
+        with open(os.path.join(run, "data", "pool_1.jsonl")) as f:
+            prompts = [json.loads(line)["prompt"] for line in f]
+        texts = os.path.join(self.dir, "prompts.jsonl")
+        with open(texts, "w") as f:
+            for prompt_id in prompt_ids:
+                f.write(json.dumps({"text": prompts[prompt_id]}) + "\n")
+        tokenized = subprocess.run([BINARY, "tokenize", "--tokenizer", model, "--input", texts,
+                                    "--chat-template", "plain"], capture_output=True, text=True)
+        self.assertEqual(tokenized.returncode, 0, tokenized.stdout + tokenized.stderr)
+        prompt_tokens = [json.loads(line)["ids"] for line in tokenized.stdout.splitlines()
+                         if line.startswith("{")]
+        self.assertEqual(len(prompt_tokens), 4, tokenized.stdout)
+        scored = os.path.join(self.dir, "score_in.jsonl")
+        with open(scored, "w") as f:
+            for ids, pair in zip(prompt_tokens, responses):
+                for response in pair:
+                    f.write(json.dumps({"prompt_ids": ids, "response_ids": response}) + "\n")
+        result = subprocess.run([BINARY, "score", "--model", model, "--input", scored, "--output",
+                                 scored + ".out"], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        with open(scored + ".out") as f:
+            logps = [json.loads(line)["logp"] for line in f]
+        for i in range(4):
+            self.assertAlmostEqual(logps[2 * i] - logps[2 * i + 1], gaps[i], places=4)
 
     def test_plots_are_png_files_and_the_report_embeds_them(self):
         with open(os.path.join(self.out, "report.md")) as f:
