@@ -151,16 +151,10 @@ class PairSumFamily : public TaskFamily {
   // miss is better); the right sum from values not both in the list 0.2; one member 0.1; any
   // other count of numbers at most 0.1, by the share of its tokens that are members.
   double quality(const std::vector<int>& list, const std::string& response) const override {
+    if (list.size() < 3) return 0.0;  // no target and two values: not a task of this family
     const ParsedList got = parse_list(response);
-    std::map<int, int> available;
-    for (size_t i = 1; i < list.size(); ++i) ++available[list[i]];
-    int members = 0;
-    for (int value : got.values) {
-      if (available[value] > 0) {
-        --available[value];
-        ++members;
-      }
-    }
+    const int members =
+        multiset_matches(got.values, std::vector<int>(list.begin() + 1, list.end()));
     if (got.tokens() != 2 || got.values.size() != 2)
       return got.tokens() == 0 ? 0.0 : 0.1 * members / std::max(2, got.tokens());
     const int miss = std::abs(got.values[0] + got.values[1] - list[0]);

@@ -30,19 +30,24 @@ ParsedList parse_list(const std::string& text) {
   return parsed;
 }
 
-double multiset_f1(const ParsedList& got, const std::vector<int>& want) {
-  if (got.tokens() == 0 && want.empty()) return 1.0;
-  if (got.tokens() == 0 || want.empty()) return 0.0;
+int multiset_matches(const std::vector<int>& values, const std::vector<int>& want) {
   std::map<int, int> remaining;
   for (int value : want) ++remaining[value];
   int matched = 0;
-  for (int value : got.values) {
+  for (int value : values) {
     auto it = remaining.find(value);
     if (it != remaining.end() && it->second > 0) {
       --it->second;
       ++matched;
     }
   }
+  return matched;
+}
+
+double multiset_f1(const ParsedList& got, const std::vector<int>& want) {
+  if (got.tokens() == 0 && want.empty()) return 1.0;
+  if (got.tokens() == 0 || want.empty()) return 0.0;
+  const int matched = multiset_matches(got.values, want);
   if (matched == 0) return 0.0;
   const double precision = static_cast<double>(matched) / got.tokens();
   const double recall = static_cast<double>(matched) / static_cast<double>(want.size());

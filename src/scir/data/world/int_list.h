@@ -18,6 +18,8 @@ struct ParsedList {
 std::string format_list(const std::vector<int>& values);
 ParsedList parse_list(const std::string& text);
 
+// How many of `values` can be matched to distinct entries of `want` (a multiset intersection).
+int multiset_matches(const std::vector<int>& values, const std::vector<int>& want);
 // Multiset F1 of `got` (plus its garbage tokens, which match nothing) against `want`;
 // 1 when both are empty.
 double multiset_f1(const ParsedList& got, const std::vector<int>& want);
