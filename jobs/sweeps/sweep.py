@@ -5,6 +5,9 @@
   python3 jobs/sweeps/sweep.py run GRID [options]    run them one after another (mpirun)
   python3 jobs/sweeps/sweep.py command GRID INDEX    the scir_hpc arguments of run INDEX
                                                      (0-based; a job array's task)
+Options of all three: --only KEY=V1,V2 keeps those values of the grid's KEY (a subset of the
+grid, e.g. one seed again under another BLAS kernel), --out DIR puts the runs in DIR instead of
+[sweep] out.
 
 A grid file is INI:
   [sweep]  config = base configuration (relative to the grid file), out = directory of the runs
@@ -102,6 +105,26 @@ def read_variants(path, parser, grid, fixed):
     return variants
 
 
+def restrict(sweep, path, only, out):
+    """The grid with --only's values of one key and the runs in --out (each when given)."""
+    if out is not None:
+        sweep = {**sweep, "out": out}
+    if only is None:
+        return sweep
+    key, _, text = only.partition("=")
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    grid = dict(sweep["grid"])
+    if key not in grid or not values:
+        raise GridError(f"--only {only}: expected KEY=V1,V2,... with KEY one of [grid] "
+                        f"{', '.join(grid)} in {path}")
+    unknown = [v for v in values if v not in grid[key]]
+    if unknown:
+        raise GridError(f"--only {only}: {', '.join(unknown)} not among [grid] {key} of {path} "
+                        f"({', '.join(grid[key])})")
+    kept = [v for v in grid[key] if v in values]  # the grid's order
+    return {**sweep, "grid": [(k, kept if k == key else v) for k, v in sweep["grid"]]}
+
+
 def expand(sweep):
     """One dict a run: its directory and its options (fixed first, then the grid's)."""
     keys = [key for key, _ in sweep["grid"]]
@@ -187,9 +210,11 @@ def main(argv=None):
     parser.add_argument("--binary", default="build/release/apps/scir_hpc")
     parser.add_argument("--mpirun", default="mpirun --allow-run-as-root -q",
                         help="launcher and its options before -np")
+    parser.add_argument("--only", metavar="KEY=V1,V2", help="these values of one grid key only")
+    parser.add_argument("--out", metavar="DIR", help="the runs' directory instead of [sweep] out")
     args = parser.parse_args(argv)
     try:
-        sweep = read_grid(args.grid)
+        sweep = restrict(read_grid(args.grid), args.grid, args.only, args.out)
     except GridError as error:
         print(f"sweep: error: {error}", file=sys.stderr)
         return 2

@@ -58,6 +58,31 @@ class SweepTest(unittest.TestCase):
         # The variants of a seed differ in the iterations' options only: one set of seed models.
         self.assertEqual(sweep.seed_key(runs[0]["options"]), sweep.seed_key(runs[1]["options"]))
 
+    def test_only_and_out_choose_part_of_the_grid_and_its_directory(self):
+        path = self.grid("[sweep]\nconfig = tiny.ini\nout = out\n[grid]\n"
+                         "seed = 1, 2, 3\nscir.method = srlm, scir, oracle\n")
+        grid = sweep.read_grid(path)
+        runs = sweep.expand(sweep.restrict(grid, path, "scir.method=oracle,srlm", "again"))
+        # The grid's order, not the option's; the other key keeps all its values.
+        self.assertEqual([r["dir"] for r in runs][:3],
+                         ["again/seed=1__scir.method=srlm", "again/seed=1__scir.method=oracle",
+                          "again/seed=2__scir.method=srlm"])
+        self.assertEqual(len(runs), 6)
+        self.assertEqual(runs[1]["options"], [("seed", "1"), ("scir.method", "oracle")])
+        self.assertEqual([r["dir"] for r in sweep.expand(sweep.restrict(grid, path, None, None))],
+                         [r["dir"] for r in sweep.expand(grid)])
+        for only, message in [("seed=4", "--only seed=4: 4 not among [grid] seed of"),
+                              ("lr=1", "--only lr=1: expected KEY=V1,V2,... with KEY one of "
+                                       "[grid] seed, scir.method in"),
+                              ("seed=", "--only seed=: expected KEY=V1,V2,...")]:
+            result = subprocess.run([sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"),
+                                     "expand", path, "--only", only],
+                                    capture_output=True, text=True)
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertTrue(result.stderr.startswith("sweep: error: " + message), result.stderr)
+            self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+            self.assertEqual(result.stdout, "")
+
     def test_bad_grid_files_name_the_field(self):
         cases = [
             ("[grid]\nseed = 1\n", "missing section [sweep]"),
