@@ -2,17 +2,30 @@
 
 Runs of two methods with the same seed share their seed models (the sweep makes M0 and M1 once
 a seed), so a method's advantage is measured best seed by seed: d_s = x(method, s) - x(baseline,
-s), and its mean with a 95% Student-t interval over the seeds both groups ran. A group is
-compared only with the baseline group that differs from it in scir.method alone.
+s), and its mean with a 95% Student-t interval over the seeds both groups ran. Two ways to
+find a run's partner:
+- "setting" (default): the baseline run that differs from it in seed-free options only in
+  scir.method, so a method is compared only under the same settings;
+- "seed_models": the baseline run with the same seed models (the same seed and every option
+  but the iterations', analysis/seed_models.py), whatever the iterations' options of the
+  two: a method with settings of its own (a grid's variant, such as the oracle's
+  best_vs_rest or SCIR with irm_ref current) against the baseline on the same M1. More than
+  one such baseline run is an error (PairingError).
 """
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analysis.runs import KERNEL_KEY
+from analysis.seed_models import only_iterations
 
 METHOD_KEY = "scir.method"
 PAIRED_METRICS = ("win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm")
+PAIR_BY = ("setting", "seed_models")
+
+
+class PairingError(Exception):
+    """Two baseline runs claim the same partner: the message names both."""
 
 
 def _values(run):
@@ -28,14 +41,34 @@ def _setting(run, free=("seed", METHOD_KEY)):
                         if k not in {"out", "threads", *free}))
 
 
-def paired_differences(groups, baseline="srlm"):
+def _seed_models(run):
+    """The options that decide the run's seed models, seed included."""
+    iterations = tuple(k for k in run.config if only_iterations(k))
+    return (run.seed, _setting(run, free=("seed", *iterations)))
+
+
+def _same_setting(run):
+    return (run.seed, _setting(run))
+
+
+def paired_differences(groups, baseline="srlm", pair_by="setting"):
     """Long table: group, model, metric, mean difference, 95% interval (low, high), pairs."""
+    key = {"setting": _same_setting, "seed_models": _seed_models}[pair_by]
+    baseline_runs = {}
+    for run in (run for members in groups.values() for run in members
+                if run.config.get(METHOD_KEY) == baseline):
+        if key(run) in baseline_runs:
+            raise PairingError(f"{baseline_runs[key(run)].file} and {run.file}: two {baseline} "
+                               f"runs of seed {run.seed} with the same {pair_by.replace('_', ' ')}"
+                               "; expected one to pair with")
+        baseline_runs[key(run)] = run
     records = []
     for label, runs in groups.items():
         if any(run.config.get(METHOD_KEY) == baseline for run in runs):
             continue
         differences = {}
-        for run, partner in _partners(groups, runs, baseline):
+        partners = [(run, baseline_runs[key(run)]) for run in runs if key(run) in baseline_runs]
+        for run, partner in partners:
             mine, theirs = _values(run), _values(partner)
             for key, value in mine.items():
                 other = theirs.get(key, np.nan)
@@ -47,14 +80,6 @@ def paired_differences(groups, baseline="srlm"):
                             **interval(np.asarray(values, dtype=float))})
     return pd.DataFrame.from_records(records, columns=[
         "group", "model", "metric", "mean", "low", "high", "pairs"])
-
-
-def _partners(groups, runs, baseline):
-    """(run, the baseline run of the same seed and settings) for every run that has one."""
-    baseline_runs = {(run.seed, _setting(run)): run for members in groups.values()
-                     for run in members if run.config.get(METHOD_KEY) == baseline}
-    return [(run, baseline_runs[(run.seed, _setting(run))]) for run in runs
-            if (run.seed, _setting(run)) in baseline_runs]
 
 
 def interval(differences):

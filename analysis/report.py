@@ -1,6 +1,6 @@
 """Paper-style tables, CSV, plots and a Markdown report from run.h5 files.
 
-  python3 -m analysis.report RUN [RUN ...] [--out DIR]
+  python3 -m analysis.report RUN [RUN ...] [--out DIR] [--pair-by setting|seed_models]
 
 Runs whose configurations differ only in `seed` (and `out`) form one group; every number is a
 mean over the group's seeds with its standard deviation. Writes DIR/table.csv,
@@ -9,7 +9,9 @@ reward accuracy per iteration), DIR/calibration.png (P_G and P_I against the ora
 and DIR/report.md that embeds them; prints the table, then the labels' accuracy on each
 iteration's training pairs (analysis/runs.py LABEL_METRICS, also in table.csv). Where the runs include SRLM (scir.method
 srlm), every other method's paired differences against it, seed by seed, with 95% intervals
-(analysis/paired.py): printed, DIR/paired.csv and DIR/paired.png. Runs that differ only in
+(analysis/paired.py; --pair-by seed_models pairs a run with the SRLM run on the same seed
+models whatever the iterations' options of the two, as a grid's variants need): printed,
+DIR/paired.csv and DIR/paired.png. Runs that differ only in
 their BLAS kernel (run.h5's /provenance) are grouped apart, and their differences, float order
 alone, are printed and written to DIR/kernels.csv. A run that cannot be read stops the
 report with one line naming its file and what is missing (exit 2).
@@ -25,8 +27,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.cli import OneLineArgumentParser  # noqa: E402
-from analysis.paired import (format_kernel_differences, format_paired,  # noqa: E402
-                             kernel_differences, paired_differences)
+from analysis.paired import (PAIR_BY, PairingError, format_kernel_differences,  # noqa: E402
+                             format_paired, kernel_differences, paired_differences)
 from analysis.runs import EVAL_METRICS, LABEL_METRICS, SIGNED_METRICS, Run, RunError  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
@@ -205,13 +207,17 @@ def main(argv=None):
                                    description="Tables, plots and a report from run.h5 files")
     parser.add_argument("runs", nargs="+", help="run directories (or their run.h5)")
     parser.add_argument("--out", default="report", help="directory of the report files")
+    parser.add_argument("--pair-by", choices=PAIR_BY, default="setting",
+                        help="an SRLM partner with the same settings but the method, or with "
+                             "the same seed models")
     args = parser.parse_args(argv)
     try:
         runs = [Run(path) for path in args.runs]
-    except RunError as error:
+        groups = group_runs(runs)
+        paired = paired_differences(groups, pair_by=args.pair_by)
+    except (RunError, PairingError) as error:
         print(f"analysis.report: error: {error}", file=sys.stderr)
         return 2
-    groups = group_runs(runs)
     frame = table(groups)
     os.makedirs(args.out, exist_ok=True)
     frame.to_csv(os.path.join(args.out, "table.csv"), index=False)
@@ -223,7 +229,6 @@ def main(argv=None):
     plot_steps(groups, os.path.join(args.out, "steps.png"))
     plot_iterations(frame, os.path.join(args.out, "iterations.png"))
     plot_calibration(groups, os.path.join(args.out, "calibration.png"))
-    paired = paired_differences(groups)
     if not paired.empty:
         paired.to_csv(os.path.join(args.out, "paired.csv"), index=False)
         plot_paired(paired, os.path.join(args.out, "paired.png"))

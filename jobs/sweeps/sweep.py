@@ -32,12 +32,11 @@ import sys
 # The repository root, for analysis.cli (the project's error policy for its tools).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from analysis.cli import OneLineArgumentParser  # noqa: E402
+from analysis.seed_models import only_iterations  # noqa: E402
 
 SEED_PHASES = ["data", "init", "pretrain", "sft", "sft_eval"]
 # The judge stage's phases (judge_sft.steps > 0): shared when the first run has them.
 JUDGE_STAGE_PHASES = ["eft_own", "judge_sft"]
-ITERATION_PREFIXES = ("scir.", "srlm.")
-SEED_AFFECTING = {"scir.grm", "scir.tau"}
 
 
 class GridError(Exception):
@@ -141,8 +140,7 @@ def expand(sweep):
 
 def seed_key(options):
     """The options that decide the seed models (all but the iterations')."""
-    return tuple((k, v) for k, v in options
-                 if not k.startswith(ITERATION_PREFIXES) or k in SEED_AFFECTING)
+    return tuple((k, v) for k, v in options if not only_iterations(k))
 
 
 def share_seed_models(source, target):

@@ -7,7 +7,8 @@
 #    scir.irm_ref = current (7 random pairs a prompt). A stopped sweep resumes where it stopped.
 # 2. Seed 1 again under OpenBLAS's $SCIR_REPLICATE_KERNEL kernel (default Haswell; choose
 #    another where Haswell is what OpenBLAS runs anyway), seed models included.
-# 3. analysis.report over both into runs/sweeps/verification_gap_report.
+# 3. analysis.report over both into runs/sweeps/verification_gap_report, each variant paired
+#    with the SRLM run on its seed models.
 set -euo pipefail
 python=/usr/bin/python3
 binary=${SCIR_HPC_BINARY:-build/release/apps/scir_hpc}
@@ -17,4 +18,4 @@ $python jobs/sweeps/sweep.py run $grid --binary "$binary"
 OPENBLAS_CORETYPE=$kernel $python jobs/sweeps/sweep.py run $grid --binary "$binary" \
   --only seed=1 --out runs/sweeps/verification_gap_kernel
 $python -m analysis.report runs/sweeps/verification_gap/* runs/sweeps/verification_gap_kernel/* \
-  --out runs/sweeps/verification_gap_report
+  --out runs/sweeps/verification_gap_report --pair-by seed_models

@@ -8,19 +8,20 @@ import numpy as np
 
 sys.path.insert(0, os.environ.get("SCIR_SOURCE_DIR", os.path.join(os.path.dirname(__file__),
                                                                    "..", "..")))
-from analysis.paired import (format_kernel_differences, format_paired,  # noqa: E402
-                             kernel_differences, paired_differences)
+from analysis.paired import (PairingError, format_kernel_differences,  # noqa: E402
+                             format_paired, kernel_differences, paired_differences)
 from analysis.runs import KERNEL_KEY  # noqa: E402
 
 T_975_DF2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom
 
 
 class FakeRun:
-    def __init__(self, method, seed, win_rates, beta="0.1", kernel=None):
-        self.config = {"scir.method": method, "seed": str(seed), "scir.beta": beta}
+    def __init__(self, method, seed, win_rates, beta="0.1", kernel=None, **options):
+        self.config = {"scir.method": method, "seed": str(seed), "scir.beta": beta, **options}
         if kernel:
             self.config[KERNEL_KEY] = kernel
         self.seed = str(seed)
+        self.file = f"runs/{method}_{seed}_{beta}/run.h5"
         self.win_rates = win_rates
 
     def rows(self):
@@ -60,6 +61,34 @@ class PairedTest(unittest.TestCase):
         self.assertEqual(row["pairs"], 1)
         self.assertTrue(math.isnan(row["low"]))  # no interval from one pair
         self.assertIn("+0.100  (1 pairs)", format_paired(frame))
+
+    def test_by_seed_models_the_iterations_options_may_differ(self):
+        # A variant with its own iteration options (beta, irm_ref) pairs with its seed's SRLM run;
+        # one with other seed models (data.pool) does not.
+        runs = {"a": [FakeRun("scir", 1, [0.7], beta="0.5", **{"scir.irm_ref": "current"}),
+                      FakeRun("scir", 2, [0.4], beta="0.5", **{"scir.irm_ref": "current"}),
+                      FakeRun("scir", 3, [0.9], beta="0.5", **{"data.pool": "64"})],
+                "b": [FakeRun("srlm", s, [0.5 + 0.05 * s]) for s in (1, 2, 3)]}
+        self.assertTrue(paired_differences(runs).empty)  # by setting: none
+        frame = paired_differences(runs, pair_by="seed_models")
+        self.assertEqual(len(frame), 1)
+        row = frame.iloc[0]
+        self.assertEqual(row["pairs"], 2)
+        self.assertAlmostEqual(row["mean"], np.mean([0.7 - 0.55, 0.4 - 0.6]), places=12)
+        # The kernel is part of the seed models.
+        twins = {"a": [FakeRun("scir", 1, [0.7], kernel="Haswell")],
+                 "b": [FakeRun("srlm", 1, [0.5], kernel="SkylakeX")]}
+        self.assertTrue(paired_differences(twins, pair_by="seed_models").empty)
+
+    def test_two_baselines_for_one_partner_are_an_error(self):
+        runs = {"a": [FakeRun("scir", 1, [0.7])],
+                "b": [FakeRun("srlm", 1, [0.5]), FakeRun("srlm", 1, [0.6], beta="0.3")]}
+        by_setting = paired_differences(runs)  # the partner with beta 0.1
+        self.assertAlmostEqual(by_setting.iloc[0]["mean"], 0.2, places=12)
+        with self.assertRaisesRegex(PairingError, r"^runs/srlm_1_0.1/run.h5 and "
+                                    r"runs/srlm_1_0.3/run.h5: two srlm runs of seed 1 with the "
+                                    r"same seed models; expected one to pair with$"):
+            paired_differences(runs, pair_by="seed_models")
 
     def test_nothing_without_the_baseline(self):
         frame = paired_differences({"a": [FakeRun("scir", 1, [0.7])]})

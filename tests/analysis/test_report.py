@@ -183,19 +183,53 @@ class ReportTest(unittest.TestCase):
             self.assertIn(message, result.stderr)
             self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
 
-    def test_paired_differences_against_srlm(self):
-        """The two runs again as SRLM with lower M2 win rates (by 0.1 and 0.2): the report pairs
-        each with its seed's SRLM run."""
+    def scir_and_srlm_copies(self, name, scir_options=None):
+        """Each run again as SCIR (with scir_options) and as SRLM with its M2 win rate 0.1 and
+        0.2 lower."""
         paths = []
         for i, run in enumerate(self.runs):
             for method, shift in (("scir", 0.0), ("srlm", -0.1 * (i + 1))):
-                target = os.path.join(self.dir, f"paired_{method}{i}")
+                target = os.path.join(self.dir, f"{name}_{method}{i}")
                 os.makedirs(target, exist_ok=True)
                 shutil.copy(os.path.join(run, "run.h5"), os.path.join(target, "run.h5"))
                 with h5py.File(os.path.join(target, "run.h5"), "a") as f:
                     f["config"].attrs["scir.method"] = method.encode()
+                    for key, value in (scir_options or {}).items() if method == "scir" else ():
+                        f["config"].attrs[key] = value.encode()
                     f["iter_1/eval"].attrs["win_rate_vs_m1"] += shift
                 paths.append(target)
+        return paths
+
+    def test_a_variant_pairs_with_srlm_on_its_seed_models(self):
+        """SCIR with irm_ref current: no SRLM run shares its settings, one shares its seed
+        models; two SRLM runs on one seed's models stop the report before it writes."""
+        paths = self.scir_and_srlm_copies("variant", {"scir.irm_ref": "current"})
+        out = os.path.join(self.dir, "variant_report")
+        result = report(*paths, "--out", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "paired.csv")))
+        result = report(*paths, "--out", out, "--pair-by", "seed_models")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(out, "paired.csv")) as f:
+            rows = {(r["group"], r["model"], r["metric"]): r for r in csv.DictReader(f)}
+        m2 = rows[("scir.irm_ref=current, scir.method=scir", "M2", "win_rate_vs_m1")]
+        self.assertAlmostEqual(float(m2["mean"]), 0.15, places=12)
+        self.assertEqual(int(m2["pairs"]), 2)
+        again = os.path.join(self.dir, "variant_srlm0_again")
+        shutil.copytree(paths[1], again)
+        unused = os.path.join(self.dir, "variant_unused")
+        result = report(*paths, again, "--out", unused, "--pair-by", "seed_models")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertTrue(result.stderr.startswith(
+            f"analysis.report: error: {paths[1]}/run.h5 and {again}/run.h5: two srlm runs of "
+            "seed 1 with the same seed models; expected one to pair with"), result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertFalse(os.path.exists(unused))
+
+    def test_paired_differences_against_srlm(self):
+        """The two runs again as SRLM with lower M2 win rates (by 0.1 and 0.2): the report pairs
+        each with its seed's SRLM run."""
+        paths = self.scir_and_srlm_copies("paired")
         out = os.path.join(self.dir, "paired_report")
         result = report(*paths, "--out", out)
         self.assertEqual(result.returncode, 0, result.stderr)
