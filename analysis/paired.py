@@ -53,21 +53,22 @@ def _same_setting(run):
 
 def paired_differences(groups, baseline="srlm", pair_by="setting"):
     """Long table: group, model, metric, mean difference, 95% interval (low, high), pairs."""
-    key = {"setting": _same_setting, "seed_models": _seed_models}[pair_by]
+    partner_key = {"setting": _same_setting, "seed_models": _seed_models}[pair_by]
     baseline_runs = {}
     for run in (run for members in groups.values() for run in members
                 if run.config.get(METHOD_KEY) == baseline):
-        if key(run) in baseline_runs:
-            raise PairingError(f"{baseline_runs[key(run)].file} and {run.file}: two {baseline} "
+        if partner_key(run) in baseline_runs:
+            raise PairingError(f"{baseline_runs[partner_key(run)].file} and {run.file}: two {baseline} "
                                f"runs of seed {run.seed} with the same {pair_by.replace('_', ' ')}"
                                "; expected one to pair with")
-        baseline_runs[key(run)] = run
+        baseline_runs[partner_key(run)] = run
     records = []
     for label, runs in groups.items():
         if any(run.config.get(METHOD_KEY) == baseline for run in runs):
             continue
         differences = {}
-        partners = [(run, baseline_runs[key(run)]) for run in runs if key(run) in baseline_runs]
+        partners = [(run, baseline_runs[partner_key(run)]) for run in runs
+                    if partner_key(run) in baseline_runs]
         for run, partner in partners:
             mine, theirs = _values(run), _values(partner)
             for key, value in mine.items():

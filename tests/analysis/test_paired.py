@@ -68,10 +68,14 @@ class PairedTest(unittest.TestCase):
         runs = {"a": [FakeRun("scir", 1, [0.7], beta="0.5", **{"scir.irm_ref": "current"}),
                       FakeRun("scir", 2, [0.4], beta="0.5", **{"scir.irm_ref": "current"}),
                       FakeRun("scir", 3, [0.9], beta="0.5", **{"data.pool": "64"})],
-                "b": [FakeRun("srlm", s, [0.5 + 0.05 * s]) for s in (1, 2, 3)]}
+                "b": [FakeRun("srlm", s, [0.5 + 0.05 * s]) for s in (1, 2, 3)],
+                "c": [FakeRun("oracle", s, [0.8], **{"scir.oracle_pairs": "best_vs_rest"})
+                      for s in (1, 2, 3)]}
         self.assertTrue(paired_differences(runs).empty)  # by setting: none
         frame = paired_differences(runs, pair_by="seed_models")
-        self.assertEqual(len(frame), 1)
+        self.assertEqual(list(frame.group), ["a", "c"])
+        self.assertAlmostEqual(frame.iloc[1]["mean"], 0.8 - 0.6, places=12)
+        self.assertEqual(frame.iloc[1]["pairs"], 3)
         row = frame.iloc[0]
         self.assertEqual(row["pairs"], 2)
         self.assertAlmostEqual(row["mean"], np.mean([0.7 - 0.55, 0.4 - 0.6]), places=12)
