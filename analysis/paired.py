@@ -116,11 +116,20 @@ def kernel_differences(runs):
     for run in runs:
         if KERNEL_KEY in run.config:
             twins.setdefault(_setting(run, free=(KERNEL_KEY,)), []).append(run)
+    twins = {key: members for key, members in twins.items()
+             if len({run.config[KERNEL_KEY] for run in members}) > 1}
+    # A twin's label: the options in which the twins differ from each other (the method at
+    # least), so that two variants of one method stay apart.
+    options = sorted({k for members in twins.values() for k in members[0].config}
+                     - {"out", "threads", "seed", KERNEL_KEY})
+    differing = [k for k in options
+                 if len({members[0].config.get(k) for members in twins.values()}) > 1]
+    shown = [METHOD_KEY] + [k for k in differing if k != METHOD_KEY]
     records = []
     for members in twins.values():
         members = sorted(members, key=lambda run: run.config[KERNEL_KEY])
         first = members[0]
-        label = f"{METHOD_KEY}={first.config.get(METHOD_KEY)}"
+        label = ", ".join(f"{k}={first.config.get(k)}" for k in shown)
         for other in members[1:]:
             if other.config[KERNEL_KEY] == first.config[KERNEL_KEY]:
                 continue

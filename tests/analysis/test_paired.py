@@ -119,6 +119,14 @@ class KernelTwinsTest(unittest.TestCase):
         self.assertIn("mean |difference| M2 win_rate_vs_m1: 0.040 over 2 twins", text)
         self.assertIn("mean |difference| M3 win_rate_vs_m1: 0.010 over 2 twins", text)
 
+    def test_twins_of_two_variants_of_a_method_have_their_own_labels(self):
+        runs = [FakeRun("oracle", 1, [0.7], kernel=k, **{"scir.oracle_pairs": pairs})
+                for k in ("Haswell", "SkylakeX") for pairs in ("all", "best_vs_rest")]
+        frame = kernel_differences(runs)
+        self.assertEqual(sorted(frame.setting),
+                         ["scir.method=oracle, scir.oracle_pairs=all",
+                          "scir.method=oracle, scir.oracle_pairs=best_vs_rest"])
+
     def test_kernels_keep_srlm_pairs_apart(self):
         runs = {"a": [FakeRun("scir", 1, [0.7], kernel="Haswell")],
                 "b": [FakeRun("srlm", 1, [0.5], kernel="SkylakeX")]}
