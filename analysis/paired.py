@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.runs import KERNEL_KEY
+from analysis.runs import KERNEL_KEY, measured
 from analysis.seed_models import only_iterations
 
 METHOD_KEY = "scir.method"
@@ -58,9 +58,10 @@ def paired_differences(groups, baseline="srlm", pair_by="setting"):
     for run in (run for members in groups.values() for run in members
                 if run.config.get(METHOD_KEY) == baseline):
         if partner_key(run) in baseline_runs:
-            raise PairingError(f"{baseline_runs[partner_key(run)].file} and {run.file}: two {baseline} "
-                               f"runs of seed {run.seed} with the same {pair_by.replace('_', ' ')}"
-                               "; expected one to pair with")
+            first = baseline_runs[partner_key(run)]
+            raise PairingError(f"{first.file} and {run.file}: two {baseline} runs of seed "
+                               f"{run.seed} with the same {pair_by.replace('_', ' ')}; "
+                               "expected one to pair with")
         baseline_runs[partner_key(run)] = run
     records = []
     for label, runs in groups.items():
@@ -73,8 +74,7 @@ def paired_differences(groups, baseline="srlm", pair_by="setting"):
             mine, theirs = _values(run), _values(partner)
             for key, value in mine.items():
                 other = theirs.get(key, np.nan)
-                # -1 or NaN: not measured in one of the two
-                if np.isfinite(value) and np.isfinite(other) and value >= 0 and other >= 0:
+                if measured(key[1], value) and measured(key[1], other):
                     differences.setdefault(key, []).append(value - other)
         for (model, metric), values in sorted(differences.items()):
             records.append({"group": label, "model": model, "metric": metric,
@@ -136,7 +136,7 @@ def kernel_differences(runs):
             mine, theirs = _values(first), _values(other)
             for key in sorted(mine):
                 a, b = mine[key], theirs.get(key, np.nan)
-                if np.isfinite(a) and np.isfinite(b) and a >= 0 and b >= 0:
+                if measured(key[1], a) and measured(key[1], b):
                     records.append({"setting": label, "seed": first.seed,
                                     "kernels": f"{first.config[KERNEL_KEY]} -> "
                                                f"{other.config[KERNEL_KEY]}",

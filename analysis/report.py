@@ -29,7 +29,7 @@ import pandas as pd  # noqa: E402
 from analysis.cli import OneLineArgumentParser  # noqa: E402
 from analysis.paired import (PAIR_BY, PairingError, format_kernel_differences,  # noqa: E402
                              format_paired, kernel_differences, paired_differences)
-from analysis.runs import EVAL_METRICS, LABEL_METRICS, SIGNED_METRICS, Run, RunError  # noqa: E402
+from analysis.runs import EVAL_METRICS, LABEL_METRICS, Run, RunError, measured  # noqa: E402
 
 IGNORED_KEYS = {"seed", "out", "threads"}
 # The table's columns: the evaluation record's names (analysis/runs.py, the run contract).
@@ -58,9 +58,7 @@ def table(groups):
                     by_model.setdefault((model, metric), []).append(value)
         for (model, metric), values in by_model.items():
             values = np.asarray(values, dtype=float)
-            # -1: not measured, except for a metric that may be negative
-            measured = np.isfinite(values) & ((values >= 0) | (metric in SIGNED_METRICS))
-            finite = values[measured]
+            finite = values[measured(metric, values)]
             records.append({"group": label, "model": model, "metric": metric,
                             "mean": finite.mean() if finite.size else np.nan,
                             "std": finite.std(ddof=1) if finite.size > 1 else 0.0,

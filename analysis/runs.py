@@ -63,6 +63,13 @@ LABEL_METRICS = ["acc_grm_own", "acc_grm0_pairs", "acc_irm0_pairs", "acc_policy0
 SIGNED_METRICS = {"margin_labels_last_pairs"}
 
 
+def measured(metric, values):
+    """Where `values` (a number or an array) of `metric` are measurements: finite, and not the
+    -1 of older runs unless the metric may be negative."""
+    values = np.asarray(values, dtype=float)
+    return np.isfinite(values) & ((values >= 0) | (metric in SIGNED_METRICS))
+
+
 def label_margins(pairs):
     """On the pairs trained on at the last step (label_last >= 0), the mean oracle quality of the
     side the labels prefer minus the other's, (2 label - 1)(q1 - q2), and the same under the

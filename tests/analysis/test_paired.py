@@ -10,7 +10,7 @@ sys.path.insert(0, os.environ.get("SCIR_SOURCE_DIR", os.path.join(os.path.dirnam
                                                                    "..", "..")))
 from analysis.paired import (PairingError, format_kernel_differences,  # noqa: E402
                              format_paired, kernel_differences, paired_differences)
-from analysis.runs import KERNEL_KEY  # noqa: E402
+from analysis.runs import KERNEL_KEY, measured  # noqa: E402
 
 T_975_DF2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom
 
@@ -98,6 +98,15 @@ class PairedTest(unittest.TestCase):
         frame = paired_differences({"a": [FakeRun("scir", 1, [0.7])]})
         self.assertTrue(frame.empty)
         self.assertEqual(format_paired(frame), "")
+
+
+class MeasuredTest(unittest.TestCase):
+    def test_minus_one_is_not_measured_unless_the_metric_may_be_negative(self):
+        values = [0.3, -1.0, np.nan, 0.0]
+        self.assertEqual(list(measured("win_rate_vs_m1", values)), [True, False, False, True])
+        self.assertEqual(list(measured("margin_labels_last_pairs", values)),
+                         [True, True, False, True])
+        self.assertFalse(measured("acc_irm", -1.0))
 
 
 class KernelTwinsTest(unittest.TestCase):
