@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.runs import KERNEL_KEY, measured
+from analysis.runs import KERNEL_KEY, differing_options, measured
 from analysis.seed_models import only_iterations
 
 METHOD_KEY = "scir.method"
@@ -57,20 +57,20 @@ def paired_differences(groups, baseline="srlm", pair_by="setting"):
     baseline_runs = {}
     for run in (run for members in groups.values() for run in members
                 if run.config.get(METHOD_KEY) == baseline):
-        if partner_key(run) in baseline_runs:
-            first = baseline_runs[partner_key(run)]
+        first = baseline_runs.setdefault(partner_key(run), run)
+        if first is not run:
             raise PairingError(f"{first.file} and {run.file}: two {baseline} runs of seed "
                                f"{run.seed} with the same {pair_by.replace('_', ' ')}; "
                                "expected one to pair with")
-        baseline_runs[partner_key(run)] = run
     records = []
     for label, runs in groups.items():
         if any(run.config.get(METHOD_KEY) == baseline for run in runs):
             continue
         differences = {}
-        partners = [(run, baseline_runs[partner_key(run)]) for run in runs
-                    if partner_key(run) in baseline_runs]
-        for run, partner in partners:
+        for run in runs:
+            partner = baseline_runs.get(partner_key(run))
+            if partner is None:
+                continue
             mine, theirs = _values(run), _values(partner)
             for key, value in mine.items():
                 other = theirs.get(key, np.nan)
@@ -120,10 +120,8 @@ def kernel_differences(runs):
              if len({run.config[KERNEL_KEY] for run in members}) > 1}
     # A twin's label: the options in which the twins differ from each other (the method at
     # least), so that two variants of one method stay apart.
-    options = sorted({k for members in twins.values() for k in members[0].config}
-                     - {"out", "threads", "seed", KERNEL_KEY})
-    differing = [k for k in options
-                 if len({members[0].config.get(k) for members in twins.values()}) > 1]
+    differing = differing_options([members[0] for members in twins.values()],
+                                  {"out", "threads", "seed", KERNEL_KEY})
     shown = [METHOD_KEY] + [k for k in differing if k != METHOD_KEY]
     records = []
     for members in twins.values():

@@ -29,7 +29,8 @@ import pandas as pd  # noqa: E402
 from analysis.cli import OneLineArgumentParser  # noqa: E402
 from analysis.paired import (PAIR_BY, PairingError, format_kernel_differences,  # noqa: E402
                              format_paired, kernel_differences, paired_differences)
-from analysis.runs import EVAL_METRICS, LABEL_METRICS, Run, RunError, measured  # noqa: E402
+from analysis.runs import (EVAL_METRICS, LABEL_METRICS, Run, RunError,  # noqa: E402
+                           differing_options, measured)
 
 IGNORED_KEYS = {"seed", "out", "threads"}
 # The table's columns: the evaluation record's names (analysis/runs.py, the run contract).
@@ -38,8 +39,7 @@ COLUMNS = EVAL_METRICS
 
 def group_runs(runs):
     """{label: [runs]}: the label names the options that differ between groups."""
-    keys = sorted({k for run in runs for k in run.config} - IGNORED_KEYS)
-    differing = [k for k in keys if len({run.config.get(k) for run in runs}) > 1]
+    differing = differing_options(runs, IGNORED_KEYS)
     groups = {}
     for run in runs:
         label = ", ".join(f"{k}={run.config.get(k)}" for k in differing) or "all runs"

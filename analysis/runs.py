@@ -44,6 +44,13 @@ ITERATION_FIELDS = [(name, "scalar", "evaluate") for name in [
 # Where a run's BLAS kernel (from /provenance) appears among its settings.
 KERNEL_KEY = "provenance.blas_kernel"
 
+
+def differing_options(runs, ignored):
+    """The options, sorted, whose values differ among `runs` (a missing option counts as a
+    value), less the `ignored` ones: what tells the runs apart in a label."""
+    keys = sorted({k for run in runs for k in run.config} - set(ignored))
+    return [k for k in keys if len({run.config.get(k) for run in runs}) > 1]
+
 # Attributes of /iter_t/eval (and /sft/eval) that the tables use.
 EVAL_METRICS = ["win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "agreement_start",
                 "train_consistency_rate", "train_kept_share"]
