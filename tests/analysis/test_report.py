@@ -28,6 +28,12 @@ def report(*args):
                           capture_output=True, text=True)
 
 
+def paired_rows(out):
+    """A report's paired.csv, its rows by (group, model, metric)."""
+    with open(os.path.join(out, "paired.csv")) as f:
+        return {(r["group"], r["model"], r["metric"]): r for r in csv.DictReader(f)}
+
+
 class ReportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -210,8 +216,7 @@ class ReportTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(out, "paired.csv")))
         result = report(*paths, "--out", out, "--pair-by", "seed_models")
         self.assertEqual(result.returncode, 0, result.stderr)
-        with open(os.path.join(out, "paired.csv")) as f:
-            rows = {(r["group"], r["model"], r["metric"]): r for r in csv.DictReader(f)}
+        rows = paired_rows(out)
         m2 = rows[("scir.irm_ref=current, scir.method=scir", "M2", "win_rate_vs_m1")]
         self.assertAlmostEqual(float(m2["mean"]), 0.15, places=12)
         self.assertEqual(int(m2["pairs"]), 2)
@@ -233,8 +238,7 @@ class ReportTest(unittest.TestCase):
         out = os.path.join(self.dir, "paired_report")
         result = report(*paths, "--out", out)
         self.assertEqual(result.returncode, 0, result.stderr)
-        with open(os.path.join(out, "paired.csv")) as f:
-            rows = {(r["group"], r["model"], r["metric"]): r for r in csv.DictReader(f)}
+        rows = paired_rows(out)
         m2 = rows[("scir.method=scir", "M2", "win_rate_vs_m1")]
         self.assertAlmostEqual(float(m2["mean"]), 0.15, places=12)
         self.assertEqual(int(m2["pairs"]), 2)
