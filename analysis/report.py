@@ -209,6 +209,11 @@ def main(argv=None):
                         help="an SRLM partner with the same settings but the method, or with "
                              "the same seed models")
     args = parser.parse_args(argv)
+    # The report's directory is checked before anything is read or written.
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        print(f"analysis.report: error: --out {args.out}: exists and is not a directory",
+              file=sys.stderr)
+        return 2
     try:
         runs = [Run(path) for path in args.runs]
         groups = group_runs(runs)
@@ -217,7 +222,11 @@ def main(argv=None):
         print(f"analysis.report: error: {error}", file=sys.stderr)
         return 2
     frame = table(groups)
-    os.makedirs(args.out, exist_ok=True)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as error:
+        print(f"analysis.report: error: --out {args.out}: {error.strerror}", file=sys.stderr)
+        return 2
     frame.to_csv(os.path.join(args.out, "table.csv"), index=False)
     text = format_table(frame)
     text += ("\n\nlabels against the oracle: M1 row, its judge on pairs of its own samples; "

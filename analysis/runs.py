@@ -127,7 +127,10 @@ def contract_misses(path):
     file = os.path.join(path, "run.h5") if os.path.isdir(path) else path
     misses = []
     with h5py.File(file, "r") as handle:
-        for group in ("config", "provenance", "sft/eval"):
+        # A run of a user's own model (model.m1) has no seed models and so no /sft/eval.
+        config = _attributes(handle["config"]) if "config" in handle else {}
+        required = ("config", "provenance") + (() if config.get("model.m1") else ("sft/eval",))
+        for group in required:
             if group not in handle:
                 misses.append(f"{file}: no group /{group}")
         if "sft/eval" in handle:
@@ -164,6 +167,12 @@ def _attributes(group):
             value = value.item()
         values[key] = value
     return values
+
+
+def _check_number(value, where):
+    """A metric must be a real number (NaN: not measured); anything else is a damaged file."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RunError(f"{where} is {type(value).__name__} {value!r}, expected a number")
 
 
 class Run:
@@ -209,6 +218,14 @@ class Run:
             for key in EVAL_METRICS:
                 if key not in values:
                     raise RunError(f"{self.file}: /iter_{t}/eval lacks the attribute {key}")
+                _check_number(values[key], f"{self.file}: /iter_{t}/eval attribute {key}")
+        for key in ("mean_quality", "acc_grm", "acc_irm", "acc_grm_own"):
+            if self.m1 is not None and key in self.m1:
+                _check_number(self.m1[key], f"{self.file}: /sft/eval attribute {key}")
+        for key, value in self.config.items():
+            if not isinstance(value, str):
+                raise RunError(f"{self.file}: /config attribute {key} is {type(value).__name__}, "
+                               "expected text")
 
     @property
     def seed(self):

@@ -9,6 +9,7 @@
 #include "process_grid_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/dist/agreement.h"
+#include "scir/io/output_paths.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/model/precision.h"
 #include "scir/perf/phase_throughput.h"
@@ -52,6 +53,8 @@ void run(const OptionSet& options, Comm& comm) {
     OptionBinder reading = OptionBinder::reading(options);
     bind_bench_options(reading, settings);
     const torch::ScalarType dtype = read_choice(options, "bench.dtype", dtype_names());
+    // The results' file is checked before the minutes of measurement.
+    if (!options.get_string("out").empty()) check_output_file(options.get_string("out"));
     if (!options.get_string("model").empty()) {
       loaded = load_hf_model(options.get_string("model"), dtype);
     } else {

@@ -9,6 +9,7 @@
 #include "scir/eval/world_eval.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
+#include "scir/model/precision.h"
 #include "world_options.h"
 
 namespace scir::app {
@@ -25,7 +26,9 @@ void declare(OptionSet& options) {
       .add_string("grm", "pairwise",
                   "judge evaluated: pairwise (judge.pairwise_template) or pointwise "
                   "(judge.pointwise_template, expected score)")
-      .add_double("tau", 1.0, "temperature of the pointwise P_G (> 0)");
+      .add_double("tau", 1.0, "temperature of the pointwise P_G (> 0)")
+      .add_string("dtype", "float32",
+                  "dtype the models load and compute in: float32, bfloat16 or float16");
   declare_eval_options(options);
   declare_device_option(options);
 }
@@ -52,16 +55,17 @@ void run(const OptionSet& options, Comm& comm) {
     if (settings.pointwise_grm)  // checked here, where every rank agrees on the outcome
       JudgeTemplate::from_file(options.get_string("judge.pointwise_template"),
                                JudgeKind::kPointwise);
-    model = load_hf_model(options.get_string("model"));
+    const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
+    model = load_hf_model(options.get_string("model"), dtype);
     if (!model.tokenizer->has_text()) {
       throw InputError(cat(options.get_string("model"),
                            ": no tokenizer, and eval judges the world's text answers (expected "
                            "tokenizer.model, tokenizer.json or scir_tokenizer.json)"));
     }
     if (!options.get_string("baseline").empty())
-      baseline = load_hf_model(options.get_string("baseline"));
+      baseline = load_hf_model(options.get_string("baseline"), dtype);
     if (!options.get_string("reference").empty())
-      reference = load_hf_model(options.get_string("reference"));
+      reference = load_hf_model(options.get_string("reference"), dtype);
     const std::string data = options.get_string("world-data");
     prompts = read_prompt_texts(data + "/eval_prompts.jsonl");
     pairs = read_labelled_pairs(data + "/heldout_pairs.jsonl");

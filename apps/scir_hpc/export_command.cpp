@@ -34,6 +34,7 @@ void run(const OptionSet& options, Comm& comm) {
     if (options.get_string("format") != "alpaca_eval") options.reject("format", "alpaca_eval");
     sampling = read_sampling_options(options);
     io = open_model_io(options, "prompts");
+    check_max_new_tokens(options, io.loaded.model->config());
     prompts = read_prompt_records(options.get_string("prompts"), io.encoding());
     texts = read_prompt_texts(options.get_string("prompts"));
     place_on_grid(*grid, *io.loaded.model);

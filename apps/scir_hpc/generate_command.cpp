@@ -5,6 +5,7 @@
 #include "model_options.h"
 #include "process_grid_options.h"
 #include "sampling_job.h"
+#include "scir/core/checked_arithmetic.h"
 #include "scir/dist/agreement.h"
 #include "scir/dist/sharding.h"
 #include "scir/io/hf_checkpoint.h"
@@ -12,6 +13,8 @@
 
 namespace scir::app {
 namespace {
+
+constexpr long long kMaxSamples = 1'000'000;
 
 void declare(OptionSet& options) {
   declare_model_io_options(options);
@@ -27,9 +30,19 @@ void run(const OptionSet& options, Comm& comm) {
   const std::unique_ptr<ProcessGrid> grid = make_tensor_parallel_grid(options, comm);
   agree_or_throw(comm, [&] {
     sampling = read_sampling_options(options);
-    if (options.get_int("n") < 1) options.reject("n", "an integer >= 1");
+    const long long samples = options.get_int("n");
+    if (samples < 1 || samples > kMaxSamples)
+      options.reject("n", cat("an integer in [1, ", kMaxSamples, "]"));
     io = open_model_io(options);
+    check_max_new_tokens(options, io.loaded.model->config());
     prompts = read_prompt_records(options.get_string("input"), io.encoding());
+    // Samples are numbered prompt x n + sample; the count must fit the int the gather uses.
+    const std::optional<uint64_t> total =
+        checked_product(prompts.size(), static_cast<uint64_t>(samples));
+    if (!total || *total > static_cast<uint64_t>(INT32_MAX)) {
+      options.reject("n", cat("at most ", INT32_MAX / std::max<size_t>(1, prompts.size()),
+                              " for the ", prompts.size(), " prompts (2^31 - 1 samples in all)"));
+    }
     place_on_grid(*grid, *io.loaded.model);
   });
   // The ranks of one copy decide the same tokens from the same joined logits and streams.

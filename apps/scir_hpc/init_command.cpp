@@ -7,6 +7,7 @@
 #include "scir/core/option_binding.h"
 #include "scir/dist/agreement.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/io/output_paths.h"
 #include "scir/model/precision.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 #include "scir/tokenizer/sentencepiece_tokenizer.h"
@@ -39,6 +40,7 @@ void run(const OptionSet& options, Comm& comm) {
     config = read_model_shape_options(options, *tokenizer);
     dtype = read_choice(options, "dtype", dtype_names());
     if (options.get_int("shard-bytes") < 0) options.reject("shard-bytes", "an integer >= 0");
+    check_output_directory(options.get_string("out"));
   });
   if (comm.rank() != 0) return;
   Transformer model(config);

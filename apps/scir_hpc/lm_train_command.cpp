@@ -11,6 +11,7 @@
 #include "scir/dist/agreement.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/io/output_paths.h"
 #include "scir/model/precision.h"
 #include "scir/train/lm_trainer.h"
 #include "scir/train/training_state.h"
@@ -55,6 +56,7 @@ void run(const OptionSet& options, Comm& comm, LossTokens loss_tokens, const std
     if (options.get_int("train.checkpoint_every") < 0) {
       options.reject("train.checkpoint_every", "an integer >= 0");
     }
+    check_output_directory(options.get_string("out"));  // not only after the training
     const ChatTemplate chat = read_choice(options, "chat-template", chat_template_names());
     const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
     loaded = load_hf_model(options.get_string("model"), dtype);

@@ -40,7 +40,10 @@ void declare_common(scir::OptionSet& options) {
 
 void apply_common(const scir::OptionSet& options, scir::Comm& comm) {
   const long long threads = options.get_int("threads");
-  if (threads < 0) options.reject("threads", "an integer >= 0 (0: automatic)");
+  // An upper bound too: a count near the integer limit would wrap in the int LibTorch takes.
+  constexpr long long kMaxThreads = 4096;
+  if (threads < 0 || threads > kMaxThreads)
+    options.reject("threads", scir::cat("an integer in [0, ", kMaxThreads, "] (0: automatic)"));
   scir::apply_threads(threads == 0 ? scir::default_threads(comm.ranks_on_host())
                                    : static_cast<int>(threads));
   const double timeout = options.get_double("comm-timeout");

@@ -2,6 +2,7 @@
 
 #include "scir/core/option_binding.h"
 #include "scir/io/jsonl.h"
+#include "scir/io/output_paths.h"
 #include "scir/model/precision.h"
 
 namespace scir::app {
@@ -25,6 +26,7 @@ ModelIo open_model_io(const OptionSet& options, const std::string& input) {
   io.chat_template = read_choice(options, "chat-template", chat_template_names());
   const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
   options.existing_file(input);
+  check_output_file(options.get_string("output"));  // before the model loads and runs
   io.loaded = load_hf_model(options.get_string("model"), dtype);
   resolve_chat_template(io.chat_template, *io.loaded.tokenizer);  // 'model' needs one it knows
   io.loaded.model->eval();

@@ -21,8 +21,11 @@ void declare_tensor_parallel_option(OptionSet& options) {
 
 namespace {
 
+enum class Placement { kOnDevice, kHostOnly };
+
 std::unique_ptr<ProcessGrid> make_grid(const OptionSet& options, Comm& comm,
-                                       const DeviceSharing* sharing, bool read_tp) {
+                                       const DeviceSharing* sharing, bool read_tp,
+                                       Placement placement_kind = Placement::kOnDevice) {
   const DeviceSharing placement = sharing ? *sharing : gather_device_sharing(comm);
   int tp = 1;
   torch::Device device = torch::kCPU;
@@ -39,7 +42,8 @@ std::unique_ptr<ProcessGrid> make_grid(const OptionSet& options, Comm& comm,
       options.reject("device", error.what());
     }
   });
-  if (device.is_cpu()) return std::make_unique<ProcessGrid>(comm, tp);
+  if (device.is_cpu() || placement_kind == Placement::kHostOnly)
+    return std::make_unique<ProcessGrid>(comm, tp);
   return std::make_unique<ProcessGrid>(std::make_unique<DeviceComm>(comm, device.index()), tp,
                                        device);
 }
@@ -49,6 +53,11 @@ std::unique_ptr<ProcessGrid> make_grid(const OptionSet& options, Comm& comm,
 std::unique_ptr<ProcessGrid> make_tensor_parallel_grid(const OptionSet& options, Comm& comm,
                                                        const DeviceSharing* sharing) {
   return make_grid(options, comm, sharing, true);
+}
+
+std::unique_ptr<ProcessGrid> check_tensor_parallel_grid(const OptionSet& options, Comm& comm,
+                                                        const DeviceSharing* sharing) {
+  return make_grid(options, comm, sharing, true, Placement::kHostOnly);
 }
 
 std::unique_ptr<ProcessGrid> make_device_grid(const OptionSet& options, Comm& comm) {

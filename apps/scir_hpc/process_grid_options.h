@@ -24,6 +24,10 @@ void declare_tensor_parallel_option(OptionSet& options);
 // null: the ranks of `comm`. Bad values are agreed InputErrors naming the option.
 std::unique_ptr<ProcessGrid> make_tensor_parallel_grid(const OptionSet& options, Comm& comm,
                                                        const DeviceSharing* sharing = nullptr);
+// The same checks, and the same grid of ranks on the host alone (no device communicator): for
+// reading a run's options before its work, as a sweep does for every run of its grid.
+std::unique_ptr<ProcessGrid> check_tensor_parallel_grid(const OptionSet& options, Comm& comm,
+                                                        const DeviceSharing* sharing);
 // The same for a command with --device and no --tp (one rank a model copy).
 std::unique_ptr<ProcessGrid> make_device_grid(const OptionSet& options, Comm& comm);
 // An InputError naming --tp unless tp divides the model's heads, key-value heads, MLP width and

@@ -4,11 +4,14 @@
 
 #include "build_commit.h"
 #include "process_grid_options.h"
+#include "rerun_contract.h"
 #include "scir/core/option_binding.h"
 #include "scir/data/labelled_pairs.h"
 #include "scir/data/text_records.h"
 #include "scir/dist/agreement.h"
+#include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/tokenizer/chat_template.h"
 #include "seed_options.h"
 #include "train_options.h"
 #include "world_options.h"
@@ -153,6 +156,27 @@ void declare_run_options(OptionSet& options) {
 
 namespace {
 
+// srlm.* set SRLM's offline judge, and all but srlm.judge its sampled variant: under another
+// method or the expected-score judge they would be ignored without a word.
+void reject_inapplicable_srlm_options(const OptionSet& options, const SelfRewardingPlan& plan) {
+  for (const auto& [key, value] : options.effective_values()) {
+    if (key.rfind("srlm.", 0) != 0 || !options.was_set(key)) continue;
+    if (plan.offline != OfflineLabels::kSrlm)
+      options.reject(key, "no value unless scir.method = srlm");
+    if (key != "srlm.judge" && !plan.srlm_sampled_judge)
+      options.reject(key, "no value unless srlm.judge = sampled");
+  }
+}
+
+// The options of a user's M1 (model.*, data.prompt_pools, data.heldout_pairs_file) have no use
+// in a run of the embedded world, which makes its own models and data.
+void reject_user_model_options_without_m1(const OptionSet& options) {
+  for (const char* key :
+       {"model.m0", "model.chat_template", "data.prompt_pools", "data.heldout_pairs_file"}) {
+    if (options.was_set(key)) options.reject(key, "no value without model.m1");
+  }
+}
+
 // The plan (and the user-model options into `inputs`), every option in range and the checks
 // across options made.
 SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds,
@@ -186,6 +210,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   }
   if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
     options.reject("scir.tau", "no value unless scir.grm = pointwise");
+  reject_inapplicable_srlm_options(options, plan);
   // Read and checked with the seed options: templates, seed and evaluation settings.
   plan.pointwise_template = seeds.pointwise_template;
   plan.pairwise_template = seeds.pairwise_template;
@@ -217,6 +242,11 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
     options.reject("scir.method", "not oracle with model.m1 (a user's model has no oracle)");
   const bool reference_is_m0 =
       plan.irm_reference == IrmReference::kPrevious && plan.offline == OfflineLabels::kNone;
+  if (!inputs.m0_dir.empty() && !reference_is_m0) {
+    options.reject("model.m0",
+                   "no value unless M0 is read: it is iteration 1's reference only under "
+                   "scir.irm_ref = previous with an online method (not srlm or oracle)");
+  }
   if (inputs.m0_dir.empty() && reference_is_m0 && plan.iterations > 0) {
     options.reject("model.m0",
                    "the base model M0 (the reference of iteration 1 under scir.irm_ref = "
@@ -225,13 +255,30 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
   if (!inputs.m0_dir.empty() && check_hf_model(inputs.m0_dir).vocab_size != m1.vocab_size) {
     options.reject("model.m0", cat("a model with M1's vocabulary of ", m1.vocab_size, " tokens"));
   }
-  resolve_chat_template(inputs.chat_template, *load_tokenizer(inputs.m1_dir));
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(inputs.m1_dir);
+  resolve_chat_template(inputs.chat_template, *tokenizer);
   inputs.pool_paths = options.get_list("data.prompt_pools");
   const size_t needed = plan.fixed_pool ? 1 : static_cast<size_t>(plan.iterations);
   if (inputs.pool_paths.size() < needed) {
     options.reject("data.prompt_pools", cat(needed, " JSONL prompt file(s), one an iteration"));
   }
-  for (const std::string& path : inputs.pool_paths) read_prompt_texts(path);
+  if (plan.max_new_tokens > m1.max_position_embeddings) {
+    options.reject("scir.max_new_tokens",
+                   cat("at most M1's context of ", m1.max_position_embeddings, " tokens"));
+  }
+  // A prompt and its response must fit M1's context: found now, not in the generate phase.
+  const int64_t longest_prompt = m1.max_position_embeddings - plan.max_new_tokens;
+  for (const std::string& path : inputs.pool_paths) {
+    const std::vector<std::string> prompts = read_prompt_texts(path);
+    for (size_t line = 0; line < prompts.size(); ++line) {
+      const size_t length = prompt_ids(*tokenizer, inputs.chat_template, prompts[line]).size();
+      if (static_cast<int64_t>(length) > longest_prompt) {
+        throw InputError(cat(path, ": prompt ", line + 1, " has ", length, " tokens; at most ",
+                             longest_prompt, " fit M1's context of ", m1.max_position_embeddings,
+                             " with scir.max_new_tokens = ", plan.max_new_tokens));
+      }
+    }
+  }
   if (!inputs.heldout_pairs_path.empty()) read_labelled_pairs(inputs.heldout_pairs_path);
   return inputs;
 }
@@ -254,6 +301,7 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
       job.inputs = user_model_inputs(options, job.plan, bound);
       check_tensor_parallel_shape(options, check_hf_model(job.inputs.m1_dir), grid.tp());
     } else {
+      reject_user_model_options_without_m1(options);
       check_seed_batches(options, job.seeds, copies);
       check_tensor_parallel_shape(options, job.seeds.model, grid.tp());
       if (job.plan.iterations > job.seeds.data.iterations) {
@@ -270,6 +318,11 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
       throw InputError(cat(job.directory,
                            ": holds a run already (finished phases in .done/); --resume no "
                            "needs a new directory"));
+    }
+    if (resume) {
+      check_rerun_options(job.directory, options.effective_values());
+      // A damaged run.h5 is found now, not when the first phase adds to it.
+      check_h5_file((std::filesystem::path(job.directory) / "run.h5").string());
     }
     const RunDirectory created(job.directory);  // an unwritable --out fails here, on every rank
   });

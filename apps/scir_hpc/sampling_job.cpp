@@ -12,6 +12,13 @@ void declare_sampling_options(OptionSet& options, bool greedy) {
       .add_bool("greedy", greedy, "take the most likely token (ignores temperature and top-p)");
 }
 
+void check_max_new_tokens(const OptionSet& options, const ModelConfig& config) {
+  if (options.get_int("max-new-tokens") > config.max_position_embeddings) {
+    options.reject("max-new-tokens", cat("at most the model's context of ",
+                                         config.max_position_embeddings, " tokens"));
+  }
+}
+
 SamplingOptions read_sampling_options(const OptionSet& options) {
   SamplingOptions sampling;
   sampling.greedy = options.get_bool("greedy");

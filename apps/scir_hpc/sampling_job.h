@@ -15,6 +15,9 @@ namespace scir::app {
 // temperature, top-p, max-new-tokens, seed, greedy (default `greedy`).
 void declare_sampling_options(OptionSet& options, bool greedy);
 SamplingOptions read_sampling_options(const OptionSet& options);
+// max-new-tokens within the model's context: a sample cannot be longer, and a count near the
+// integer limit would otherwise size the KV cache.
+void check_max_new_tokens(const OptionSet& options, const ModelConfig& config);
 
 struct SampledResponse {
   size_t prompt = 0;  // index in the prompt list

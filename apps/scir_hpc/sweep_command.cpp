@@ -19,6 +19,18 @@ void declare(OptionSet& options) {
       .add_int("ranks-per-run", 0, "ranks a configuration (0: the grid's [sweep] ranks)");
 }
 
+// One run's options as `scir_hpc run` would read them: the grid's config file, its directory,
+// then the run's own options.
+void parse_run_options(const SweepGrid& grid, const SweepRun& sweep_run, OptionSet& run_options) {
+  declare_run_options(run_options);
+  std::vector<std::string> args = {"--config", grid.config, "--out", sweep_run.directory};
+  for (const auto& [key, value] : sweep_run.options) {
+    args.push_back("--" + key);
+    args.push_back(value);
+  }
+  run_options.parse(args);
+}
+
 void run(const OptionSet& options, Comm& comm) {
   SweepGrid grid;
   std::vector<SweepRun> runs;
@@ -38,6 +50,15 @@ void run(const OptionSet& options, Comm& comm) {
   const int groups = comm.size() / per_run;
   const int group = comm.rank() / per_run;
   std::unique_ptr<Comm> mine = comm.split(group, comm.rank());
+  // Every run of the grid is checked, as its group would check it, before the first starts: a
+  // bad value in the last run must not cost the hours of the runs before it.
+  agree_or_throw(comm, [&] {
+    for (const SweepRun& sweep_run : runs) {
+      OptionSet run_options("run");
+      parse_run_options(grid, sweep_run, run_options);
+      read_run_job(run_options, *check_tensor_parallel_grid(run_options, *mine, &sharing));
+    }
+  });
   log_set_rank(mine->rank(), mine->size());  // each group's first rank logs its runs
   for (size_t i = static_cast<size_t>(group); i < runs.size(); i += static_cast<size_t>(groups)) {
     const SweepRun& sweep_run = runs[i];
@@ -48,13 +69,7 @@ void run(const OptionSet& options, Comm& comm) {
     log_info(cat("[sweep] run ", i + 1, "/", runs.size(), " on ranks ", group * per_run, "-",
                  group * per_run + per_run - 1, ": ", sweep_run.directory));
     OptionSet run_options("run");
-    declare_run_options(run_options);
-    std::vector<std::string> args = {"--config", grid.config, "--out", sweep_run.directory};
-    for (const auto& [key, value] : sweep_run.options) {
-      args.push_back("--" + key);
-      args.push_back(value);
-    }
-    run_options.parse(args);
+    parse_run_options(grid, sweep_run, run_options);
     const std::unique_ptr<ProcessGrid> process_grid =
         make_tensor_parallel_grid(run_options, *mine, &sharing);
     run_job(*process_grid, read_run_job(run_options, *process_grid));

@@ -4,6 +4,7 @@
 #include "command.h"
 #include "scir/data/world/world_datasets.h"
 #include "scir/dist/agreement.h"
+#include "scir/io/output_paths.h"
 #include "world_options.h"
 
 namespace scir::app {
@@ -18,6 +19,7 @@ void declare(OptionSet& options) {
 
 void run(const OptionSet& options, Comm& comm) {
   agree_or_throw(comm, [&] {
+    check_output_directory(options.get_string("out"));
     const world::World world = make_world(options);
     const JudgeTemplate pairwise = pairwise_template(options);
     const world::DatasetSizes sizes = read_dataset_options(options);

@@ -287,6 +287,35 @@ class ReportTest(unittest.TestCase):
                         result.stderr)
         self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
 
+    def test_an_out_that_is_a_file_gives_one_line_and_exit_two(self):
+        existing = os.path.join(self.dir, "a_file")
+        with open(existing, "w") as f:
+            f.write("keep me\n")
+        result = report(self.runs[0], "--out", existing)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertEqual(result.stderr, f"analysis.report: error: --out {existing}: exists and "
+                                        "is not a directory\n")
+        with open(existing) as f:
+            self.assertEqual(f.read(), "keep me\n")
+
+    def test_attributes_of_the_wrong_type_give_one_line_and_exit_two(self):
+        cases = [("iter_1/eval", "win_rate_vs_m1", b"high",
+                  "/iter_1/eval attribute win_rate_vs_m1 is str 'high', expected a number"),
+                 ("sft/eval", "acc_grm", np.array([0.5, 0.6]),
+                  "/sft/eval attribute acc_grm is ndarray"),
+                 ("config", "seed", 3, "/config attribute seed is int, expected text")]
+        for group, name, value, message in cases:
+            target = os.path.join(self.dir, f"typed_{name}")
+            os.makedirs(target, exist_ok=True)
+            shutil.copy(os.path.join(self.runs[0], "run.h5"), os.path.join(target, "run.h5"))
+            with h5py.File(os.path.join(target, "run.h5"), "a") as f:
+                f[group].attrs[name] = value
+            result = report(target, "--out", os.path.join(self.dir, "unused_typed"))
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertIn(message, result.stderr)
+            self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+            self.assertFalse(os.path.exists(os.path.join(self.dir, "unused_typed")))
+
 
 if __name__ == "__main__":
     unittest.main()

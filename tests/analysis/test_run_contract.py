@@ -111,6 +111,21 @@ class RunContractTest(unittest.TestCase):
         self.assertEqual(checked.returncode, 2)
         self.assertEqual(checked.stderr, f"{broken}: /iter_2/pairs lacks the column p_irm0\n")
 
+    def test_a_run_of_a_users_own_model_needs_no_seed_evaluation(self):
+        """A run from a user's M1 (model.m1) has no seed models and so no /sft/eval; a run of
+        the embedded world without it still lacks a name."""
+        own = os.path.join(self.dir, "own_model.h5")
+        shutil.copy(os.path.join(self.run_dir, "run.h5"), own)
+        with h5py.File(own, "a") as f:
+            del f["sft/eval"]
+        self.assertEqual(runs.contract_misses(own), [f"{own}: no group /sft/eval"])
+        with h5py.File(own, "a") as f:
+            f["config"].attrs["model.m1"] = b"/models/mistral7b-m1"
+        self.assertEqual(runs.contract_misses(own), [])
+        checked = subprocess.run([sys.executable, "-m", "analysis.runs", own], cwd=SOURCE,
+                                 capture_output=True, text=True)
+        self.assertEqual(checked.returncode, 0, checked.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

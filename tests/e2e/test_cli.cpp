@@ -33,6 +33,24 @@ TEST(Cli, UnknownOptionIsOneLineExitTwo) {
   EXPECT_EQ(result.out, "scir_hpc: error: unknown option '--bogus'\n");
 }
 
+// A user's OPENBLAS_CORETYPE naming a kernel this CPU cannot run would end every command with
+// SIGILL (exit 132): refused in one line naming the variable, exit 2.
+TEST(Cli, AnOpenBlasKernelTheCpuCannotRunIsRefused) {
+  const scir::CpuFeatures features = scir::detect_cpu_features();
+  std::string kernel, problem;
+  for (const char* name : {"Cooperlake", "SkylakeX", "Haswell", "Sandybridge"}) {
+    problem = scir::openblas_kernel_problem(name, features);
+    if (!problem.empty()) {
+      kernel = name;
+      break;
+    }
+  }
+  if (kernel.empty()) GTEST_SKIP() << "this CPU runs every OpenBLAS kernel scir knows";
+  const CommandResult result = run_command("OPENBLAS_CORETYPE=" + kernel + " " + scir_hpc("info"));
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_EQ(result.out, "scir_hpc: error: " + problem + "\n");
+}
+
 TEST(Cli, BadValueIsOneLineExitTwo) {
   const CommandResult result = run_command(scir_hpc("info --threads two"));
   EXPECT_EQ(result.exit_code, 2);
@@ -177,8 +195,8 @@ TEST(Cli, BadOptionUnderMpiIsReportedOnceWithExitTwo) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(count_lines(result.out), 1) << result.out;
   EXPECT_EQ(result.out,
-            "scir_hpc: error: option '--threads': expected an integer >= 0 (0: automatic), got "
-            "'-3'\n");
+            "scir_hpc: error: option '--threads': expected an integer in [0, 4096] (0: "
+            "automatic), got '-3'\n");
 }
 
 }  // namespace

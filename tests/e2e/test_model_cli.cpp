@@ -228,6 +228,31 @@ TEST_F(ModelCli, ShardedInitLoadsAndBadInputsExitTwoNamingTheProblem) {
   expect_error(
       "init --out " + sharded + " --model.num_key_value_heads 3",
       "[model] options: num_attention_heads (4) must be a multiple of num_key_value_heads (3)");
+  // Counts near the integer limits are refused before anything is sized by them.
+  const std::string prompt = file("prompt.jsonl", "{\"prompt\": \"a\"}\n");
+  expect_error("generate --model " + model() + " --input " + prompt + " --n 99999999999",
+               "option '--n': expected an integer in [1, 1000000], got '99999999999'");
+  std::string many;
+  for (int i = 0; i < 3000; ++i)
+    many += "{\"id\": " + std::to_string(i) + ", \"prompt\": \"p\"}\n";
+  const std::string prompts = file("many.jsonl", many);
+  expect_error("generate --model " + model() + " --input " + prompts + " --n 1000000",
+               "option '--n': expected at most 715827 for the 3000 prompts (2^31 - 1 samples in "
+               "all), got '1000000'");
+  expect_error(
+      "generate --model " + model() + " --input " + prompt + " --max-new-tokens 99999999999",
+      "option '--max-new-tokens': expected at most the model's context of 512 tokens, "
+      "got '99999999999'");
+  // Outputs that cannot be written are named before the model runs.
+  expect_error(
+      "generate --model " + model() + " --input " + prompt + " --output " + directory_->string(),
+      directory_->string() + ": is a directory, not a file");
+  const std::string plain = file("plain.txt", "x");
+  expect_error(
+      "score --model " + model() + " --input " + missing + " --output " + plain + "/out.jsonl",
+      plain + "/out.jsonl: its directory " + plain + " does not exist");
+  expect_error("init --out " + plain + "/model",
+               plain + "/model: cannot create " + plain + " (Not a directory)");
   // Nothing partial is left behind by a failed command.
   expect_error("score --model " + model() + " --input " + malformed + " --output " +
                    (*directory_ / "never.jsonl").string(),

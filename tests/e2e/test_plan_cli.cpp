@@ -41,4 +41,18 @@ TEST(PlanCli, ALayoutThatDoesNotFitIsRefusedInOneLine) {
   EXPECT_EQ(tp.out, "scir_hpc: error: tensor parallelism 3 must divide the 64 ranks\n");
 }
 
+// A shape whose parameter count would overflow the sizes' int64_t arithmetic is refused by
+// name, not planned with a wrapped count.
+TEST(PlanCli, AShapeWhoseParameterCountOverflowsIsRefused) {
+  const CommandResult result = run_command(
+      scir_hpc("plan --model.hidden_size 4294967296 --model.intermediate_size 4294967296 "
+               "--model.num_attention_heads 4 --model.num_key_value_heads 4"));
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_EQ(result.out.rfind("scir_hpc: error: [model] options: a shape of about ", 0), 0u)
+      << result.out;
+  EXPECT_NE(result.out.find(" parameters (expected fewer than 2^60)\n"), std::string::npos)
+      << result.out;
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
+}
+
 }  // namespace

@@ -1,10 +1,12 @@
 // scir_hpc run on 2 ranks: the run directory, the run.h5 contract, skipping finished phases,
 // and bad options refused before any work.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -413,7 +415,20 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
       {"--judge_sft.steps -1", "option '--judge_sft.steps': expected an integer >= 0, got '-1'"},
       {"--scir.method dpo",
        "option '--scir.method': expected scir, scir_no_cons, scir_no_select, irm_only, grm_online, "
-       "srlm or oracle, got 'dpo'"}};
+       "srlm or oracle, got 'dpo'"},
+      // Options that do not apply to the run are refused, not ignored.
+      {"--srlm.judge sampled",
+       "option '--srlm.judge': expected no value unless scir.method = srlm, got 'sampled'"},
+      {"--scir.method oracle --srlm.score_regex 'S: (.)'",
+       "option '--srlm.score_regex': expected no value unless scir.method = srlm, got 'S: (.)'"},
+      {"--scir.method srlm --srlm.judge_samples 3",
+       "option '--srlm.judge_samples': expected no value unless srlm.judge = sampled, got '3'"},
+      {"--model.m0 /models/base",
+       "option '--model.m0': expected no value without model.m1, got '/models/base'"},
+      {"--data.prompt_pools a.jsonl",
+       "option '--data.prompt_pools': expected no value without model.m1, got 'a.jsonl'"},
+      {"--threads 99999999999",
+       "option '--threads': expected an integer in [0, 4096] (0: automatic), got '99999999999'"}};
   for (const auto& [args, message] : cases) {
     const CommandResult result = run_command(scir_hpc("run --out " + run.string() + " " + args));
     EXPECT_EQ(result.exit_code, 2) << args;
@@ -577,6 +592,112 @@ const std::string kTwoLayerRun =
     "--pretrain.warmup_steps 1 --sft.steps 3 --sft.batch_size 4 --sft.warmup_steps 1 "
     "--eval.max_new_tokens 4 --scir.iterations 1 --scir.batch_pairs 4 --scir.max_new_tokens 6 "
     "--scir.samples 4";
+
+// A run directory belongs to one job: a rerun whose options would change a phase already done
+// or started is refused by name with both values, exit 2, nothing rewritten; options that
+// cannot change results may differ; iteration options are free until an iteration starts.
+TEST(RunCli, ARerunThatWouldChangeAStartedPhaseIsRefused) {
+  const fs::path run = fs::path(scratch_path("scir_run_cli_rerun"));
+  fs::remove_all(run);
+  const std::string base = "run --config " + std::string(SCIR_SOURCE_DIR) +
+                           "/tests/fixtures/tiny_run.ini --out " + run.string() + " ";
+  const CommandResult seeds = run_command(scir_hpc(base + "--scir.iterations 0"));
+  ASSERT_EQ(seeds.exit_code, 0) << seeds.out;
+  const std::string recorded = file_text((run / "config.ini").string());
+  const auto h5_time = fs::last_write_time(run / "run.h5");
+
+  const CommandResult changed = run_command(scir_hpc(base + "--scir.iterations 0 --seed 2"));
+  EXPECT_EQ(changed.exit_code, 2);
+  EXPECT_EQ(changed.out,
+            "scir_hpc: error: option '--seed': 2 differs from 1, the value of the job "
+            "whose seed models started in " +
+                run.string() + " (" + (run / "config.ini").string() +
+                "); rerun with the same value to go on, or start over in a new "
+                "--out\n");
+  EXPECT_EQ(file_text((run / "config.ini").string()), recorded);  // nothing rewritten
+  EXPECT_EQ(fs::last_write_time(run / "run.h5"), h5_time);
+
+  // What cannot change a result may differ; the iterations' options are free before one starts.
+  const CommandResult free =
+      run_command(scir_hpc(base + "--scir.iterations 0 --threads 2 --comm-timeout 100 "
+                                  "--pretrain.log_every 7 --sft.check_replicas --scir.beta 0.3"));
+  EXPECT_EQ(free.exit_code, 0) << free.out;
+  // One iteration more goes on from the seed models; then its options are fixed too.
+  const CommandResult more = run_command(scir_hpc(base + "--scir.beta 0.3"));
+  ASSERT_EQ(more.exit_code, 0) << more.out;
+  EXPECT_NE(more.out.find("[pretrain] done already"), std::string::npos) << more.out;
+  const std::string after_iteration = file_text((run / "config.ini").string());
+  const CommandResult beta = run_command(scir_hpc(base + "--scir.beta 0.2"));
+  EXPECT_EQ(beta.exit_code, 2);
+  EXPECT_EQ(beta.out,
+            "scir_hpc: error: option '--scir.beta': 0.2 differs from 0.3, the value of the job "
+            "whose iterations started in " +
+                run.string() + " (" + (run / "config.ini").string() +
+                "); rerun with the same value to go on, or start over in a new --out\n");
+  const CommandResult fewer = run_command(scir_hpc(base + "--scir.beta 0.3 --scir.iterations 0"));
+  EXPECT_EQ(fewer.exit_code, 2);
+  EXPECT_NE(fewer.out.find("option '--scir.iterations': 0 differs from 1"), std::string::npos)
+      << fewer.out;
+  EXPECT_EQ(file_text((run / "config.ini").string()), after_iteration);
+  const CommandResult same = run_command(scir_hpc(base + "--scir.beta 0.3 --threads 2"));
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+  EXPECT_NE(same.out.find("[iter_1] done already"), std::string::npos) << same.out;
+}
+
+// Damaged run state is bad input (exit 2, one line naming the file), never an internal error
+// that run.sbatch would retry; an output that cannot be created is named before any work.
+TEST(RunCli, DamagedRunStateAndUnwritableOutputsAreExitTwo) {
+  const fs::path root = fs::path(scratch_path("scir_run_cli_damaged"));
+  fs::remove_all(root);
+  const fs::path run = root / "run";
+  const std::string base = "run --config " + std::string(SCIR_SOURCE_DIR) +
+                           "/tests/fixtures/tiny_run.ini --threads 1 --scir.iterations 0 --out ";
+  ASSERT_EQ(run_command(scir_hpc(base + run.string())).exit_code, 0);
+  const fs::path h5 = run / "run.h5";
+  // DONE markers whose outputs are gone: the phases run again from what is intact.
+  const std::string prompts = file_text((run / "data/eval_prompts.jsonl").string());
+  fs::remove(run / "data/eval_prompts.jsonl");
+  {
+    const hid_t file = H5Fopen(h5.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    ASSERT_GE(H5Ldelete(file, "/sft/eval", H5P_DEFAULT), 0);
+    H5Fclose(file);
+  }
+  const CommandResult redone = run_command(scir_hpc(base + run.string()));
+  ASSERT_EQ(redone.exit_code, 0) << redone.out;
+  EXPECT_NE(
+      redone.out.find("[data] marked done, but output missing: " +
+                      (run / "data/eval_prompts.jsonl").string() + "; running the phase again"),
+      std::string::npos)
+      << redone.out;
+  EXPECT_NE(redone.out.find("[sft_eval] marked done, but output missing: " + h5.string() +
+                            " has no group /sft/eval; running the phase again"),
+            std::string::npos)
+      << redone.out;
+  EXPECT_NE(redone.out.find("[pretrain] done already"), std::string::npos) << redone.out;
+  EXPECT_EQ(file_text((run / "data/eval_prompts.jsonl").string()), prompts);  // deterministic
+  EXPECT_NO_THROW(scir::read_h5_group(h5.string(), "/sft/eval"));
+  const uintmax_t size = fs::file_size(h5);
+  const std::string message =
+      "scir_hpc: error: " + h5.string() +
+      ": HDF5 cannot open it (truncated, zeroed or not an HDF5 file); start over in a new "
+      "directory, or restore the file\n";
+  fs::resize_file(h5, 100);
+  const CommandResult truncated = run_command(scir_hpc(base + run.string()));
+  EXPECT_EQ(truncated.exit_code, 2);
+  EXPECT_EQ(truncated.out, message);
+  std::ofstream(h5, std::ios::binary | std::ios::trunc) << std::string(size, '\0');
+  const CommandResult zeroed = run_command(scir_hpc(base + run.string()));
+  EXPECT_EQ(zeroed.exit_code, 2);
+  EXPECT_EQ(zeroed.out, message);
+
+  // An output directory under a regular file, before any work.
+  std::ofstream(root / "plain") << "x";
+  const CommandResult under_file = run_command(scir_hpc(base + (root / "plain" / "r").string()));
+  EXPECT_EQ(under_file.exit_code, 2);
+  EXPECT_EQ(under_file.out, "scir_hpc: error: " + (root / "plain" / "r").string() +
+                                ": cannot create the run directory (Not a directory)\n");
+}
 
 }  // namespace
 

@@ -11,11 +11,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(SweepCli, TwoRanksRunTwoConfigurationsSideBySideAndSkipThemAfter) {
-  const fs::path root = fs::path(scratch_path("scir_sweep_cli"));
+// A new folder for a sweep, with the tiny run's configuration in it as tiny.ini.
+fs::path sweep_folder(const std::string& name) {
+  const fs::path root = fs::path(scratch_path(name));
   fs::remove_all(root);
   fs::create_directories(root);
   fs::copy_file(fs::path(SCIR_SOURCE_DIR) / "tests/fixtures/tiny_run.ini", root / "tiny.ini");
+  return root;
+}
+
+TEST(SweepCli, TwoRanksRunTwoConfigurationsSideBySideAndSkipThemAfter) {
+  const fs::path root = sweep_folder("scir_sweep_cli");
   const fs::path grid = root / "grid.ini";
   std::ofstream(grid) << "[sweep]\nconfig = tiny.ini\nout = " << (root / "out").string()
                       << "\nranks = 1\n[grid]\nscir.method = scir, srlm\n[fixed]\nscir.beta = "
@@ -112,6 +118,52 @@ TEST(SweepGrid, AVariantSetsItsOptionsTogetherLikeTheSweepScript) {
       EXPECT_EQ(std::string(error.what()), (root / "bad.ini").string() + ": " + message);
     }
   }
+}
+
+// Every run of a grid is checked before the first starts: a bad value in the last run of the
+// grid costs nothing of the runs before it (a regression: they used to run first).
+TEST(SweepCli, ABadValueInTheLastRunIsRefusedBeforeTheFirstRuns) {
+  const fs::path root = sweep_folder("scir_sweep_cli_bad_last");
+  const fs::path grid = root / "grid.ini";
+  std::ofstream(grid) << "[sweep]\nconfig = tiny.ini\nout = " << (root / "out").string()
+                      << "\nranks = 1\n[grid]\nscir.beta = 0.2, 0.1, 0\n";
+  const CommandResult result = run_command(scir_hpc("sweep --grid " + grid.string()));
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_EQ(result.out, "scir_hpc: error: option '--scir.beta': expected a number > 0, got '0'\n");
+  for (const char* run : {"scir.beta=0.2", "scir.beta=0.1"}) {
+    EXPECT_FALSE(fs::exists(root / "out" / run / "config.ini")) << run;
+    EXPECT_FALSE(fs::exists(root / "out" / run / "run.h5")) << run;
+  }
+}
+
+// The [sweep] section is read as strictly as sweep.py's configparser reads it.
+TEST(SweepGrid, DuplicateKeysAndSectionsAndNonIntegerRanksAreRefused) {
+  const fs::path root = fs::path(scratch_path("scir_sweep_strict"));
+  fs::create_directories(root);
+  std::ofstream(root / "base.ini") << "seed = 1\n";
+  const std::pair<const char*, const char*> bad[] = {
+      {"[sweep]\nconfig = base.ini\nout = o\nout = p\n[grid]\nseed = 1\n",
+       ":4: [sweep] out: given twice"},
+      {"[sweep]\nconfig = base.ini\nout = o\n[grid]\nseed = 1\nseed = 2\n",
+       ":6: [grid] seed: given twice"},
+      {"[sweep]\nconfig = base.ini\nout = o\n[grid]\nseed = 1\n[grid]\nseed = 2\n",
+       ":6: section [grid] given twice"},
+      {"[sweep]\nconfig = base.ini\nout = o\nranks = 2x\n[grid]\nseed = 1\n",
+       ": [sweep] ranks: expected an integer >= 1, not '2x'"},
+      {"[sweep]\nconfig = base.ini\nout = o\nranks = 2.5\n[grid]\nseed = 1\n",
+       ": [sweep] ranks: expected an integer >= 1, not '2.5'"}};
+  for (const auto& [text, message] : bad) {
+    std::ofstream(root / "bad.ini") << text;
+    try {
+      scir::SweepGrid::from_file((root / "bad.ini").string());
+      ADD_FAILURE() << "expected an InputError for " << text;
+    } catch (const std::exception& error) {
+      EXPECT_EQ(std::string(error.what()), (root / "bad.ini").string() + message);
+    }
+  }
+  std::ofstream(root / "good.ini") << "[sweep]\nconfig = base.ini\nout = o\nranks = 2\n[grid]\n"
+                                      "seed = 1\n";
+  EXPECT_EQ(scir::SweepGrid::from_file((root / "good.ini").string()).ranks, 2);
 }
 
 }  // namespace

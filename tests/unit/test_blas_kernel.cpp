@@ -131,5 +131,24 @@ TEST(BlasKernel, TheSgemmCheckCatchesAWrongProduct) {
   defect = 0;
 }
 
+// A user's OPENBLAS_CORETYPE naming a kernel the CPU cannot run would end every command with
+// SIGILL: the problem names the variable, what the kernel needs and what this CPU runs.
+TEST(BlasKernel, AKernelTheCpuCannotRunIsNamedWithTheOnesItRuns) {
+  CpuFeatures avx2_epyc;
+  avx2_epyc.avx = avx2_epyc.avx2 = avx2_epyc.fma = true;
+  EXPECT_EQ(openblas_kernel_problem("SkylakeX", avx2_epyc),
+            "OPENBLAS_CORETYPE=SkylakeX names an OpenBLAS kernel this CPU cannot run (it needs "
+            "AVX-512 F/CD/BW/DQ/VL); this CPU runs Haswell, Zen, Sandybridge and the generic "
+            "Prescott, or unset it for OpenBLAS's or scir's choice");
+  EXPECT_NE(openblas_kernel_problem("cooperlake", avx512(false)), "");  // case as OpenBLAS
+  EXPECT_EQ(openblas_kernel_problem("Cooperlake", avx512(true)), "");
+  EXPECT_EQ(openblas_kernel_problem("Haswell", avx2_epyc), "");
+  EXPECT_EQ(openblas_kernel_problem("Prescott", CpuFeatures{}), "");  // runs anywhere
+  EXPECT_EQ(openblas_kernel_problem("Haswell", CpuFeatures{}),
+            "OPENBLAS_CORETYPE=Haswell names an OpenBLAS kernel this CPU cannot run (it needs "
+            "AVX2 and FMA); this CPU runs the generic Prescott, or unset it for OpenBLAS's or "
+            "scir's choice");
+}
+
 }  // namespace
 }  // namespace scir

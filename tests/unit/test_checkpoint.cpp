@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "input_error.h"
@@ -357,6 +358,124 @@ TEST(HfCheckpoint, QwenModelsHaveTheirTensorsAndRoundTrip) {
     for (const auto& [name, weight] : loaded.model->named_weights())
       EXPECT_TRUE(torch::equal(weight, weights.at(name))) << architecture << " " << name;
   }
+}
+
+// A shape whose byte count leaves 64 bits would wrap into a small count that the offsets could
+// match: refused by the checked product, before any tensor is allocated.
+TEST(Safetensors, ShapesWhoseByteCountOverflowsAreRefused) {
+  const std::string path = temp_path("overflow.safetensors");
+  write_raw(path, R"({"w":{"dtype":"F32","shape":[4294967296,1073741824],"data_offsets":[0,0]}})",
+            0);
+  EXPECT_EQ(input_error([&] { check_safetensors(path); }),
+            path + ": tensor 'w': shape [4294967296,1073741824] of F32 needs more bytes than 2^64");
+  // 2^62 * 4 bytes wraps to 0: without the check the empty data would "match".
+  write_raw(path, R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})", 0);
+  EXPECT_EQ(input_error([&] { read_safetensors(path); }),
+            path + ": tensor 'w': shape [4611686018427387904] of F32 needs more bytes than 2^64");
+  write_raw(path, R"({"w":{"dtype":"U8","shape":[9223372036854775808],"data_offsets":[0,0]}})", 0);
+  EXPECT_EQ(input_error([&] { check_safetensors(path); }),
+            path + ": tensor 'w': shape must list non-negative integers below 2^63");
+}
+
+// A JSON file of a saved model directory, edited in place.
+void edit_json_file(const std::string& path, const std::function<void(nlohmann::json&)>& edit) {
+  std::ifstream in(path);
+  nlohmann::json json = nlohmann::json::parse(in);
+  in.close();
+  edit(json);
+  std::ofstream(path) << json.dump();
+}
+
+void edit_config(const std::string& directory, const std::function<void(nlohmann::json&)>& edit) {
+  edit_json_file(directory + "/config.json", edit);
+}
+
+// The tiny model with the byte tokenizer's vocabulary, as a saved directory needs.
+std::shared_ptr<Transformer> byte_vocabulary_model() {
+  ModelConfig config = tiny_config();
+  config.vocab_size = ByteTokenizer::kVocabSize;
+  return tiny_model(config);
+}
+
+// A dimension of config.json larger than the weights is refused from the files' headers, before
+// a model of that size is allocated (a vocab_size of 10^9 would take gigabytes first).
+TEST(HfCheckpoint, DimensionsAreCheckedAgainstTheHeadersBeforeAllocating) {
+  ByteTokenizer tokenizer;
+  const auto model = byte_vocabulary_model();
+  const std::string directory = temp_path("model_dimensions");
+  const auto refused = [&](const std::function<void(nlohmann::json&)>& edit) {
+    save_hf_model(directory, *model, tokenizer);
+    edit_config(directory, edit);
+    return input_error([&] { load_hf_model(directory); });
+  };
+  EXPECT_EQ(refused([](nlohmann::json& c) { c["vocab_size"] = 1000000000; }),
+            directory +
+                ": tensor 'model.embed_tokens.weight' has shape [259, 16], config.json implies "
+                "[1000000000, 16] (vocab_size, hidden_size, heads, head_dim or intermediate_size "
+                "does not match the weights)");
+  EXPECT_EQ(refused([](nlohmann::json& c) { c["intermediate_size"] = 1 << 30; }),
+            directory +
+                ": tensor 'model.layers.1.mlp.down_proj.weight' has shape [16, 24], config.json "
+                "implies [16, 1073741824] (vocab_size, hidden_size, heads, head_dim or "
+                "intermediate_size does not match the weights)");
+  EXPECT_EQ(refused([](nlohmann::json& c) { c["num_hidden_layers"] = 100000; }),
+            directory +
+                ": config.json num_hidden_layers is 100000, but the weight files have no tensor "
+                "'model.layers.99999.mlp.down_proj.weight'");
+  EXPECT_EQ(refused([](nlohmann::json& c) { c["num_key_value_heads"] = 4; }),
+            directory +
+                ": tensor 'model.layers.0.self_attn.k_proj.weight' has shape [8, 16], config.json "
+                "implies [16, 16] (vocab_size, hidden_size, heads, head_dim or intermediate_size "
+                "does not match the weights)");
+}
+
+// With an index, each tensor comes from the shard the index names for it, and from no other.
+TEST(HfCheckpoint, ATensorOutsideTheShardTheIndexNamesIsRefused) {
+  ByteTokenizer tokenizer;
+  const auto model = byte_vocabulary_model();
+  const std::string directory = temp_path("model_index");
+  const std::string index_path = directory + "/model.safetensors.index.json";
+  const auto with_index = [&](const std::function<void(nlohmann::json&)>& edit) {
+    save_hf_model(directory, *model, tokenizer, torch::kFloat, 4000);
+    edit_json_file(index_path, edit);
+    return input_error([&] { load_hf_model(directory); });
+  };
+  EXPECT_EQ(with_index([](nlohmann::json&) {}), "<no error>");
+  // The index names another shard for the norm than the one that holds it.
+  std::string holder, other;
+  const std::string message = with_index([&](nlohmann::json& index) {
+    holder = index["weight_map"]["model.norm.weight"];
+    for (const auto& [name, shard] : index["weight_map"].items())
+      if (shard != holder) other = shard;
+    index["weight_map"]["model.norm.weight"] = other;
+  });
+  EXPECT_EQ(message, directory + "/" + holder + ": tensor 'model.norm.weight' is here, but " +
+                         index_path + " names " + directory + "/" + other + " for it");
+  // The same tensor in two shards: refused, whichever the index names.
+  save_hf_model(directory, *model, tokenizer, torch::kFloat, 4000);
+  const std::string second = directory + "/" + other;
+  auto tensors = read_safetensors(second).tensors;
+  tensors["model.norm.weight"] = torch::zeros({16});
+  write_safetensors(second, NamedTensors(tensors.begin(), tensors.end()));
+  const std::string twice = input_error([&] { load_hf_model(directory); });
+  EXPECT_NE(twice.find(": tensor 'model.norm.weight' is "), std::string::npos) << twice;
+  EXPECT_NE(twice.find("model.norm.weight"), std::string::npos) << twice;
+  // A shard path outside the model directory.
+  EXPECT_EQ(with_index([](nlohmann::json& index) {
+              index["weight_map"]["model.norm.weight"] = "../elsewhere.safetensors";
+            }),
+            index_path +
+                ": field 'weight_map.model.norm.weight' must be a file name in the model "
+                "directory, got \"../elsewhere.safetensors\"");
+}
+
+// Every product that sizes a model is int64_t: a shape far beyond any model is refused by name.
+TEST(ModelConfig, ShapesWhoseParameterCountOverflowsAreRefused) {
+  ModelConfig config = tiny_config();
+  config.hidden_size = int64_t{1} << 40;
+  config.intermediate_size = int64_t{1} << 40;
+  EXPECT_EQ(input_error([&] { config.validate("config.json"); }),
+            "config.json: a shape of about 7.25355e+24 parameters (expected fewer than 2^60)");
 }
 
 }  // namespace

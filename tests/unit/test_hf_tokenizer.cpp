@@ -11,6 +11,8 @@
 #include "input_error.h"
 #include "scir/tokenizer/chat_template.h"
 #include "scir/tokenizer/hf_tokenizer.h"
+#include "scir/tokenizer/regex_split.h"
+#include "scir/tokenizer/split_behavior.h"
 #include "scir/tokenizer/tokenizer.h"
 
 namespace scir {
@@ -49,7 +51,10 @@ TEST(HfTokenizer, SameIdsAndTextAsTheTokenizersPackage) {
       ++compared;
     }
   }
-  EXPECT_EQ(compared, 5 * 22);
+  // 5 front ends, and a Split of each delimiter behaviour (tokenizers' SplitDelimiterBehavior,
+  // with invert, empty matches and a String pattern): 16 more.
+  EXPECT_EQ(reference["variants"].size(), 21u);
+  EXPECT_EQ(compared, 21 * 22);
 }
 
 TEST(HfTokenizer, ReadsADirectoryWithItsSpecialTokens) {
@@ -188,6 +193,105 @@ TEST(HfTokenizer, StopIdsComeFromTheEosListsOfTheModelFiles) {
             (dir / "generation_config.json").string() +
                 ": field 'eos_token_id' holds 49152 (expected token ids below the vocabulary "
                 "size 49152)");
+  std::filesystem::remove_all(dir);
+}
+
+// tokenizers' documentation of SplitDelimiterBehavior, on its own example: "the-final--countdown"
+// split at "-".
+TEST(SplitBehavior, EachBehaviourKeepsWhatTheTokenizersPackageDocuments) {
+  const RegexSplit dash("-", "test");
+  const auto split = [&](SplitBehavior behavior, bool invert = false) {
+    return apply_split_behavior(dash.split("the-final--countdown"), behavior, invert);
+  };
+  using Pieces = std::vector<std::string>;
+  EXPECT_EQ(split(SplitBehavior::kRemoved), (Pieces{"the", "final", "countdown"}));
+  EXPECT_EQ(split(SplitBehavior::kIsolated), (Pieces{"the", "-", "final", "-", "-", "countdown"}));
+  EXPECT_EQ(split(SplitBehavior::kMergedWithPrevious),
+            (Pieces{"the-", "final-", "-", "countdown"}));
+  EXPECT_EQ(split(SplitBehavior::kMergedWithNext), (Pieces{"the", "-final", "-", "-countdown"}));
+  EXPECT_EQ(split(SplitBehavior::kContiguous), (Pieces{"the", "-", "final", "--", "countdown"}));
+  // Inverted, the words are the delimiters: Removed keeps the dashes, one a match.
+  EXPECT_EQ(split(SplitBehavior::kRemoved, true), (Pieces{"-", "-", "-"}));
+  EXPECT_EQ(split(SplitBehavior::kMergedWithPrevious, true),
+            (Pieces{"the", "-final", "-", "-countdown"}));
+}
+
+// Empty matches as Oniguruma (tokenizers' regex engine) yields them: kept, except one that a
+// search finds where the last match ended.
+TEST(SplitBehavior, EmptyMatchesFollowTheTokenizersRegexEngine) {
+  const RegexSplit spaces("\\s*", "test");
+  std::vector<std::pair<std::string, bool>> pieces;
+  for (const RegexSplit::Piece& piece : spaces.split("a b"))
+    pieces.emplace_back(piece.text, piece.matched);
+  EXPECT_EQ(pieces, (std::vector<std::pair<std::string, bool>>{
+                        {"", true}, {"a", false}, {" ", true}, {"b", false}, {"", true}}));
+}
+
+// A pattern whose matching runs past PCRE2's match limit is the tokenizer file's problem: the
+// error names the pattern and its field, not the user's text.
+TEST(SplitBehavior, AMatchLimitNamesThePatternAndItsField) {
+  // Nested quantifiers that backtrack exponentially on a word that ends in punctuation.
+  const RegexSplit catastrophic("(\\w+\\s?)*$", "tokenizer.json: field 'pre_tokenizer.pattern'");
+  EXPECT_EQ(input_error([&] { catastrophic.split(std::string(40, 'a') + "!"); }),
+            "tokenizer.json: field 'pre_tokenizer.pattern': regular expression (\\w+\\s?)*$ "
+            "fails on a text of 41 bytes (PCRE2: match limit exceeded)");
+}
+
+// Fields of the wrong type or out of range, in tokenizer.json and its companions: one line
+// naming the file and the field.
+TEST(HfTokenizer, FieldsOfTheWrongTypeOrRangeAreNamed) {
+  nlohmann::json json = smollm2_json();
+  json["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", "yes"}};
+  EXPECT_EQ(input_error([&] {
+              HfTokenizer(json, "tokenizer.json", SpecialTokenIds{1, 2, 2});
+            }),
+            "tokenizer.json: field 'pre_tokenizer.add_prefix_space' is \"yes\" (expected true or "
+            "false)");
+  json = smollm2_json();
+  json["pre_tokenizer"] = {
+      {"type", "Split"}, {"pattern", {{"Regex", "\\s+"}}}, {"behavior", "Removed"}, {"invert", 1}};
+  EXPECT_EQ(input_error([&] {
+              HfTokenizer(json, "tokenizer.json", SpecialTokenIds{1, 2, 2});
+            }),
+            "tokenizer.json: field 'pre_tokenizer.invert' is 1 (expected true or false)");
+  json["pre_tokenizer"]["invert"] = false;
+  json["pre_tokenizer"]["behavior"] = "Merged";
+  EXPECT_EQ(input_error([&] {
+              HfTokenizer(json, "tokenizer.json", SpecialTokenIds{1, 2, 2});
+            }),
+            "tokenizer.json: field 'pre_tokenizer.behavior' is \"Merged\": not implemented "
+            "(expected Isolated, Removed, MergedWithPrevious, MergedWithNext or Contiguous)");
+  json = smollm2_json();
+  json["added_tokens"][3]["id"] = -1;
+  EXPECT_EQ(input_error([&] {
+              HfTokenizer(json, "tokenizer.json", SpecialTokenIds{1, 2, 2});
+            }),
+            "tokenizer.json: field 'added_tokens[3].id' is -1 (expected a token id in [0, 2^31 "
+            "- 1])");
+  // From a directory: tokenizer.json's fields and tokenizer_config.json's special tokens are
+  // checked by type, each named with its file.
+  const std::filesystem::path dir =
+      std::filesystem::path(testing::TempDir()) / "scir_typed_fields_tokenizer";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(kFixtures + "/smollm2", dir);
+  json = smollm2_json();
+  json["added_tokens"][0]["special"] = "yes";
+  std::ofstream(dir / "tokenizer.json") << json.dump();
+  EXPECT_EQ(input_error([&] { load_tokenizer(dir.string()); }),
+            (dir / "tokenizer.json").string() +
+                ": field 'added_tokens[0].special' is \"yes\" (expected true or false)");
+  json = smollm2_json();
+  json["model"]["fuse_unk"] = 0;
+  std::ofstream(dir / "tokenizer.json") << json.dump();
+  EXPECT_EQ(
+      input_error([&] { load_tokenizer(dir.string()); }),
+      (dir / "tokenizer.json").string() + ": field 'model.fuse_unk' is 0 (expected true or false)");
+  std::ofstream(dir / "tokenizer.json") << smollm2_json().dump();
+  std::ofstream(dir / "tokenizer_config.json") << nlohmann::json({{"bos_token", 5}}).dump();
+  EXPECT_EQ(input_error([&] { load_tokenizer(dir.string()); }),
+            dir.string() +
+                "/tokenizer_config.json: field 'bos_token' is 5 (expected a token's text, "
+                "{\"content\": text} or null)");
   std::filesystem::remove_all(dir);
 }
 

@@ -127,6 +127,50 @@ int openblas_kernel_level(const std::string& name) {
   return 0;
 }
 
+namespace {
+
+// The x86-64 kernels whose needs scir knows, best first, with what each asks of the CPU (as
+// best_openblas_kernel reads OpenBLAS's detection). Others, such as the generic Prescott, run
+// on any x86-64 CPU or are OpenBLAS's to judge.
+struct KernelNeeds {
+  const char* name;
+  const char* needs;
+  bool (*runs)(const CpuFeatures&);
+};
+const KernelNeeds kKernelNeeds[] = {
+    {"Cooperlake", "AVX-512 F/CD/BW/DQ/VL and AVX512_BF16",
+     [](const CpuFeatures& f) { return best_openblas_kernel(f) == "Cooperlake"; }},
+    {"SkylakeX", "AVX-512 F/CD/BW/DQ/VL",
+     [](const CpuFeatures& f) { return openblas_kernel_level(best_openblas_kernel(f)) >= 3; }},
+    {"Haswell", "AVX2 and FMA", [](const CpuFeatures& f) { return f.avx2 && f.fma; }},
+    {"Zen", "AVX2 and FMA", [](const CpuFeatures& f) { return f.avx2 && f.fma; }},
+    {"Sandybridge", "AVX", [](const CpuFeatures& f) { return f.avx; }},
+};
+
+}  // namespace
+
+std::string openblas_kernel_problem(const std::string& name, const CpuFeatures& features) {
+  for (const KernelNeeds& kernel : kKernelNeeds) {
+    if (!same_kernel(name, kernel.name) || kernel.runs(features)) continue;
+    std::string runnable;
+    for (const KernelNeeds& other : kKernelNeeds)
+      if (other.runs(features)) runnable += cat(runnable.empty() ? "" : ", ", other.name);
+    return cat("OPENBLAS_CORETYPE=", name,
+               " names an OpenBLAS kernel this CPU cannot run (it needs ", kernel.needs,
+               "); this CPU runs ", runnable.empty() ? "" : runnable + " and ",
+               "the generic Prescott, or unset it for OpenBLAS's or scir's choice");
+  }
+  return "";
+}
+
+std::string user_openblas_kernel_problem() {
+  const BlasKernelEnvironment environment = read_blas_kernel_environment();
+  if (!environment.coretype) return "";
+  // scir's own request is checked by its sgemm test, not here.
+  if (environment.requested && *environment.requested == *environment.coretype) return "";
+  return openblas_kernel_problem(*environment.coretype, detect_cpu_features());
+}
+
 BlasKernelEnvironment read_blas_kernel_environment() {
   return {environment_value(kCoretype), environment_value(kRequested),
           environment_value(kOpenblasChoice), environment_value(kRefused)};

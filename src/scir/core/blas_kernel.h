@@ -28,6 +28,14 @@ std::string best_openblas_kernel(const CpuFeatures& features);
 // Cooperlake (the same float32 kernels). A kernel below the best one's level is replaced.
 int openblas_kernel_level(const std::string& name);
 
+// Why this CPU cannot run the OpenBLAS kernel `name` (its instructions would end the process
+// with SIGILL): one line naming OPENBLAS_CORETYPE, what the kernel needs and the kernels the CPU
+// runs; "" when it runs, or for a kernel whose needs scir does not know.
+std::string openblas_kernel_problem(const std::string& name, const CpuFeatures& features);
+// The same for the user's OPENBLAS_CORETYPE in this process's environment ("" when unset, or
+// set by scir's own choice).
+std::string user_openblas_kernel_problem();
+
 // The environment the choice reads and writes. `coretype` is OPENBLAS_CORETYPE; the others are
 // scir's own notes to the process it executes: the kernel it requested, OpenBLAS's own choice
 // before that, and why a requested kernel was refused.

@@ -13,6 +13,7 @@ void write_h5_strided_rows_collective(MpiComm& comm, const std::string& file,
                                       H5GroupWrite mode) {
   using h5::check;
   using h5::Handle;
+  using h5::open_existing_file;
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   // Same columns everywhere (HDF5 metadata calls are collective), one row count a rank.
   std::string names;
@@ -46,7 +47,7 @@ void write_h5_strided_rows_collective(MpiComm& comm, const std::string& file,
                         ReduceOp::kMax) > 0;
   Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
   check(H5Pset_fapl_mpio(access, comm.handle(), MPI_INFO_NULL), "MPI-IO file access");
-  Handle handle(exists ? H5Fopen(file.c_str(), H5F_ACC_RDWR, access)
+  Handle handle(exists ? open_existing_file(file, H5F_ACC_RDWR, access)
                        : H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access),
                 H5Fclose, "opening " + file + " on every rank");
   const bool present = H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) > 0;

@@ -12,6 +12,7 @@ namespace {
 
 using h5::check;
 using h5::Handle;
+using h5::open_existing_file;
 
 // Columns and attributes of `group` into the open group `target`.
 void write_into(hid_t target, const std::string& group_path, const H5Group& group);
@@ -60,7 +61,7 @@ void write_h5_group(const std::string& file, const std::string& group_path, cons
   for (const auto& [name, values] : group.text_columns) check_rows(name, values.size());
   for (const auto& [name, values] : group.token_columns) check_rows(name, values.size());
   const bool exists = std::filesystem::exists(file);
-  Handle handle(exists ? H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
+  Handle handle(exists ? open_existing_file(file, H5F_ACC_RDWR)
                        : H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                 H5Fclose, "opening " + file);
   const bool present = H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) > 0;
@@ -143,10 +144,21 @@ void write_into(hid_t target, const std::string& group_path, const H5Group& grou
 
 }  // namespace
 
+bool h5_has_group(const std::string& file, const std::string& group_path) {
+  if (!std::filesystem::exists(file)) return false;
+  Handle handle(open_existing_file(file, H5F_ACC_RDONLY), H5Fclose, "opening " + file);
+  return H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) > 0;
+}
+
+void check_h5_file(const std::string& file) {
+  if (!std::filesystem::exists(file)) return;
+  Handle handle(open_existing_file(file, H5F_ACC_RDONLY), H5Fclose, "opening " + file);
+}
+
 H5Group read_h5_group(const std::string& file, const std::string& group_path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (!std::filesystem::exists(file)) throw InputError(cat(file, ": no such HDF5 file"));
-  Handle handle(H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + file);
+  Handle handle(open_existing_file(file, H5F_ACC_RDONLY), H5Fclose, "opening " + file);
   if (H5Lexists(handle, group_path.c_str(), H5P_DEFAULT) <= 0) {
     throw InputError(cat(file, ": no group ", group_path));
   }

@@ -28,6 +28,11 @@ enum class H5GroupWrite {
 // created. Columns (of every kind) of unequal length are an InternalError.
 void write_h5_group(const std::string& file, const std::string& group_path, const H5Group& group,
                     H5GroupWrite mode = H5GroupWrite::kReplace);
+// Whether `file` exists and holds `group_path`; a file HDF5 cannot open is an InputError.
+bool h5_has_group(const std::string& file, const std::string& group_path);
+// An existing `file` that HDF5 cannot open is an InputError naming it (checked before a job
+// that would add to it starts); an absent one passes.
+void check_h5_file(const std::string& file);
 // Reads back what write_h5_group wrote (columns of every kind and numeric attributes).
 H5Group read_h5_group(const std::string& file, const std::string& group_path);
 

@@ -28,4 +28,19 @@ inline void check(herr_t status, const std::string& what) {
   if (status < 0) throw InternalError("HDF5: " + what + " failed");
 }
 
+// An existing file opened (H5F_ACC_RDONLY or H5F_ACC_RDWR, with `access` properties): one that
+// HDF5 cannot open (truncated, zeroed, not HDF5) is damaged input, an InputError naming it,
+// never an internal error that a cluster script would retry.
+inline hid_t open_existing_file(const std::string& file, unsigned flags,
+                                hid_t access = H5P_DEFAULT) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t id = H5Fopen(file.c_str(), flags, access);
+  if (id < 0) {
+    throw InputError(file +
+                     ": HDF5 cannot open it (truncated, zeroed or not an HDF5 file); "
+                     "start over in a new directory, or restore the file");
+  }
+  return id;
+}
+
 }  // namespace scir::h5

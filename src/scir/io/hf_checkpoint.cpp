@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -16,32 +17,93 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Weight files of a directory: the index's shards, or the single model.safetensors.
-std::vector<std::string> weight_files(const fs::path& directory) {
+// Weight files of a directory: the index's shards, or the single model.safetensors; with an
+// index, the shard it names for each tensor.
+struct WeightFiles {
+  std::vector<std::string> paths;
+  std::map<std::string, std::string> shard_of;  // tensor -> path; empty without an index
+  std::string index_path;
+};
+
+WeightFiles weight_files(const fs::path& directory) {
   const fs::path index_path = directory / "model.safetensors.index.json";
+  WeightFiles files;
   if (fs::exists(index_path)) {
+    files.index_path = index_path.string();
     std::ifstream file(index_path);
     const nlohmann::json index = nlohmann::json::parse(file, nullptr, false);
-    if (index.is_discarded() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
+    if (index.is_discarded() || !index.is_object() || !index.contains("weight_map") ||
+        !index["weight_map"].is_object()) {
       throw InputError(cat(index_path.string(), ": expected an object with 'weight_map'"));
     }
     std::set<std::string> shards;
     for (const auto& [name, shard] : index["weight_map"].items()) {
-      if (!shard.is_string())
-        throw InputError(
-            cat(index_path.string(), ": weight_map['", name, "'] must be a file name"));
-      shards.insert(shard.get<std::string>());
+      // A shard is a file beside the index, never a path elsewhere.
+      if (!shard.is_string() || shard.get<std::string>().empty() ||
+          fs::path(shard.get<std::string>()).has_parent_path())
+        throw InputError(cat(index_path.string(), ": field 'weight_map.", name,
+                             "' must be a file name in the model directory, got ", shard.dump()));
+      const std::string path = (directory / shard.get<std::string>()).string();
+      shards.insert(path);
+      files.shard_of[name] = path;
     }
-    std::vector<std::string> paths;
-    for (const std::string& shard : shards) paths.push_back((directory / shard).string());
-    return paths;
+    files.paths.assign(shards.begin(), shards.end());
+    return files;
   }
   const fs::path single = directory / "model.safetensors";
   if (!fs::exists(single)) {
     throw InputError(
         cat(directory.string(), ": no model.safetensors or model.safetensors.index.json"));
   }
-  return {single.string()};
+  files.paths = {single.string()};
+  return files;
+}
+
+// Every tensor in the shard the index names for it, and only there: a tensor in two shards, or
+// in a shard the index does not name for it, is refused rather than taken from either.
+void check_index_matches_shards(const WeightFiles& files,
+                                const std::map<std::string, std::string>& found_in) {
+  if (files.shard_of.empty()) return;
+  for (const auto& [name, shard] : files.shard_of) {
+    if (!found_in.count(name))
+      throw InputError(cat(files.index_path, ": field 'weight_map.", name, "' names ", shard,
+                           ", which holds no tensor '", name, "'"));
+  }
+}
+
+// config.json's dimensions against the shapes in the files' headers, before a model of
+// config.json's size is allocated (a vocab_size of 10^9 would ask for gigabytes first): the
+// embedding (vocabulary, width), the first layer's query and key projections (heads), the last
+// layer's down projection (MLP width, and that the layers are all there).
+void check_dimensions_against_tensors(const std::string& directory, const ModelConfig& c,
+                                      const std::map<std::string, std::vector<int64_t>>& shapes) {
+  const std::string last_layer = cat("model.layers.", c.num_hidden_layers - 1, ".");
+  const std::pair<std::string, std::vector<int64_t>> markers[] = {
+      {"model.embed_tokens.weight", {c.vocab_size, c.hidden_size}},
+      {"model.layers.0.self_attn.q_proj.weight",
+       {c.num_attention_heads * c.head_dim, c.hidden_size}},
+      {"model.layers.0.self_attn.k_proj.weight",
+       {c.num_key_value_heads * c.head_dim, c.hidden_size}},
+      {last_layer + "mlp.down_proj.weight", {c.hidden_size, c.intermediate_size}}};
+  for (const auto& [name, implied] : markers) {
+    const auto found = shapes.find(name);
+    if (found == shapes.end()) {
+      // A missing tensor is named when the weights load; a missing last layer means
+      // num_hidden_layers is larger than the files, and is refused before.
+      if (name.rfind(last_layer, 0) == 0 && shapes.count("model.layers.0.mlp.down_proj.weight")) {
+        throw InputError(cat(directory, ": config.json num_hidden_layers is ", c.num_hidden_layers,
+                             ", but the weight files have no tensor '", name, "'"));
+      }
+      continue;
+    }
+    if (found->second != implied) {
+      throw InputError(cat(directory, ": tensor '", name, "' has shape ",
+                           c10::IntArrayRef(found->second), ", config.json implies ",
+                           c10::IntArrayRef(implied),
+                           " (vocab_size, hidden_size, heads, head_dim or intermediate_size "
+                           "does not match the weights)"));
+    }
+  }
 }
 
 void write_json(const fs::path& path, const nlohmann::json& json) {
@@ -62,7 +124,30 @@ ModelConfig check_hf_model(const std::string& directory) {
                          " tokens but config.json vocab_size is ", config.vocab_size));
   }
   // Present, indexed when sharded, and whole: each header read and checked against its file.
-  for (const std::string& path : weight_files(root)) check_safetensors(path);
+  const WeightFiles files = weight_files(root);
+  std::map<std::string, std::string> found_in;  // tensor -> the shard that holds it
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const std::string& path : files.paths) {
+    for (const auto& [name, shape] : check_safetensors(path)) {
+      if (found_in.count(name)) {
+        throw InputError(cat(path, ": tensor '", name, "' is also in ", found_in[name],
+                             " (expected it in one shard)"));
+      }
+      if (!files.shard_of.empty()) {
+        const auto named = files.shard_of.find(name);
+        if (named == files.shard_of.end() || named->second != path) {
+          throw InputError(cat(path, ": tensor '", name, "' is here, but ", files.index_path,
+                               named == files.shard_of.end()
+                                   ? std::string(" does not list it")
+                                   : cat(" names ", named->second, " for it")));
+        }
+      }
+      found_in[name] = path;
+      shapes[name] = shape;
+    }
+  }
+  check_index_matches_shards(files, found_in);
+  check_dimensions_against_tensors(directory, config, shapes);
   return config;
 }
 
@@ -75,7 +160,7 @@ LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype)
   std::map<std::string, torch::Tensor> expected = loaded.model->named_weights();
   std::set<std::string> seen;
   torch::NoGradGuard no_grad;
-  for (const std::string& path : weight_files(root)) {
+  for (const std::string& path : weight_files(root).paths) {
     for (auto& [name, tensor] : read_safetensors(path).tensors) {
       // Buffers some exporters save, and a tied head, are not parameters to load.
       if (name.size() > 19 && name.compare(name.size() - 19, 19, "rotary_emb.inv_freq") == 0)

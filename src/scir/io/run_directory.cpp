@@ -1,11 +1,14 @@
 #include "scir/io/run_directory.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/dist/collective_watchdog.h"
+#include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 
 namespace scir {
@@ -17,6 +20,14 @@ RunDirectory::RunDirectory(std::string root) : root_(std::move(root)) {
   fs::create_directories(fs::path(root_) / ".done", error);
   if (error)
     throw InputError(cat(root_, ": cannot create the run directory (", error.message(), ")"));
+  // A directory that exists but cannot be written (read-only, immutable) is found now, before
+  // any work, not when the first phase writes its result.
+  const fs::path probe = fs::path(root_) / ".done" / ".write_probe";
+  if (!std::ofstream(probe.string())) {
+    throw InputError(
+        cat(root_, ": the run directory cannot be written (", std::strerror(errno), ")"));
+  }
+  fs::remove(probe, error);
 }
 
 std::string RunDirectory::path(const std::string& relative) const {
@@ -24,15 +35,39 @@ std::string RunDirectory::path(const std::string& relative) const {
 }
 
 bool RunDirectory::done(Comm& comm, const std::string& phase, const std::string& checkpoint) const {
-  CollectiveWatchdog::instance().set_progress(cat("phase ", phase));
-  const fs::path marker = fs::path(root_) / ".done" / phase;
-  bool seen = comm.rank() == 0 && fs::exists(marker);
-  if (seen && !checkpoint.empty()) {
+  PhaseOutputs outputs;
+  if (!checkpoint.empty()) outputs.checkpoints.push_back(checkpoint);
+  return done(comm, phase, outputs);
+}
+
+namespace {
+
+// What is missing or broken of a finished phase's outputs ("" when they are whole).
+std::string output_problem(const PhaseOutputs& outputs, const std::string& h5) {
+  for (const std::string& checkpoint : outputs.checkpoints) {
     try {
       check_hf_model(checkpoint);
     } catch (const InputError& error) {
-      log_warn(cat("[", phase,
-                   "] checkpoint incomplete or corrupt, running the phase again: ", error.what()));
+      return cat("checkpoint incomplete or corrupt: ", error.what());
+    }
+  }
+  for (const std::string& file : outputs.files)
+    if (!fs::exists(file)) return cat("output missing: ", file);
+  for (const std::string& group : outputs.h5_groups)
+    if (!h5_has_group(h5, group)) return cat("output missing: ", h5, " has no group ", group);
+  return "";
+}
+
+}  // namespace
+
+bool RunDirectory::done(Comm& comm, const std::string& phase, const PhaseOutputs& outputs) const {
+  CollectiveWatchdog::instance().set_progress(cat("phase ", phase));
+  const fs::path marker = fs::path(root_) / ".done" / phase;
+  bool seen = comm.rank() == 0 && fs::exists(marker);
+  if (seen) {
+    const std::string problem = output_problem(outputs, h5());
+    if (!problem.empty()) {
+      log_warn(cat("[", phase, "] marked done, but ", problem, "; running the phase again"));
       fs::remove(marker);
       seen = false;
     }

@@ -3,10 +3,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "scir/dist/comm.h"
 
 namespace scir {
+
+// What a finished phase left that later phases read: model directories (each must pass
+// check_hf_model), files that must exist, and groups run.h5 must hold.
+struct PhaseOutputs {
+  std::vector<std::string> checkpoints, files, h5_groups;
+};
 
 class RunDirectory {
  public:
@@ -23,6 +30,9 @@ class RunDirectory {
   // check_hf_model (files present, headers valid, sizes whole); an incomplete or corrupt one is
   // reported as a warning, its marker removed, and the phase runs again.
   bool done(Comm& comm, const std::string& phase, const std::string& checkpoint = "") const;
+  // The same for any outputs: a marker whose outputs are missing or broken is reported as a
+  // warning naming the first, removed, and the phase runs again from what is intact.
+  bool done(Comm& comm, const std::string& phase, const PhaseOutputs& outputs) const;
   void mark_done(const std::string& phase) const;
 
  private:

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "scir/core/checked_arithmetic.h"
 #include "scir/core/errors.h"
 
 namespace scir {
@@ -106,12 +108,17 @@ Layout read_layout(const std::string& path, std::ifstream& file) {
     }
     const torch::ScalarType dtype = dtype_from_safetensors(info["dtype"].get<std::string>(), where);
     std::vector<int64_t> shape;
-    uint64_t elements = 1;
+    std::optional<uint64_t> bytes = torch::elementSize(dtype);
     for (const auto& extent : info["shape"]) {
-      if (!extent.is_number_unsigned())
-        throw InputError(cat(where, ": shape must list non-negative integers"));
+      // An extent must also fit LibTorch's int64_t sizes.
+      if (!extent.is_number_unsigned() || extent.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+        throw InputError(cat(where, ": shape must list non-negative integers below 2^63"));
       shape.push_back(extent.get<int64_t>());
-      elements *= extent.get<uint64_t>();
+      if (bytes) bytes = checked_product(*bytes, extent.get<uint64_t>());
+    }
+    if (!bytes) {
+      throw InputError(cat(where, ": shape ", info["shape"].dump(), " of ",
+                           info["dtype"].get<std::string>(), " needs more bytes than 2^64"));
     }
     const auto& offsets = info["data_offsets"];
     if (!offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned()) {
@@ -122,7 +129,7 @@ Layout read_layout(const std::string& path, std::ifstream& file) {
       throw InputError(cat(where, ": data_offsets [", begin, ", ", end, "] out of range of the ",
                            data_size, " data bytes"));
     }
-    const uint64_t expected = elements * torch::elementSize(dtype);
+    const uint64_t expected = *bytes;
     if (end - begin != expected) {
       throw InputError(cat(where, ": shape ", info["shape"].dump(), " of ",
                            info["dtype"].get<std::string>(), " needs ", expected,
@@ -153,9 +160,11 @@ Layout read_layout(const std::string& path, std::ifstream& file) {
 
 }  // namespace
 
-void check_safetensors(const std::string& path) {
+std::map<std::string, std::vector<int64_t>> check_safetensors(const std::string& path) {
   std::ifstream file;
-  read_layout(path, file);
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const Entry& entry : read_layout(path, file).entries) shapes[entry.name] = entry.shape;
+  return shapes;
 }
 
 SafetensorsContents read_safetensors(const std::string& path) {

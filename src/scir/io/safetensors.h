@@ -22,8 +22,9 @@ struct SafetensorsContents {
 // dtype, offsets out of range, overlapping or leaving holes, shape not matching the byte size)
 // is an InputError naming the file and, where there is one, the tensor.
 SafetensorsContents read_safetensors(const std::string& path);
-// The same checks without reading the tensors' bytes (a truncated file fails them).
-void check_safetensors(const std::string& path);
+// The same checks without reading the tensors' bytes (a truncated file fails them); the
+// tensors' shapes, by name, as the header gives them.
+std::map<std::string, std::vector<int64_t>> check_safetensors(const std::string& path);
 
 // Writes tensors (made contiguous, in their own dtype) under a temporary name, then renames.
 void write_safetensors(const std::string& path, const NamedTensors& tensors,

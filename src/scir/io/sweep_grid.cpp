@@ -72,13 +72,20 @@ SweepGrid SweepGrid::from_file(const std::string& path) {
     if (text.empty() || text[0] == '#' || text[0] == ';') continue;
     if (text.front() == '[' && text.back() == ']') {
       section = trim(text.substr(1, text.size() - 2));
+      // As sweep.py's configparser reads a grid: a section or key given twice is refused, not
+      // merged or overwritten.
+      if (sections.count(section))
+        throw InputError(cat(path, ":", number, ": section [", section, "] given twice"));
       sections[section];
       continue;
     }
     const size_t equals = text.find('=');
     if (equals == std::string::npos || section.empty())
       throw InputError(cat(path, ":", number, ": expected 'option = value' under a [section]"));
-    sections[section].emplace_back(trim(text.substr(0, equals)), trim(text.substr(equals + 1)));
+    const std::string key = trim(text.substr(0, equals));
+    if (has_key(sections[section], key))
+      throw InputError(cat(path, ":", number, ": [", section, "] ", key, ": given twice"));
+    sections[section].emplace_back(key, trim(text.substr(equals + 1)));
   }
   for (const char* name : {"sweep", "grid"}) {
     if (!sections.count(name)) throw InputError(cat(path, ": missing section [", name, "]"));
@@ -94,12 +101,16 @@ SweepGrid SweepGrid::from_file(const std::string& path) {
     throw InputError(cat(path, ": [sweep] config: no such file ", grid.config));
   grid.out = sweep["out"];
   if (sweep.count("ranks")) {
+    // The whole value must be the integer: "2x" or "2.5" is refused, not read as 2.
+    const std::string& text = sweep["ranks"];
+    size_t used = 0;
     try {
-      grid.ranks = std::stoi(sweep["ranks"]);
+      grid.ranks = std::stoi(text, &used);
     } catch (const std::exception&) {
       grid.ranks = 0;
     }
-    if (grid.ranks < 1) throw InputError(cat(path, ": [sweep] ranks: expected an integer >= 1"));
+    if (grid.ranks < 1 || used != text.size())
+      throw InputError(cat(path, ": [sweep] ranks: expected an integer >= 1, not '", text, "'"));
   }
   for (const auto& [key, text] : sections["grid"]) {
     std::vector<std::string> values;

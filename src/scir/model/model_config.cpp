@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "scir/core/errors.h"
+#include "scir/core/json_errors.h"
 
 namespace scir {
 namespace {
@@ -112,17 +113,27 @@ RopeSettings read_rope(const nlohmann::json& json, const std::string& source) {
 
 }  // namespace
 
-int64_t ModelConfig::parameter_count() const {
-  const int64_t attention = hidden_size * head_dim * (num_attention_heads * 2) +
-                            hidden_size * head_dim * num_key_value_heads * 2;
-  const int64_t mlp = 3 * hidden_size * intermediate_size;
-  const int64_t biases =
-      qkv_bias() ? head_dim * (num_attention_heads + 2 * num_key_value_heads) : 0;
-  const int64_t head_norms = qk_norm() ? 2 * head_dim : 0;
-  const int64_t layer = attention + mlp + 2 * hidden_size + biases + head_norms;
-  const int64_t embeddings = vocab_size * hidden_size * (tie_word_embeddings ? 1 : 2);
-  return num_hidden_layers * layer + embeddings + hidden_size;
+namespace {
+
+// The parameter count in any arithmetic: int64_t for the count, long double to see whether a
+// shape's count fits int64_t at all.
+template <typename Number>
+Number count_parameters(const ModelConfig& c) {
+  const auto n = [](int64_t value) { return static_cast<Number>(value); };
+  const Number attention = n(c.hidden_size) * n(c.head_dim) * (n(c.num_attention_heads) * 2) +
+                           n(c.hidden_size) * n(c.head_dim) * n(c.num_key_value_heads) * 2;
+  const Number mlp = 3 * n(c.hidden_size) * n(c.intermediate_size);
+  const Number biases =
+      c.qkv_bias() ? n(c.head_dim) * (n(c.num_attention_heads) + 2 * n(c.num_key_value_heads)) : 0;
+  const Number head_norms = c.qk_norm() ? 2 * n(c.head_dim) : 0;
+  const Number layer = attention + mlp + 2 * n(c.hidden_size) + biases + head_norms;
+  const Number embeddings = n(c.vocab_size) * n(c.hidden_size) * (c.tie_word_embeddings ? 1 : 2);
+  return n(c.num_hidden_layers) * layer + embeddings + n(c.hidden_size);
 }
+
+}  // namespace
+
+int64_t ModelConfig::parameter_count() const { return count_parameters<int64_t>(*this); }
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw InputError(cat(source, ": expected a JSON object"));
@@ -213,6 +224,13 @@ void ModelConfig::validate(const std::string& source) const {
   for (const auto& [name, value] : positive) {
     if (value <= 0) throw InputError(cat(source, ": field '", name, "' must be > 0, got ", value));
   }
+  // Every size product below (weights, gradients, optimiser state, the memory plan) is
+  // int64_t: a shape whose parameter count does not fit it by far is refused.
+  if (count_parameters<long double>(*this) > 0x1p60L) {
+    throw InputError(cat(source, ": a shape of about ",
+                         static_cast<double>(count_parameters<long double>(*this)),
+                         " parameters (expected fewer than 2^60)"));
+  }
   if (num_attention_heads % num_key_value_heads != 0) {
     throw InputError(cat(source, ": num_attention_heads (", num_attention_heads,
                          ") must be a multiple of num_key_value_heads (", num_key_value_heads,
@@ -238,7 +256,7 @@ ModelConfig ModelConfig::from_file(const std::string& path) {
   if (!file) throw InputError(cat(path, ": cannot open (expected a Hugging Face config.json)"));
   const nlohmann::json json = nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) throw InputError(cat(path, ": invalid JSON"));
-  return from_json(json, path);
+  return reading_json(path, [&] { return from_json(json, path); });
 }
 
 nlohmann::json ModelConfig::to_json() const {

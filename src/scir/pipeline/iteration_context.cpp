@@ -16,8 +16,8 @@ IterationJudges::IterationJudges(const Tokenizer& tokenizer, ChatTemplate chat_t
   }
 }
 
-bool IterationContext::done(const char* phase_name, const std::string& checkpoint) const {
-  return run.done(job(), phase(phase_name), checkpoint);
+bool IterationContext::done(const char* phase_name, const PhaseOutputs& outputs) const {
+  return run.done(job(), phase(phase_name), outputs);
 }
 
 void IterationContext::mark_done(const char* phase_name) const {

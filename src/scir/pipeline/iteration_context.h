@@ -52,7 +52,7 @@ struct IterationContext {
   std::string phase(const char* phase) const { return name() + "." + phase; }
   Comm& copies() const { return grid.data(); }  // work and its reductions
   Comm& job() const { return grid.job(); }      // markers, barriers, files (rank 0 writes)
-  bool done(const char* phase, const std::string& checkpoint = "") const;
+  bool done(const char* phase, const PhaseOutputs& outputs = {}) const;
   // After a phase's output is written: rank 0 writes the marker, every rank waits for it.
   void mark_done(const char* phase) const;
 };

@@ -57,7 +57,15 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
   const world::World world(plan.world);
   const JudgeTemplate pairwise =
       JudgeTemplate::from_file(plan.pairwise_template, JudgeKind::kPairwise);
-  if (!run.done(job, "data")) {
+  // The data sets every later phase reads (the judge stage's prompts are checked where used).
+  PhaseOutputs data_sets;
+  for (const char* name :
+       {run_contract::kCorpusFile, run_contract::kIftFile, run_contract::kEftFile,
+        run_contract::kEvalPromptsFile, run_contract::kHeldoutPairsFile})
+    data_sets.files.push_back(data_file(name));
+  for (int t = 1; t <= plan.data.iterations; ++t)
+    data_sets.files.push_back(data_file(run_contract::prompt_pool_file(t)));
+  if (!run.done(job, "data", data_sets)) {
     if (job.rank() == 0) {
       const JudgeTemplate pointwise =
           JudgeTemplate::from_file(plan.pointwise_template, JudgeKind::kPointwise);
@@ -88,7 +96,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
               plan.sft, plan.dtype);
   if (judge_stage) {
     const std::string own_eft = data_file(run_contract::kOwnEftFile);
-    if (!run.done(job, "eft_own")) {
+    if (!run.done(job, "eft_own", PhaseOutputs{{}, {own_eft}, {}})) {
       LoadedModel base = load_hf_model_for(grid, sft_out, plan.dtype);
       const int64_t pairs = write_own_sample_eft(
           grid, *base.model, *base.tokenizer, world, pairwise,
@@ -107,7 +115,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     train_phase(grid, run, "judge_sft", sft_out, seeds.m1_dir, judge_data,
                 LossTokens::kResponseOnly, plan.judge_sft, plan.dtype);
   }
-  if (!run.done(job, "sft_eval")) {
+  if (!run.done(job, "sft_eval", PhaseOutputs{{}, {}, {"/sft/eval"}})) {
     LoadedModel m1 = load_hf_model_for(grid, seeds.m1_dir, plan.dtype);
     LoadedModel m0 = load_hf_model_for(grid, seeds.m0_dir, plan.dtype);
     const Tokenizer& tokenizer = *m1.tokenizer;

@@ -36,10 +36,12 @@ IterationModels iteration_models(const RunDirectory& run, const SelfRewardingInp
 // phase before it: its input is their output.
 void run_iteration(const IterationContext& context, const IterationModels& models, Transformer& m1,
                    const EvaluationData& evaluation_data) {
-  const bool generated = context.done("generate");
+  const std::string group = run_contract::iteration_group(context.t);
+  const bool generated = context.done("generate", PhaseOutputs{{}, {}, {group + "/pairs"}});
   const bool referenced = generated && context.done("reference");
   const bool labelled = referenced && context.done("label");
-  const bool trained = labelled && context.done("train", models.trained);
+  const bool trained =
+      labelled && context.done("train", PhaseOutputs{{models.trained}, {}, {group + "/steps"}});
   const torch::ScalarType dtype = context.plan.dtype;
   LoadedModel policy =
       load_hf_model_for(context.grid, trained ? models.trained : models.current, dtype);
@@ -80,7 +82,11 @@ std::vector<IterationSummary> run_self_rewarding(const ProcessGrid& grid, const 
         read_prompt_texts(inputs.pool_paths.at(plan.fixed_pool ? 0 : t - 1));
     const IterationContext context{grid, run, plan, judges, inputs.world, t, prompts};
     const IterationModels models = iteration_models(run, inputs, plan, t);
-    if (run.done(grid.job(), context.name(), models.trained)) {
+    const std::string group = run_contract::iteration_group(t);
+    if (run.done(
+            grid.job(), context.name(),
+            PhaseOutputs{
+                {models.trained}, {}, {group + "/pairs", group + "/steps", group + "/eval"}})) {
       log_info(cat("[", context.name(), "] done already"));
     } else {
       run_iteration(context, models, *m1.model, evaluation_data);

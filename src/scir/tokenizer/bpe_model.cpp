@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "scir/core/errors.h"
+#include "scir/tokenizer/json_fields.h"
 
 namespace scir {
 namespace {
@@ -30,7 +31,8 @@ std::string merge_key(const std::string& left, const std::string& right) {
 
 BpeModel::BpeModel(const nlohmann::json& model, const std::string& source) : source_(source) {
   const auto field = [&](const char* name) { return cat(source, ": field 'model.", name, "'"); };
-  if (model.value("type", "") != "BPE") {
+  if (!model.is_object()) throw InputError(cat(source, ": field 'model' must be an object"));
+  if (model.value("type", nlohmann::json()) != "BPE") {
     throw InputError(cat(field("type"), " is ", model.value("type", nlohmann::json()).dump(),
                          ": only BPE models are implemented (expected \"BPE\")"));
   }
@@ -47,9 +49,10 @@ BpeModel::BpeModel(const nlohmann::json& model, const std::string& source) : sou
   if (!model.contains("vocab") || !model["vocab"].is_object() || model["vocab"].empty())
     throw InputError(cat(field("vocab"), " must be an object of token: id"));
   for (const auto& [token, id] : model["vocab"].items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0)
-      throw InputError(
-          cat(field("vocab"), ": token ", nlohmann::json(token).dump(), " has no id >= 0"));
+    // Ids travel as int32 in run.h5's token columns.
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX)
+      throw InputError(cat(field("vocab"), ": token ", nlohmann::json(token).dump(),
+                           " has no id in [0, 2^31 - 1] (", id.dump(), ")"));
     vocabulary_[token] = id.get<int64_t>();
   }
   if (!model.contains("merges") || !model["merges"].is_array())
@@ -72,9 +75,9 @@ BpeModel::BpeModel(const nlohmann::json& model, const std::string& source) : sou
     }
     merge_rank_.emplace(merge_key(left, right), rank++);
   }
-  ignore_merges_ = model.value("ignore_merges", false);
-  byte_fallback_ = model.value("byte_fallback", false);
-  fuse_unknown_ = model.value("fuse_unk", false);
+  ignore_merges_ = field_value(model, "ignore_merges", false, source, "model");
+  byte_fallback_ = field_value(model, "byte_fallback", false, source, "model");
+  fuse_unknown_ = field_value(model, "fuse_unk", false, source, "model");
   if (model.contains("unk_token") && model["unk_token"].is_string()) {
     const auto found = vocabulary_.find(model["unk_token"].get<std::string>());
     if (found == vocabulary_.end())

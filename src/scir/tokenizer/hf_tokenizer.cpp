@@ -7,10 +7,13 @@
 #include <map>
 
 #include "scir/core/errors.h"
+#include "scir/core/json_errors.h"
 #include "scir/tokenizer/bpe_model.h"
 #include "scir/tokenizer/byte_level.h"
+#include "scir/tokenizer/json_fields.h"
 #include "scir/tokenizer/model_files.h"
 #include "scir/tokenizer/regex_split.h"
+#include "scir/tokenizer/split_behavior.h"
 #include "scir/tokenizer/unicode_normalization.h"
 
 namespace scir {
@@ -37,12 +40,13 @@ struct NormalizerStep {
 
 struct PreTokenizerStep {
   enum class Kind { kSplit, kByteLevel, kMetaspace } kind;
-  std::shared_ptr<RegexSplit> regex;  // Split, and ByteLevel with use_regex
-  bool keep_gaps = true;              // Split: Isolated (true) or Removed (false)
-  bool add_prefix_space = false;      // ByteLevel
-  std::string replacement;            // Metaspace
-  std::string prepend_scheme;         // Metaspace: always, first or never
-  bool split = true;                  // Metaspace
+  std::shared_ptr<RegexSplit> regex;                  // Split, and ByteLevel with use_regex
+  SplitBehavior behavior = SplitBehavior::kIsolated;  // Split (Digits and ByteLevel isolate)
+  bool invert = false;                                // Split
+  bool add_prefix_space = false;                      // ByteLevel
+  std::string replacement;                            // Metaspace
+  std::string prepend_scheme;                         // Metaspace: always, first or never
+  bool split = true;                                  // Metaspace
 };
 
 struct DecoderStep {
@@ -155,15 +159,20 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
           !token.contains("id") || !token["id"].is_number_integer())
         throw InputError(cat(source, ": field '", field, "' must have a content and an id"));
       for (const char* flag : {"single_word", "lstrip", "rstrip"}) {
-        if (token.value(flag, false))
+        if (field_value(token, flag, false, source, field))
           refuse(source, cat(field, ".", flag), "true", "false: the flag is not implemented");
       }
-      const bool normalized = token.value("normalized", false);
+      const bool normalized = field_value(token, "normalized", false, source, field);
       if (normalized && json.contains("normalizer") && !json["normalizer"].is_null())
         refuse(source, cat(field, ".normalized"), "true", "false beside a normalizer");
       AddedToken added{token["content"].get<std::string>(), token["id"].get<int64_t>(),
-                       token.value("special", false)};
+                       field_value(token, "special", false, source, field)};
       if (added.content.empty()) throw InputError(cat(source, ": field '", field, "' is empty"));
+      // Ids travel as int32 in run.h5's token columns.
+      if (added.id < 0 || added.id > INT32_MAX) {
+        throw InputError(cat(source, ": field '", field, ".id' is ", added.id,
+                             " (expected a token id in [0, 2^31 - 1])"));
+      }
       p.tokens[added.id] = added.content;
       p.special[added.id] = added.special;
       p.added.push_back(added);
@@ -181,7 +190,7 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
       p.normalizers.push_back({NormalizerStep::Kind::kPrepend, "", step["prepend"]});
     } else if (type == "Replace") {
       p.normalizers.push_back({NormalizerStep::Kind::kReplace, string_pattern(step, source, field),
-                               step.value("content", "")});
+                               field_value(step, "content", "", source, field)});
     } else if (type == "NFC" || type == "NFKC") {
       p.normalizers.push_back(
           {type == "NFC" ? NormalizerStep::Kind::kNfc : NormalizerStep::Kind::kNfkc, "", ""});
@@ -197,38 +206,53 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
     PreTokenizerStep pre;
     if (type == "Split") {
       pre.kind = PreTokenizerStep::Kind::kSplit;
-      if (step.value("invert", false)) refuse(source, cat(field, ".invert"), "true", "false");
-      const std::string behavior = step.value("behavior", "");
-      if (behavior != "Isolated" && behavior != "Removed")
-        refuse(source, cat(field, ".behavior"), nlohmann::json(behavior).dump(),
-               "Isolated or Removed");
-      pre.keep_gaps = behavior == "Isolated";
+      pre.invert = field_value(step, "invert", false, source, field);
+      const nlohmann::json behavior = step.value("behavior", none);
+      bool known = false;
+      for (const auto& [name, value] : split_behavior_names()) {
+        if (behavior.is_string() && behavior.get<std::string>() == name) {
+          pre.behavior = value;
+          known = true;
+        }
+      }
+      if (!known) {
+        refuse(source, cat(field, ".behavior"), behavior.dump(),
+               "Isolated, Removed, MergedWithPrevious, MergedWithNext or Contiguous");
+      }
       const nlohmann::json pattern = step.value("pattern", none);
-      if (pattern.contains("Regex") && pattern["Regex"].is_string()) {
-        pre.regex = std::make_shared<RegexSplit>(pattern["Regex"].get<std::string>(),
-                                                 cat(source, ": field '", field, ".pattern'"));
+      const std::string where = cat(source, ": field '", field, ".pattern'");
+      if (pattern.is_object() && pattern.contains("Regex") && pattern["Regex"].is_string()) {
+        pre.regex = std::make_shared<RegexSplit>(pattern["Regex"].get<std::string>(), where);
+      } else if (pattern.is_object() && pattern.contains("String") &&
+                 pattern["String"].is_string() && !pattern["String"].get<std::string>().empty()) {
+        // A String pattern matches its text literally: quoted, \E inside it split off.
+        const std::string literal =
+            replace_all(pattern["String"].get<std::string>(), "\\E", "\\E\\\\E\\Q");
+        pre.regex = std::make_shared<RegexSplit>("\\Q" + literal + "\\E", where);
       } else {
-        throw InputError(cat(source, ": field '", field, ".pattern' must be {\"Regex\": ...}"));
+        throw InputError(cat(where, " must be {\"Regex\": ...} or a non-empty {\"String\": ...}"));
       }
     } else if (type == "Digits") {
       // The tokenizers package isolates each numeric character (Unicode categories Nd, Nl, No)
       // or each run of them; an isolating split on \p{N} is the same cut.
       pre.kind = PreTokenizerStep::Kind::kSplit;
       pre.regex = std::make_shared<RegexSplit>(
-          step.value("individual_digits", false) ? "\\p{N}" : "\\p{N}+", source);
+          field_value(step, "individual_digits", false, source, field) ? "\\p{N}" : "\\p{N}+",
+          source);
     } else if (type == "ByteLevel") {
       pre.kind = PreTokenizerStep::Kind::kByteLevel;
-      pre.add_prefix_space = step.value("add_prefix_space", false);
-      if (step.value("use_regex", true))
+      pre.add_prefix_space = field_value(step, "add_prefix_space", false, source, field);
+      if (field_value(step, "use_regex", true, source, field))
         pre.regex = std::make_shared<RegexSplit>(kGpt2SplitPattern, source);
       p.byte_level = true;
     } else if (type == "Metaspace") {
       pre.kind = PreTokenizerStep::Kind::kMetaspace;
-      pre.replacement = step.value("replacement", "\u2581");
-      pre.prepend_scheme = step.value("prepend_scheme", "always");
-      if (!step.contains("prepend_scheme") && !step.value("add_prefix_space", true))
+      pre.replacement = field_value(step, "replacement", "\u2581", source, field);
+      pre.prepend_scheme = field_value(step, "prepend_scheme", "always", source, field);
+      if (!step.contains("prepend_scheme") &&
+          !field_value(step, "add_prefix_space", true, source, field))
         pre.prepend_scheme = "never";
-      pre.split = step.value("split", true);
+      pre.split = field_value(step, "split", true, source, field);
       if (pre.prepend_scheme != "always" && pre.prepend_scheme != "first" &&
           pre.prepend_scheme != "never")
         refuse(source, cat(field, ".prepend_scheme"), nlohmann::json(pre.prepend_scheme).dump(),
@@ -248,18 +272,19 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source,
       decoder.kind = DecoderStep::Kind::kByteLevel;
     } else if (type == "Replace") {
       decoder = {DecoderStep::Kind::kReplace, string_pattern(step, source, field),
-                 step.value("content", "")};
+                 field_value(step, "content", "", source, field)};
     } else if (type == "ByteFallback") {
       decoder.kind = DecoderStep::Kind::kByteFallback;
     } else if (type == "Fuse") {
       decoder.kind = DecoderStep::Kind::kFuse;
     } else if (type == "Strip") {
-      decoder = {DecoderStep::Kind::kStrip, step.value("content", " "), "", step.value("start", 0),
-                 step.value("stop", 0)};
+      decoder = {DecoderStep::Kind::kStrip, field_value(step, "content", " ", source, field), "",
+                 static_cast<int>(field_value(step, "start", 0, source, field)),
+                 static_cast<int>(field_value(step, "stop", 0, source, field))};
     } else if (type == "Metaspace") {
       decoder.kind = DecoderStep::Kind::kMetaspace;
-      decoder.from = step.value("replacement", "\u2581");
-      decoder.prepended = step.value("prepend_scheme", "always") != "never";
+      decoder.from = field_value(step, "replacement", "\u2581", source, field);
+      decoder.prepended = field_value(step, "prepend_scheme", "always", source, field) != "never";
     } else {
       refuse(source, cat(field, ".type"), nlohmann::json(type).dump(),
              "ByteLevel, Metaspace, Replace, ByteFallback, Fuse or Strip");
@@ -357,9 +382,9 @@ std::vector<std::string> HfTokenizer::Pipeline::words(const Segment& segment) co
         }
       }
       if (step.regex) {
-        for (RegexSplit::Piece& part : step.regex->split(piece)) {
-          if (part.matched || step.keep_gaps) next.push_back(std::move(part.text));
-        }
+        for (std::string& part :
+             apply_split_behavior(step.regex->split(piece), step.behavior, step.invert))
+          next.push_back(std::move(part));
       } else {
         next.push_back(piece);
       }
@@ -465,18 +490,29 @@ std::string HfTokenizer::describe() const {
 }
 
 std::unique_ptr<HfTokenizer> HfTokenizer::from_directory(const std::string& model_dir) {
+  // A field of tokenizer.json of the wrong type: one line naming it (the companions' fields
+  // are checked one by one below).
+  return reading_json((fs::path(model_dir) / "tokenizer.json").string(),
+                      [&] { return read_directory(model_dir); });
+}
+
+std::unique_ptr<HfTokenizer> HfTokenizer::read_directory(const std::string& model_dir) {
   const fs::path path = fs::path(model_dir) / "tokenizer.json";
   const nlohmann::json json = read_json_if_present(path);
   if (json.is_null()) throw InputError(cat(path.string(), ": cannot open"));
+  if (!json.is_object()) throw InputError(cat(path.string(), ": expected a tokenizer.json object"));
   const nlohmann::json config = read_json_if_present(fs::path(model_dir) / "tokenizer_config.json");
   const nlohmann::json model_config = read_json_if_present(fs::path(model_dir) / "config.json");
   // A special token's id: an added token's, else the vocabulary's.
   const auto lookup = [&](const std::string& token) -> std::optional<int64_t> {
-    for (const nlohmann::json& added : json.value("added_tokens", nlohmann::json::array()))
-      if (added.value("content", "") == token && added.contains("id"))
+    const nlohmann::json added_tokens = json.value("added_tokens", nlohmann::json::array());
+    for (const nlohmann::json& added : added_tokens.is_array() ? added_tokens : nlohmann::json())
+      if (added.is_object() && added.value("content", nlohmann::json()) == token &&
+          added.contains("id") && added["id"].is_number_integer())
         return added["id"].get<int64_t>();
-    const nlohmann::json vocab =
-        json.contains("model") ? json["model"].value("vocab", nlohmann::json()) : nlohmann::json();
+    const nlohmann::json vocab = json.contains("model") && json["model"].is_object()
+                                     ? json["model"].value("vocab", nlohmann::json())
+                                     : nlohmann::json();
     if (vocab.is_object() && vocab.contains(token) && vocab[token].is_number_integer())
       return vocab[token].get<int64_t>();
     return std::nullopt;
@@ -491,6 +527,11 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_directory(const std::string& mode
           throw InputError(cat(model_dir, "/tokenizer_config.json: field '", token_field,
                                "' names ", token.dump(), ", which is not a token"));
         return *id;
+      }
+      if (!token.is_null()) {
+        throw InputError(cat(model_dir, "/tokenizer_config.json: field '", token_field, "' is ",
+                             config[token_field].dump().substr(0, 80),
+                             " (expected a token's text, {\"content\": text} or null)"));
       }
     }
     return config_token_id(model_config, id_field);
@@ -510,8 +551,15 @@ std::unique_ptr<HfTokenizer> HfTokenizer::from_directory(const std::string& mode
   } else if (config.is_object() && config.contains("chat_template")) {
     const nlohmann::json& value = config["chat_template"];
     if (value.is_string()) chat_template = value.get<std::string>();
-    for (const nlohmann::json& named : value.is_array() ? value : nlohmann::json::array())
-      if (named.value("name", "") == "default") chat_template = named.value("template", "");
+    for (const nlohmann::json& named : value.is_array() ? value : nlohmann::json::array()) {
+      if (!named.is_object() || !named.contains("template") || !named["template"].is_string()) {
+        throw InputError(cat(model_dir, "/tokenizer_config.json: field 'chat_template' lists ",
+                             named.dump().substr(0, 80),
+                             " (expected {\"name\": ..., \"template\": text})"));
+      }
+      if (named.value("name", nlohmann::json()) == "default")
+        chat_template = named["template"].get<std::string>();
+    }
   }
   return std::make_unique<HfTokenizer>(json, path.string(), special, chat_template);
 }

@@ -48,6 +48,7 @@ class HfTokenizer : public Tokenizer {
   const nlohmann::json& json() const { return json_; }
 
  private:
+  static std::unique_ptr<HfTokenizer> read_directory(const std::string& model_dir);
   struct Pipeline;
   std::unique_ptr<Pipeline> pipeline_;
   nlohmann::json json_;

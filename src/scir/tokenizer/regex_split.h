@@ -17,9 +17,10 @@ class RegexSplit {
   RegexSplit(const RegexSplit&) = delete;
   RegexSplit& operator=(const RegexSplit&) = delete;
 
-  // `keep_gaps`: the text between matches as pieces of its own (tokenizers' Isolated
-  // behaviour); otherwise only the matches (Removed keeps the gaps, see pre_tokenizer). Empty
-  // pieces are left out. `text` must be valid UTF-8.
+  // The text cut into its matches and the text between them, in order, as tokenizers' regex
+  // patterns cut it: matches may be empty, gaps never are (what is kept of them is
+  // split_behavior's). `text` must be valid UTF-8; a PCRE2 failure on it (a match limit) is
+  // an InputError naming `source` and the pattern.
   struct Piece {
     std::string text;
     bool matched;

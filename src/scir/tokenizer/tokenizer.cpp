@@ -63,7 +63,7 @@ std::unique_ptr<Tokenizer> load_text_tokenizer(const std::string& model_dir) {
   if (!file) return ids_only_tokenizer(model_dir);
   const nlohmann::json description = nlohmann::json::parse(file, nullptr, false);
   if (description.is_discarded() || !description.is_object() ||
-      description.value("type", "") != "byte") {
+      description.value("type", nlohmann::json()) != "byte") {
     throw InputError(cat(byte_file.string(), ": expected {\"type\": \"byte\"}"));
   }
   return std::make_unique<ByteTokenizer>();
