@@ -665,13 +665,12 @@ TEST(RunCli, DamagedRunStateAndUnwritableOutputsAreExitTwo) {
   }
   const CommandResult redone = run_command(scir_hpc(base + run.string()));
   ASSERT_EQ(redone.exit_code, 0) << redone.out;
-  EXPECT_NE(
-      redone.out.find("[data] marked done, but output missing: " +
-                      (run / "data/eval_prompts.jsonl").string() + "; running the phase again"),
-      std::string::npos)
+  EXPECT_NE(redone.out.find("[data] output missing, running the phase again: " +
+                            (run / "data/eval_prompts.jsonl").string() + "\n"),
+            std::string::npos)
       << redone.out;
-  EXPECT_NE(redone.out.find("[sft_eval] marked done, but output missing: " + h5.string() +
-                            " has no group /sft/eval; running the phase again"),
+  EXPECT_NE(redone.out.find("[sft_eval] output missing, running the phase again: " + h5.string() +
+                            " has no group /sft/eval\n"),
             std::string::npos)
       << redone.out;
   EXPECT_NE(redone.out.find("[pretrain] done already"), std::string::npos) << redone.out;

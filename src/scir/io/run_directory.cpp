@@ -42,19 +42,21 @@ bool RunDirectory::done(Comm& comm, const std::string& phase, const std::string&
 
 namespace {
 
-// What is missing or broken of a finished phase's outputs ("" when they are whole).
+// What is missing or broken of a finished phase's outputs, as "what, running the phase again:
+// which" ("" when they are whole).
 std::string output_problem(const PhaseOutputs& outputs, const std::string& h5) {
+  const std::string again = ", running the phase again: ";
   for (const std::string& checkpoint : outputs.checkpoints) {
     try {
       check_hf_model(checkpoint);
     } catch (const InputError& error) {
-      return cat("checkpoint incomplete or corrupt: ", error.what());
+      return cat("checkpoint incomplete or corrupt", again, error.what());
     }
   }
   for (const std::string& file : outputs.files)
-    if (!fs::exists(file)) return cat("output missing: ", file);
+    if (!fs::exists(file)) return cat("output missing", again, file);
   for (const std::string& group : outputs.h5_groups)
-    if (!h5_has_group(h5, group)) return cat("output missing: ", h5, " has no group ", group);
+    if (!h5_has_group(h5, group)) return cat("output missing", again, h5, " has no group ", group);
   return "";
 }
 
@@ -67,7 +69,7 @@ bool RunDirectory::done(Comm& comm, const std::string& phase, const PhaseOutputs
   if (seen) {
     const std::string problem = output_problem(outputs, h5());
     if (!problem.empty()) {
-      log_warn(cat("[", phase, "] marked done, but ", problem, "; running the phase again"));
+      log_warn(cat("[", phase, "] ", problem));
       fs::remove(marker);
       seen = false;
     }
