@@ -690,6 +690,19 @@ TEST(RunCli, DamagedRunStateAndUnwritableOutputsAreExitTwo) {
   EXPECT_EQ(zeroed.exit_code, 2);
   EXPECT_EQ(zeroed.out, message);
 
+  // A run directory that cannot be written: immutable (root ignores permission bits), where the
+  // file system supports the flag.
+  const fs::path frozen = root / "frozen";
+  fs::create_directories(frozen / ".done");
+  if (run_command("chattr +i " + (frozen / ".done").string()).exit_code == 0) {
+    const CommandResult immutable = run_command(scir_hpc(base + frozen.string()));
+    run_command("chattr -i " + (frozen / ".done").string());
+    EXPECT_EQ(immutable.exit_code, 2);
+    EXPECT_EQ(immutable.out, "scir_hpc: error: " + frozen.string() +
+                                 ": the run directory cannot be written (Operation not "
+                                 "permitted)\n");
+    EXPECT_FALSE(fs::exists(frozen / "config.ini"));
+  }
   // An output directory under a regular file, before any work.
   std::ofstream(root / "plain") << "x";
   const CommandResult under_file = run_command(scir_hpc(base + (root / "plain" / "r").string()));

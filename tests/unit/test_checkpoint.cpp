@@ -282,6 +282,15 @@ TEST(ModelConfig, ReadsRopeParametersAndLlama3Scaling) {
     EXPECT_EQ(config.rope.low_freq_factor, 1.0);
     EXPECT_EQ(config.rope.original_max_position_embeddings, 8192);
   }
+  // A position count beyond any context (once undefined behaviour to convert) is refused.
+  nlohmann::json huge = v4;
+  huge["rope_scaling"]["original_max_position_embeddings"] = 8.192e86;
+  EXPECT_EQ(input_error([&] { ModelConfig::from_json(huge, "config.json"); }),
+            "config.json: field 'rope_scaling.original_max_position_embeddings' is 8.192e+86 "
+            "(expected a whole number in [1, 2^40])");
+  huge["rope_scaling"]["original_max_position_embeddings"] = 8192.5;
+  EXPECT_NE(input_error([&] { ModelConfig::from_json(huge, "config.json"); }).find("is 8192.5"),
+            std::string::npos);
   // 4.x's older key "type" names the rope type too.
   nlohmann::json old_key = v4;
   old_key["rope_scaling"].erase("rope_type");

@@ -1,5 +1,6 @@
 #include "scir/model/model_config.h"
 
+#include <cmath>
 #include <fstream>
 
 #include "scir/core/errors.h"
@@ -7,6 +8,9 @@
 
 namespace scir {
 namespace {
+
+// No model's context comes near this many positions; a count beyond it is not a count.
+constexpr double kMaxPositions = 0x1p40;
 
 int64_t integer_field(const nlohmann::json& json, const std::string& source, const char* name,
                       bool required, int64_t fallback) {
@@ -95,14 +99,21 @@ RopeSettings read_rope(const nlohmann::json& json, const std::string& source) {
     rope.factor = number("factor", 0);
     rope.low_freq_factor = number("low_freq_factor", 0);
     rope.high_freq_factor = number("high_freq_factor", 0);
-    rope.original_max_position_embeddings =
-        static_cast<int64_t>(number("original_max_position_embeddings", 0));
+    // A count of positions: a whole number of a size a context can have, checked before it
+    // is converted (a double beyond int64_t's range is undefined behaviour to convert; found by
+    // fuzzing, tests/fuzz/corpus/config_json/rope_original_positions_beyond_int64).
+    const double original = number("original_max_position_embeddings", 0);
+    if (!(original >= 1 && original <= kMaxPositions) || original != std::floor(original)) {
+      throw InputError(cat(source, ": field '", prefix, "original_max_position_embeddings' is ",
+                           block["original_max_position_embeddings"].dump(),
+                           " (expected a whole number in [1, 2^40])"));
+    }
+    rope.original_max_position_embeddings = static_cast<int64_t>(original);
     if (!(rope.factor >= 1) || !(rope.low_freq_factor > 0) ||
-        !(rope.high_freq_factor > rope.low_freq_factor) ||
-        rope.original_max_position_embeddings <= 0) {
-      throw InputError(cat(source, ": field '", prefix,
-                           "' expected factor >= 1, 0 < low_freq_factor < high_freq_factor and "
-                           "original_max_position_embeddings > 0 for rope_type llama3"));
+        !(rope.high_freq_factor > rope.low_freq_factor)) {
+      throw InputError(cat(source, ": field '", block_name,
+                           "' expected factor >= 1 and 0 < low_freq_factor < high_freq_factor "
+                           "for rope_type llama3"));
     }
   } else if (type != "default") {
     throw InputError(cat(source, ": field '", prefix, "rope_type' is '", type,

@@ -76,7 +76,9 @@ void oracle_best_pairs(const IterationContext& context, size_t prompt,
   std::vector<double> quality;
   for (const std::string& text : texts)
     quality.push_back(context.world->quality(context.prompts[prompt], text));
-  const auto [best, worst] = best_vs_worst(quality);
+  // Named variables, not a structured binding: the lambda below captures them (C++17).
+  const auto extremes = best_vs_worst(quality);
+  const int best = extremes.first, worst = extremes.second;
   if (best < 0) return;
   auto add = [&](int other) {
     const size_t index = pair_index(std::min(best, other), std::max(best, other), plan.samples);
