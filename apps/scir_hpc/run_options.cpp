@@ -233,7 +233,8 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
 SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfRewardingPlan& plan,
                                       SelfRewardingInputs inputs) {
   const ModelConfig m1 = check_hf_model(inputs.m1_dir);
-  if (!load_tokenizer(inputs.m1_dir)->has_text()) {
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(inputs.m1_dir);
+  if (!tokenizer->has_text()) {
     options.reject("model.m1",
                    "a model directory with a tokenizer (the iterations' prompts and "
                    "judge prompts are text)");
@@ -255,7 +256,6 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
   if (!inputs.m0_dir.empty() && check_hf_model(inputs.m0_dir).vocab_size != m1.vocab_size) {
     options.reject("model.m0", cat("a model with M1's vocabulary of ", m1.vocab_size, " tokens"));
   }
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(inputs.m1_dir);
   resolve_chat_template(inputs.chat_template, *tokenizer);
   inputs.pool_paths = options.get_list("data.prompt_pools");
   const size_t needed = plan.fixed_pool ? 1 : static_cast<size_t>(plan.iterations);

@@ -233,8 +233,7 @@ TEST_F(ModelCli, ShardedInitLoadsAndBadInputsExitTwoNamingTheProblem) {
   expect_error("generate --model " + model() + " --input " + prompt + " --n 99999999999",
                "option '--n': expected an integer in [1, 1000000], got '99999999999'");
   std::string many;
-  for (int i = 0; i < 3000; ++i)
-    many += "{\"id\": " + std::to_string(i) + ", \"prompt\": \"p\"}\n";
+  for (int i = 0; i < 3000; ++i) many += "{\"id\": " + std::to_string(i) + ", \"prompt\": \"p\"}\n";
   const std::string prompts = file("many.jsonl", many);
   expect_error("generate --model " + model() + " --input " + prompts + " --n 1000000",
                "option '--n': expected at most 715827 for the 3000 prompts (2^31 - 1 samples in "

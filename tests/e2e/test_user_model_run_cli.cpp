@@ -16,6 +16,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A small random model with the byte tokenizer, `shape` overriding its defaults.
+bool init_small_model(const fs::path& directory, const std::string& shape) {
+  const CommandResult init =
+      run_command(scir_hpc("init --out " + directory.string() + " --model.hidden_size 16 " +
+                           "--model.intermediate_size 32 --model.num_hidden_layers 1 " + shape));
+  EXPECT_EQ(init.exit_code, 0) << init.out;
+  return init.exit_code == 0;
+}
+
 struct UserFiles {
   fs::path root, m0, m1, pool1, pool2, heldout, judge;
 };
@@ -146,11 +155,7 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
     std::ofstream(small_vocab / "config.json") << text;
   }
   const fs::path wide = f.root / "wide_vocab";
-  ASSERT_EQ(run_command(scir_hpc("init --out " + wide.string() +
-                                 " --model.vocab_size 300 --model.hidden_size 16 "
-                                 "--model.intermediate_size 32 --model.num_hidden_layers 1"))
-                .exit_code,
-            0);
+  ASSERT_TRUE(init_small_model(wide, "--model.vocab_size 300"));
   const fs::path bad_pool = f.root / "bad_pool.jsonl";
   std::ofstream(bad_pool) << "{\"prompt\": \"ok\"}\n{\"text\": \"no prompt\"}\n";
   const fs::path empty_prompt = f.root / "empty_prompt.jsonl";
@@ -159,11 +164,7 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
   std::ofstream(same_ids) << "{\"id\": \"a\", \"prompt\": \"ok\"}\n{\"id\": 7, \"prompt\": \"x\"}\n"
                              "{\"id\": \"a\", \"prompt\": \"yes\"}\n";
   const fs::path short_context = f.root / "short_context";
-  ASSERT_EQ(run_command(scir_hpc("init --out " + short_context.string() +
-                                 " --model.max_position_embeddings 4 --model.hidden_size 16 "
-                                 "--model.intermediate_size 32 --model.num_hidden_layers 1"))
-                .exit_code,
-            0);
+  ASSERT_TRUE(init_small_model(short_context, "--model.max_position_embeddings 4"));
   const fs::path long_prompt = f.root / "long_prompt.jsonl";
   std::ofstream(long_prompt) << "{\"prompt\": \"ok\"}\n{\"prompt\": \"" << std::string(600, 'x')
                              << "\"}\n";

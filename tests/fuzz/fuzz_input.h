@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -33,6 +35,15 @@ inline std::string write_file(const std::filesystem::path& path, const uint8_t* 
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path.string();
+}
+
+// A property of what a parser accepted; false ends the process, which libFuzzer and the replay
+// both report as a failure.
+inline void check(bool holds, const char* what) {
+  if (!holds) {
+    std::fprintf(stderr, "fuzz check failed: %s\n", what);
+    std::abort();
+  }
 }
 
 // Runs `parse`; an InputError is the expected answer to a bad input.

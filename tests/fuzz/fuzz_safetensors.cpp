@@ -7,8 +7,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path =
       scir::fuzz::write_file(scir::fuzz::scratch() / "w.safetensors", data, size);
   scir::fuzz::expect_input_error_at_most([&] {
-    scir::check_safetensors(path);
-    scir::read_safetensors(path);
+    const auto shapes = scir::check_safetensors(path);
+    const scir::SafetensorsContents contents = scir::read_safetensors(path);
+    scir::fuzz::check(contents.tensors.size() == shapes.size(), "every checked tensor is read");
+    for (const auto& [name, tensor] : contents.tensors)
+      scir::fuzz::check(tensor.sizes().vec() == shapes.at(name), "a tensor has its header's shape");
   });
   return 0;
 }

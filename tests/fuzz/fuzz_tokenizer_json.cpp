@@ -27,9 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   scir::fuzz::expect_input_error_at_most([&] {
     const std::unique_ptr<scir::Tokenizer> tokenizer = scir::load_tokenizer(directory.string());
     for (const std::string& text : {std::string("Hello, world! 123"), std::string("  a\tb\n"),
-                                   std::string("naïve 😀 <|im_end|>"), input.substr(0, 64)}) {
+                                    std::string("naïve 😀 <|im_end|>"), input.substr(0, 64)}) {
       try {
         const std::vector<int64_t> ids = tokenizer->encode(text);
+        for (const int64_t id : ids)
+          scir::fuzz::check(id >= 0 && id < tokenizer->vocab_size(), "ids in the vocabulary");
         tokenizer->decode(ids);
         scir::prompt_ids(*tokenizer, scir::ChatTemplate::kModel, text);
       } catch (const scir::InputError&) {

@@ -24,12 +24,20 @@ int main(int argc, char** argv) {
     std::cerr << argv[0] << ": error: no corpus files given\n";
     return 2;
   }
+  // A target accepts an input or answers it with an InputError (which it catches); any other
+  // exception is a failure, named with its input. A failed property aborts the process.
+  int failures = 0;
   for (const std::filesystem::path& input : inputs) {
     std::ifstream file(input, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(file)),
                             std::istreambuf_iterator<char>());
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    try {
+      LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    } catch (const std::exception& error) {
+      std::cerr << "FAIL " << input.string() << ": " << error.what() << "\n";
+      ++failures;
+    }
   }
-  std::cout << "replayed " << inputs.size() << " inputs\n";
-  return 0;
+  std::cout << "replayed " << inputs.size() << " inputs, " << failures << " failed\n";
+  return failures == 0 ? 0 : 1;
 }
