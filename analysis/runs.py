@@ -28,9 +28,9 @@ PAIR_COLUMNS = [
 ]
 # /iter_<t>/steps: one row a training step.
 STEP_COLUMNS = [(name, "steps", "train") for name in [
-    "step", "loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share", "margin",
-    "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s", "acc_grm_step",
-    "acc_irm_step", "acc_labels_step"]]
+    "step", "loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share",
+    "cons_share", "margin", "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s",
+    "acc_grm_step", "acc_irm_step", "acc_labels_step"]]
 # The evaluation record: attributes of /sft/eval and /iter_<t>/eval (plus quality_<family>).
 EVALUATION_FIELDS = [(name, "scalar", "evaluate") for name in [
     "win_rate_vs_m1", "win_rate_ci95", "mean_quality", "exact_share", "mean_length", "acc_grm", "acc_grm_own",
@@ -130,12 +130,15 @@ def contract_misses(path):
         # A run of a user's own model (model.m1) has no seed models and so no /sft/eval.
         config = _attributes(handle["config"]) if "config" in handle else {}
         required = ("config", "provenance") + (() if config.get("model.m1") else ("sft/eval",))
+        # M1's finish adds the finished model's evaluation.
+        required += ("finish/eval",) if config.get("finish.method", "none") != "none" else ()
         for group in required:
             if group not in handle:
                 misses.append(f"{file}: no group /{group}")
-        if "sft/eval" in handle:
-            misses += [f"{file}: /sft/eval lacks the attribute {name}"
-                       for name, _, _ in EVALUATION_FIELDS if name not in handle["sft/eval"].attrs]
+        for group in ("sft/eval", "finish/eval"):
+            if group in handle:
+                misses += [f"{file}: /{group} lacks the attribute {name}"
+                           for name, _, _ in EVALUATION_FIELDS if name not in handle[group].attrs]
         t = 1
         while f"iter_{t}" in handle:
             group = handle[f"iter_{t}"]
@@ -176,8 +179,10 @@ def _check_number(value, where):
 
 
 class Run:
-    """config (option -> text), m1 (the /sft/eval attributes or None), and per iteration t:
-    evals[t] (attributes), steps[t] and pairs[t] (column -> numpy array)."""
+    """config (option -> text), m1 (the evaluation of the M1 the iterations start from: /sft/eval,
+    or /finish/eval after M1's finish, its win rate then against the SFT model; None for a user's
+    model), and per iteration t: evals[t] (attributes), steps[t] and pairs[t] (column -> numpy
+    array)."""
 
     def __init__(self, path):
         self.directory = path
@@ -198,7 +203,8 @@ class Run:
                       if "provenance" in handle else "")
             if kernel:
                 self.config[KERNEL_KEY] = kernel
-            self.m1 = _attributes(handle["sft/eval"]) if "sft/eval" in handle else None
+            self.m1_group = "finish/eval" if "finish/eval" in handle else "sft/eval"
+            self.m1 = _attributes(handle[self.m1_group]) if self.m1_group in handle else None
             self.evals, self.steps, self.pairs = {}, {}, {}
             t = 1
             while f"iter_{t}" in handle:
@@ -221,7 +227,7 @@ class Run:
                 _check_number(values[key], f"{self.file}: /iter_{t}/eval attribute {key}")
         for key in ("mean_quality", "acc_grm", "acc_irm", "acc_grm_own"):
             if self.m1 is not None and key in self.m1:
-                _check_number(self.m1[key], f"{self.file}: /sft/eval attribute {key}")
+                _check_number(self.m1[key], f"{self.file}: /{self.m1_group} attribute {key}")
         for key, value in self.config.items():
             if not isinstance(value, str):
                 raise RunError(f"{self.file}: /config attribute {key} is {type(value).__name__}, "

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "build_commit.h"
+#include "finish_options.h"
 #include "process_grid_options.h"
 #include "rerun_contract.h"
 #include "scir/core/option_binding.h"
@@ -59,11 +60,19 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
       // |P - 1/2| < 1/2 for every pair: a margin of 1/2 or more would keep none.
       .number("scir.delta", scir.delta, "selection margin, in [0, 0.5)",
               {0, 0.5, false, true, "a number in [0, 0.5) (at 0.5 no pair can be kept)"})
+      .number("scir.cons_gate", scir.cons_gate,
+              "confidence gate of L_cons: a pair enters it only when |P_G - 1/2| and |P_I - 1/2| "
+              "both reach this, in [0, 0.5) (0: every pair)",
+              {0, 0.5, false, true, "a number in [0, 0.5) (at 0.5 no pair can enter L_cons)"})
       .number("scir.nll_weight", scir.nll_weight, "weight of the chosen responses' NLL (>= 0)",
               not_negative)
       .choice("scir.irm_ref", plan.irm_reference,
-              {{"previous", IrmReference::kPrevious}, {"current", IrmReference::kCurrent}},
-              "reference of the implicit reward")
+              {{"previous", IrmReference::kPrevious},
+               {"current", IrmReference::kCurrent},
+               {"first", IrmReference::kFirst},
+               {"m1", IrmReference::kM1}},
+              "reference of the implicit reward in iteration t: previous (M(t-1)), current "
+              "(M(t)), first (iteration 1's reference, M0, for every t) or m1 (M1 for every t)")
       .flag("scir.irm_length_norm", scir.irm_length_norm,
             "divide r by |y| for consistency and selection")
       .choice("scir.grm", scir.pointwise_grm, {{"pairwise", false}, {"pointwise", true}},
@@ -81,10 +90,7 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
       .integer("scir.pairs_per_prompt", plan.pairs_per_prompt,
                "0: all N(N-1)/2 distinct pairs a prompt; K > 0: K random distinct pairs",
                OptionRange::at_least(0, "an integer >= 0 (0: all pairs)"))
-      .choice("scir.oracle_pairs", plan.oracle_pairs,
-              {{"all", OraclePairs::kAll},
-               {"best_vs_worst", OraclePairs::kBestVsWorst},
-               {"best_vs_rest", OraclePairs::kBestVsRest}},
+      .choice("scir.oracle_pairs", plan.oracle_pairs, oracle_pairs_names(),
               "with scir.method = oracle: which samples of a prompt are paired (all distinct "
               "pairs; the oracle's best against its worst; or against every worse response)")
       .flag("scir.fixed_pool", plan.fixed_pool,
@@ -120,7 +126,7 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
             "a user's M1 (HF directory with its tokenizer): no embedded world, no oracle")
       .text("model.m0", inputs.m0_dir,
             "with model.m1: the base model M0, reference of iteration 1 under scir.irm_ref = "
-            "previous")
+            "previous (of every iteration under first)")
       .choice("model.chat_template", inputs.chat_template, chat_template_names(),
               "with model.m1: how prompts and judge prompts are wrapped (model: the model's own "
               "template's family)")
@@ -139,6 +145,7 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
 void declare_run_options(OptionSet& options) {
   options.set_default_config(default_config_path());
   declare_seed_options(options);
+  declare_finish_options(options);
   declare_tensor_parallel_option(options);
   options.add_string("resume", "auto",
                      "auto: go on from the finished phases and restart states in --out; no: "
@@ -208,6 +215,9 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
                    "0 (all) when SRLM scores pointwise (its one pair a prompt is the best "
                    "against the worst)");
   }
+  if (options.was_set("scir.cons_gate") && !has_consistency_loss(plan.scir.method))
+    options.reject("scir.cons_gate",
+                   "no value unless the method has L_cons (scir, scir_no_select)");
   if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
     options.reject("scir.tau", "no value unless scir.grm = pointwise");
   reject_inapplicable_srlm_options(options, plan);
@@ -241,17 +251,16 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
   }
   if (plan.offline == OfflineLabels::kOracle)
     options.reject("scir.method", "not oracle with model.m1 (a user's model has no oracle)");
-  const bool reference_is_m0 =
-      plan.irm_reference == IrmReference::kPrevious && plan.offline == OfflineLabels::kNone;
+  const bool reference_is_m0 = reads_m0(plan);
   if (!inputs.m0_dir.empty() && !reference_is_m0) {
     options.reject("model.m0",
-                   "no value unless M0 is read: it is iteration 1's reference only under "
-                   "scir.irm_ref = previous with an online method (not srlm or oracle)");
+                   "no value unless M0 is read: it is a reference only under scir.irm_ref = "
+                   "previous or first with an online method (not srlm or oracle)");
   }
-  if (inputs.m0_dir.empty() && reference_is_m0 && plan.iterations > 0) {
+  if (inputs.m0_dir.empty() && reference_is_m0) {
     options.reject("model.m0",
                    "the base model M0 (the reference of iteration 1 under scir.irm_ref = "
-                   "previous), or scir.irm_ref = current");
+                   "previous or first), or scir.irm_ref = current or m1");
   }
   if (!inputs.m0_dir.empty() && check_hf_model(inputs.m0_dir).vocab_size != m1.vocab_size) {
     options.reject("model.m0", cat("a model with M1's vocabulary of ", m1.vocab_size, " tokens"));
@@ -298,6 +307,8 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
                      cat("a multiple of the ", copies, grid.tensor() ? " model copies" : " ranks"));
     }
     if (job.user_model) {
+      if (options.get_string("finish.method") != "none")
+        options.reject("finish.method", "none with model.m1 (a user's model has no oracle)");
       job.inputs = user_model_inputs(options, job.plan, bound);
       check_tensor_parallel_shape(options, check_hf_model(job.inputs.m1_dir), grid.tp());
     } else {
@@ -309,6 +320,17 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
                                               job.seeds.data.iterations, " prompt pools)"));
       }
       job.seeds.eval = job.plan.eval;  // M1's evaluation judges with the GRM the iterations use
+      const M1FinishSettings finish = read_finish_options(options);
+      if (finish.enabled) {
+        if (job.seeds.data.finish_prompts == 0)
+          options.reject("data.finish_prompts", "an integer > 0 when finish.method = oracle");
+        if (finish.batch_pairs % copies != 0) {
+          options.reject("finish.batch_pairs", cat("a multiple of the ", copies,
+                                                   grid.tensor() ? " model copies" : " ranks"));
+        }
+        job.finish = true;
+        job.finish_plan = finish_plan(finish, job.plan, job.seeds.seed);
+      }
     }
     const bool resume =
         read_choice(options, "resume", OptionNames<bool>{{"auto", true}, {"no", false}});

@@ -71,6 +71,9 @@ void bind_dataset_options(OptionBinder& bind, world::DatasetSizes& sizes) {
                optional_count)
       .integer("data.judge_prompts", sizes.judge_prompts,
                "prompts whose samples from the SFT model become judge training data (judge_sft)",
+               optional_count)
+      .integer("data.finish_prompts", sizes.finish_prompts,
+               "prompts whose samples from the SFT model become M1's finish pairs (finish.*)",
                optional_count);
 }
 

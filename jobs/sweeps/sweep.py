@@ -35,8 +35,9 @@ from analysis.cli import OneLineArgumentParser  # noqa: E402
 from analysis.seed_models import only_iterations  # noqa: E402
 
 SEED_PHASES = ["data", "init", "pretrain", "sft", "sft_eval"]
-# The judge stage's phases (judge_sft.steps > 0): shared when the first run has them.
-JUDGE_STAGE_PHASES = ["eft_own", "judge_sft"]
+# The judge stage's phases (judge_sft.steps > 0) and M1's finish (finish.method = oracle):
+# shared when the first run has them.
+OPTIONAL_SEED_PHASES = ["eft_own", "judge_sft", "finish"]
 
 
 class GridError(Exception):
@@ -146,11 +147,11 @@ def seed_key(options):
 def share_seed_models(source, target):
     """Starts `target` from the seed models of the finished run `source`."""
     os.makedirs(os.path.join(target, ".done"), exist_ok=True)
-    for folder in ("data", "ckpt/init", "ckpt/m0", "ckpt/m1_base", "ckpt/m1"):
+    for folder in ("data", "ckpt/init", "ckpt/m0", "ckpt/m1_base", "ckpt/m1", "finish"):
         if os.path.isdir(os.path.join(source, folder)):
             shutil.copytree(os.path.join(source, folder), os.path.join(target, folder),
                             dirs_exist_ok=True)
-    for phase in SEED_PHASES + JUDGE_STAGE_PHASES:
+    for phase in SEED_PHASES + OPTIONAL_SEED_PHASES:
         if phase in SEED_PHASES or os.path.exists(os.path.join(source, ".done", phase)):
             shutil.copy(os.path.join(source, ".done", phase), os.path.join(target, ".done", phase))
     # run.h5 holds /pretrain and /sft; the run rewrites /config and /provenance when it starts.

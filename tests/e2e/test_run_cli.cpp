@@ -107,11 +107,13 @@ TEST(RunCli, TinyRunWritesTheContractAndSkipsFinishedPhasesOnRerun) {
   const scir::H5Group steps = scir::read_h5_group(h5, "/iter_1/steps");
   ASSERT_FALSE(steps.columns.at("loss").empty());
   for (const char* name :
-       {"loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share", "margin",
-        "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"}) {
+       {"loss", "loss_dpo", "loss_sym", "loss_ent", "consistency_rate", "kept_share", "cons_share",
+        "margin", "logp_chosen", "logp_rejected", "grad_norm", "lr", "tokens_per_s"}) {
     ASSERT_EQ(steps.columns.at(name).size(), steps.columns.at("loss").size()) << name;
     for (double value : steps.columns.at(name)) EXPECT_TRUE(std::isfinite(value)) << name;
   }
+  // No confidence gate: every pair of SCIR's steps is in the consistency loss.
+  for (double share : steps.columns.at("cons_share")) EXPECT_EQ(share, 1.0);
   const scir::H5Group iteration_eval = scir::read_h5_group(h5, "/iter_1/eval");
   for (const char* key : {"win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm", "acc_agree",
                           "agree_share", "ece_grm", "ece_irm"}) {
@@ -428,7 +430,23 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
       {"--data.prompt_pools a.jsonl",
        "option '--data.prompt_pools': expected no value without model.m1, got 'a.jsonl'"},
       {"--threads 99999999999",
-       "option '--threads': expected an integer in [0, 4096] (0: automatic), got '99999999999'"}};
+       "option '--threads': expected an integer in [0, 4096] (0: automatic), got '99999999999'"},
+      {"--scir.irm_ref fixed",
+       "option '--scir.irm_ref': expected previous, current, first or m1, got 'fixed'"},
+      {"--scir.cons_gate 0.5",
+       "option '--scir.cons_gate': expected a number in [0, 0.5) (at 0.5 no pair can enter "
+       "L_cons), got '0.5'"},
+      {"--scir.method srlm --scir.cons_gate 0.1",
+       "option '--scir.cons_gate': expected no value unless the method has L_cons (scir, "
+       "scir_no_select), got '0.1'"},
+      {"--finish.lr 0.1",
+       "option '--finish.lr': expected no value unless finish.method = oracle, got '0.1'"},
+      {"--finish.method oracle",
+       "option '--data.finish_prompts': expected an integer > 0 when finish.method = oracle, got "
+       "'0'"},
+      {"--finish.method oracle --data.finish_prompts 8 --finish.samples 1",
+       "option '--finish.samples': expected an integer in [2, 16], got '1'"},
+      {"--finish.method sft", "option '--finish.method': expected none or oracle, got 'sft'"}};
   for (const auto& [args, message] : cases) {
     const CommandResult result = run_command(scir_hpc("run --out " + run.string() + " " + args));
     EXPECT_EQ(result.exit_code, 2) << args;

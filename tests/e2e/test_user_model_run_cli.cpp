@@ -173,7 +173,10 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
   const std::pair<std::string, std::string> cases[] = {
       {user_run(run, ""),
        "option '--model.m0': expected the base model M0 (the reference of iteration 1 under "
-       "scir.irm_ref = previous), or scir.irm_ref = current, got ''"},
+       "scir.irm_ref = previous or first), or scir.irm_ref = current or m1, got ''"},
+      {user_run(run, "--scir.irm_ref first"),
+       "option '--model.m0': expected the base model M0 (the reference of iteration 1 under "
+       "scir.irm_ref = previous or first), or scir.irm_ref = current or m1, got ''"},
       {user_run(run, "--scir.irm_ref current --scir.method oracle"),
        "option '--scir.method': expected not oracle with model.m1 (a user's model has no "
        "oracle), got 'oracle'"},
@@ -195,8 +198,12 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
        no_placeholder.string() + ": judge template lacks the placeholder {instruction}"},
       // Options that no phase reads are refused, not ignored.
       {user_run(run, "--scir.method srlm --model.m0 " + f.m0.string()),
-       "option '--model.m0': expected no value unless M0 is read: it is iteration 1's reference "
-       "only under scir.irm_ref = previous with an online method (not srlm or oracle), got '" +
+       "option '--model.m0': expected no value unless M0 is read: it is a reference only under "
+       "scir.irm_ref = previous or first with an online method (not srlm or oracle), got '" +
+           f.m0.string() + "'"},
+      {user_run(run, "--scir.irm_ref m1 --model.m0 " + f.m0.string()),
+       "option '--model.m0': expected no value unless M0 is read: it is a reference only under "
+       "scir.irm_ref = previous or first with an online method (not srlm or oracle), got '" +
            f.m0.string() + "'"},
       {user_run(run, "--scir.irm_ref current --srlm.judge_samples 3"),
        "option '--srlm.judge_samples': expected no value unless scir.method = srlm, got '3'"},

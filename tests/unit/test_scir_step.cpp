@@ -101,6 +101,41 @@ TEST_F(ScirStepTest, LossIsDpoOnKeptPlusLambdaConsistency) {
   EXPECT_NEAR(stats.loss, std::log(2.0) + 0.7 * (sym / 3 + 0.2 * ent / 3), 1e-5);
 }
 
+// The confidence gate: only pairs on which both reward models are at least `cons_gate` away
+// from 1/2 enter L_cons, which is still averaged over every pair of the batch.
+TEST_F(ScirStepTest, ConfidenceGateKeepsOnlyConfidentPairsInTheConsistencyLoss) {
+  auto pairs = pairs_with_self_reference();
+  // P_I: sigmoid(0.1 x 5) on pair 1 (0.12 from 1/2), sigmoid(0.1 x 0.5) on pair 2 (0.0125),
+  // 1/2 on pair 3, which the gate therefore always leaves out.
+  pairs[0].ref_logp1 -= 5.0;
+  pairs[1].ref_logp1 -= 0.5;
+  ScirSettings settings;
+  settings.gamma = 0.2;
+  settings.lambda = 0.7;
+  settings.cons_gate = 0.005;
+  const ScirStepStats stats = scir_step(*policy, judge(), pairs, settings, comm);
+  EXPECT_NEAR(stats.p_irm[0], 1 / (1 + std::exp(-0.5)), 1e-6);
+  EXPECT_NEAR(stats.p_irm[1], 1 / (1 + std::exp(-0.05)), 1e-6);
+  EXPECT_EQ(stats.p_irm[2], 0.5);
+  const auto logit = [](double p) { return std::log(p / (1 - p)); };
+  double sym = 0, ent = 0, entering = 0;
+  for (size_t k = 0; k < 3; ++k) {
+    const double g = stats.p_grm[k], i = stats.p_irm[k], mean = (g + i) / 2;
+    if (std::abs(g - 0.5) < 0.005 || std::abs(i - 0.5) < 0.005) continue;
+    entering += 1;
+    sym += 0.5 * (g - i) * (logit(g) - logit(i));
+    ent += -(mean * std::log(mean) + (1 - mean) * std::log(1 - mean));
+  }
+  ASSERT_GE(entering, 1) << "the test needs a judge confident on pair 1 or 2";
+  EXPECT_EQ(stats.gated, entering);
+  EXPECT_NEAR(stats.loss_sym, sym / 3, 1e-6);
+  EXPECT_NEAR(stats.loss_ent, ent / 3, 1e-6);
+  EXPECT_NEAR(stats.loss, stats.loss_dpo + 0.7 * (sym / 3 + 0.2 * ent / 3), 1e-5);
+  // Without the gate every pair enters.
+  settings.cons_gate = 0;
+  EXPECT_EQ(scir_step(*policy, judge(), pairs, settings, comm).gated, 3);
+}
+
 TEST_F(ScirStepTest, TieRuleDropLeavesOnlyTheConsistencyLoss) {
   const auto pairs = pairs_with_self_reference();
   ScirSettings settings;

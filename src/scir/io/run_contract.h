@@ -8,7 +8,8 @@
 // RUN/ckpt/       m0, m1 (m1_base), iter_<t>/final = M(t+1), <phase>_state restart states
 //
 // run.h5 groups: /config (attributes: every option), /provenance (attributes), /pretrain/steps,
-// /sft/steps (/judge_sft/steps), /sft/eval (M1's evaluation record), and for t = 1..T
+// /sft/steps (/judge_sft/steps), /sft/eval (the SFT model M1's evaluation record; with M1's
+// finish, /finish/eval: the finished M1's, its win rate against the SFT model), and for t = 1..T
 // /iter_<t>/pairs, /iter_<t>/steps, /iter_<t>/eval (M(t+1)'s evaluation record).
 #pragma once
 
@@ -56,6 +57,7 @@ inline constexpr Column kStepColumns[] = {
     {"loss_ent", "steps", "train", "mean L_ent over all pairs"},
     {"consistency_rate", "steps", "train", "share of pairs on which P_G and P_I agree"},
     {"kept_share", "steps", "train", "share of pairs kept"},
+    {"cons_share", "steps", "train", "share of pairs in L_cons (the confidence gate's; 0: none)"},
     {"margin", "steps", "train", "mean chosen - rejected log-ratio over the kept pairs"},
     {"logp_chosen", "steps", "train", "mean log pi of the kept chosen responses"},
     {"logp_rejected", "steps", "train", "mean log pi of the kept rejected responses"},
@@ -119,5 +121,11 @@ inline constexpr const char* kEvalPromptsFile = "eval_prompts.jsonl";
 inline constexpr const char* kHeldoutPairsFile = "heldout_pairs.jsonl";
 inline constexpr const char* kJudgePromptsFile = "judge_prompts.jsonl";
 inline constexpr const char* kOwnEftFile = "eft_own.jsonl";
+// M1's finish (finish.method = oracle): its prompts, its own run directory (one oracle-labelled
+// iteration from the SFT model: RUN/finish/run.h5, RUN/finish/ckpt/iter_1/final = the M1 the
+// iterations start from) and that model's evaluation record in the run's run.h5.
+inline constexpr const char* kFinishPromptsFile = "finish_prompts.jsonl";
+inline constexpr const char* kFinishDirectory = "finish";
+inline constexpr const char* kFinishEvalGroup = "/finish/eval";
 
 }  // namespace scir::run_contract

@@ -78,7 +78,7 @@ std::map<std::string, double> iteration_fields(const IterationContext& context) 
   const double count = static_cast<double>(p_grm0.size());
   const ScirMethod method = context.plan.scir.method;
   const bool online_grm = method != ScirMethod::kLabelled && method != ScirMethod::kIrmOnly;
-  const bool irm_measured = !reference_is_current(context.plan);
+  const bool irm_measured = !reference_is_current(context.plan, context.t);
   std::map<std::string, double> fields = {
       {"pairs", count},
       {"agreement_start",

@@ -68,13 +68,24 @@ void run_job(const ProcessGrid& grid, const RunJob& job) {
   SelfRewardingInputs inputs = job.inputs;
   if (!job.user_model) {
     world = std::make_unique<world::World>(job.seeds.world);
-    inputs = world_inputs(*world, build_seed_models(grid, run, job.seeds), job.plan.iterations);
+    SeedModels seeds = build_seed_models(grid, run, job.seeds);
+    if (job.finish) {
+      const std::string sft_model = seeds.m1_dir;
+      seeds.m1_dir = finish_m1(grid, run, *world, seeds, job.finish_plan);
+      seeds.m0_dir = sft_model;  // iteration 1's reference under irm_ref previous or first
+    }
+    inputs = world_inputs(*world, seeds, job.plan.iterations);
   }
   const std::vector<IterationSummary> iterations = run_self_rewarding(grid, run, inputs, job.plan);
   if (grid.job().rank() != 0) return;    // rank 0 alone reads run.h5 and prints the summary
   run.mark_done("run");                  // the whole job: sweep runners skip a run marked so
   WorldEvaluation m1 = no_evaluation();  // a user's M1 has no seed evaluation: its row shows "-"
-  if (!job.user_model) m1 = evaluation_from_record(read_h5_group(run.h5(), "/sft/eval").numbers);
+  if (!job.user_model) {
+    const char* group = job.finish ? run_contract::kFinishEvalGroup : "/sft/eval";
+    m1 = evaluation_from_record(read_h5_group(run.h5(), group).numbers);
+    m1.win_rate_vs_m1 = 0.5;  // M1 against itself (the finish's record: against the SFT model)
+    m1.win_rate_ci95 = 0.0;
+  }
   log_info("summary (" + job.method + ")\n" + format_summary_table(m1, iterations));
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "scir/dist/process_grid.h"
+#include "scir/pipeline/m1_finish.h"
 #include "scir/pipeline/seed_models.h"
 #include "scir/pipeline/self_rewarding_plan.h"
 
@@ -23,6 +24,8 @@ struct RunJob {
   bool user_model = false;     // true: `inputs` holds a user's M1 and prompt files
   SelfRewardingInputs inputs;  // with user_model
   SeedModelsPlan seeds;        // without: the embedded world's seed models
+  bool finish = false;         // M1's finish (world only): M1 = the finish's model
+  SelfRewardingPlan finish_plan;
 };
 
 // Every rank of the grid's job calls this with the same job (checked already).

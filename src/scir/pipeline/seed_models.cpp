@@ -65,6 +65,8 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     data_sets.files.push_back(data_file(name));
   for (int t = 1; t <= plan.data.iterations; ++t)
     data_sets.files.push_back(data_file(run_contract::prompt_pool_file(t)));
+  if (plan.data.finish_prompts > 0)
+    data_sets.files.push_back(data_file(run_contract::kFinishPromptsFile));
   if (!run.done(job, "data", data_sets)) {
     if (job.rank() == 0) {
       const JudgeTemplate pointwise =

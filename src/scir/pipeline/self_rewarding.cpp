@@ -17,7 +17,7 @@ namespace {
 // The model directories of iteration t.
 struct IterationModels {
   std::string current;    // M(t), the policy trained
-  std::string reference;  // the IRM's reference: M(t-1) (irm_ref = previous) or M(t)
+  std::string reference;  // the IRM's reference (reference_model_index)
   std::string trained;    // M(t+1), written by the train phase
 };
 
@@ -29,7 +29,7 @@ IterationModels iteration_models(const RunDirectory& run, const SelfRewardingInp
                     : run.path(run_contract::iteration_checkpoint(s - 1));
   };
   // The offline methods label before training: their DPO reference is the model trained.
-  return {model(t), model(reference_is_current(plan) ? t : t - 1), model(t + 1)};
+  return {model(t), model(reference_model_index(plan, t)), model(t + 1)};
 }
 
 // The phases of one iteration that are not done yet. A phase counts as done only after every

@@ -14,7 +14,9 @@
 
 namespace scir {
 
-enum class IrmReference { kPrevious, kCurrent };
+// The implicit reward's reference in iteration t: M(t-1), M(t), iteration 1's reference for
+// every iteration (M0, or M1 before its finish), or M1 for every iteration.
+enum class IrmReference { kPrevious, kCurrent, kFirst, kM1 };
 enum class OfflineLabels { kNone, kSrlm, kOracle };
 // Which of a prompt's samples the oracle method pairs: every distinct pair, the best against the
 // worst (SRLM's construction, scored by the oracle), or the best against each worse response.
@@ -57,10 +59,32 @@ struct SelfRewardingPlan {
   torch::ScalarType dtype = torch::kFloat;
 };
 
-// Whether the implicit reward's reference is the model the iteration starts from (irm_ref
-// current, or the offline methods' DPO reference): P_I is then 1/2 on every pair before training.
-inline bool reference_is_current(const SelfRewardingPlan& plan) {
-  return plan.irm_reference == IrmReference::kCurrent || plan.offline != OfflineLabels::kNone;
+// Whether iteration t's implicit reward has the model the iteration starts from as its
+// reference (irm_ref current, m1 in iteration 1, or the offline methods' DPO reference): P_I
+// is then 1/2 on every pair before training.
+inline bool reference_is_current(const SelfRewardingPlan& plan, int t) {
+  return plan.irm_reference == IrmReference::kCurrent ||
+         (plan.irm_reference == IrmReference::kM1 && t == 1) ||
+         plan.offline != OfflineLabels::kNone;
+}
+
+// The model s whose implicit reward reference iteration t uses: M(s), s in 0..t.
+inline int reference_model_index(const SelfRewardingPlan& plan, int t) {
+  if (reference_is_current(plan, t)) return t;
+  switch (plan.irm_reference) {
+    case IrmReference::kFirst:
+      return 0;
+    case IrmReference::kM1:
+      return 1;
+    default:
+      return t - 1;
+  }
+}
+
+// Whether any iteration reads M0 (the reference of iteration 1 under irm_ref previous or first).
+inline bool reads_m0(const SelfRewardingPlan& plan) {
+  return plan.iterations > 0 && !reference_is_current(plan, 1) &&
+         plan.irm_reference != IrmReference::kM1;
 }
 
 // Whether SRLM scores the N responses of a prompt and pairs the best against the worst: with a
@@ -74,7 +98,7 @@ inline bool srlm_pairs_best_vs_worst(const SelfRewardingPlan& plan) {
 // What the iterations start from and read: the embedded world's run directory, or a user's
 // model with its prompt files.
 struct SelfRewardingInputs {
-  std::string m0_dir;  // reference of iteration 1 under irm_ref = previous ("": none given)
+  std::string m0_dir;  // reference of iteration 1 under irm_ref previous or first ("": none)
   std::string m1_dir;
   const world::World* world = nullptr;  // the oracle; null for a user's model (no oracle)
   std::vector<std::string> pool_paths;  // iteration t reads pool_paths[t - 1] ([0] when fixed)

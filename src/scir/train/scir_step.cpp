@@ -21,6 +21,18 @@ std::vector<int> single_model_labels(const std::vector<double>& p, bool keep_tie
   return labels;
 }
 
+// 1 for the pairs on which both reward models are confident by at least `margin` (every pair
+// at margin 0), else 0: the mask of the consistency loss, without gradient.
+torch::Tensor confidence_gate(const std::vector<double>& p_grm, const std::vector<double>& p_irm,
+                              double margin, const torch::TensorOptions& options) {
+  std::vector<double> gate;
+  for (size_t i = 0; i < p_grm.size(); ++i) {
+    const double confidence = std::min(std::abs(p_grm[i] - 0.5), std::abs(p_irm[i] - 0.5));
+    gate.push_back(confidence >= margin ? 1.0 : 0.0);
+  }
+  return torch::tensor(gate, options);
+}
+
 }  // namespace
 
 ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
@@ -28,9 +40,7 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
                         Comm& comm, const PointwiseJudge* pointwise) {
   const int64_t count = static_cast<int64_t>(pairs.size());
   const bool labelled = settings.method == ScirMethod::kLabelled;
-  const bool uses_consistency =
-      settings.method == ScirMethod::kScir || settings.method == ScirMethod::kScirNoSelect;
-  const double lambda = uses_consistency ? settings.lambda : 0.0;
+  const double lambda = has_consistency_loss(settings.method) ? settings.lambda : 0.0;
   ScirStepStats stats;
 
   // 4.1 P_I, the implicit reward: both responses of every pair in one forward, with gradients.
@@ -87,9 +97,11 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
     }
     p_grm = to_doubles(grm.log_p.exp());
     const ConsistencyTerms terms = consistency_loss(grm, irm, settings.gamma, settings.stop_grad);
-    stats.loss_sym = terms.sym.sum().item<double>();
-    stats.loss_ent = terms.ent.sum().item<double>();
-    if (lambda > 0) consistency_sum = terms.total.sum();
+    const torch::Tensor gate = confidence_gate(p_grm, p_irm, settings.cons_gate, options);
+    stats.gated = gate.sum().item<double>();
+    stats.loss_sym = (terms.sym * gate).sum().item<double>();
+    stats.loss_ent = (terms.ent * gate).sum().item<double>();
+    if (lambda > 0) consistency_sum = (terms.total * gate).sum();
   }
 
   // 4.4 Selection and labels (no gradient).
@@ -129,11 +141,12 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   const std::vector<double> counts =
       all_reduce_values(comm,
                         {static_cast<double>(count), static_cast<double>(kept.size()),
-                         static_cast<double>(selection.agreements), chosen_tokens},
+                         static_cast<double>(selection.agreements), chosen_tokens, stats.gated},
                         ReduceOp::kSum);
   stats.pairs = counts[0];
   stats.kept = counts[1];
   stats.agreements = counts[2];
+  stats.gated = counts[4];
   const torch::Tensor consistency_term = lambda * consistency_sum / std::max(1.0, stats.pairs);
 
   // 4.5 DPO on the kept pairs: chosen and rejected log-ratios by label (never length-normalised).

@@ -4,7 +4,9 @@
 //   4.1 P_I: the implicit reward r = beta [log pi(y|x) - log pi_ref(y|x)], P_I = sigmoid(r1 - r2)
 //       (r / |y| with irm_length_norm, for consistency and selection only).
 //   4.2 P_G: the judge on both orders of each pair (position-debiased).
-//   4.3 L_cons = L_sym + gamma L_ent per pair (stop-gradient on neither side, the GRM or the IRM).
+//   4.3 L_cons = L_sym + gamma L_ent per pair (stop-gradient on neither side, the GRM or the IRM);
+//       with a confidence gate g > 0, only pairs where both |P_G - 1/2| and |P_I - 1/2| reach g
+//       (measured without gradient) enter it, still averaged over all pairs.
 //   4.4 Selection (no gradient): keep pairs where both agree by at least delta; tie rule.
 //   4.5 L_DPO on the kept pairs, labelled by the agreed direction.
 //   4.6 L = mean over kept of L_DPO + lambda mean over all of L_cons
@@ -30,12 +32,18 @@ namespace scir {
 
 enum class ScirMethod { kScir, kScirNoCons, kScirNoSelect, kIrmOnly, kGrmOnline, kLabelled };
 
+// Whether a method's loss has the consistency term (scir, scir_no_select).
+inline bool has_consistency_loss(ScirMethod method) {
+  return method == ScirMethod::kScir || method == ScirMethod::kScirNoSelect;
+}
+
 struct ScirSettings {
   ScirMethod method = ScirMethod::kScir;
   double beta = 0.1;
   double gamma = 0.1;
   double lambda = 1.0;
   double delta = 0.0;
+  double cons_gate = 0.0;  // confidence both reward models need for a pair to enter L_cons
   double nll_weight = 0.0;
   bool irm_length_norm = false;
   bool pointwise_grm = false;  // grm = pointwise: P_G from expected scores (needs a PointwiseJudge)
@@ -59,6 +67,7 @@ struct TrainingPair {
 
 struct ScirStepStats {
   double pairs = 0, kept = 0, agreements = 0;  // counts over all ranks
+  double gated = 0;                            // pairs that entered L_cons, over all ranks
   double loss = 0, loss_dpo = 0, loss_sym = 0, loss_ent = 0;
   double margin = 0;       // mean h / beta (chosen - rejected log-ratio) over kept pairs
   double logp_chosen = 0;  // mean log pi of kept chosen / rejected responses

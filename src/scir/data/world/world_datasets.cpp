@@ -166,6 +166,14 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
     }
     out.commit();
   }
+  if (sizes.finish_prompts > 0) {
+    RngStream rng = RngStream::derive(seed, {kStreamFinishPrompts});
+    JsonlWriter out(path(run_contract::kFinishPromptsFile));
+    for (int i = 0; i < sizes.finish_prompts; ++i) {
+      out.write({{"id", i}, {"prompt", tasks.next(rng, "finish prompts").instruction}});
+    }
+    out.commit();
+  }
 }
 
 }  // namespace scir::world

@@ -16,6 +16,8 @@
 //   judge_prompts.jsonl  {"id", "prompt"}: prompts whose samples from the seed model become
 //                        judge training data (only when judge_prompts > 0; drawn last, so the
 //                        other files do not depend on it)
+//   finish_prompts.jsonl {"id", "prompt"}: prompts of M1's finish (only when finish_prompts > 0;
+//                        drawn after the judge prompts, for the same reason)
 #pragma once
 
 #include <array>
@@ -39,6 +41,7 @@ struct DatasetSizes {
   double eft_p_correct = 0.5;  // share of EFT and held-out pairs with one correct response
   int eft_pointwise = 0;       // pointwise EFT examples (score 0-5 = round(5 q)), in eft.jsonl
   int judge_prompts = 0;       // prompts for EFT pairs of the seed model's own samples
+  int finish_prompts = 0;      // prompts of M1's finish (pipeline/m1_finish.h)
 };
 
 // The two EFT records (judge prompt in the pairwise template, oracle verdict "A" or "B", and
@@ -65,7 +68,8 @@ enum DatasetStream : uint64_t {
   kStreamEval,
   kStreamHeldout,
   kStreamEftPointwise,
-  kStreamJudgePrompts
+  kStreamJudgePrompts,
+  kStreamFinishPrompts
 };
 
 }  // namespace scir::world
