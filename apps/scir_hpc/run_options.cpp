@@ -22,17 +22,6 @@ namespace {
 
 std::string default_config_path() { return default_template_dir() + "/../configs/demo.ini"; }
 
-// The method, and whether its labels are fixed before training.
-using Method = std::pair<ScirMethod, OfflineLabels>;
-const OptionNames<Method> kMethods = {
-    {"scir", {ScirMethod::kScir, OfflineLabels::kNone}},
-    {"scir_no_cons", {ScirMethod::kScirNoCons, OfflineLabels::kNone}},
-    {"scir_no_select", {ScirMethod::kScirNoSelect, OfflineLabels::kNone}},
-    {"irm_only", {ScirMethod::kIrmOnly, OfflineLabels::kNone}},
-    {"grm_online", {ScirMethod::kGrmOnline, OfflineLabels::kNone}},
-    {"srlm", {ScirMethod::kLabelled, OfflineLabels::kSrlm}},
-    {"oracle", {ScirMethod::kLabelled, OfflineLabels::kOracle}}};
-
 // The iterations' settings as they are before any option is read.
 SelfRewardingPlan default_plan() {
   SelfRewardingPlan plan;
@@ -46,12 +35,12 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
                       std::string& pools) {
   ScirSettings& scir = plan.scir;
   SampledJudgeSettings& judge = plan.sampled_judge;
-  Method method{scir.method, plan.offline};
   const OptionRange positive = OptionRange::above(0, "a number > 0");
   const OptionRange not_negative = OptionRange::at_least(0, "a number >= 0");
   const OptionRange at_least_one = OptionRange::at_least(1, "an integer >= 1");
   const OptionRange probability = {0, 1, true, false, "a number in (0, 1]"};
-  bind.choice("scir.method", method, kMethods, "the method (srlm and oracle: labels fixed first)")
+  bind.choice("scir.method", scir.method, method_rows(),
+              "the method (srlm and oracle: labels fixed first)")
       .integer("scir.iterations", plan.iterations, "self-rewarding iterations T (M1 -> M(T+1))",
                OptionRange::at_least(0, "an integer >= 0 (0: seed models only)"))
       .number("scir.beta", scir.beta, "beta of the implicit reward and DPO (> 0)", positive)
@@ -136,8 +125,6 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
       .text("data.heldout_pairs_file", inputs.heldout_pairs_path,
             "with model.m1: JSONL pairs {prompt, response_a, response_b, q_a, q_b} for reward "
             "accuracy");
-  scir.method = method.first;
-  plan.offline = method.second;
 }
 
 }  // namespace
@@ -168,7 +155,7 @@ namespace {
 void reject_inapplicable_srlm_options(const OptionSet& options, const SelfRewardingPlan& plan) {
   for (const auto& [key, value] : options.effective_values()) {
     if (key.rfind("srlm.", 0) != 0 || !options.was_set(key)) continue;
-    if (plan.offline != OfflineLabels::kSrlm)
+    if (plan.scir.method.labels != LabelSource::kSrlm)
       options.reject(key, "no value unless scir.method = srlm");
     if (key != "srlm.judge" && !plan.srlm_sampled_judge)
       options.reject(key, "no value unless srlm.judge = sampled");
@@ -206,7 +193,8 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   // Settings of one variant only, given for another, would be ignored without a word.
   if (options.was_set("scir.label_smoothing") && plan.scir.dpo.kind != DpoLossKind::kRobust)
     options.reject("scir.label_smoothing", "no value unless scir.dpo_loss = robust");
-  if (options.was_set("scir.oracle_pairs") && plan.offline != OfflineLabels::kOracle)
+  const bool oracle = plan.scir.method.labels == LabelSource::kOracle;
+  if (options.was_set("scir.oracle_pairs") && !oracle)
     options.reject("scir.oracle_pairs", "no value unless scir.method = oracle");
   if (plan.oracle_pairs != OraclePairs::kAll && plan.pairs_per_prompt > 0)
     options.reject("scir.pairs_per_prompt", "0 (all) unless scir.oracle_pairs = all");
@@ -215,7 +203,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
                    "0 (all) when SRLM scores pointwise (its one pair a prompt is the best "
                    "against the worst)");
   }
-  if (options.was_set("scir.cons_gate") && !has_consistency_loss(plan.scir.method))
+  if (options.was_set("scir.cons_gate") && !plan.scir.method.consistency)
     options.reject("scir.cons_gate",
                    "no value unless the method has L_cons (scir, scir_no_select)");
   if (options.was_set("scir.tau") && !plan.scir.pointwise_grm)
@@ -249,7 +237,7 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
                    "a model directory with a tokenizer (the iterations' prompts and "
                    "judge prompts are text)");
   }
-  if (plan.offline == OfflineLabels::kOracle)
+  if (plan.scir.method.labels == LabelSource::kOracle)
     options.reject("scir.method", "not oracle with model.m1 (a user's model has no oracle)");
   const bool reference_is_m0 = reads_m0(plan);
   if (!inputs.m0_dir.empty() && !reference_is_m0) {

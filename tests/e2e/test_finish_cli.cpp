@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -33,9 +34,9 @@ CommandResult finished_run(const fs::path& run, const std::string& options) {
                               options));
 }
 
-// Expects iteration t's reference log-probabilities (logp_ref1, logp_ref2) to be `model`'s
-// log-probabilities of those responses to the iteration's prompts.
-void expect_reference_is(const fs::path& run, int t, const fs::path& model) {
+// `model`'s log-probabilities of both responses of each of iteration t's pairs, given the
+// iteration's prompts: [side][pair].
+std::array<std::vector<double>, 2> pair_logprobs(const fs::path& run, int t, const fs::path& model) {
   const scir::H5Group pairs =
       scir::read_h5_group((run / "run.h5").string(), "/iter_" + std::to_string(t) + "/pairs");
   const std::vector<std::string> prompts =
@@ -43,11 +44,12 @@ void expect_reference_is(const fs::path& run, int t, const fs::path& model) {
   scir::LoadedModel loaded = scir::load_hf_model(model.string());
   loaded.model->eval();
   const size_t rows = pairs.columns.at("prompt_id").size();
-  ASSERT_GT(rows, 0u);
-  for (const char* side : {"1", "2"}) {
+  std::array<std::vector<double>, 2> logprobs;
+  for (int side = 0; side < 2; ++side) {
     std::vector<scir::PromptResponse> batch;
     for (size_t i = 0; i < rows; ++i) {
-      const auto& tokens = pairs.token_columns.at(std::string("resp") + side + "_tokens")[i];
+      const auto& tokens =
+          pairs.token_columns.at("resp" + std::to_string(side + 1) + "_tokens")[i];
       const std::string& prompt = prompts.at(static_cast<size_t>(pairs.columns.at("prompt_id")[i]));
       batch.push_back({scir::prompt_ids(*loaded.tokenizer, scir::ChatTemplate::kPlain, prompt),
                        std::vector<int64_t>(tokens.begin(), tokens.end())});
@@ -55,9 +57,22 @@ void expect_reference_is(const fs::path& run, int t, const fs::path& model) {
     torch::NoGradGuard no_grad;
     const torch::Tensor logp =
         scir::response_logprobs(*loaded.model, batch, loaded.tokenizer->pad_id()).sum;
-    const std::vector<double>& recorded = pairs.columns.at(std::string("logp_ref") + side);
-    for (size_t i = 0; i < rows; ++i)
-      EXPECT_NEAR(recorded[i], logp[i].item<double>(), 1e-4) << "iteration " << t << " pair " << i;
+    for (size_t i = 0; i < rows; ++i) logprobs[side].push_back(logp[i].item<double>());
+  }
+  return logprobs;
+}
+
+// Expects iteration t's reference log-probabilities (logp_ref1, logp_ref2) to be `model`'s.
+void expect_reference_is(const fs::path& run, int t, const fs::path& model) {
+  const scir::H5Group pairs =
+      scir::read_h5_group((run / "run.h5").string(), "/iter_" + std::to_string(t) + "/pairs");
+  const auto logprobs = pair_logprobs(run, t, model);
+  ASSERT_GT(logprobs[0].size(), 0u);
+  for (int side = 0; side < 2; ++side) {
+    const std::vector<double>& recorded =
+        pairs.columns.at("logp_ref" + std::to_string(side + 1));
+    for (size_t i = 0; i < recorded.size(); ++i)
+      EXPECT_NEAR(recorded[i], logprobs[side][i], 1e-4) << "iteration " << t << " pair " << i;
   }
 }
 
@@ -87,6 +102,19 @@ TEST(FinishCli, TheFinishedM1StartsTheIterationsAndTheSftModelIsTheFirstReferenc
   // iteration 1 is the finished model, so the implicit reward is measured from the start.
   expect_reference_is(run, 1, sft_model);
   expect_reference_is(run, 2, sft_model);
+  // The implicit reward before training, by hand: P_I = sigmoid(beta [(log pi_M1(y1) - log
+  // pi_ref(y1)) - (log pi_M1(y2) - log pi_ref(y2))]) with M1 the finished model, beta 0.1.
+  const auto policy = pair_logprobs(run, 1, finished);
+  const auto reference = pair_logprobs(run, 1, sft_model);
+  const scir::H5Group pairs = scir::read_h5_group((run / "run.h5").string(), "/iter_1/pairs");
+  double informative = 0;
+  for (size_t i = 0; i < policy[0].size(); ++i) {
+    const double margin =
+        0.1 * ((policy[0][i] - reference[0][i]) - (policy[1][i] - reference[1][i]));
+    EXPECT_NEAR(pairs.columns.at("p_irm0")[i], 1 / (1 + std::exp(-margin)), 1e-5) << i;
+    informative += std::abs(margin) > 1e-3 ? 1 : 0;
+  }
+  EXPECT_GT(informative, 0) << "the finish changed M1's log-probabilities of its samples";
   EXPECT_NE(result.out.find("[iter_1] reference " + sft_model.string()), std::string::npos);
   const scir::H5Group eval = scir::read_h5_group((run / "run.h5").string(), "/iter_1/eval");
   EXPECT_FALSE(std::isnan(eval.numbers.at("agreement_start")));

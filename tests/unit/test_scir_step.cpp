@@ -157,7 +157,7 @@ TEST_F(ScirStepTest, LabelledDpoStepRaisesTheChosenOverTheRejected) {
   auto pairs = pairs_with_self_reference();
   for (auto& pair : pairs) pair.fixed_label = 1;
   ScirSettings settings;
-  settings.method = ScirMethod::kLabelled;
+  settings.method = {LabelSource::kOracle, false};
   settings.nll_weight = 0.5;
   const ScirStepStats stats = scir_step(*policy, judge(), pairs, settings, comm);
   EXPECT_EQ(stats.kept, 3);
@@ -183,15 +183,15 @@ TEST_F(ScirStepTest, LabelledDpoStepRaisesTheChosenOverTheRejected) {
 TEST_F(ScirStepTest, MethodsChooseTheirLabels) {
   const auto pairs = pairs_with_self_reference();
   ScirSettings no_select;
-  no_select.method = ScirMethod::kScirNoSelect;
+  no_select.method = {LabelSource::kMeanPreference, true};
   EXPECT_EQ(scir_step(*policy, judge(), pairs, no_select, comm).kept, 3);
   ScirSettings irm_only;
-  irm_only.method = ScirMethod::kIrmOnly;
+  irm_only.method = {LabelSource::kImplicitReward, false};
   const ScirStepStats irm = scir_step(*policy, judge(), pairs, irm_only, comm);
   EXPECT_EQ(irm.kept, 0);  // P_I = 1/2 everywhere: no label from the IRM
   EXPECT_EQ(irm.loss, 0.0);
   ScirSettings no_cons;
-  no_cons.method = ScirMethod::kScirNoCons;
+  no_cons.method = {LabelSource::kAgreement, false};
   const ScirStepStats without = scir_step(*policy, judge(), pairs, no_cons, comm);
   EXPECT_NEAR(without.loss, std::log(2.0), 1e-6);  // no consistency term
 }
@@ -236,6 +236,28 @@ TEST_F(ScirStepTest, PointwiseScoresAreTheExpectedDigitAndDrivePG) {
                       {pairs[0].text1, pairs[0].text2});
   EXPECT_NEAR(stats.p_grm[0], 1 / (1 + std::exp(-(s[0] - s[1]).item<double>() / 0.5)), 1e-5);
   EXPECT_THROW(scir_step(*policy, judge(), pairs, settings, comm), InternalError);
+}
+
+// The named methods are distinct rows, and a row no name holds runs as well: labels from the
+// implicit reward with the consistency loss computes the judge for L_cons alone.
+TEST_F(ScirStepTest, AMethodIsARowOfSwitches) {
+  const auto& rows = method_rows();
+  ASSERT_EQ(rows.size(), 7u);
+  for (size_t a = 0; a < rows.size(); ++a) {
+    for (size_t b = a + 1; b < rows.size(); ++b)
+      EXPECT_FALSE(rows[a].second == rows[b].second) << rows[a].first << " " << rows[b].first;
+  }
+  EXPECT_FALSE((MethodRow{LabelSource::kImplicitReward, false}.judge_in_step()));
+  EXPECT_FALSE((MethodRow{LabelSource::kOracle, true}.judge_in_step()));
+  const auto pairs = pairs_with_self_reference();
+  ScirSettings settings;
+  settings.method = {LabelSource::kImplicitReward, true};
+  const ScirStepStats stats = scir_step(*policy, judge(), pairs, settings, comm);
+  EXPECT_EQ(stats.kept, 0);  // P_I = 1/2 on every pair: no label
+  for (double p : stats.p_grm) EXPECT_NE(p, 0.5);
+  EXPECT_NEAR(stats.loss, settings.lambda * (stats.loss_sym + settings.gamma * stats.loss_ent),
+              1e-6);
+  EXPECT_GT(stats.loss, 0);
 }
 
 }  // namespace

@@ -218,7 +218,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   // The same step with fixed labels (the labelled methods): DPO alone, no judge forwards, the
   // work a DPO trainer does with cached reference log-probs.
   ScirSettings dpo;
-  dpo.method = ScirMethod::kLabelled;
+  dpo.method = {LabelSource::kOracle, false};
   std::vector<TrainingPair> labelled = pairs;
   for (TrainingPair& pair : labelled) pair.fixed_label = 1;
   result.phases.push_back(timed_phase("dpo_step", settings.repeats, [&] {

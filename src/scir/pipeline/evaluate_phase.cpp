@@ -76,8 +76,7 @@ std::map<std::string, double> iteration_fields(const IterationContext& context) 
   for (size_t i = 0; i < p_grm0.size(); ++i)
     agreeing += (p_grm0[i] - 0.5) * (p_irm0[i] - 0.5) > 0 ? 1 : 0;
   const double count = static_cast<double>(p_grm0.size());
-  const ScirMethod method = context.plan.scir.method;
-  const bool online_grm = method != ScirMethod::kLabelled && method != ScirMethod::kIrmOnly;
+  const bool online_grm = context.plan.scir.method.judge_in_step();
   const bool irm_measured = !reference_is_current(context.plan, context.t);
   std::map<std::string, double> fields = {
       {"pairs", count},

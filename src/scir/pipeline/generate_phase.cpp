@@ -112,7 +112,7 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
       out.add(prompt * pairs_a_prompt, prompt, rank, samples[best], samples[worst]);
     return;
   }
-  if (plan.offline == OfflineLabels::kOracle && plan.oracle_pairs != OraclePairs::kAll) {
+  if (plan.scir.method.labels == LabelSource::kOracle && plan.oracle_pairs != OraclePairs::kAll) {
     oracle_best_pairs(context, prompt, samples, texts, out);
     return;
   }
@@ -236,7 +236,7 @@ IterationPairs generate_phase(const IterationContext& context, Transformer& poli
       p.q2 = context.world->quality(p.pair.instruction, p.pair.text2);
     }
   }
-  if (context.plan.srlm_sampled_judge && context.plan.offline == OfflineLabels::kSrlm) {
+  if (context.plan.srlm_sampled_judge && context.plan.scir.method.labels == LabelSource::kSrlm) {
     log_info(cat("[", context.name(), "] SRLM judge: ", pairs.judgements, " sampled judgements, ",
                  pairs.judge_parse_failures, " without a parsable score"));
   }

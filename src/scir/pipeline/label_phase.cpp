@@ -11,11 +11,11 @@ int preference(double first, double second) { return first > second ? 1 : first 
 
 void label_phase(const IterationContext& context, IterationPairs& pairs) {
   CollectiveWatchdog::instance().set_progress("[" + context.name() + "] label");
-  const OfflineLabels offline = context.plan.offline;
+  const LabelSource labels = context.plan.scir.method.labels;
   for (IterationPair& p : pairs.mine) {
-    if (offline == OfflineLabels::kSrlm) {
+    if (labels == LabelSource::kSrlm) {
       p.pair.fixed_label = srlm_pairs_best_vs_worst(context.plan) ? 1 : preference(p.p_grm0, 0.5);
-    } else if (offline == OfflineLabels::kOracle) {
+    } else if (labels == LabelSource::kOracle) {
       p.pair.fixed_label = preference(p.q1, p.q2);
     } else {
       p.pair.fixed_label = -1;

@@ -13,8 +13,7 @@ SelfRewardingPlan finish_plan(const M1FinishSettings& finish, const SelfRewardin
   SelfRewardingPlan plan;
   plan.iterations = 1;
   plan.fixed_pool = true;
-  plan.offline = OfflineLabels::kOracle;
-  plan.scir.method = ScirMethod::kLabelled;
+  plan.scir.method = {LabelSource::kOracle, false};
   plan.oracle_pairs = finish.pairs;
   plan.samples = finish.samples;
   plan.temperature = finish.temperature;

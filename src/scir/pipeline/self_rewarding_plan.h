@@ -17,20 +17,18 @@ namespace scir {
 // The implicit reward's reference in iteration t: M(t-1), M(t), iteration 1's reference for
 // every iteration (M0, or M1 before its finish), or M1 for every iteration.
 enum class IrmReference { kPrevious, kCurrent, kFirst, kM1 };
-enum class OfflineLabels { kNone, kSrlm, kOracle };
 // Which of a prompt's samples the oracle method pairs: every distinct pair, the best against the
 // worst (SRLM's construction, scored by the oracle), or the best against each worse response.
 enum class OraclePairs { kAll, kBestVsWorst, kBestVsRest };
 
 struct SelfRewardingPlan {
   int iterations = 2;
-  ScirSettings scir;
-  OfflineLabels offline = OfflineLabels::kNone;  // srlm or oracle
+  ScirSettings scir;  // its method row says where the labels come from
   IrmReference irm_reference = IrmReference::kPrevious;
   int samples = 4;           // N responses a prompt
   int pairs_per_prompt = 0;  // 0: all distinct pairs; K > 0: K random distinct pairs a prompt
   bool fixed_pool = false;   // every iteration draws from pool_1 instead of a fresh pool_t
-  OraclePairs oracle_pairs = OraclePairs::kAll;  // read only when offline = kOracle
+  OraclePairs oracle_pairs = OraclePairs::kAll;  // read only with the oracle's labels
   double temperature = 0.7;
   double top_p = 0.9;
   int64_t max_new_tokens = 32;
@@ -65,7 +63,7 @@ struct SelfRewardingPlan {
 inline bool reference_is_current(const SelfRewardingPlan& plan, int t) {
   return plan.irm_reference == IrmReference::kCurrent ||
          (plan.irm_reference == IrmReference::kM1 && t == 1) ||
-         plan.offline != OfflineLabels::kNone;
+         plan.scir.method.labels_fixed();
 }
 
 // The model s whose implicit reward reference iteration t uses: M(s), s in 0..t.
@@ -91,7 +89,7 @@ inline bool reads_m0(const SelfRewardingPlan& plan) {
 // pointwise judge (expected scores) or sampled judgements. With neither, its pairs are all pairs
 // and P_G before training labels them.
 inline bool srlm_pairs_best_vs_worst(const SelfRewardingPlan& plan) {
-  return plan.offline == OfflineLabels::kSrlm &&
+  return plan.scir.method.labels == LabelSource::kSrlm &&
          (plan.scir.pointwise_grm || plan.srlm_sampled_judge);
 }
 

@@ -49,8 +49,7 @@ StepLabelAccuracy step_label_accuracy(const IterationContext& context,
   const auto [label_credit, labelled] = preference_accuracy(labels, labelled_q1, labelled_q2);
   const std::vector<double> sums = all_reduce_values(
       context.copies(), {grm_credit, irm_credit, counted, label_credit, labelled}, ReduceOp::kSum);
-  const ScirMethod method = context.plan.scir.method;
-  const bool judged = method != ScirMethod::kLabelled && method != ScirMethod::kIrmOnly;
+  const bool judged = context.plan.scir.method.judge_in_step();
   if (sums[2] > 0) {
     accuracy.grm = judged ? sums[0] / sums[2] : kNoOracle;
     accuracy.irm = sums[1] / sums[2];

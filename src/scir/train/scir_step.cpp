@@ -39,8 +39,8 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
                         const std::vector<TrainingPair>& pairs, const ScirSettings& settings,
                         Comm& comm, const PointwiseJudge* pointwise) {
   const int64_t count = static_cast<int64_t>(pairs.size());
-  const bool labelled = settings.method == ScirMethod::kLabelled;
-  const double lambda = has_consistency_loss(settings.method) ? settings.lambda : 0.0;
+  const MethodRow& method = settings.method;
+  const double lambda = method.consistency ? settings.lambda : 0.0;
   ScirStepStats stats;
 
   // 4.1 P_I, the implicit reward: both responses of every pair in one forward, with gradients.
@@ -72,7 +72,7 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   // 4.3 the consistency loss between the two.
   torch::Tensor consistency_sum = torch::zeros({}, options);
   std::vector<double> p_grm(count, 0.5);
-  if (!labelled && settings.method != ScirMethod::kIrmOnly) {
+  if (method.judge_in_step()) {
     BernoulliLogs grm;
     if (settings.pointwise_grm) {
       if (!pointwise) throw InternalError("scir_step: grm = pointwise without a pointwise judge");
@@ -107,24 +107,24 @@ ScirStepStats scir_step(Transformer& policy, const PairwiseJudge& judge,
   // 4.4 Selection and labels (no gradient).
   std::vector<int> labels;
   const PairSelection selection = select_pairs(p_grm, p_irm, settings.delta, settings.tie_rule);
-  switch (settings.method) {
-    case ScirMethod::kScir:
-    case ScirMethod::kScirNoCons:
+  switch (method.labels) {
+    case LabelSource::kAgreement:
       labels = selection.label;
       break;
-    case ScirMethod::kScirNoSelect: {
+    case LabelSource::kMeanPreference: {
       std::vector<double> mean;
       for (int64_t i = 0; i < count; ++i) mean.push_back(0.5 * (p_grm[i] + p_irm[i]));
       labels = single_model_labels(mean, /*keep_ties=*/true);
       break;
     }
-    case ScirMethod::kIrmOnly:
+    case LabelSource::kImplicitReward:
       labels = single_model_labels(p_irm, /*keep_ties=*/false);
       break;
-    case ScirMethod::kGrmOnline:
+    case LabelSource::kJudge:
       labels = single_model_labels(p_grm, /*keep_ties=*/true);
       break;
-    case ScirMethod::kLabelled:
+    case LabelSource::kSrlm:
+    case LabelSource::kOracle:
       for (const TrainingPair& pair : pairs) labels.push_back(pair.fixed_label);
       break;
   }

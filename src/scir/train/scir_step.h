@@ -11,10 +11,9 @@
 //   4.5 L_DPO on the kept pairs, labelled by the agreed direction.
 //   4.6 L = mean over kept of L_DPO + lambda mean over all of L_cons
 //           + nll_weight x mean NLL a token of the chosen responses.
-// The method switch picks the labels: scir (agreement), scir_no_cons (lambda = 0),
-// scir_no_select (every pair, labelled by sign(p_bar - 1/2)), irm_only, grm_online (labels
-// from one model, no consistency loss), and labelled (srlm and oracle: labels fixed before
-// training, plain DPO). Two collectives a step: the counts that normalise the loss, and the
+// The method's row (train/method_row.h) picks the labels and whether L_cons is in the loss:
+// agreement (scir, scir_no_cons), every pair by sign(p_bar - 1/2) (scir_no_select), one model
+// (irm_only, grm_online), or labels fixed before training (srlm and oracle: plain DPO). Two collectives a step: the counts that normalise the loss, and the
 // statistics.
 #pragma once
 
@@ -27,18 +26,12 @@
 #include "scir/rewards/grm_pointwise.h"
 #include "scir/rewards/selection.h"
 #include "scir/train/dpo_loss.h"
+#include "scir/train/method_row.h"
 
 namespace scir {
 
-enum class ScirMethod { kScir, kScirNoCons, kScirNoSelect, kIrmOnly, kGrmOnline, kLabelled };
-
-// Whether a method's loss has the consistency term (scir, scir_no_select).
-inline bool has_consistency_loss(ScirMethod method) {
-  return method == ScirMethod::kScir || method == ScirMethod::kScirNoSelect;
-}
-
 struct ScirSettings {
-  ScirMethod method = ScirMethod::kScir;
+  MethodRow method;  // scir's row
   double beta = 0.1;
   double gamma = 0.1;
   double lambda = 1.0;
