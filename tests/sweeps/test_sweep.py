@@ -183,5 +183,26 @@ class SweepTest(unittest.TestCase):
             self.assertTrue(os.path.isdir(os.path.join(out, run, "ckpt", "m1_base")), run)
 
 
+    def test_runs_share_m1s_finish_too(self):
+        # M1's finish writes RUN/finish and run.h5 /finish/eval: a run that shares the seed
+        # models starts from the same finished M1 without training it again.
+        path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
+                         "\n[fixed]\nfinish.method = oracle\ndata.finish_prompts = 4\n"
+                         "finish.max_new_tokens = 4\n[grid]\nscir.method = scir, srlm\n")
+        command = [sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"), "run", path,
+                   "--binary", BINARY, "--mpirun", MPIRUN]
+        result = subprocess.run(command, capture_output=True, text=True)
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 0, output)
+        self.assertEqual(output.count("[finish] M1 -> "), 1, output)
+        self.assertIn("[finish] done already", output)
+        import h5py
+        out = os.path.join(self.dir, "out")
+        for run in sorted(os.listdir(out)):
+            self.assertTrue(os.path.isdir(os.path.join(out, run, "finish", "ckpt")), run)
+            with h5py.File(os.path.join(out, run, "run.h5"), "r") as h5:
+                self.assertIn("finish/eval", h5, run)
+
+
 if __name__ == "__main__":
     unittest.main()
