@@ -39,7 +39,8 @@ EVALUATION_FIELDS = [(name, "scalar", "evaluate") for name in [
 ITERATION_FIELDS = [(name, "scalar", "evaluate") for name in [
     "pairs", "agreement_start", "train_consistency_rate", "train_kept_share", "srlm_judgements",
     "srlm_parse_failures", "pairs_informative_share", "acc_grm0_pairs", "acc_irm0_pairs",
-    "agree0_share_pairs", "acc_agree0_pairs", "acc_labels_last_pairs"]]
+    "agree0_share_pairs", "acc_agree0_pairs", "acc_labels_last_pairs", "acc_grm_heldout0",
+    "acc_irm_heldout0"]]
 
 # Where a run's BLAS kernel (from /provenance) appears among its settings.
 KERNEL_KEY = "provenance.blas_kernel"

@@ -68,7 +68,8 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
               "generative reward model: pairwise (both orders) or pointwise (scores 0-5)")
       .number("scir.tau", plan.tau, "temperature of the pointwise P_G (> 0)", positive)
       .choice("scir.cons_stopgrad", scir.stop_grad, consistency_stopgrad_names(),
-              "fixed side of L_cons")
+              "fixed side of L_cons (reliable: the reward model more accurate on the labelled "
+              "held-out pairs, measured at the start of each iteration)")
       .choice("scir.tie", scir.tie_rule, tie_rule_names(),
               "pairs with P_I = 1/2: grm (keep, GRM's label) or drop")
       .choice("scir.dpo_loss", scir.dpo.kind, dpo_loss_names(), "the DPO loss")
@@ -203,6 +204,10 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
                    "0 (all) when SRLM scores pointwise (its one pair a prompt is the best "
                    "against the worst)");
   }
+  if (plan.scir.stop_grad == ConsistencyStopGrad::kReliable && !plan.scir.method.consistency) {
+    options.reject("scir.cons_stopgrad",
+                   "not reliable unless the method has L_cons (scir, scir_no_select)");
+  }
   if (options.was_set("scir.cons_gate") && !plan.scir.method.consistency)
     options.reject("scir.cons_gate",
                    "no value unless the method has L_cons (scir, scir_no_select)");
@@ -277,6 +282,11 @@ SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfReward
     }
   }
   if (!inputs.heldout_pairs_path.empty()) read_labelled_pairs(inputs.heldout_pairs_path);
+  if (plan.scir.stop_grad == ConsistencyStopGrad::kReliable && inputs.heldout_pairs_path.empty()) {
+    options.reject("scir.cons_stopgrad",
+                   "not reliable without data.heldout_pairs_file (the labelled pairs that measure "
+                   "which reward model is more accurate)");
+  }
   return inputs;
 }
 

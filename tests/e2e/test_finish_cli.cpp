@@ -1,6 +1,7 @@
-// M1's finish (finish.method = oracle) and the implicit reward's fixed references
-// (scir.irm_ref first and m1), as `scir_hpc run` writes them: which model each iteration's
-// reference log-probabilities come from, checked against that model's own log-probabilities.
+// The SCIR study's switches as `scir_hpc run` writes them: M1's finish (finish.method = oracle)
+// and the implicit reward's fixed references (scir.irm_ref first and m1), checked against each
+// model's own log-probabilities; and the consistency pull directed by measured reliability
+// (scir.cons_stopgrad reliable), checked against M1's own evaluation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -36,7 +37,8 @@ CommandResult finished_run(const fs::path& run, const std::string& options) {
 
 // `model`'s log-probabilities of both responses of each of iteration t's pairs, given the
 // iteration's prompts: [side][pair].
-std::array<std::vector<double>, 2> pair_logprobs(const fs::path& run, int t, const fs::path& model) {
+std::array<std::vector<double>, 2> pair_logprobs(const fs::path& run, int t,
+                                                 const fs::path& model) {
   const scir::H5Group pairs =
       scir::read_h5_group((run / "run.h5").string(), "/iter_" + std::to_string(t) + "/pairs");
   const std::vector<std::string> prompts =
@@ -48,8 +50,7 @@ std::array<std::vector<double>, 2> pair_logprobs(const fs::path& run, int t, con
   for (int side = 0; side < 2; ++side) {
     std::vector<scir::PromptResponse> batch;
     for (size_t i = 0; i < rows; ++i) {
-      const auto& tokens =
-          pairs.token_columns.at("resp" + std::to_string(side + 1) + "_tokens")[i];
+      const auto& tokens = pairs.token_columns.at("resp" + std::to_string(side + 1) + "_tokens")[i];
       const std::string& prompt = prompts.at(static_cast<size_t>(pairs.columns.at("prompt_id")[i]));
       batch.push_back({scir::prompt_ids(*loaded.tokenizer, scir::ChatTemplate::kPlain, prompt),
                        std::vector<int64_t>(tokens.begin(), tokens.end())});
@@ -69,8 +70,7 @@ void expect_reference_is(const fs::path& run, int t, const fs::path& model) {
   const auto logprobs = pair_logprobs(run, t, model);
   ASSERT_GT(logprobs[0].size(), 0u);
   for (int side = 0; side < 2; ++side) {
-    const std::vector<double>& recorded =
-        pairs.columns.at("logp_ref" + std::to_string(side + 1));
+    const std::vector<double>& recorded = pairs.columns.at("logp_ref" + std::to_string(side + 1));
     for (size_t i = 0; i < recorded.size(); ++i)
       EXPECT_NEAR(recorded[i], logprobs[side][i], 1e-4) << "iteration " << t << " pair " << i;
   }
@@ -132,6 +132,38 @@ TEST(FinishCli, ReferenceM1IsTheFinishedModelInEveryIteration) {
   for (double p : pairs.columns.at("p_irm0")) EXPECT_EQ(p, 0.5);
   const scir::H5Group eval = scir::read_h5_group((run / "run.h5").string(), "/iter_1/eval");
   EXPECT_TRUE(std::isnan(eval.numbers.at("agreement_start")));
+}
+
+// reliable: before iteration 1, M1's judge and implicit reward (M0 as reference) are measured on
+// the held-out pairs, as M1's evaluation measures them, and the more accurate one is held fixed.
+TEST(FinishCli, TheReliablePullHoldsTheMoreAccurateRewardModelFixed) {
+  const fs::path run = fs::path(scratch_path("scir_finish_cli_reliable"));
+  fs::remove_all(run);
+  const CommandResult result = run_command(
+      std::string(SCIR_MPIEXEC) + " " +
+      scir_hpc("run --config " + std::string(SCIR_SOURCE_DIR) + "/tests/fixtures/tiny_run.ini " +
+               "--out " + run.string() + " --threads 1 --scir.cons_stopgrad reliable"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  const std::string h5 = (run / "run.h5").string();
+  const scir::H5Group m1 = scir::read_h5_group(h5, "/sft/eval");
+  const scir::H5Group eval = scir::read_h5_group(h5, "/iter_1/eval");
+  const double grm = eval.numbers.at("acc_grm_heldout0"), irm = eval.numbers.at("acc_irm_heldout0");
+  EXPECT_NEAR(grm, m1.numbers.at("acc_grm"), 1e-9);
+  EXPECT_NEAR(irm, m1.numbers.at("acc_irm"), 1e-9);
+  const std::string side =
+      grm >= irm ? "the judge fixed, the IRM pulled" : "the IRM fixed, the judge pulled";
+  EXPECT_NE(result.out.find("[iter_1] consistency pull: " + side), std::string::npos) << result.out;
+  // Without reliable the fields are not measured.
+  const fs::path plain = fs::path(scratch_path("scir_finish_cli_plain"));
+  fs::remove_all(plain);
+  ASSERT_EQ(
+      run_command(std::string(SCIR_MPIEXEC) + " " +
+                  scir_hpc("run --config " + std::string(SCIR_SOURCE_DIR) +
+                           "/tests/fixtures/tiny_run.ini --out " + plain.string() + " --threads 1"))
+          .exit_code,
+      0);
+  const scir::H5Group plain_eval = scir::read_h5_group((plain / "run.h5").string(), "/iter_1/eval");
+  EXPECT_TRUE(std::isnan(plain_eval.numbers.at("acc_grm_heldout0")));
 }
 
 }  // namespace

@@ -446,7 +446,10 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
        "'0'"},
       {"--finish.method oracle --data.finish_prompts 8 --finish.samples 1",
        "option '--finish.samples': expected an integer in [2, 16], got '1'"},
-      {"--finish.method sft", "option '--finish.method': expected none or oracle, got 'sft'"}};
+      {"--finish.method sft", "option '--finish.method': expected none or oracle, got 'sft'"},
+      {"--scir.method srlm --scir.cons_stopgrad reliable",
+       "option '--scir.cons_stopgrad': expected not reliable unless the method has L_cons (scir, "
+       "scir_no_select), got 'reliable'"}};
   for (const auto& [args, message] : cases) {
     const CommandResult result = run_command(scir_hpc("run --out " + run.string() + " " + args));
     EXPECT_EQ(result.exit_code, 2) << args;

@@ -205,6 +205,11 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
        "option '--model.m0': expected no value unless M0 is read: it is a reference only under "
        "scir.irm_ref = previous or first with an online method (not srlm or oracle), got '" +
            f.m0.string() + "'"},
+      {"run --out " + run.string() + " --model.m1 " + f.m1.string() + " --data.prompt_pools " +
+           f.pool1.string() + "," + f.pool2.string() +
+           " --scir.irm_ref current --scir.cons_stopgrad reliable",
+       "option '--scir.cons_stopgrad': expected not reliable without data.heldout_pairs_file (the "
+       "labelled pairs that measure which reward model is more accurate), got 'reliable'"},
       {user_run(run, "--scir.irm_ref current --srlm.judge_samples 3"),
        "option '--srlm.judge_samples': expected no value unless scir.method = srlm, got '3'"},
       // A prompt that cannot fit M1's context (512 positions) with its response: refused now,

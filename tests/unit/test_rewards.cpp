@@ -111,7 +111,15 @@ TEST(Consistency, StopGradientFreezesTheChosenSide) {
     EXPECT_EQ(!d1.grad().defined() || d1.grad().item<double>() == 0.0, grm_frozen);
     EXPECT_EQ(!m.grad().defined() || m.grad().item<double>() == 0.0, !grm_frozen);
   }
-  EXPECT_EQ(consistency_stopgrad_names().size(), 3u);
+  EXPECT_EQ(consistency_stopgrad_names().size(), 4u);
+  // `reliable` is a side chosen per iteration, never a mode of the loss itself.
+  EXPECT_THROW(
+      consistency_loss(grm_bernoulli(scalar(1.0, true), scalar(-0.5, true)),
+                       irm_bernoulli(scalar(-0.3, true)), 0.1, ConsistencyStopGrad::kReliable),
+      InternalError);
+  EXPECT_EQ(reliable_side(0.7, 0.6), ConsistencyStopGrad::kGrm);
+  EXPECT_EQ(reliable_side(0.6, 0.6), ConsistencyStopGrad::kGrm);  // a tie keeps the judge fixed
+  EXPECT_EQ(reliable_side(0.6, 0.7), ConsistencyStopGrad::kIrm);
 }
 
 TEST(Selection, AgreeDisagreeTieAndDelta) {

@@ -25,7 +25,8 @@ struct Column {
 };
 
 // /iter_<t>/pairs: one row a pair, in the iteration's pair order (prompt, pair in the prompt).
-// Attributes srlm_judgements and srlm_parse_failures count SRLM's sampled judgements.
+// Attributes srlm_judgements and srlm_parse_failures count SRLM's sampled judgements; with
+// scir.cons_stopgrad = reliable, acc_grm_heldout0 and acc_irm_heldout0 (reference phase).
 inline constexpr Column kPairColumns[] = {
     // name | shape | phase | meaning
     {"prompt_id", "pairs", "generate", "row of the iteration's prompt file"},
@@ -103,6 +104,9 @@ inline constexpr Column kIterationFields[] = {
     {"agree0_share_pairs", "scalar", "evaluate", "share of those where P_G and P_I agree"},
     {"acc_agree0_pairs", "scalar", "evaluate", "their shared preference right, where they agree"},
     {"acc_labels_last_pairs", "scalar", "evaluate", "label_last right, on those kept"},
+    {"acc_grm_heldout0", "scalar", "reference",
+     "cons_stopgrad reliable: P_G of M(t) right on the held-out pairs (else NaN)"},
+    {"acc_irm_heldout0", "scalar", "reference", "the same for P_I, with the iteration's reference"},
 };
 
 // Paths inside a run directory.

@@ -86,6 +86,11 @@ std::map<std::string, double> iteration_fields(const IterationContext& context) 
       {"train_kept_share", mean_of(steps.columns.at("kept_share"))},
       {"srlm_judgements", pairs.numbers.at("srlm_judgements")},
       {"srlm_parse_failures", pairs.numbers.at("srlm_parse_failures")}};
+  // The held-out accuracies that chose the consistency pull's direction (reliable only).
+  for (const char* name : {"acc_grm_heldout0", "acc_irm_heldout0"}) {
+    const auto found = pairs.numbers.find(name);
+    fields[name] = found != pairs.numbers.end() ? found->second : WorldEvaluation::kNotMeasured;
+  }
   fields.merge(oracle_pair_fields(pairs, irm_measured));
   return fields;
 }

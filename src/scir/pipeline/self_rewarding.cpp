@@ -58,7 +58,8 @@ void run_iteration(const IterationContext& context, const IterationModels& model
                            : labelled   ? read_pair_store(context, PairStage::kLabelled)
                            : referenced ? read_pair_store(context, PairStage::kReferenced)
                                         : read_pair_store(context, PairStage::kGenerated);
-    if (!referenced) reference_phase(context, *policy.model, *reference.model, pairs);
+    if (!referenced)
+      reference_phase(context, *policy.model, *reference.model, pairs, evaluation_data.heldout);
     if (!labelled) label_phase(context, pairs);
     train_phase(context, *policy.model, pairs);
   }

@@ -14,6 +14,7 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/run_contract.h"
 #include "scir/pipeline/random_streams.h"
+#include "scir/pipeline/reference_phase.h"
 #include "scir/train/lr_schedule.h"
 #include "scir/train/training_state.h"
 
@@ -139,6 +140,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
     log_info(prefix + "activation checkpointing: layers recomputed in the backward");
   int64_t step = 0;
   ScirSettings scir = plan.scir;  // each step with the optimiser's loss scale
+  scir.stop_grad = consistency_pull(context);
   const auto train_start = Clock::now();
   for (int epoch = 0; epoch < plan.epochs && trainable; ++epoch) {
     std::vector<size_t> order(local_count);

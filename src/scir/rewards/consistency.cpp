@@ -47,7 +47,8 @@ const std::vector<std::pair<std::string, ConsistencyStopGrad>>& consistency_stop
   static const std::vector<std::pair<std::string, ConsistencyStopGrad>> names = {
       {"none", ConsistencyStopGrad::kNone},
       {"grm", ConsistencyStopGrad::kGrm},
-      {"irm", ConsistencyStopGrad::kIrm}};
+      {"irm", ConsistencyStopGrad::kIrm},
+      {"reliable", ConsistencyStopGrad::kReliable}};
   return names;
 }
 
@@ -58,6 +59,8 @@ torch::Tensor bernoulli_kl(const BernoulliLogs& p, const BernoulliLogs& q) {
 
 ConsistencyTerms consistency_loss(const BernoulliLogs& grm, const BernoulliLogs& irm, double gamma,
                                   ConsistencyStopGrad stop_grad) {
+  if (stop_grad == ConsistencyStopGrad::kReliable)
+    throw InternalError("consistency_loss: stop-gradient 'reliable' not resolved to a side");
   const BernoulliLogs g = stop_grad == ConsistencyStopGrad::kGrm ? grm.detached() : grm;
   const BernoulliLogs i = stop_grad == ConsistencyStopGrad::kIrm ? irm.detached() : irm;
   ConsistencyTerms terms;

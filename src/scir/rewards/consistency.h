@@ -34,10 +34,18 @@ torch::Tensor implicit_reward_margin(const torch::Tensor& logp1, const torch::Te
                                      const torch::Tensor& length1, const torch::Tensor& length2,
                                      double beta, bool length_norm);
 
-// Which side is a fixed target (no gradient through it).
-enum class ConsistencyStopGrad { kNone, kGrm, kIrm };
-// The modes by name ("none", "grm", "irm"), in the order help texts list them.
+// Which side is a fixed target (no gradient through it). kReliable is resolved before the loss
+// is computed, each iteration, to kGrm or kIrm: the reward model more accurate on labelled
+// held-out pairs is held fixed (pipeline/reference_phase measures them).
+enum class ConsistencyStopGrad { kNone, kGrm, kIrm, kReliable };
+// The modes by name ("none", "grm", "irm", "reliable"), in the order help texts list them.
 const std::vector<std::pair<std::string, ConsistencyStopGrad>>& consistency_stopgrad_names();
+
+// The side `reliable` holds fixed, from the two reward models' accuracies on labelled pairs:
+// the judge when it is at least as accurate (the IRM is pulled towards it), else the IRM.
+inline ConsistencyStopGrad reliable_side(double acc_grm, double acc_irm) {
+  return acc_grm >= acc_irm ? ConsistencyStopGrad::kGrm : ConsistencyStopGrad::kIrm;
+}
 
 struct ConsistencyTerms {
   torch::Tensor sym;    // [pairs]
