@@ -161,17 +161,22 @@ class SweepTest(unittest.TestCase):
         for phase in sweep.SEED_PHASES:
             self.assertTrue(os.path.exists(os.path.join(target, ".done", phase)), phase)
 
-    def test_runs_share_the_judge_stage_too(self):
-        # The judge stage writes ckpt/m1_base and data/eft_own.jsonl: a run that shares the seed
-        # models must not train them again.
+    def run_shared_grid(self, sections):
+        """Runs a grid of tiny.ini with `sections` into DIR/out; returns what it printed."""
         path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
-                         "\n[grid]\nscir.method = scir, srlm\njudge_sft.steps = 2\n"
-                         "data.judge_prompts = 8\n")
+                         "\n" + sections)
         command = [sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"), "run", path,
                    "--binary", BINARY, "--mpirun", MPIRUN]
         result = subprocess.run(command, capture_output=True, text=True)
         output = result.stdout + result.stderr
         self.assertEqual(result.returncode, 0, output)
+        return output
+
+    def test_runs_share_the_judge_stage_too(self):
+        # The judge stage writes ckpt/m1_base and data/eft_own.jsonl: a run that shares the seed
+        # models must not train them again.
+        output = self.run_shared_grid("[grid]\nscir.method = scir, srlm\njudge_sft.steps = 2\n"
+                                      "data.judge_prompts = 8\n")
         self.assertIn("seed models shared from", output)
         self.assertNotIn("running the phase again", output)
         self.assertEqual(output.count("[judge_sft] step 2/2"), 1, output)
@@ -186,14 +191,9 @@ class SweepTest(unittest.TestCase):
     def test_runs_share_m1s_finish_too(self):
         # M1's finish writes RUN/finish and run.h5 /finish/eval: a run that shares the seed
         # models starts from the same finished M1 without training it again.
-        path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
-                         "\n[fixed]\nfinish.method = oracle\ndata.finish_prompts = 4\n"
-                         "finish.max_new_tokens = 4\n[grid]\nscir.method = scir, srlm\n")
-        command = [sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"), "run", path,
-                   "--binary", BINARY, "--mpirun", MPIRUN]
-        result = subprocess.run(command, capture_output=True, text=True)
-        output = result.stdout + result.stderr
-        self.assertEqual(result.returncode, 0, output)
+        output = self.run_shared_grid("[fixed]\nfinish.method = oracle\ndata.finish_prompts = 4\n"
+                                      "finish.max_new_tokens = 4\n"
+                                      "[grid]\nscir.method = scir, srlm\n")
         self.assertEqual(output.count("[finish] M1 -> "), 1, output)
         self.assertIn("[finish] done already", output)
         import h5py

@@ -104,9 +104,9 @@ inline constexpr Column kIterationFields[] = {
     {"agree0_share_pairs", "scalar", "evaluate", "share of those where P_G and P_I agree"},
     {"acc_agree0_pairs", "scalar", "evaluate", "their shared preference right, where they agree"},
     {"acc_labels_last_pairs", "scalar", "evaluate", "label_last right, on those kept"},
-    {"acc_grm_heldout0", "scalar", "reference",
+    {"acc_grm_heldout0", "scalar", "evaluate",
      "cons_stopgrad reliable: P_G of M(t) right on the held-out pairs (else NaN)"},
-    {"acc_irm_heldout0", "scalar", "reference", "the same for P_I, with the iteration's reference"},
+    {"acc_irm_heldout0", "scalar", "evaluate", "the same for P_I, with the iteration's reference"},
 };
 
 // Paths inside a run directory.

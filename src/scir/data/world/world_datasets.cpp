@@ -158,22 +158,21 @@ void write_world_datasets(const World& world, const JudgeTemplate& pairwise,
     }
     out.commit();
   }
-  if (sizes.judge_prompts > 0) {
-    RngStream rng = RngStream::derive(seed, {kStreamJudgePrompts});
-    JsonlWriter out(path(run_contract::kJudgePromptsFile));
-    for (int i = 0; i < sizes.judge_prompts; ++i) {
-      out.write({{"id", i}, {"prompt", tasks.next(rng, "judge prompts").instruction}});
-    }
+  // The prompt files drawn last, each from its own stream and only when asked for, so that the
+  // files above do not depend on them.
+  const auto write_prompts = [&](const char* file, int count, DatasetStream stream,
+                                 const char* name) {
+    if (count == 0) return;
+    RngStream rng = RngStream::derive(seed, {stream});
+    JsonlWriter out(path(file));
+    for (int i = 0; i < count; ++i)
+      out.write({{"id", i}, {"prompt", tasks.next(rng, name).instruction}});
     out.commit();
-  }
-  if (sizes.finish_prompts > 0) {
-    RngStream rng = RngStream::derive(seed, {kStreamFinishPrompts});
-    JsonlWriter out(path(run_contract::kFinishPromptsFile));
-    for (int i = 0; i < sizes.finish_prompts; ++i) {
-      out.write({{"id", i}, {"prompt", tasks.next(rng, "finish prompts").instruction}});
-    }
-    out.commit();
-  }
+  };
+  write_prompts(run_contract::kJudgePromptsFile, sizes.judge_prompts, kStreamJudgePrompts,
+                "judge prompts");
+  write_prompts(run_contract::kFinishPromptsFile, sizes.finish_prompts, kStreamFinishPrompts,
+                "finish prompts");
 }
 
 }  // namespace scir::world
