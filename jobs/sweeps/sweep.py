@@ -176,10 +176,12 @@ def command_for(sweep, run, args):
     return command
 
 
-def run_all(sweep, args):
+def run_all(sweep, whole, args):
+    """Runs `sweep`'s grid, sharing seed models with any finished run of `whole` (the grid
+    before --only), so that a subset run later starts from the models the first subset built."""
     runs = expand(sweep)
     built = {}  # seed key -> a run directory whose seed models are finished
-    for run in runs:
+    for run in expand(whole):
         if seeds_done(run["dir"]):
             built.setdefault(seed_key(run["options"]), run["dir"])
     for index, run in enumerate(runs, 1):
@@ -213,7 +215,8 @@ def main(argv=None):
     parser.add_argument("--out", metavar="DIR", help="the runs' directory instead of [sweep] out")
     args = parser.parse_args(argv)
     try:
-        sweep = restrict(read_grid(args.grid), args.grid, args.only, args.out)
+        whole = restrict(read_grid(args.grid), args.grid, None, args.out)
+        sweep = restrict(whole, args.grid, args.only, None)
     except GridError as error:
         print(f"sweep: error: {error}", file=sys.stderr)
         return 2
@@ -234,7 +237,7 @@ def main(argv=None):
             options = " ".join(f"--{k} {v}" for k, v in run["options"])
             print(f"{run['dir']}\t{options}")
         return 0
-    return run_all(sweep, args)
+    return run_all(sweep, whole, args)
 
 
 if __name__ == "__main__":

@@ -161,12 +161,12 @@ class SweepTest(unittest.TestCase):
         for phase in sweep.SEED_PHASES:
             self.assertTrue(os.path.exists(os.path.join(target, ".done", phase)), phase)
 
-    def run_shared_grid(self, sections):
+    def run_shared_grid(self, sections, arguments=()):
         """Runs a grid of tiny.ini with `sections` into DIR/out; returns what it printed."""
         path = self.grid("[sweep]\nconfig = tiny.ini\nout = " + os.path.join(self.dir, "out") +
                          "\n" + sections)
         command = [sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"), "run", path,
-                   "--binary", BINARY, "--mpirun", MPIRUN]
+                   "--binary", BINARY, "--mpirun", MPIRUN, *arguments]
         result = subprocess.run(command, capture_output=True, text=True)
         output = result.stdout + result.stderr
         self.assertEqual(result.returncode, 0, output)
@@ -187,6 +187,17 @@ class SweepTest(unittest.TestCase):
         for run in runs:
             self.assertTrue(os.path.isdir(os.path.join(out, run, "ckpt", "m1_base")), run)
 
+
+    def test_a_later_subset_shares_the_seed_models_an_earlier_subset_built(self):
+        # A grid is often run a few variants at a time (--only): the second part starts from the
+        # seed models the first part trained.
+        grid = "[grid]\nscir.method = scir, srlm\n"
+        first = self.run_shared_grid(grid, ["--only", "scir.method=scir"])
+        self.assertIn("[pretrain] step", first)
+        second = self.run_shared_grid(grid, ["--only", "scir.method=srlm"])
+        self.assertIn("seed models shared from", second)
+        self.assertIn("[pretrain] done already", second)
+        self.assertNotIn("[pretrain] step", second)
 
     def test_runs_share_m1s_finish_too(self):
         # M1's finish writes RUN/finish and run.h5 /finish/eval: a run that shares the seed
