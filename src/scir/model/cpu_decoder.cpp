@@ -55,9 +55,10 @@ void project(const torch::Tensor& x, const torch::Tensor& weight, torch::Tensor&
 }  // namespace
 
 bool CpuDecoder::supports(const Transformer& model) {
-  // Its loops have no q/k/v biases or head norms: Qwen models decode through the forward.
+  // Its loops have no q/k/v biases, head norms or LoRA terms: such models decode through the
+  // forward.
   return model.device().is_cpu() && model.dtype() == torch::kFloat && !model.tensor_parallel() &&
-         !model.config().qkv_bias() && !model.config().qk_norm();
+         !model.config().qkv_bias() && !model.config().qk_norm() && !model.lora_active();
 }
 
 CpuDecoder::CpuDecoder(const Transformer& model, int64_t capacity) : config_(model.config()) {

@@ -110,7 +110,7 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
   // Tensor parallel: this rank's heads from the replicated input, partial outputs summed.
   const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
   const auto project_out = [&](const torch::Tensor& context) {
-    const torch::Tensor out = product(context, o_proj->weight);
+    const torch::Tensor out = add_lora(product(context, o_proj->weight), context, lora, "o_proj");
     return tp_ ? reduce_from_tensor_parallel(out, *tp_) : out;
   };
   const int64_t batch = x.size(0), steps = x.size(1);
@@ -118,12 +118,14 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
   const torch::Tensor stacked_bias = q_proj->bias.defined()
                                          ? torch::cat({q_proj->bias, k_proj->bias, v_proj->bias})
                                          : torch::Tensor();
-  const std::vector<torch::Tensor> qkv =
+  std::vector<torch::Tensor> qkv =
       stacks_projections(x)
           ? product(x, torch::cat({q_proj->weight, k_proj->weight, v_proj->weight}), stacked_bias)
                 .split_with_sizes(
                     {heads_ * head_dim_, kv_heads_ * head_dim_, kv_heads_ * head_dim_}, -1)
           : std::vector<torch::Tensor>{q_proj(x), k_proj(x), v_proj(x)};
+  const char* names[] = {"q_proj", "k_proj", "v_proj"};
+  for (int i = 0; i < 3; ++i) qkv[i] = add_lora(qkv[i], x, lora, names[i]);
   torch::Tensor q =
       head_norm(q_norm, qkv[0].view({batch, steps, heads_, head_dim_})).transpose(1, 2);
   torch::Tensor k =
@@ -152,10 +154,24 @@ SwiGluMlp::SwiGluMlp(const ModelConfig& config) {
 
 torch::Tensor SwiGluMlp::forward(const torch::Tensor& input) {
   const torch::Tensor x = tp_ ? copy_to_tensor_parallel(input, *tp_) : input;
-  const torch::Tensor gated =
-      stacks_projections(x) ? swiglu(product(x, torch::cat({gate_proj->weight, up_proj->weight})))
-                            : torch::silu(gate_proj(x)) * up_proj(x);
-  const torch::Tensor out = product(gated, down_proj->weight);
+  torch::Tensor gated;
+  if (stacks_projections(x)) {
+    torch::Tensor fused = product(x, torch::cat({gate_proj->weight, up_proj->weight}));
+    if (lora_active(lora)) {
+      // The adapters' terms join each half of the fused output; the base product is unchanged.
+      const int64_t width = gate_proj->weight.size(0);  // up_proj's too
+      const auto term = [&](const char* name) {
+        const torch::Tensor t = lora_term(x, lora, name, fused.scalar_type());
+        return t.defined() ? t : torch::zeros_like(fused.narrow(-1, 0, width));
+      };
+      fused = fused + torch::cat({term("gate_proj"), term("up_proj")}, -1);
+    }
+    gated = swiglu(fused);
+  } else {
+    gated = torch::silu(add_lora(gate_proj(x), x, lora, "gate_proj")) *
+            add_lora(up_proj(x), x, lora, "up_proj");
+  }
+  const torch::Tensor out = add_lora(product(gated, down_proj->weight), gated, lora, "down_proj");
   return tp_ ? reduce_from_tensor_parallel(out, *tp_) : out;
 }
 
@@ -233,6 +249,14 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   }
   if (cache) cache->length += steps;
   return model_->norm->forward(x);
+}
+
+bool Transformer::lora_active() const {
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+    const DecoderLayer& layer = *model_->layers->ptr<DecoderLayer>(i);
+    if (scir::lora_active(layer.self_attn->lora) || scir::lora_active(layer.mlp->lora)) return true;
+  }
+  return false;
 }
 
 std::pair<torch::Tensor, torch::Tensor> Transformer::vocabulary_slice(

@@ -13,6 +13,7 @@
 #include "scir/dist/comm.h"
 #include "scir/dist/gradient_norm.h"
 #include "scir/model/kv_cache.h"
+#include "scir/model/lora_projection.h"
 #include "scir/model/model_config.h"
 #include "scir/model/rotary.h"
 
@@ -39,6 +40,8 @@ class Attention : public torch::nn::Module {
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   // Qwen3: RMSNorm over each query and key head (head_dim weights shared by the heads).
   std::shared_ptr<RmsNorm> q_norm, k_norm;
+  // The LoRA adapters of q_proj, k_proj, v_proj and o_proj (model/lora_adapter), if any.
+  LoraProjections lora;
   // After the parameters were cut for tensor parallelism: this rank's heads, and the group.
   void use_tensor_parallel(Comm& group);
 
@@ -55,6 +58,7 @@ class SwiGluMlp : public torch::nn::Module {
   explicit SwiGluMlp(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& input);
   torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  LoraProjections lora;  // of gate_proj, up_proj and down_proj, if any
   void use_tensor_parallel(Comm& group) { tp_ = &group; }
 
  private:
@@ -114,10 +118,14 @@ class Transformer : public torch::nn::Module {
   std::map<std::string, torch::Tensor> named_weights() const;
 
   const ModelConfig& config() const { return config_; }
+  DecoderLayer& layer(int64_t index) { return *model_->layers->ptr<DecoderLayer>(index); }
   torch::ScalarType dtype() const { return dtype_; }
   // With gradients and no cache, each decoder layer keeps only its input and recomputes its
   // activations in the backward (model/activation_checkpoint): less memory, one more forward.
   void set_activation_checkpointing(bool on) { activation_checkpointing_ = on; }
+  // Whether a LoRA adapter is attached to some projection and switched on (the CPU decoder,
+  // which reads the weights alone, then stands aside).
+  bool lora_active() const;
   // Where the parameters live; inputs built on the CPU are moved there by hidden().
   torch::Device device() const;
   // Whether shard_tensor_parallel cut this model, and over which group (nullptr: not cut).

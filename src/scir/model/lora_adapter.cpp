@@ -1,0 +1,170 @@
+#include "scir/model/lora_adapter.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "scir/core/errors.h"
+
+namespace scir {
+namespace {
+
+struct TargetPlace {
+  const char* target;
+  const char* module;  // inside a decoder layer
+};
+
+constexpr TargetPlace kTargets[] = {{"q", "self_attn.q_proj"}, {"k", "self_attn.k_proj"},
+                                    {"v", "self_attn.v_proj"}, {"o", "self_attn.o_proj"},
+                                    {"gate", "mlp.gate_proj"}, {"up", "mlp.up_proj"},
+                                    {"down", "mlp.down_proj"}};
+
+// The layer's linear module of `target` and the table its adapter is listed in.
+std::pair<torch::nn::Linear, LoraProjections*> target_in(DecoderLayer& layer,
+                                                         const std::string& target) {
+  Attention& a = *layer.self_attn;
+  SwiGluMlp& m = *layer.mlp;
+  if (target == "q") return {a.q_proj, &a.lora};
+  if (target == "k") return {a.k_proj, &a.lora};
+  if (target == "v") return {a.v_proj, &a.lora};
+  if (target == "o") return {a.o_proj, &a.lora};
+  if (target == "gate") return {m.gate_proj, &m.lora};
+  if (target == "up") return {m.up_proj, &m.lora};
+  return {m.down_proj, &m.lora};
+}
+
+}  // namespace
+
+double LoraSettings::scale() const {
+  return rslora ? alpha / std::sqrt(static_cast<double>(rank)) : alpha / static_cast<double>(rank);
+}
+
+const std::vector<std::string>& lora_target_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const TargetPlace& place : kTargets) all.emplace_back(place.target);
+    return all;
+  }();
+  return names;
+}
+
+std::string lora_target_module(const std::string& target) {
+  for (const TargetPlace& place : kTargets)
+    if (target == place.target) return place.module;
+  throw InternalError(cat("no LoRA target ", target));
+}
+
+std::string lora_target_of_module(const std::string& module) {
+  for (const TargetPlace& place : kTargets)
+    if (module == cat(place.target, "_proj")) return place.target;
+  return "";
+}
+
+LoraAdapter::LoraAdapter(Transformer& model, const LoraSettings& settings, uint64_t seed)
+    : model_(model), settings_(settings) {
+  if (settings.rank <= 0) throw InputError(cat("LoRA rank ", settings.rank, ": expected >= 1"));
+  if (!(settings.alpha > 0)) throw InputError(cat("LoRA alpha ", settings.alpha, ": expected > 0"));
+  if (settings.targets.empty()) throw InputError("LoRA targets: expected at least one");
+  for (const std::string& target : settings.targets) {
+    const auto& names = lora_target_names();
+    if (std::find(names.begin(), names.end(), target) == names.end())
+      throw InputError(
+          cat("LoRA target '", target, "': expected some of q, k, v, o, gate, up, down"));
+  }
+  if (model.tensor_parallel())
+    throw InputError("LoRA under tensor parallelism (--tp > 1) is not implemented yet");
+  const auto chosen = [&](const std::string& target) {
+    return std::find(settings.targets.begin(), settings.targets.end(), target) !=
+           settings.targets.end();
+  };
+  // Every check before the model is touched: a refusal leaves it as it was.
+  for (const TargetPlace& place : kTargets) {
+    if (!chosen(place.target)) continue;
+    const torch::Tensor& weight = target_in(model.layer(0), place.target).first->weight;
+    const int64_t out = weight.size(0), in = weight.size(1);
+    if (settings.rank > std::min(in, out)) {
+      throw InputError(cat("LoRA rank ", settings.rank, ": above the smaller dimension of ",
+                           place.module, " (", out, " x ", in, ")"));
+    }
+  }
+  for (const torch::Tensor& p : model.parameters()) {
+    frozen_.emplace_back(p, p.requires_grad());
+    p.set_requires_grad(false);
+  }
+  auto generator = at::detail::createCPUGenerator(seed);
+  const int64_t layers = model.config().num_hidden_layers;
+  for (int64_t i = 0; i < layers; ++i) {
+    DecoderLayer& layer = model.layer(i);
+    for (const TargetPlace& place : kTargets) {
+      const std::string target = place.target;
+      if (!chosen(target)) continue;
+      auto [linear, slot] = target_in(layer, target);
+      const int64_t out = linear->weight.size(0), in = linear->weight.size(1);
+      const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+      const auto options = torch::TensorOptions().dtype(torch::kFloat);
+      torch::Tensor a = at::empty({settings.rank, in}, options);
+      a.uniform_(-bound, bound, generator);
+      torch::Tensor b = torch::zeros({out, settings.rank}, options);
+      const std::string key = cat("layer", i, "_", target);
+      a = register_parameter(key + "_A", a.to(linear->weight.device()));
+      b = register_parameter(key + "_B", b.to(linear->weight.device()));
+      auto projection = std::make_unique<LoraProjection>();
+      projection->a = a;
+      projection->b = b;
+      projection->scale = settings.scale();
+      projection->enabled = &enabled_;
+      const std::string module =
+          std::string(place.module).substr(std::string(place.module).find('.') + 1);
+      (*slot)[module] = projection.get();
+      adapted_.push_back({cat("base_model.model.model.layers.", i, ".", place.module),
+                          std::move(projection), linear->weight, slot, module});
+    }
+  }
+}
+
+LoraAdapter::~LoraAdapter() {
+  for (Adapted& adapted : adapted_) adapted.slot->erase(adapted.module);
+  for (auto& [parameter, requires_grad] : frozen_) parameter.set_requires_grad(requires_grad);
+}
+
+void LoraAdapter::merge() {
+  torch::NoGradGuard no_grad;
+  for (Adapted& adapted : adapted_) {
+    const LoraProjection& p = *adapted.projection;
+    const torch::Tensor delta = torch::matmul(p.b, p.a) * p.scale;
+    torch::Tensor& weight = adapted.base_weight;
+    weight.copy_((weight.to(torch::kFloat) + delta.to(weight.device())).to(weight.scalar_type()));
+    adapted.projection->b.zero_();
+  }
+}
+
+std::map<std::string, torch::Tensor> LoraAdapter::named_weights() const {
+  std::map<std::string, torch::Tensor> weights;
+  for (const Adapted& adapted : adapted_) {
+    weights[adapted.name + ".lora_A.weight"] = adapted.projection->a;
+    weights[adapted.name + ".lora_B.weight"] = adapted.projection->b;
+  }
+  return weights;
+}
+
+void LoraAdapter::assign(const std::map<std::string, torch::Tensor>& weights,
+                         const std::string& source) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, torch::Tensor> mine = named_weights();
+  for (const auto& [name, tensor] : weights) {
+    if (!mine.count(name)) {
+      throw InputError(
+          cat(source, ": tensor ", name, " adapts no projection of the model with these targets"));
+    }
+  }
+  for (auto& [name, tensor] : mine) {
+    const auto found = weights.find(name);
+    if (found == weights.end()) throw InputError(cat(source, ": no tensor ", name));
+    if (found->second.sizes() != tensor.sizes()) {
+      throw InputError(cat(source, ": ", name, " has shape ", found->second.sizes(), ", expected ",
+                           tensor.sizes(), " for this model and rank"));
+    }
+    tensor.copy_(found->second.to(tensor.scalar_type()));
+  }
+}
+
+}  // namespace scir

@@ -1,0 +1,76 @@
+// LoRA adapters on a transformer's projections (model/lora_projection): the base weights frozen
+// in the model's dtype, the adapters float32 and the only trained parameters. A new adapter is
+// the base model exactly (B = 0); switched off, the adapted model is its own reference without
+// a second copy; merged, the model's weights take W + scale * B A and the adapter is zero.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scir/model/lora_projection.h"
+#include "scir/model/transformer.h"
+
+namespace scir {
+
+struct LoraSettings {
+  int64_t rank = 0;  // 0: no adapter
+  double alpha = 16;
+  std::vector<std::string> targets = {"q", "k", "v", "o", "gate", "up", "down"};
+  bool rslora = false;  // scale alpha / sqrt(rank) (rsLoRA, Kalajdzievski 2023) for alpha / rank
+  bool on() const { return rank > 0; }
+  double scale() const;
+};
+
+// The targets' short names, q k v o gate up down, in the order of a layer's projections.
+const std::vector<std::string>& lora_target_names();
+// A target's module inside a decoder layer: "q" -> "self_attn.q_proj", "gate" -> "mlp.gate_proj".
+std::string lora_target_module(const std::string& target);
+// The short name of a module name such as "q_proj" ("" when it is none of the targets).
+std::string lora_target_of_module(const std::string& module);
+
+class LoraAdapter : public torch::nn::Module {
+ public:
+  // Adapters on `settings.targets` of every layer: A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's
+  // default, Kaiming-uniform with a = sqrt(5)) from a generator seeded with `seed`, B = 0. The
+  // model's own parameters stop requiring gradients until the adapter is destroyed. Refused
+  // (InputError) for a rank above a target's smaller dimension, an unknown target, alpha <= 0,
+  // or a model cut for tensor parallelism.
+  LoraAdapter(Transformer& model, const LoraSettings& settings, uint64_t seed);
+  ~LoraAdapter() override;
+  LoraAdapter(const LoraAdapter&) = delete;
+  LoraAdapter& operator=(const LoraAdapter&) = delete;
+
+  // Off: the model computes its base function (a reference without a copy).
+  void set_enabled(bool on) { enabled_ = on; }
+  bool enabled() const { return enabled_; }
+  // W += scale * B A in every target (computed in float32, rounded once to W's dtype), then
+  // B = 0, so that the model's function is unchanged and the adapter adds nothing more.
+  void merge();
+  // The adapter's weights under PEFT's names, "base_model.model.model.layers.<i>.<module>.
+  // lora_A.weight" and "...lora_B.weight".
+  std::map<std::string, torch::Tensor> named_weights() const;
+  // Copies `weights` (PEFT's names, every adapter's A and B, shapes as named_weights()) in;
+  // `source` names their file in errors.
+  void assign(const std::map<std::string, torch::Tensor>& weights, const std::string& source);
+  const LoraSettings& settings() const { return settings_; }
+
+ private:
+  struct Adapted {
+    std::string name;  // PEFT's module name, "base_model.model.model.layers.<i>.<module>"
+    std::unique_ptr<LoraProjection> projection;
+    torch::Tensor base_weight;
+    LoraProjections* slot;  // the layer's table the projection is listed in
+    std::string module;     // "q_proj", ...
+  };
+  Transformer& model_;
+  LoraSettings settings_;
+  bool enabled_ = true;
+  std::vector<Adapted> adapted_;
+  std::vector<std::pair<torch::Tensor, bool>> frozen_;  // the model's parameters, requires_grad
+};
+
+}  // namespace scir
