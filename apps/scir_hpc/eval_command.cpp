@@ -9,6 +9,7 @@
 #include "scir/eval/world_eval.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
+#include "scir/io/peft_adapter.h"
 #include "scir/model/precision.h"
 #include "world_options.h"
 
@@ -18,6 +19,9 @@ namespace {
 void declare(OptionSet& options) {
   declare_world_options(options);
   options.add_required_string("model", "model directory to evaluate")
+      .add_string("adapter", "",
+                  "a PEFT LoRA adapter directory merged into --model's weights before the "
+                  "evaluation")
       .add_string("baseline", "", "model directory to compare against (win rate)")
       .add_string("reference", "", "reference model of the implicit reward (its accuracy)")
       .add_required_string("world-data", "directory written by 'scir_hpc world'")
@@ -57,6 +61,8 @@ void run(const OptionSet& options, Comm& comm) {
                                JudgeKind::kPointwise);
     const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
     model = load_hf_model(options.get_string("model"), dtype);
+    if (!options.get_string("adapter").empty())
+      merge_peft_adapter(*model.model, options.get_string("adapter"));
     if (!model.tokenizer->has_text()) {
       throw InputError(cat(options.get_string("model"),
                            ": no tokenizer, and eval judges the world's text answers (expected "

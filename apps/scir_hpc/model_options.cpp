@@ -3,6 +3,7 @@
 #include "scir/core/option_binding.h"
 #include "scir/io/jsonl.h"
 #include "scir/io/output_paths.h"
+#include "scir/io/peft_adapter.h"
 #include "scir/model/precision.h"
 
 namespace scir::app {
@@ -10,6 +11,9 @@ namespace scir::app {
 void declare_model_io_options(OptionSet& options, const std::string& input) {
   options.add_required_string("model", "Hugging Face model directory (config.json, safetensors)")
       .add_required_string(input, "input JSONL file")
+      .add_string("adapter", "",
+                  "a PEFT LoRA adapter directory (adapter_config.json, "
+                  "adapter_model.safetensors), merged into the model's weights before use")
       .add_string("output", "-", "output JSONL file ('-': stdout)")
       .add_string("dtype", "float32", "compute dtype: float32, bfloat16 or float16")
       .add_string("chat-template", "none",
@@ -28,6 +32,8 @@ ModelIo open_model_io(const OptionSet& options, const std::string& input) {
   options.existing_file(input);
   check_output_file(options.get_string("output"));  // before the model loads and runs
   io.loaded = load_hf_model(options.get_string("model"), dtype);
+  if (!options.get_string("adapter").empty())
+    merge_peft_adapter(*io.loaded.model, options.get_string("adapter"));
   resolve_chat_template(io.chat_template, *io.loaded.tokenizer);  // 'model' needs one it knows
   io.loaded.model->eval();
   return io;

@@ -4,6 +4,7 @@
 
 #include "build_commit.h"
 #include "finish_options.h"
+#include "lora_options.h"
 #include "process_grid_options.h"
 #include "rerun_contract.h"
 #include "scir/core/option_binding.h"
@@ -144,6 +145,7 @@ void declare_run_options(OptionSet& options) {
   OptionBinder declaring = OptionBinder::declaring(options);
   bind_run_options(declaring, plan, inputs, pools);
   declare_data_parallel_options(options, "scir.");
+  declare_lora_options(options, "scir.");
   declaring.integer("scir.state_every", plan.state_every,
                     "steps between restart states inside an iteration's training (0: an "
                     "interrupted iteration reruns its training whole)");
@@ -181,6 +183,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
   OptionBinder reading = OptionBinder::reading(options);
   bind_run_options(reading, plan, inputs, pools);
   plan.parallel = read_data_parallel_options(options, "scir.");
+  plan.lora = read_lora_options(options, "scir.");
   reading.integer("scir.state_every", plan.state_every, "",
                   OptionRange::at_least(0, "an integer >= 0 (0: none)"));
   const std::string pattern_problem = score_pattern_problem(plan.sampled_judge.score_pattern);
@@ -300,6 +303,10 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
     job.seeds = read_seed_options(options);
     SelfRewardingInputs bound;  // the model.* and data.* options of a user's M1
     job.plan = read_plan(options, job.seeds, bound);
+    if (job.plan.lora.on() && grid.tensor()) {
+      options.reject("scir.lora_rank",
+                     "0 with --tp > 1 (LoRA under tensor parallelism is not implemented yet)");
+    }
     if (job.plan.batch_pairs % copies != 0) {
       options.reject("scir.batch_pairs",
                      cat("a multiple of the ", copies, grid.tensor() ? " model copies" : " ranks"));
@@ -308,11 +315,14 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
       if (options.get_string("finish.method") != "none")
         options.reject("finish.method", "none with model.m1 (a user's model has no oracle)");
       job.inputs = user_model_inputs(options, job.plan, bound);
-      check_tensor_parallel_shape(options, check_hf_model(job.inputs.m1_dir), grid.tp());
+      const ModelConfig m1 = check_hf_model(job.inputs.m1_dir);
+      check_tensor_parallel_shape(options, m1, grid.tp());
+      check_lora_fits(options, "scir.", job.plan.lora, m1);
     } else {
       reject_user_model_options_without_m1(options);
       check_seed_batches(options, job.seeds, copies);
       check_tensor_parallel_shape(options, job.seeds.model, grid.tp());
+      check_lora_fits(options, "scir.", job.plan.lora, job.seeds.model);
       if (job.plan.iterations > job.seeds.data.iterations) {
         options.reject("scir.iterations", cat("at most data.iterations (",
                                               job.seeds.data.iterations, " prompt pools)"));

@@ -104,6 +104,21 @@ class KillAndResumeTest(unittest.TestCase):
                                     reference=reference)
         self.assertIn("resuming from the state of step 3", log)
 
+    def test_lora_states_resume_bitwise(self):
+        # LoRA with ZeRO-1: the restart state holds the adapters (the model's weights are frozen)
+        # and their optimiser shards; killed in an iteration, the rerun ends with the same merged
+        # model and the same adapter as the run that never stopped.
+        reference = os.path.join(self.dir, "lora_uninterrupted")
+        extra = ["--scir.lora_rank", "2", "--scir.zero1", "--scir.state_every", "5"]
+        result = run(reference, extra=extra)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        log = self.check_kill_point("[iter_2] step 7", "lora_state", extra=extra,
+                                    reference=reference)
+        self.assertIn("resuming from the state of step 5", log)
+        adapter = "ckpt/iter_2/adapter/adapter_model.safetensors"
+        self.assertTrue(filecmp.cmp(os.path.join(reference, adapter),
+                                    os.path.join(self.dir, "lora_state", adapter), shallow=False))
+
     def test_tensor_parallel_states_resume_bitwise(self):
         # --tp 2: one model copy cut over both ranks, each rank writing its slice's weights and
         # optimiser state; killed in SFT and in an iteration, each rerun goes on from the

@@ -5,7 +5,8 @@
 // RUN/config.ini  every option, as the run read it    RUN/main.log  rank 0's log
 // RUN/run.h5      below                                RUN/.done/    DONE markers (a phase each)
 // RUN/data/       the embedded world's data sets (data/world/world_datasets.h)
-// RUN/ckpt/       m0, m1 (m1_base), iter_<t>/final = M(t+1), <phase>_state restart states
+// RUN/ckpt/       m0, m1 (m1_base), iter_<t>/final = M(t+1), iter_<t>/adapter (with LoRA: the
+//                 adapter merged into it, PEFT's format), <phase>_state restart states
 //
 // run.h5 groups: /config (attributes: every option), /provenance (attributes), /pretrain/steps,
 // /sft/steps (/judge_sft/steps), /sft/eval (the SFT model M1's evaluation record; with M1's
@@ -113,6 +114,9 @@ inline constexpr Column kIterationFields[] = {
 inline std::string iteration_group(int t) { return "/iter_" + std::to_string(t); }
 inline std::string iteration_checkpoint(int t) {  // M(t+1)
   return "ckpt/iter_" + std::to_string(t) + "/final";
+}
+inline std::string iteration_adapter(int t) {  // the LoRA adapter of iteration t, PEFT's format
+  return "ckpt/iter_" + std::to_string(t) + "/adapter";
 }
 inline std::string state_directory(const std::string& phase) { return "ckpt/" + phase + "_state"; }
 inline std::string seed_checkpoint(const std::string& name) { return "ckpt/" + name; }  // m0, m1

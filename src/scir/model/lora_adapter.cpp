@@ -34,6 +34,25 @@ std::pair<torch::nn::Linear, LoraProjections*> target_in(DecoderLayer& layer,
 
 }  // namespace
 
+LoraRankLimit lora_rank_limit(const ModelConfig& config, const std::vector<std::string>& targets) {
+  const int64_t hidden = config.hidden_size, inner = config.intermediate_size;
+  const int64_t queries = config.num_attention_heads * config.head_dim;
+  const int64_t keys = config.num_key_value_heads * config.head_dim;
+  LoraRankLimit narrowest;
+  for (const TargetPlace& place : kTargets) {
+    const std::string target = place.target;
+    if (std::find(targets.begin(), targets.end(), target) == targets.end()) continue;
+    const auto [out, in] = target == "q"                    ? std::pair{queries, hidden}
+                           : target == "k" || target == "v" ? std::pair{keys, hidden}
+                           : target == "o"                  ? std::pair{hidden, queries}
+                           : target == "down"               ? std::pair{hidden, inner}
+                                                            : std::pair{inner, hidden};
+    if (narrowest.module.empty() || std::min(out, in) < narrowest.rank)
+      narrowest = {std::min(out, in), place.module, out, in};
+  }
+  return narrowest;
+}
+
 double LoraSettings::scale() const {
   return rslora ? alpha / std::sqrt(static_cast<double>(rank)) : alpha / static_cast<double>(rank);
 }
@@ -77,14 +96,10 @@ LoraAdapter::LoraAdapter(Transformer& model, const LoraSettings& settings, uint6
            settings.targets.end();
   };
   // Every check before the model is touched: a refusal leaves it as it was.
-  for (const TargetPlace& place : kTargets) {
-    if (!chosen(place.target)) continue;
-    const torch::Tensor& weight = target_in(model.layer(0), place.target).first->weight;
-    const int64_t out = weight.size(0), in = weight.size(1);
-    if (settings.rank > std::min(in, out)) {
-      throw InputError(cat("LoRA rank ", settings.rank, ": above the smaller dimension of ",
-                           place.module, " (", out, " x ", in, ")"));
-    }
+  const LoraRankLimit limit = lora_rank_limit(model.config(), settings.targets);
+  if (settings.rank > limit.rank) {
+    throw InputError(cat("LoRA rank ", settings.rank, ": above the smaller dimension of ",
+                         limit.module, " (", limit.out, " x ", limit.in, ")"));
   }
   for (const torch::Tensor& p : model.parameters()) {
     frozen_.emplace_back(p, p.requires_grad());

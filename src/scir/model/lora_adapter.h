@@ -32,6 +32,15 @@ std::string lora_target_module(const std::string& target);
 // The short name of a module name such as "q_proj" ("" when it is none of the targets).
 std::string lora_target_of_module(const std::string& module);
 
+// The largest rank the targets of a model of `config` take: the smaller dimension of the
+// narrowest of them, that projection's module and its [out, in] shape.
+struct LoraRankLimit {
+  int64_t rank = 0;
+  std::string module;
+  int64_t out = 0, in = 0;
+};
+LoraRankLimit lora_rank_limit(const ModelConfig& config, const std::vector<std::string>& targets);
+
 class LoraAdapter : public torch::nn::Module {
  public:
   // Adapters on `settings.targets` of every layer: A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's

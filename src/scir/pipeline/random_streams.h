@@ -11,6 +11,7 @@ enum IterationStream : uint64_t {
   kStreamShuffle = 2,   // the pair order of an epoch: {t, 2, epoch, rank}
   kStreamPairs = 3,     // K random pairs of a prompt: {t, 3, prompt}
   kStreamJudge = 4,     // SRLM's sampled judgements
+  kStreamLora = 5,      // the LoRA adapters' initial A: {t, 5}
 };
 
 }  // namespace scir

@@ -61,7 +61,7 @@ void run_iteration(const IterationContext& context, const IterationModels& model
     if (!referenced)
       reference_phase(context, *policy.model, *reference.model, pairs, evaluation_data.heldout);
     if (!labelled) label_phase(context, pairs);
-    train_phase(context, *policy.model, pairs);
+    train_phase(context, *policy.model, pairs, models.current);
   }
   evaluate_phase(context, *policy.model, m1, *reference.model, evaluation_data);
 }

@@ -7,6 +7,7 @@
 
 #include "scir/data/world/world.h"
 #include "scir/eval/world_eval.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/rewards/sampled_judge.h"
 #include "scir/tokenizer/chat_template.h"
 #include "scir/train/data_parallel_optimizer.h"
@@ -52,6 +53,9 @@ struct SelfRewardingPlan {
   // train phase then reruns whole), in RUN/ckpt/iter_t_state.
   int64_t state_every = 0;
   bool activation_checkpointing = false;  // the policy recomputes each layer in the backward
+  // LoRA (rank > 0): each iteration trains adapters on the frozen M(t), writes them in PEFT's
+  // format beside the checkpoint and merges them into M(t+1).
+  LoraSettings lora;
   // The precision the models load, sample, score and train in (bfloat16: float32 master
   // weights, gradients reduced in float32; log-probs and losses in float32 either way).
   torch::ScalarType dtype = torch::kFloat;
@@ -62,8 +66,7 @@ struct SelfRewardingPlan {
 // is then 1/2 on every pair before training.
 inline bool reference_is_current(const SelfRewardingPlan& plan, int t) {
   return plan.irm_reference == IrmReference::kCurrent ||
-         (plan.irm_reference == IrmReference::kM1 && t == 1) ||
-         plan.scir.method.labels_fixed();
+         (plan.irm_reference == IrmReference::kM1 && t == 1) || plan.scir.method.labels_fixed();
 }
 
 // The model s whose implicit reward reference iteration t uses: M(s), s in 0..t.

@@ -12,6 +12,7 @@
 #include "scir/eval/world_eval.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/io/peft_adapter.h"
 #include "scir/io/run_contract.h"
 #include "scir/pipeline/random_streams.h"
 #include "scir/pipeline/reference_phase.h"
@@ -105,7 +106,8 @@ void restore(const TrainingState::Columns& columns, StepColumns& steps, Iteratio
 
 }  // namespace
 
-void train_phase(const IterationContext& context, Transformer& policy, IterationPairs& pairs) {
+void train_phase(const IterationContext& context, Transformer& policy, IterationPairs& pairs,
+                 const std::string& policy_directory) {
   const SelfRewardingPlan& plan = context.plan;
   Comm& comm = context.copies();
   const std::string prefix = "[" + context.name() + "] ";
@@ -119,8 +121,21 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   const int64_t total_steps = steps_per_epoch * plan.epochs;
   AdamWSettings adamw;  // PyTorch's defaults, no weight decay
   adamw.lr = plan.lr;
-  DataParallelOptimizer optimizer(comm, policy.parameters(), adamw, plan.parallel,
-                                  policy.tensor_parallel_norm());
+  // With LoRA the adapters are the only weights trained, M(t) frozen under them.
+  std::unique_ptr<LoraAdapter> lora;
+  if (plan.lora.on()) {
+    const uint64_t seed =
+        RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamLora}).next_u64();
+    lora = std::make_unique<LoraAdapter>(policy, plan.lora, seed);
+    int64_t trained = 0, frozen = 0;
+    for (const torch::Tensor& p : lora->parameters()) trained += p.numel();
+    for (const torch::Tensor& p : policy.parameters()) frozen += p.numel();
+    log_info(cat(prefix, "LoRA rank ", plan.lora.rank, ", scale ", plan.lora.scale(), ": ", trained,
+                 " parameters trained, ", frozen, " frozen"));
+  }
+  DataParallelOptimizer optimizer(comm, lora ? lora->parameters() : policy.parameters(), adamw,
+                                  plan.parallel,
+                                  lora ? TensorParallelNorm{} : policy.tensor_parallel_norm());
   log_info(prefix + optimizer.describe_memory());
   const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
   StepColumns steps;  // every column exists even when no step runs: one row count a group
@@ -131,7 +146,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   const int64_t first_step = std::min(state.latest(comm), total_steps);
   if (first_step > 0) {
     TrainingState::Columns columns = state_columns(steps, pairs);
-    state.load(comm, first_step, policy, optimizer, columns);
+    state.load(comm, first_step, policy, optimizer, columns, lora.get());
     restore(columns, steps, pairs);
   }
   policy.train();
@@ -188,11 +203,20 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
                                 (step + 1 - first_step) * (total_steps - step - 1))));
       }
       if (state.due(step + 1) && step + 1 < total_steps)
-        state.save(comm, step + 1, policy, optimizer, state_columns(steps, pairs));
+        state.save(comm, step + 1, policy, optimizer, state_columns(steps, pairs), lora.get());
     }
   }
   policy.eval();
   policy.set_activation_checkpointing(false);
+  if (lora) {
+    // The adapter in PEFT's format beside the checkpoint, then merged: M(t+1) = M(t) + scale B A.
+    if (context.job().rank() == 0) {
+      save_peft_adapter(context.run.path(run_contract::iteration_adapter(context.t)), *lora,
+                        policy_directory);
+    }
+    lora->merge();
+    lora.reset();
+  }
 
   // Collective over the tensor group: before rank 0 alone goes on to write.
   save_whole_hf_model(context.job(),

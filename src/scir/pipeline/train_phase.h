@@ -11,6 +11,8 @@
 
 namespace scir {
 
-void train_phase(const IterationContext& context, Transformer& policy, IterationPairs& pairs);
+// `policy_directory` is M(t)'s, the base a LoRA adapter (plan.lora) is written for.
+void train_phase(const IterationContext& context, Transformer& policy, IterationPairs& pairs,
+                 const std::string& policy_directory);
 
 }  // namespace scir

@@ -48,6 +48,11 @@ StatePlace place_of(Comm& comm, const Transformer& model) {
   return place;
 }
 
+std::map<std::string, torch::Tensor> trained_weights(const Transformer& model,
+                                                     const LoraAdapter* adapter) {
+  return adapter ? adapter->named_weights() : model.named_weights();
+}
+
 }  // namespace
 
 TrainingState::TrainingState(std::string directory, int64_t every)
@@ -70,7 +75,8 @@ int64_t TrainingState::latest(Comm& comm) const {
 }
 
 void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
-                         const DataParallelOptimizer& optimizer, const Columns& columns) const {
+                         const DataParallelOptimizer& optimizer, const Columns& columns,
+                         const LoraAdapter* adapter) const {
   const StatePlace place = place_of(comm, model);
   const fs::path here = step_directory(step);
   if (place.first()) fs::create_directories(here);
@@ -82,7 +88,7 @@ void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
   for (const auto& [name, values] : columns) write_column(archive, cat(column++), values);
   if (place.copy == 0) {
     int64_t index = 0;  // by position in name order: archive keys may not hold dots
-    for (const auto& [name, weight] : model.named_weights())
+    for (const auto& [name, weight] : trained_weights(model, adapter))
       archive.write(cat("weight_", index++), weight);
   }
   const fs::path file = here / place.file_name(place.copy);
@@ -100,7 +106,8 @@ void TrainingState::save(Comm& comm, int64_t step, Transformer& model,
 }
 
 void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
-                         DataParallelOptimizer& optimizer, Columns& columns) const {
+                         DataParallelOptimizer& optimizer, Columns& columns,
+                         LoraAdapter* adapter) const {
   const StatePlace place = place_of(comm, model);
   const fs::path here = step_directory(step);
   const fs::path file = here / place.file_name(place.copy);
@@ -119,7 +126,7 @@ void TrainingState::load(Comm& comm, int64_t step, Transformer& model,
   weights.load_from((here / place.file_name(0)).string());
   torch::NoGradGuard no_grad;
   int64_t index = 0;
-  for (auto& [name, weight] : model.named_weights()) {
+  for (auto& [name, weight] : trained_weights(model, adapter)) {
     torch::Tensor saved;
     weights.read(cat("weight_", index++), saved);
     if (saved.sizes() != weight.sizes())

@@ -14,6 +14,7 @@
 #include <map>
 #include <vector>
 #include "scir/dist/comm.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/model/transformer.h"
 
 #include "scir/train/data_parallel_optimizer.h"
@@ -28,11 +29,12 @@ class TrainingState {
   // The step of the newest complete state (0: none). Collective: rank 0 decides.
   int64_t latest(Comm& comm) const;
   using Columns = std::map<std::string, std::vector<double>>;
+  // With a LoRA `adapter`, its weights are the ones trained and saved (the model's are frozen).
   void save(Comm& comm, int64_t step, Transformer& model, const DataParallelOptimizer& optimizer,
-            const Columns& columns) const;
+            const Columns& columns, const LoraAdapter* adapter = nullptr) const;
   // Fills the columns that `columns` names (the keys must be those saved).
   void load(Comm& comm, int64_t step, Transformer& model, DataParallelOptimizer& optimizer,
-            Columns& columns) const;
+            Columns& columns, LoraAdapter* adapter = nullptr) const;
   // Removes the states (rank 0), once the phase is done.
   void clear(Comm& comm) const;
 

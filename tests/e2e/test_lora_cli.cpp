@@ -1,0 +1,135 @@
+// LoRA in the iterations of `scir_hpc run` (scir.lora_*): the adapters are the only weights
+// trained, written in PEFT's format beside each checkpoint and merged into it; bad settings are
+// refused before any work.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/io/peft_adapter.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tiny_run(const fs::path& run, const std::string& options) {
+  return std::string(SCIR_MPIEXEC) + " " +
+         scir_hpc("run --config " + std::string(SCIR_SOURCE_DIR) +
+                  "/tests/fixtures/tiny_run.ini --out " + run.string() +
+                  " --threads 1 --model.num_hidden_layers 2 --data.iterations 2 "
+                  "--scir.iterations 2 " +
+                  options);
+}
+
+// M(t+1) is M(t) with the adapter of iteration t merged, and nothing else changed: the norms
+// and the embedding are M(t)'s bit for bit, and each adapted matrix moved by a rank-r term.
+TEST(LoraCli, EachIterationTrainsAnAdapterAndMergesItIntoTheNextModel) {
+  const fs::path run = scratch_path("scir_lora_cli_run");
+  fs::remove_all(run);
+  const CommandResult result =
+      run_command(tiny_run(run,
+                           "--scir.lora_rank 2 --scir.lora_alpha 4 --scir.lora_targets "
+                           "q,v,down --scir.lr 0.01"));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  // Rank 2 a layer: q (16 x 16) 2 x 32, v (8 x 16) 2 x 24, down (16 x 32) 2 x 48; 2 layers.
+  EXPECT_NE(result.out.find("[iter_1] LoRA rank 2, scale 2: 416 parameters trained"),
+            std::string::npos)
+      << result.out;
+  for (int t : {1, 2}) {
+    const fs::path adapter = run / "ckpt" / ("iter_" + std::to_string(t)) / "adapter";
+    const scir::PeftLoraAdapter read = scir::load_peft_adapter(adapter.string());
+    EXPECT_EQ(read.settings.rank, 2);
+    EXPECT_EQ(read.settings.targets, (std::vector<std::string>{"q", "v", "down"}));
+    EXPECT_EQ(read.weights.size(), 12u);  // A and B of 3 modules in 2 layers
+    const fs::path before = t == 1 ? run / "ckpt" / "m1" : run / "ckpt" / "iter_1" / "final";
+    const fs::path after = run / "ckpt" / ("iter_" + std::to_string(t)) / "final";
+    scir::LoadedModel base = scir::load_hf_model(before.string());
+    const auto original = base.model->named_weights();
+    std::map<std::string, torch::Tensor> unmerged;
+    for (const auto& [name, weight] : original) unmerged[name] = weight.detach().clone();
+    scir::merge_peft_adapter(*base.model, adapter.string());
+    const auto expected = base.model->named_weights();
+    const auto trained = scir::load_hf_model(after.string()).model->named_weights();
+    double moved = 0;
+    for (const auto& [name, weight] : trained) {
+      const bool adapted = name.find("q_proj") != std::string::npos ||
+                           name.find("v_proj") != std::string::npos ||
+                           name.find("down_proj") != std::string::npos;
+      if (!adapted) {
+        EXPECT_TRUE(torch::equal(weight, unmerged.at(name))) << t << " " << name;
+        continue;
+      }
+      EXPECT_TRUE(torch::allclose(weight, expected.at(name), 1e-6, 1e-7)) << t << " " << name;
+      const torch::Tensor change = weight - unmerged.at(name);
+      moved = std::max(moved, change.abs().max().item<double>());
+      const torch::Tensor singular = std::get<1>(torch::svd(change.to(torch::kDouble)));
+      EXPECT_LT(singular[2].item<double>(), 1e-5 * singular[0].item<double>()) << name;
+    }
+    EXPECT_GT(moved, 1e-4) << "iteration " << t << " trained nothing";
+  }
+  // score --adapter: M1 with iteration 1's adapter scores as M2's checkpoint does.
+  const std::string input = (run / "score.jsonl").string();
+  std::ofstream(input) << "{\"prompt\": \"sort: 3 1 2\\n\", \"response\": \"1 2 3\"}\n"
+                          "{\"prompt\": \"max: 4 9\\n\", \"response\": \"9\"}\n";
+  std::vector<nlohmann::json> scored[2];
+  const std::string models[2] = {"--model " + (run / "ckpt" / "m1").string() + " --adapter " +
+                                     (run / "ckpt" / "iter_1" / "adapter").string(),
+                                 "--model " + (run / "ckpt" / "iter_1" / "final").string()};
+  for (int i = 0; i < 2; ++i) {
+    const std::string output = (run / ("scored_" + std::to_string(i) + ".jsonl")).string();
+    const CommandResult score =
+        run_command(scir_hpc("score " + models[i] + " --input " + input + " --output " + output));
+    ASSERT_EQ(score.exit_code, 0) << score.out;
+    std::ifstream lines(output);
+    for (std::string line; std::getline(lines, line);)
+      scored[i].push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(scored[0].size(), 2u);
+  ASSERT_EQ(scored[1].size(), 2u);
+  for (size_t i = 0; i < 2; ++i)
+    EXPECT_NEAR(scored[0][i]["logp"].get<double>(), scored[1][i]["logp"].get<double>(), 1e-5);
+  const CommandResult missing =
+      run_command(scir_hpc("score --model " + (run / "ckpt" / "m1").string() + " --adapter " +
+                           (run / "no_adapter").string() + " --input " + input));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find((run / "no_adapter").string() + ": not an adapter directory"),
+            std::string::npos)
+      << missing.out;
+}
+
+TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {
+  const fs::path run = scratch_path("scir_lora_cli_bad");
+  const std::pair<std::string, std::string> cases[] = {
+      {"--scir.lora_rank -1",
+       "option '--scir.lora_rank': expected an integer >= 0 (0: no LoRA), got '-1'"},
+      {"--scir.lora_rank 2 --scir.lora_alpha 0",
+       "option '--scir.lora_alpha': expected a number > 0, got '0'"},
+      {"--scir.lora_rank 2 --scir.lora_targets q,lm_head",
+       "option '--scir.lora_targets': expected distinct names among q, k, v, o, gate, up, down, "
+       "comma-separated (got 'lm_head')"},
+      {"--scir.lora_rank 2 --scir.lora_targets q,q",
+       "option '--scir.lora_targets': expected distinct names among q, k, v, o, gate, up, down, "
+       "comma-separated (got 'q')"},
+      {"--scir.lora_alpha 8",
+       "option '--scir.lora_alpha': expected no value unless "
+       "scir.lora_rank > 0"},
+      {"--scir.lora_rank 2 --tp 2",
+       "option '--scir.lora_rank': expected 0 with --tp > 1 (LoRA under tensor parallelism is "
+       "not implemented yet)"},
+      {"--scir.lora_rank 9 --scir.lora_targets q,k",
+       "option '--scir.lora_rank': expected at most 8, the smaller dimension of self_attn.k_proj "
+       "(8 x 16)"},
+  };
+  for (const auto& [options, message] : cases) {
+    fs::remove_all(run);
+    const CommandResult result = run_command(tiny_run(run, options));
+    EXPECT_EQ(result.exit_code, 2) << options << "\n" << result.out;
+    EXPECT_NE(result.out.find(message), std::string::npos) << options << "\n" << result.out;
+    EXPECT_FALSE(fs::exists(run / "ckpt" / "m0")) << options;
+  }
+}
+
+}  // namespace
