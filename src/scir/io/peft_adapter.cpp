@@ -40,6 +40,11 @@ constexpr Unsupported kUnsupported[] = {
     {"layer_replication", "layer_replication"},
     {"target_parameters", "target_parameters"},
     {"use_qalora", "QA-LoRA"},
+    {"alora_invocation_tokens", "activated LoRA (alora_invocation_tokens)"},
+    {"arrow_config", "Arrow routing (arrow_config)"},
+    {"use_bdlora", "BD-LoRA (use_bdlora)"},
+    {"kasa_config", "KaSA (kasa_config)"},
+    {"trainable_token_indices", "trainable_token_indices (trained embedding rows)"},
 };
 
 LoraSettings settings_from(const nlohmann::json& config, const std::string& file) {
