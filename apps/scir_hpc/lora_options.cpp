@@ -27,6 +27,27 @@ void bind_lora_options(OptionBinder& bind, const std::string& prefix, LoraSettin
 
 }  // namespace
 
+std::vector<std::string> parse_lora_targets(const OptionSet& options, const std::string& key,
+                                            const std::string& text) {
+  std::vector<std::string> targets;
+  std::stringstream list(text);
+  std::string target;
+  const auto& names = lora_target_names();
+  while (std::getline(list, target, ',')) {
+    target.erase(0, target.find_first_not_of(" \t"));
+    target.erase(target.find_last_not_of(" \t") + 1);
+    if (std::find(names.begin(), names.end(), target) == names.end() ||
+        std::find(targets.begin(), targets.end(), target) != targets.end()) {
+      options.reject(key, cat("distinct names among q, k, v, o, gate, up, down, comma-separated "
+                              "(got '",
+                              target, "')"));
+    }
+    targets.push_back(target);
+  }
+  if (targets.empty()) options.reject(key, "at least one of q, k, v, o, gate, up, down");
+  return targets;
+}
+
 void declare_lora_options(OptionSet& options, const std::string& prefix) {
   LoraSettings lora;
   std::string targets = kAllTargets;
@@ -46,33 +67,17 @@ LoraSettings read_lora_options(const OptionSet& options, const std::string& pref
     }
     return lora;
   }
-  lora.targets.clear();
-  std::stringstream list(targets);
-  std::string target;
-  const auto& names = lora_target_names();
-  while (std::getline(list, target, ',')) {
-    target.erase(0, target.find_first_not_of(" \t"));
-    target.erase(target.find_last_not_of(" \t") + 1);
-    if (std::find(names.begin(), names.end(), target) == names.end() ||
-        std::find(lora.targets.begin(), lora.targets.end(), target) != lora.targets.end()) {
-      options.reject(prefix + "lora_targets",
-                     cat("distinct names among q, k, v, o, gate, up, down, comma-separated (got '",
-                         target, "')"));
-    }
-    lora.targets.push_back(target);
-  }
-  if (lora.targets.empty())
-    options.reject(prefix + "lora_targets", "at least one of q, k, v, o, gate, up, down");
+  lora.targets = parse_lora_targets(options, prefix + "lora_targets", targets);
   return lora;
 }
 
-void check_lora_fits(const OptionSet& options, const std::string& prefix, const LoraSettings& lora,
-                     const ModelConfig& config) {
-  if (!lora.on()) return;
-  const LoraRankLimit limit = lora_rank_limit(config, lora.targets);
-  if (lora.rank > limit.rank) {
-    options.reject(prefix + "lora_rank", cat("at most ", limit.rank, ", the smaller dimension of ",
-                                             limit.module, " (", limit.out, " x ", limit.in, ")"));
+void check_lora_fits(const OptionSet& options, const std::string& rank_key, int64_t rank,
+                     const std::vector<std::string>& targets, const ModelConfig& config) {
+  if (rank <= 0) return;
+  const LoraRankLimit limit = lora_rank_limit(config, targets);
+  if (rank > limit.rank) {
+    options.reject(rank_key, cat("at most ", limit.rank, ", the smaller dimension of ",
+                                 limit.module, " (", limit.out, " x ", limit.in, ")"));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "lora_options.h"
 #include "model_shape_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/model/precision.h"
@@ -14,7 +15,8 @@ namespace scir::app {
 namespace {
 
 // The layout's options, once; the model comes from --model or the shape options.
-void bind_layout(OptionBinder& bind, MemoryPlanSettings& s, double& gpu_memory_gb) {
+void bind_layout(OptionBinder& bind, MemoryPlanSettings& s, double& gpu_memory_gb,
+                 std::string& lora_targets) {
   const OptionRange positive = OptionRange::at_least(1, "an integer >= 1");
   bind.integer("ranks", s.ranks, "ranks of the job (unset: the ranks plan runs on)", positive)
       .integer("tp", s.tensor_parallel, "ranks a model copy is cut over", positive)
@@ -32,7 +34,13 @@ void bind_layout(OptionBinder& bind, MemoryPlanSettings& s, double& gpu_memory_g
       .integer("generation-tokens", s.generation_tokens,
                "prompt and new tokens a generated sequence (the KV cache's length)", positive)
       .number("gpu-memory-gb", gpu_memory_gb, "memory of one GPU in GB (10^9 bytes); 0: no check",
-              OptionRange::at_least(0, "a number >= 0"));
+              OptionRange::at_least(0, "a number >= 0"))
+      .integer("lora-rank", s.lora_rank,
+               "LoRA rank (scir.lora_rank): frozen weights, float32 adapters trained; 0: every "
+               "weight trained",
+               OptionRange::at_least(0, "an integer >= 0 (0: no LoRA)"))
+      .text("lora-targets", lora_targets,
+            "with --lora-rank: the projections adapted, comma-separated (scir.lora_targets)");
 }
 
 void declare(OptionSet& options) {
@@ -42,8 +50,9 @@ void declare(OptionSet& options) {
   declare_model_shape_options(options);
   MemoryPlanSettings defaults;
   double gpu_memory_gb = 0;
+  std::string lora_targets = "q,k,v,o,gate,up,down";
   OptionBinder declaring = OptionBinder::declaring(options);
-  bind_layout(declaring, defaults, gpu_memory_gb);
+  bind_layout(declaring, defaults, gpu_memory_gb, lora_targets);
 }
 
 std::string dtype_name(torch::ScalarType dtype) {
@@ -63,12 +72,25 @@ std::string breakdown(const MemoryPlan& plan) {
 void run(const OptionSet& options, Comm& comm) {
   MemoryPlanSettings settings;
   double gpu_memory_gb = 0;
+  std::string lora_targets;
   OptionBinder reading = OptionBinder::reading(options);
-  bind_layout(reading, settings, gpu_memory_gb);
+  bind_layout(reading, settings, gpu_memory_gb, lora_targets);
+  if (settings.lora_rank > 0) {
+    settings.lora_targets = parse_lora_targets(options, "lora-targets", lora_targets);
+  } else if (options.was_set("lora-targets")) {
+    options.reject("lora-targets", "no value unless --lora-rank > 0");
+  }
   if (!options.was_set("ranks")) settings.ranks = comm.size();
   const std::string model = options.get_string("model");
   settings.model = model.empty() ? read_model_shape_options(options, ByteTokenizer())
                                  : ModelConfig::from_file(model + "/config.json");
+  check_lora_fits(options, "lora-rank", settings.lora_rank, settings.lora_targets, settings.model);
+  if (settings.lora_rank > 0) {
+    if (settings.tensor_parallel > 1)
+      options.reject("lora-rank",
+                     "0 with --tp > 1 (LoRA under tensor parallelism is not "
+                     "implemented yet)");
+  }
   const MemoryPlan plan = plan_memory(settings);
   if (gpu_memory_gb > 0 && plan.peak() > gpu_memory_gb * 1e9) {
     throw InputError(cat("plan: a rank needs ", gigabytes(plan.peak()), " (", breakdown(plan),
@@ -82,7 +104,11 @@ void run(const OptionSet& options, Comm& comm) {
             << " ranks: " << settings.ranks / settings.tensor_parallel << " copies x tp "
             << settings.tensor_parallel << "; " << dtype_name(settings.dtype)
             << (settings.zero1 ? ", ZeRO-1" : "")
-            << (settings.activation_checkpointing ? ", activation checkpointing" : "") << "\n"
+            << (settings.activation_checkpointing ? ", activation checkpointing" : "")
+            << (settings.lora_rank > 0 ? cat(", LoRA rank ", settings.lora_rank, ": ",
+                                             plan.trained_parameters, " parameters trained")
+                                       : std::string())
+            << "\n"
             << "a rank holds (GB = 10^9 bytes):\n"
             << "  weights            " << gigabytes(plan.weights) << "\n"
             << "  master weights     " << gigabytes(plan.master_weights) << "\n"

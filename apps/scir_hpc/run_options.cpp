@@ -317,12 +317,13 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
       job.inputs = user_model_inputs(options, job.plan, bound);
       const ModelConfig m1 = check_hf_model(job.inputs.m1_dir);
       check_tensor_parallel_shape(options, m1, grid.tp());
-      check_lora_fits(options, "scir.", job.plan.lora, m1);
+      check_lora_fits(options, "scir.lora_rank", job.plan.lora.rank, job.plan.lora.targets, m1);
     } else {
       reject_user_model_options_without_m1(options);
       check_seed_batches(options, job.seeds, copies);
       check_tensor_parallel_shape(options, job.seeds.model, grid.tp());
-      check_lora_fits(options, "scir.", job.plan.lora, job.seeds.model);
+      check_lora_fits(options, "scir.lora_rank", job.plan.lora.rank, job.plan.lora.targets,
+                      job.seeds.model);
       if (job.plan.iterations > job.seeds.data.iterations) {
         options.reject("scir.iterations", cat("at most data.iterations (",
                                               job.seeds.data.iterations, " prompt pools)"));

@@ -41,6 +41,36 @@ TEST(PlanCli, ALayoutThatDoesNotFitIsRefusedInOneLine) {
   EXPECT_EQ(tp.out, "scir_hpc: error: tensor parallelism 3 must divide the 64 ranks\n");
 }
 
+// LoRA on one 80 GB GPU: the 7B SCIR step of docs/GPU.md (bfloat16, activation checkpointing,
+// 16 sequences of 256 tokens) needs 130 GB with every weight trained and fits with rank-16
+// adapters; 247 sequences still fit, 248 do not.
+TEST(PlanCli, LoraFitsTheSevenBillionStepOnOneGpu) {
+  const std::string step = "plan " + kMistral7b +
+                           " --ranks 1 --dtype bfloat16 --activation-checkpointing --tokens 256 "
+                           "--response-tokens 192 --gpu-memory-gb 80 ";
+  EXPECT_EQ(run_command(scir_hpc(step + "--batch 16")).exit_code, 2);
+  const CommandResult lora = run_command(scir_hpc(step + "--batch 16 --lora-rank 16"));
+  ASSERT_EQ(lora.exit_code, 0) << lora.out;
+  EXPECT_NE(lora.out.find("LoRA rank 16: 41943040 parameters trained"), std::string::npos)
+      << lora.out;
+  EXPECT_NE(lora.out.find("  master weights     0.00 GB\n"), std::string::npos) << lora.out;
+  EXPECT_EQ(run_command(scir_hpc(step + "--batch 247 --lora-rank 16")).exit_code, 0);
+  EXPECT_EQ(run_command(scir_hpc(step + "--batch 248 --lora-rank 16")).exit_code, 2);
+  const std::pair<std::string, std::string> refused[] = {
+      {"--lora-targets q,v", "option '--lora-targets': expected no value unless --lora-rank > 0"},
+      {"--lora-rank 2000 --lora-targets q,k",
+       "option '--lora-rank': expected at most 1024, the smaller dimension of self_attn.k_proj "
+       "(1024 x 4096)"},
+      {"--lora-rank 8 --lora-targets q,x",
+       "option '--lora-targets': expected distinct names among q, k, v, o, gate, up, down, "
+       "comma-separated (got 'x')"}};
+  for (const auto& [options, message] : refused) {
+    const CommandResult result = run_command(scir_hpc("plan " + kMistral7b + " " + options));
+    EXPECT_EQ(result.exit_code, 2) << options;
+    EXPECT_NE(result.out.find(message), std::string::npos) << options << "\n" << result.out;
+  }
+}
+
 // A shape whose parameter count would overflow the sizes' int64_t arithmetic is refused by
 // name, not planned with a wrapped count.
 TEST(PlanCli, AShapeWhoseParameterCountOverflowsIsRefused) {

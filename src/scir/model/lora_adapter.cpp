@@ -34,19 +34,34 @@ std::pair<torch::nn::Linear, LoraProjections*> target_in(DecoderLayer& layer,
 
 }  // namespace
 
-LoraRankLimit lora_rank_limit(const ModelConfig& config, const std::vector<std::string>& targets) {
+std::pair<int64_t, int64_t> lora_target_shape(const ModelConfig& config,
+                                              const std::string& target) {
   const int64_t hidden = config.hidden_size, inner = config.intermediate_size;
   const int64_t queries = config.num_attention_heads * config.head_dim;
   const int64_t keys = config.num_key_value_heads * config.head_dim;
+  if (target == "q") return {queries, hidden};
+  if (target == "k" || target == "v") return {keys, hidden};
+  if (target == "o") return {hidden, queries};
+  if (target == "down") return {hidden, inner};
+  return {inner, hidden};  // gate, up
+}
+
+int64_t lora_parameter_count(const ModelConfig& config, const std::vector<std::string>& targets,
+                             int64_t rank) {
+  int64_t per_layer = 0;
+  for (const std::string& target : targets) {
+    const auto [out, in] = lora_target_shape(config, target);
+    per_layer += rank * (in + out);
+  }
+  return per_layer * config.num_hidden_layers;
+}
+
+LoraRankLimit lora_rank_limit(const ModelConfig& config, const std::vector<std::string>& targets) {
   LoraRankLimit narrowest;
   for (const TargetPlace& place : kTargets) {
     const std::string target = place.target;
     if (std::find(targets.begin(), targets.end(), target) == targets.end()) continue;
-    const auto [out, in] = target == "q"                    ? std::pair{queries, hidden}
-                           : target == "k" || target == "v" ? std::pair{keys, hidden}
-                           : target == "o"                  ? std::pair{hidden, queries}
-                           : target == "down"               ? std::pair{hidden, inner}
-                                                            : std::pair{inner, hidden};
+    const auto [out, in] = lora_target_shape(config, target);
     if (narrowest.module.empty() || std::min(out, in) < narrowest.rank)
       narrowest = {std::min(out, in), place.module, out, in};
   }

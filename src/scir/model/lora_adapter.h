@@ -32,6 +32,12 @@ std::string lora_target_module(const std::string& target);
 // The short name of a module name such as "q_proj" ("" when it is none of the targets).
 std::string lora_target_of_module(const std::string& module);
 
+// A target's weight shape [out, in] in a model of `config` (whole, not cut by tensor parallelism).
+std::pair<int64_t, int64_t> lora_target_shape(const ModelConfig& config, const std::string& target);
+// The parameters of rank-`rank` adapters on `targets` of every layer: rank x (in + out) each.
+int64_t lora_parameter_count(const ModelConfig& config, const std::vector<std::string>& targets,
+                             int64_t rank);
+
 // The largest rank the targets of a model of `config` take: the smaller dimension of the
 // narrowest of them, that projection's module and its [out, in] shape.
 struct LoraRankLimit {

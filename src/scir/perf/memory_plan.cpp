@@ -5,6 +5,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/model/kv_cache.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/model/tensor_parallel.h"
 
 namespace scir {
@@ -64,14 +65,26 @@ MemoryPlan plan_memory(const MemoryPlanSettings& s) {
   const double p = static_cast<double>(plan.parameters);
   const bool mixed = s.dtype != torch::kFloat;
   const double value_bytes = static_cast<double>(c10::elementSize(s.dtype));
-  plan.weights = p * value_bytes;
-  plan.gradients = p * value_bytes;
-  // The step works on float32 gradients: the master weights' copies, each low-precision gradient
-  // released as it is copied (float32 gradients are their own); under ZeRO-1 one flat float32
-  // vector of all of them, taken beside the gradients it is filled from.
-  plan.step_gradients = s.zero1 ? p * 4.0 + plan.gradients : std::max(p * 4.0, plan.gradients);
-  plan.master_weights = mixed ? p * 4.0 * shard : 0.0;
-  plan.optimizer_state = p * 8.0 * shard;  // AdamW's two moments, float32
+  if (s.lora_rank > 0) {
+    if (tp > 1) throw InputError("LoRA under tensor parallelism is not implemented yet");
+    // The frozen weights take no gradient, master copy or moments; the float32 adapters do.
+    plan.trained_parameters = lora_parameter_count(m, s.lora_targets, s.lora_rank);
+    const double a = static_cast<double>(plan.trained_parameters);
+    plan.weights = p * value_bytes + a * 4.0;
+    plan.gradients = a * 4.0;
+    plan.step_gradients = s.zero1 ? 2 * a * 4.0 : a * 4.0;
+    plan.optimizer_state = a * 8.0 * shard;
+  } else {
+    plan.trained_parameters = plan.parameters;
+    plan.weights = p * value_bytes;
+    plan.gradients = p * value_bytes;
+    // The step works on float32 gradients: the master weights' copies, each low-precision
+    // gradient released as it is copied (float32 gradients are their own); under ZeRO-1 one flat
+    // float32 vector of all of them, taken beside the gradients it is filled from.
+    plan.step_gradients = s.zero1 ? p * 4.0 + plan.gradients : std::max(p * 4.0, plan.gradients);
+    plan.master_weights = mixed ? p * 4.0 * shard : 0.0;
+    plan.optimizer_state = p * 8.0 * shard;  // AdamW's two moments, float32
+  }
 
   const double tokens = static_cast<double>(s.train_sequences) * s.train_tokens;
   const double layer = tokens * layer_values_per_token(m, tp, s.train_tokens) * value_bytes;

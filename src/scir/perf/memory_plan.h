@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <c10/core/ScalarType.h>
 
@@ -26,11 +27,16 @@ struct MemoryPlanSettings {
   int64_t response_tokens = 256;  // of them, the ones whose log-probs go through the LM head
   int64_t generation_sequences = 16;
   int64_t generation_tokens = 1024;  // prompt and new tokens: the KV cache's length
+  // LoRA (rank > 0): the weights frozen in `dtype` without gradients, master copy or moments;
+  // float32 adapters on `lora_targets` with their gradients and AdamW moments.
+  int64_t lora_rank = 0;
+  std::vector<std::string> lora_targets = {"q", "k", "v", "o", "gate", "up", "down"};
 };
 
 // Bytes a rank holds.
 struct MemoryPlan {
-  int64_t parameters = 0;  // of a rank's slice
+  int64_t parameters = 0;          // of a rank's slice
+  int64_t trained_parameters = 0;  // the LoRA adapters', or all of them
   double weights = 0;
   double master_weights = 0;
   double gradients = 0;       // in the weights' dtype, as the backward leaves them
