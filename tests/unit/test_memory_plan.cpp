@@ -17,6 +17,20 @@ double model_state(const MemoryPlan& plan) {
   return plan.weights + plan.master_weights + plan.gradients + plan.optimizer_state;
 }
 
+// The 7B SCIR step measured on an H200 (docs/GPU.md): bfloat16, activation checkpointing, 16
+// sequences of 256 tokens on one rank.
+MemoryPlanSettings seven_billion_step() {
+  MemoryPlanSettings s;
+  s.model = mistral_7b();
+  s.ranks = 1;
+  s.dtype = torch::kBFloat16;
+  s.activation_checkpointing = true;
+  s.train_sequences = 16;
+  s.train_tokens = 256;
+  s.response_tokens = 192;
+  return s;
+}
+
 TEST(MemoryPlan, PaperScaleTable) {
   MemoryPlanSettings s;
   s.model = mistral_7b();
@@ -45,14 +59,7 @@ TEST(MemoryPlan, PaperScaleTable) {
 // checkpointing, 16 sequences of 256 tokens (192 of them the response), float32 master weights
 // and moments built after the backward; the caching allocator's peak was 1.27e5 MiB.
 TEST(MemoryPlan, SevenBillionStepAgreesWithTheMeasuredPeak) {
-  MemoryPlanSettings s;
-  s.model = mistral_7b();
-  s.ranks = 1;
-  s.dtype = torch::kBFloat16;
-  s.activation_checkpointing = true;
-  s.train_sequences = 16;
-  s.train_tokens = 256;
-  s.response_tokens = 192;
+  MemoryPlanSettings s = seven_billion_step();
   const MemoryPlan plan = plan_memory(s);
   EXPECT_DOUBLE_EQ(plan.step_gradients, 7241732096.0 * 4);
   const double measured = 1.27e5 * (1 << 20);
@@ -67,14 +74,7 @@ TEST(MemoryPlan, SevenBillionStepAgreesWithTheMeasuredPeak) {
 // each: 1,310,720 a layer, 41,943,040 in 32 layers. The base stays bfloat16 without gradients,
 // master copy or moments; the adapters are float32 with theirs.
 TEST(MemoryPlan, LoraFreezesTheBaseAndTrainsFloat32Adapters) {
-  MemoryPlanSettings s;
-  s.model = mistral_7b();
-  s.ranks = 1;
-  s.dtype = torch::kBFloat16;
-  s.activation_checkpointing = true;
-  s.train_sequences = 16;
-  s.train_tokens = 256;
-  s.response_tokens = 192;
+  MemoryPlanSettings s = seven_billion_step();
   const MemoryPlan full = plan_memory(s);
   s.lora_rank = 16;
   const MemoryPlan lora = plan_memory(s);
