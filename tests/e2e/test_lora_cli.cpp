@@ -100,6 +100,43 @@ TEST(LoraCli, EachIterationTrainsAnAdapterAndMergesItIntoTheNextModel) {
       << missing.out;
 }
 
+// bfloat16 and float16 models with ZeRO-1 and activation checkpointing: the adapters stay
+// float32 and the merge rounds W + s B A to the model's dtype once, so the next checkpoint is
+// the previous one merged with the adapter in float32 and rounded, bit for bit.
+TEST(LoraCli, LowPrecisionRunsMergeFloat32AdaptersRoundedOnce) {
+  for (const char* dtype : {"bfloat16", "float16"}) {
+    const fs::path run = scratch_path(std::string("scir_lora_cli_") + dtype);
+    fs::remove_all(run);
+    const CommandResult result = run_command(tiny_run(
+        run,
+        std::string("--dtype ") + dtype +
+            " --scir.lora_rank 2 --scir.lr 0.01 --scir.zero1 --scir.activation_checkpointing"));
+    ASSERT_EQ(result.exit_code, 0) << result.out;
+    const torch::ScalarType expected =
+        std::string(dtype) == "bfloat16" ? torch::kBFloat16 : torch::kHalf;
+    for (int t : {1, 2}) {
+      const fs::path adapter = run / "ckpt" / ("iter_" + std::to_string(t)) / "adapter";
+      for (const auto& [name, tensor] : scir::load_peft_adapter(adapter.string()).weights)
+        EXPECT_EQ(tensor.scalar_type(), torch::kFloat) << name;
+      const fs::path before = t == 1 ? run / "ckpt" / "m1" : run / "ckpt" / "iter_1" / "final";
+      scir::LoadedModel base = scir::load_hf_model(before.string());  // float32, exactly
+      scir::merge_peft_adapter(*base.model, adapter.string());
+      const auto merged = base.model->named_weights();
+      const fs::path after = run / "ckpt" / ("iter_" + std::to_string(t)) / "final";
+      bool changed = false;
+      const auto previous = scir::load_hf_model(before.string(), expected).model->named_weights();
+      for (const auto& [name, weight] :
+           scir::load_hf_model(after.string(), expected).model->named_weights()) {
+        EXPECT_EQ(weight.scalar_type(), expected) << name;
+        EXPECT_TRUE(torch::equal(weight, merged.at(name).to(expected)))
+            << dtype << " " << t << " " << name;
+        changed = changed || !torch::equal(weight, previous.at(name));
+      }
+      EXPECT_TRUE(changed) << dtype << " iteration " << t << " trained nothing";
+    }
+  }
+}
+
 TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {
   const fs::path run = scratch_path("scir_lora_cli_bad");
   const std::pair<std::string, std::string> cases[] = {
