@@ -1,6 +1,7 @@
 #include "run_options.h"
 
 #include <filesystem>
+#include <set>
 
 #include "build_commit.h"
 #include "finish_options.h"
@@ -174,6 +175,23 @@ void reject_user_model_options_without_m1(const OptionSet& options) {
   }
 }
 
+// A user's M1 replaces the embedded world: the options of its world, data sets, model shape and
+// seed-model training (world.*, data.* but the user's files, model.* but the user's models,
+// pretrain.*, sft.*, judge_sft.*, finish.*) would be ignored without a word.
+void reject_seed_options_with_m1(const OptionSet& options) {
+  const std::set<std::string> user_keys = {"model.m1", "model.m0", "model.chat_template",
+                                           "data.prompt_pools", "data.heldout_pairs_file"};
+  for (const auto& [key, value] : options.effective_values()) {
+    if (!options.was_given(key) || user_keys.count(key)) continue;
+    for (const char* group :
+         {"world.", "data.", "model.", "pretrain.", "sft.", "judge_sft.", "finish."}) {
+      if (key.rfind(group, 0) == 0)
+        options.reject(
+            key, "no value with model.m1 (an option of the embedded world and its seed models)");
+    }
+  }
+}
+
 // The plan (and the user-model options into `inputs`), every option in range and the checks
 // across options made.
 SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seeds,
@@ -303,17 +321,19 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
     job.seeds = read_seed_options(options);
     SelfRewardingInputs bound;  // the model.* and data.* options of a user's M1
     job.plan = read_plan(options, job.seeds, bound);
-    if (job.plan.lora.on() && grid.tensor()) {
-      options.reject("scir.lora_rank",
-                     "0 with --tp > 1 (LoRA under tensor parallelism is not implemented yet)");
+    for (const auto& [key, lora] : {std::pair{"scir.lora_rank", &job.plan.lora},
+                                    {"sft.lora_rank", &job.seeds.sft.lora},
+                                    {"judge_sft.lora_rank", &job.seeds.judge_sft.lora}}) {
+      if (lora->on() && grid.tensor())
+        options.reject(key,
+                       "0 with --tp > 1 (LoRA under tensor parallelism is not implemented yet)");
     }
     if (job.plan.batch_pairs % copies != 0) {
       options.reject("scir.batch_pairs",
                      cat("a multiple of the ", copies, grid.tensor() ? " model copies" : " ranks"));
     }
     if (job.user_model) {
-      if (options.get_string("finish.method") != "none")
-        options.reject("finish.method", "none with model.m1 (a user's model has no oracle)");
+      reject_seed_options_with_m1(options);
       job.inputs = user_model_inputs(options, job.plan, bound);
       const ModelConfig m1 = check_hf_model(job.inputs.m1_dir);
       check_tensor_parallel_shape(options, m1, grid.tp());
@@ -322,8 +342,10 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
       reject_user_model_options_without_m1(options);
       check_seed_batches(options, job.seeds, copies);
       check_tensor_parallel_shape(options, job.seeds.model, grid.tp());
-      check_lora_fits(options, "scir.lora_rank", job.plan.lora.rank, job.plan.lora.targets,
-                      job.seeds.model);
+      for (const auto& [key, lora] : {std::pair{"scir.lora_rank", &job.plan.lora},
+                                      {"sft.lora_rank", &job.seeds.sft.lora},
+                                      {"judge_sft.lora_rank", &job.seeds.judge_sft.lora}})
+        check_lora_fits(options, key, lora->rank, lora->targets, job.seeds.model);
       if (job.plan.iterations > job.seeds.data.iterations) {
         options.reject("scir.iterations", cat("at most data.iterations (",
                                               job.seeds.data.iterations, " prompt pools)"));

@@ -1,5 +1,6 @@
 #include "seed_options.h"
 
+#include "lora_options.h"
 #include "model_shape_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/model/precision.h"
@@ -46,6 +47,8 @@ void declare_seed_options(OptionSet& options) {
   LmTrainOptions judge_sft = sft;
   judge_sft.steps = 0;
   declare_train_options(options, "judge_sft.", judge_sft);
+  declare_lora_options(options, "sft.");
+  declare_lora_options(options, "judge_sft.");
   OwnSampleEftSettings own_eft;
   OptionBinder declaring = OptionBinder::declaring(options);
   bind_own_eft_options(declaring, own_eft);
@@ -62,6 +65,10 @@ SeedModelsPlan read_seed_options(const OptionSet& options) {
   plan.pretrain = read_train_options(options, "pretrain.", "pretrain");
   plan.sft = read_train_options(options, "sft.", "sft");
   plan.judge_sft = read_train_options(options, "judge_sft.", "judge_sft", 0);
+  plan.sft.lora = read_lora_options(options, "sft.");
+  plan.judge_sft.lora = read_lora_options(options, "judge_sft.");
+  if (plan.judge_sft.lora.on() && plan.judge_sft.steps == 0)
+    options.reject("judge_sft.lora_rank", "0 unless judge_sft.steps > 0 (no judge stage runs)");
   plan.eval = read_eval_options(options);
   if (plan.judge_sft.steps > 0 && plan.data.judge_prompts == 0) {
     options.reject("data.judge_prompts", "an integer > 0 when judge_sft.steps > 0");

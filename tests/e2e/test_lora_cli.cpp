@@ -1,6 +1,6 @@
-// LoRA in the iterations of `scir_hpc run` (scir.lora_*): the adapters are the only weights
-// trained, written in PEFT's format beside each checkpoint and merged into it; bad settings are
-// refused before any work.
+// LoRA in the training phases of `scir_hpc run` (sft.lora_*, judge_sft.lora_*, scir.lora_*):
+// the adapters are the only weights trained, written in PEFT's format beside each checkpoint and
+// merged into it; bad settings are refused before any work.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/peft_adapter.h"
 
@@ -137,6 +138,64 @@ TEST(LoraCli, LowPrecisionRunsMergeFloat32AdaptersRoundedOnce) {
   }
 }
 
+// The first step's loss of the phase `group` (/sft/steps, /iter_1/steps, ...) in `run`.
+double first_step_loss(const fs::path& run, const std::string& group) {
+  return scir::read_h5_group((run / "run.h5").string(), group + "/steps").columns.at("loss").at(0);
+}
+
+// LoRA in every training phase of a 2-rank run (sft, judge_sft and the iterations), against
+// its full-parameter twins. A new adapter is its base exactly (B = 0), so where a LoRA phase and
+// a full-parameter phase start from the same model, their first step sees the same function on
+// the same batch: the same loss up to float rounding. Each LoRA phase writes its adapter, and
+// the model it hands on is its start with the adapter merged.
+TEST(LoraCli, LoraInEveryPhaseStartsEachPhaseAsItsFullParameterTwin) {
+  const std::string judge_stage =
+      "--data.judge_prompts 4 --judge_sft.steps 2 --judge_sft.batch_size 4 --scir.lr 0.01 ";
+  const std::string sft = "--sft.lora_rank 2 ", judge = "--judge_sft.lora_rank 2 ",
+                    iterations = "--scir.lora_rank 2 ";
+  // Each twin of `lora` trains one phase more in full: it shares the models before that phase.
+  const std::pair<const char*, std::string> runs[] = {{"lora", sft + judge + iterations},
+                                                      {"full", ""},
+                                                      {"full_judge", sft},
+                                                      {"full_iterations", sft + judge}};
+  std::map<std::string, fs::path> dirs;
+  for (const auto& [name, options] : runs) {
+    dirs[name] = scratch_path(std::string("scir_lora_every_phase_") + name);
+    fs::remove_all(dirs[name]);
+    const CommandResult result = run_command(tiny_run(dirs[name], judge_stage + options));
+    ASSERT_EQ(result.exit_code, 0) << name << "\n" << result.out;
+  }
+  const fs::path lora = dirs["lora"];
+  const std::pair<std::string, std::string> twins[] = {
+      {"/sft", "full"}, {"/judge_sft", "full_judge"}, {"/iter_1", "full_iterations"}};
+  for (const auto& [group, twin] : twins) {
+    const double expected = first_step_loss(dirs[twin], group);
+    EXPECT_NEAR(first_step_loss(lora, group), expected, 1e-6 * std::abs(expected)) << group;
+  }
+  // The twins differ after their first steps: the LoRA phases trained something else.
+  EXPECT_NE(first_step_loss(lora, "/judge_sft"), first_step_loss(dirs["full"], "/judge_sft"));
+  const std::pair<fs::path, std::string> phases[] = {{"m1_base", "sft"}, {"m1", "judge_sft"}};
+  fs::path before = lora / "ckpt" / "m0";
+  for (const auto& [model, phase] : phases) {
+    const fs::path adapter = lora / "ckpt" / (phase + "_adapter");
+    EXPECT_EQ(scir::load_peft_adapter(adapter.string()).settings.rank, 2) << phase;
+    scir::LoadedModel base = scir::load_hf_model(before.string());
+    scir::merge_peft_adapter(*base.model, adapter.string());
+    const auto expected = base.model->named_weights();
+    bool changed = false;
+    const auto start = scir::load_hf_model(before.string()).model->named_weights();
+    for (const auto& [name, weight] :
+         scir::load_hf_model((lora / "ckpt" / model).string()).model->named_weights()) {
+      EXPECT_TRUE(torch::allclose(weight, expected.at(name), 1e-6, 1e-7)) << phase << " " << name;
+      changed = changed || !torch::equal(weight, start.at(name));
+    }
+    EXPECT_TRUE(changed) << phase << " trained nothing";
+    before = lora / "ckpt" / model;
+  }
+  for (int t : {1, 2})
+    EXPECT_TRUE(fs::exists(lora / "ckpt" / ("iter_" + std::to_string(t)) / "adapter"));
+}
+
 TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {
   const fs::path run = scratch_path("scir_lora_cli_bad");
   const std::pair<std::string, std::string> cases[] = {
@@ -156,6 +215,18 @@ TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {
       {"--scir.lora_rank 2 --tp 2",
        "option '--scir.lora_rank': expected 0 with --tp > 1 (LoRA under tensor parallelism is "
        "not implemented yet)"},
+      {"--sft.lora_rank 2 --tp 2",
+       "option '--sft.lora_rank': expected 0 with --tp > 1 (LoRA under tensor parallelism is "
+       "not implemented yet)"},
+      {"--judge_sft.lora_rank 2",
+       "option '--judge_sft.lora_rank': expected 0 unless judge_sft.steps > 0 (no judge stage "
+       "runs)"},
+      {"--sft.lora_alpha 8",
+       "option '--sft.lora_alpha': expected no value unless sft.lora_rank > 0"},
+      {"--data.judge_prompts 4 --judge_sft.steps 2 --judge_sft.lora_rank 17 "
+       "--judge_sft.lora_targets up",
+       "option '--judge_sft.lora_rank': expected at most 16, the smaller dimension of mlp.up_proj "
+       "(32 x 16)"},
       {"--scir.lora_rank 9 --scir.lora_targets q,k",
        "option '--scir.lora_rank': expected at most 8, the smaller dimension of self_attn.k_proj "
        "(8 x 16)"},

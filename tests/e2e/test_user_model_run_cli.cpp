@@ -210,6 +210,24 @@ TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {
            " --scir.irm_ref current --scir.cons_stopgrad reliable",
        "option '--scir.cons_stopgrad': expected not reliable without data.heldout_pairs_file (the "
        "labelled pairs that measure which reward model is more accurate), got 'reliable'"},
+      {user_run(run, "--scir.irm_ref current --sft.steps 5"),
+       "option '--sft.steps': expected no value with model.m1 (an option of the embedded world "
+       "and its seed models), got '5'"},
+      {user_run(run, "--scir.irm_ref current --sft.lora_rank 4"),
+       "option '--sft.lora_rank': expected no value with model.m1 (an option of the embedded "
+       "world and its seed models), got '4'"},
+      {user_run(run, "--scir.irm_ref current --finish.method oracle"),
+       "option '--finish.method': expected no value with model.m1 (an option of the embedded "
+       "world and its seed models), got 'oracle'"},
+      {user_run(run, "--scir.irm_ref current --data.corpus 10"),
+       "option '--data.corpus': expected no value with model.m1 (an option of the embedded world "
+       "and its seed models), got '10'"},
+      {user_run(run, "--scir.irm_ref current --model.hidden_size 32"),
+       "option '--model.hidden_size': expected no value with model.m1 (an option of the embedded "
+       "world and its seed models), got '32'"},
+      {user_run(run, "--scir.irm_ref current --world.families sort"),
+       "option '--world.families': expected no value with model.m1 (an option of the embedded "
+       "world and its seed models), got 'sort'"},
       {user_run(run, "--scir.irm_ref current --srlm.judge_samples 3"),
        "option '--srlm.judge_samples': expected no value unless scir.method = srlm, got '3'"},
       // A prompt that cannot fit M1's context (512 positions) with its response: refused now,

@@ -44,6 +44,27 @@ TEST(OptionSet, DefaultsWhenNothingIsGiven) {
   EXPECT_FALSE(options.was_set("train.beta"));
 }
 
+// The embedded default configuration sets values without the user giving them: was_set says
+// a value is not the declared default, was_given that the user chose it.
+TEST(OptionSet, WasGivenTellsTheUsersChoicesFromTheEmbeddedDefaults) {
+  const std::string embedded = write_file("embedded.ini", "[train]\nbeta = 0.25\nlr = 0.5\n");
+  OptionSet options = training_options();
+  options.set_default_config(embedded);
+  options.parse({"--train.lr", "0.003", "--train.epochs", "2"});
+  EXPECT_TRUE(options.was_set("train.beta"));
+  EXPECT_FALSE(options.was_given("train.beta"));  // from the embedded file only
+  EXPECT_TRUE(options.was_given("train.lr"));     // the command line over the embedded file
+  EXPECT_TRUE(options.was_given("train.epochs"));
+  EXPECT_FALSE(options.was_given("method"));
+  // A --config of the user's replaces the embedded one: what it sets is given.
+  const std::string mine = write_file("mine.ini", "[train]\nbeta = 0.5\n");
+  OptionSet with_file = training_options();
+  with_file.set_default_config(embedded);
+  with_file.parse({"--config", mine});
+  EXPECT_TRUE(with_file.was_given("train.beta"));
+  EXPECT_FALSE(with_file.was_set("train.lr"));
+}
+
 TEST(OptionSet, CommandLineWinsOverFileWhichWinsOverDefault) {
   const std::string ini = write_file(
       "precedence.ini", "method = srlm\n[train]\nbeta = 0.25\nlr = 0.5\nshuffle = off\n");

@@ -155,7 +155,12 @@ void OptionSet::parse(const std::vector<std::string>& args) {
   if (values_.count("config")) {
     read_config_file(values_["config"].as<std::string>());
   } else if (!default_config_.empty()) {
+    std::set<std::string> given;
+    for (const Declared& option : declared_)
+      if (was_set(option.key)) given.insert(option.key);
     read_config_file(default_config_);
+    for (const Declared& option : declared_)
+      if (was_set(option.key) && !given.count(option.key)) embedded_keys_.insert(option.key);
   }
   po::notify(values_);
 
@@ -238,6 +243,10 @@ bool OptionSet::get_bool(const std::string& key) const {
 
 bool OptionSet::was_set(const std::string& key) const {
   return values_.count(key) && !values_[key].defaulted();
+}
+
+bool OptionSet::was_given(const std::string& key) const {
+  return was_set(key) && !embedded_keys_.count(key);
 }
 
 void OptionSet::reject(const std::string& key, const std::string& expected) const {

@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class OptionSet {
   bool get_bool(const std::string& key) const;
   // True when the user set the option (command line or file), false when it is the default.
   bool was_set(const std::string& key) const;
+  // True when the user set it: on the command line or in their --config, not by the command's
+  // embedded default configuration.
+  bool was_given(const std::string& key) const;
 
   // Throws the standard InputError for an option whose value is out of range.
   [[noreturn]] void reject(const std::string& key, const std::string& expected) const;
@@ -74,6 +78,7 @@ class OptionSet {
   std::vector<Declared> declared_;
   boost::program_options::variables_map values_;
   std::string default_config_;
+  std::set<std::string> embedded_keys_;  // the options the embedded default configuration set
   bool help_requested_ = false;
   bool dump_requested_ = false;
 };

@@ -4,6 +4,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/core/logging.h"
+#include "scir/core/rng.h"
 #include "scir/data/lm_examples.h"
 #include "scir/data/text_records.h"
 #include "scir/eval/evaluation_record.h"
@@ -11,19 +12,25 @@
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/jsonl.h"
 #include "scir/io/run_contract.h"
+#include "scir/pipeline/lora_training.h"
+#include "scir/pipeline/random_streams.h"
 #include "scir/tokenizer/byte_tokenizer.h"
 #include "scir/train/training_state.h"
 
 namespace scir {
 namespace {
 
-// Trains `from` into `to` on the JSONL files, unless the phase is done.
+// Trains `from` into `to` on the JSONL files, unless the phase is done. With LoRA its adapter,
+// A drawn from `lora_seed`, goes to RUN/ckpt/<phase>_adapter and is merged into `to`.
 void train_phase(const ProcessGrid& grid, const RunDirectory& run, const std::string& phase,
                  const std::string& from, const std::string& to,
                  const std::vector<std::string>& data, LossTokens loss_tokens,
-                 const LmTrainOptions& options, torch::ScalarType dtype) {
+                 const LmTrainOptions& options, torch::ScalarType dtype, uint64_t lora_seed) {
   Comm& job = grid.job();
-  if (run.done(job, phase, to)) {
+  const std::string adapter_dir = run.path(run_contract::phase_adapter(phase));
+  PhaseOutputs outputs{{to}, {}, {}};
+  if (options.lora.on()) outputs.files.push_back(adapter_dir + "/adapter_config.json");
+  if (run.done(job, phase, outputs)) {
     log_info(cat("[", phase, "] done already: ", to));
     return;
   }
@@ -34,8 +41,11 @@ void train_phase(const ProcessGrid& grid, const RunDirectory& run, const std::st
                loaded.model->config().parameter_count(), " parameters"));
   LmTrainOptions with_state = options;
   with_state.state_dir = run.path(run_contract::state_directory(phase));
-  const LmStepMetrics metrics = train_language_model(*loaded.model, grid.data(), examples,
-                                                     with_state, loaded.tokenizer->pad_id());
+  std::unique_ptr<LoraAdapter> adapter = attach_lora(*loaded.model, options.lora, lora_seed, phase);
+  const LmStepMetrics metrics =
+      train_language_model(*loaded.model, grid.data(), examples, with_state,
+                           loaded.tokenizer->pad_id(), nullptr, adapter.get());
+  save_and_merge_lora(job, adapter, adapter_dir, from);
   save_whole_hf_model(job, to, *loaded.model, *loaded.tokenizer);
   if (job.rank() == 0) {
     write_h5_group(run.h5(), "/" + phase + "/steps", metrics.as_h5_group());
@@ -87,15 +97,19 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
     }
     job.barrier();
   }
+  // The seed models' adapters draw from {0, kStreamLora, phase}; iteration t's from {t, ...}.
+  const auto lora_seed = [&](uint64_t phase) {
+    return RngStream::derive(plan.seed, {0, kStreamLora, phase}).next_u64();
+  };
   train_phase(grid, run, "pretrain", initial, seeds.m0_dir, {data_file(run_contract::kCorpusFile)},
-              LossTokens::kAllTokens, plan.pretrain, plan.dtype);
+              LossTokens::kAllTokens, plan.pretrain, plan.dtype, lora_seed(0));
   const std::vector<std::string> seed_data = {data_file(run_contract::kIftFile),
                                               data_file(run_contract::kEftFile)};
   const bool judge_stage = plan.judge_sft.steps > 0;
   const std::string sft_out =
       judge_stage ? run.path(run_contract::seed_checkpoint("m1_base")) : seeds.m1_dir;
   train_phase(grid, run, "sft", seeds.m0_dir, sft_out, seed_data, LossTokens::kResponseOnly,
-              plan.sft, plan.dtype);
+              plan.sft, plan.dtype, lora_seed(1));
   if (judge_stage) {
     const std::string own_eft = data_file(run_contract::kOwnEftFile);
     if (!run.done(job, "eft_own", PhaseOutputs{{}, {own_eft}, {}})) {
@@ -115,7 +129,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
       log_warn(cat("[judge_sft] no pairs in ", own_eft, ": training on IFT + EFT only"));
     }
     train_phase(grid, run, "judge_sft", sft_out, seeds.m1_dir, judge_data,
-                LossTokens::kResponseOnly, plan.judge_sft, plan.dtype);
+                LossTokens::kResponseOnly, plan.judge_sft, plan.dtype, lora_seed(2));
   }
   if (!run.done(job, "sft_eval", PhaseOutputs{{}, {}, {"/sft/eval"}})) {
     LoadedModel m1 = load_hf_model_for(grid, seeds.m1_dir, plan.dtype);

@@ -12,8 +12,8 @@
 #include "scir/eval/world_eval.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
-#include "scir/io/peft_adapter.h"
 #include "scir/io/run_contract.h"
+#include "scir/pipeline/lora_training.h"
 #include "scir/pipeline/random_streams.h"
 #include "scir/pipeline/reference_phase.h"
 #include "scir/train/lr_schedule.h"
@@ -122,17 +122,10 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   AdamWSettings adamw;  // PyTorch's defaults, no weight decay
   adamw.lr = plan.lr;
   // With LoRA the adapters are the only weights trained, M(t) frozen under them.
-  std::unique_ptr<LoraAdapter> lora;
-  if (plan.lora.on()) {
-    const uint64_t seed =
-        RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamLora}).next_u64();
-    lora = std::make_unique<LoraAdapter>(policy, plan.lora, seed);
-    int64_t trained = 0, frozen = 0;
-    for (const torch::Tensor& p : lora->parameters()) trained += p.numel();
-    for (const torch::Tensor& p : policy.parameters()) frozen += p.numel();
-    log_info(cat(prefix, "LoRA rank ", plan.lora.rank, ", scale ", plan.lora.scale(), ": ", trained,
-                 " parameters trained, ", frozen, " frozen"));
-  }
+  std::unique_ptr<LoraAdapter> lora = attach_lora(
+      policy, plan.lora,
+      RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamLora}).next_u64(),
+      context.name());
   DataParallelOptimizer optimizer(comm, lora ? lora->parameters() : policy.parameters(), adamw,
                                   plan.parallel,
                                   lora ? TensorParallelNorm{} : policy.tensor_parallel_norm());
@@ -208,15 +201,10 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   }
   policy.eval();
   policy.set_activation_checkpointing(false);
-  if (lora) {
-    // The adapter in PEFT's format beside the checkpoint, then merged: M(t+1) = M(t) + scale B A.
-    if (context.job().rank() == 0) {
-      save_peft_adapter(context.run.path(run_contract::iteration_adapter(context.t)), *lora,
-                        policy_directory);
-    }
-    lora->merge();
-    lora.reset();
-  }
+  // The adapter in PEFT's format beside the checkpoint, then merged: M(t+1) = M(t) + scale B A.
+  save_and_merge_lora(context.job(), lora,
+                      context.run.path(run_contract::iteration_adapter(context.t)),
+                      policy_directory);
 
   // Collective over the tensor group: before rank 0 alone goes on to write.
   save_whole_hf_model(context.job(),

@@ -61,13 +61,17 @@ std::vector<size_t> BatchSampler::batch(int64_t step, int64_t batch_size) {
 LmStepMetrics train_language_model(Transformer& model, Comm& comm,
                                    const std::vector<PromptResponse>& examples,
                                    const LmTrainOptions& options, int64_t pad_id,
-                                   const std::function<void(int64_t)>& on_step) {
+                                   const std::function<void(int64_t)>& on_step,
+                                   LoraAdapter* adapter) {
   if (examples.empty()) throw InputError(cat(options.label, ": no training examples"));
+  if (options.lora.on() != (adapter != nullptr))
+    throw InternalError(
+        cat(options.label, ": LoRA settings without their adapter, or the reverse"));
   if (options.batch_size % comm.size() != 0) {
     throw InputError(cat(options.label, ": a batch of ", options.batch_size,
                          " sequences is not a multiple of the ", comm.size(), " ranks"));
   }
-  std::vector<torch::Tensor> parameters = model.parameters();
+  std::vector<torch::Tensor> parameters = adapter ? adapter->parameters() : model.parameters();
   broadcast_parameters(comm, parameters);
   model.set_activation_checkpointing(options.activation_checkpointing);
   if (options.activation_checkpointing)
@@ -79,7 +83,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   adamw.beta2 = options.adam_beta2;
   adamw.weight_decay = options.weight_decay;
   DataParallelOptimizer optimizer(comm, parameters, adamw, options.parallel,
-                                  model.tensor_parallel_norm());
+                                  adapter ? TensorParallelNorm{} : model.tensor_parallel_norm());
   log_info(cat("[", options.label, "] ", optimizer.describe_memory()));
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);
@@ -88,7 +92,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   const int64_t first_step = std::min(state.latest(comm), options.steps);
   if (first_step > 0) {
     auto columns = metrics.columns();
-    state.load(comm, first_step, model, optimizer, columns);
+    state.load(comm, first_step, model, optimizer, columns, adapter);
     metrics = LmStepMetrics::from_columns(columns);
   }
   model.train();
@@ -157,7 +161,7 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
     }
     if (on_step) on_step(step + 1);
     if (state.due(step + 1) && step + 1 < options.steps)
-      state.save(comm, step + 1, model, optimizer, metrics.columns());
+      state.save(comm, step + 1, model, optimizer, metrics.columns(), adapter);
   }
   model.eval();
   return metrics;

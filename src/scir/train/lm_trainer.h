@@ -10,6 +10,7 @@
 
 #include "scir/dist/comm.h"
 #include "scir/io/h5_group.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/train/data_parallel_optimizer.h"
 #include "scir/train/lr_schedule.h"
@@ -42,6 +43,8 @@ struct LmTrainOptions {
   std::string state_dir;
   std::string label = "train";            // prefix of progress lines
   bool activation_checkpointing = false;  // recompute each layer in the backward
+  // LoRA (rank > 0): the caller attaches the adapter (pipeline/lora_training) and passes it in.
+  LoraSettings lora;
 };
 
 struct LmStepMetrics {
@@ -53,12 +56,14 @@ struct LmStepMetrics {
   static LmStepMetrics from_columns(const std::map<std::string, std::vector<double>>& columns);
 };
 
-// Trains in place. `on_step(step)` runs after each optimiser step (checkpoints). Returns the
-// per-step metrics, identical on every rank (reduced over ranks).
+// Trains in place: the model's weights, or with `adapter` only the adapter's, the model frozen
+// under it. `on_step(step)` runs after each optimiser step (checkpoints). Returns the per-step
+// metrics, identical on every rank (reduced over ranks).
 LmStepMetrics train_language_model(Transformer& model, Comm& comm,
                                    const std::vector<PromptResponse>& examples,
                                    const LmTrainOptions& options, int64_t pad_id,
-                                   const std::function<void(int64_t)>& on_step = nullptr);
+                                   const std::function<void(int64_t)>& on_step = nullptr,
+                                   LoraAdapter* adapter = nullptr);
 
 // The examples' order: a fresh permutation of all examples every epoch, from (seed, epoch),
 // the same on every rank; batches run through it back to back across epochs.
