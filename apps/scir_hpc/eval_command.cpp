@@ -86,7 +86,8 @@ void run(const OptionSet& options, Comm& comm) {
         tokenizer, chat, options.get_string("judge.pointwise_template"), settings.tau);
   }
   const WorldEvaluation evaluation = evaluate_world(
-      grid->job(), *model.model, baseline.model.get(), reference.model.get(),
+      grid->job(), *model.model, baseline.model.get(),
+      reference.model ? ReferenceModel::of(*reference.model) : ReferenceModel(),
       {*world, judge, prompts, pairs, pointwise ? &pointwise->judge() : nullptr}, settings);
   if (comm.rank() == 0) std::cout << format_world_evaluation(evaluation) << std::flush;
 }

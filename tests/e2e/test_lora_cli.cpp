@@ -3,6 +3,7 @@
 // merged into it; bad settings are refused before any work.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -194,6 +195,43 @@ TEST(LoraCli, LoraInEveryPhaseStartsEachPhaseAsItsFullParameterTwin) {
   }
   for (int t : {1, 2})
     EXPECT_TRUE(fs::exists(lora / "ckpt" / ("iter_" + std::to_string(t)) / "adapter"));
+}
+
+// Under scir.irm_ref current the implicit reward's reference is M(t) itself: with LoRA it is
+// the policy with its adapter off, never loaded a second time, and M(t+1) is evaluated as M(t)
+// with the adapter on. A rerun that finds the training done evaluates the same way (M(t) and
+// the adapter read back), to the same record bit for bit.
+TEST(LoraCli, TheCurrentReferenceIsThePolicyWithItsAdapterOff) {
+  const fs::path run = scratch_path("scir_lora_cli_current_reference");
+  fs::remove_all(run);
+  const std::string command =
+      tiny_run(run, "--scir.lora_rank 2 --scir.lr 0.01 --scir.irm_ref current");
+  const CommandResult first = run_command(command);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  for (const char* iteration : {"[iter_1]", "[iter_2]"}) {
+    EXPECT_NE(first.out.find(std::string(iteration) + " reference "), std::string::npos);
+    const size_t at = first.out.find(std::string(iteration) + " reference ");
+    EXPECT_NE(first.out.find(": the policy with its LoRA adapter off (no second copy)", at),
+              std::string::npos)
+        << first.out;
+  }
+  const std::string h5 = (run / "run.h5").string();
+  const auto recorded = scir::read_h5_group(h5, "/iter_2/eval").numbers;
+  EXPECT_FALSE(std::isnan(recorded.at("acc_irm")));  // measured, against M(2) with the adapter off
+  fs::remove(run / ".done" / "iter_2");
+  fs::remove(run / ".done" / "run");
+  const CommandResult again = run_command(command);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("[iter_1] done already"), std::string::npos) << again.out;
+  const auto redone = scir::read_h5_group(h5, "/iter_2/eval").numbers;
+  ASSERT_EQ(redone.size(), recorded.size());
+  for (const auto& [name, value] : recorded) {
+    if (std::isnan(value)) {
+      EXPECT_TRUE(std::isnan(redone.at(name))) << name;
+    } else {
+      EXPECT_EQ(redone.at(name), value) << name;
+    }
+  }
 }
 
 TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {

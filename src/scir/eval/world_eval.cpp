@@ -60,7 +60,7 @@ std::pair<double, double> preference_accuracy(const std::vector<double>& p,
   return {credit, counted};
 }
 
-void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* reference,
+void evaluate_reward_models(Comm& comm, Transformer& model, const ReferenceModel& reference,
                             const PairwiseJudge& judge, const PointwiseJudge* pointwise,
                             const std::vector<LabelledPair>& heldout_pairs,
                             const WorldEvalSettings& settings, WorldEvaluation* result) {
@@ -88,7 +88,7 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
   result->ece_grm = grm_bins.expected_calibration_error();
   result->acc_grm = sum(grm_credit) / std::max(1.0, sum(grm_count));
 
-  if (reference) {
+  if (reference.present()) {
     // Each pair's two responses (text + EOS) after its prompt, scored by both models.
     std::vector<PromptResponse> first, second;
     std::vector<double> length_a, length_b;
@@ -107,7 +107,7 @@ void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* referen
     const auto [policy_a, policy_b] =
         paired_response_logprobs(model, first, second, pad, settings.batch_size);
     const auto [reference_a, reference_b] =
-        paired_response_logprobs(*reference, first, second, pad, settings.batch_size);
+        reference.paired_logprobs(first, second, pad, settings.batch_size);
     const torch::Tensor margin = implicit_reward_margin(
         from_doubles(policy_a), from_doubles(policy_b), from_doubles(reference_a),
         from_doubles(reference_b), from_doubles(length_a), from_doubles(length_b), settings.beta,
@@ -137,7 +137,7 @@ double win_rate_ci95(double mean, double sum_of_squares, double count) {
 }
 
 WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
-                               Transformer* reference, const WorldEvalInputs& inputs,
+                               const ReferenceModel& reference, const WorldEvalInputs& inputs,
                                const WorldEvalSettings& settings) {
   const auto sum = [&](double value) { return all_reduce_scalar(comm, value, ReduceOp::kSum); };
   WorldEvaluation result;

@@ -13,6 +13,7 @@
 #include "scir/data/labelled_pairs.h"
 #include "scir/data/world/world.h"
 #include "scir/dist/comm.h"
+#include "scir/model/reference_model.h"
 #include "scir/rewards/grm.h"
 #include "scir/rewards/grm_pointwise.h"
 
@@ -63,15 +64,15 @@ struct WorldEvalInputs {
   const PointwiseJudge* pointwise = nullptr;
 };
 
-// baseline and reference may be null. Every rank returns the same result.
+// baseline may be null and reference none. Every rank returns the same result.
 WorldEvaluation evaluate_world(Comm& comm, Transformer& model, Transformer* baseline,
-                               Transformer* reference, const WorldEvalInputs& inputs,
+                               const ReferenceModel& reference, const WorldEvalInputs& inputs,
                                const WorldEvalSettings& settings);
 
 // The reward models alone, on labelled pairs (no oracle needed): the judge's accuracy and
 // calibration and, with a reference model, the implicit reward's accuracy, calibration and
 // agreement with the judge. Fills those fields of `result`.
-void evaluate_reward_models(Comm& comm, Transformer& model, Transformer* reference,
+void evaluate_reward_models(Comm& comm, Transformer& model, const ReferenceModel& reference,
                             const PairwiseJudge& judge, const PointwiseJudge* pointwise,
                             const std::vector<LabelledPair>& heldout_pairs,
                             const WorldEvalSettings& settings, WorldEvaluation* result);

@@ -189,7 +189,7 @@ LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype)
 
 void save_hf_model(const std::string& directory, const Transformer& model,
                    const Tokenizer& tokenizer, torch::ScalarType save_dtype,
-                   int64_t max_shard_bytes) {
+                   int64_t max_shard_bytes, const LoraAdapter* merged) {
   const fs::path target = fs::absolute(directory);
   const fs::path staging =
       target.parent_path() / cat(".", target.filename().string(), ".tmp-", getpid());
@@ -215,6 +215,12 @@ void save_hf_model(const std::string& directory, const Transformer& model,
   int64_t shard_bytes = 0, total_bytes = 0;
   for (const auto& [name, weight] : model.named_weights()) {
     torch::Tensor data = weight.detach().to(save_dtype);
+    // A merged weight is a new tensor: on the host, so that the device holds no merged copy.
+    if (merged) {
+      const torch::Tensor base = weight.detach();
+      const torch::Tensor adapted = merged->merged_weight(name, base);
+      if (!adapted.is_same(base)) data = adapted.to(torch::kCPU).to(save_dtype);
+    }
     const int64_t bytes = data.nbytes();
     if (max_shard_bytes > 0 && shard_bytes > 0 && shard_bytes + bytes > max_shard_bytes) {
       shards.emplace_back();
@@ -255,16 +261,17 @@ LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& direct
 }
 
 void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& model,
-                         const Tokenizer& tokenizer) {
+                         const Tokenizer& tokenizer, const LoraAdapter* merged) {
   // A model trained in bfloat16 or float16 is written in its own dtype, anything else (the
   // float64 of gradient checks) as float32.
   const torch::ScalarType dtype = model.dtype();
   const torch::ScalarType save_dtype =
       dtype == torch::kBFloat16 || dtype == torch::kHalf ? dtype : torch::kFloat;
   if (!model.tensor_parallel()) {
-    if (job.rank() == 0) save_hf_model(directory, model, tokenizer, save_dtype);
+    if (job.rank() == 0) save_hf_model(directory, model, tokenizer, save_dtype, 0, merged);
     return;
   }
+  if (merged) throw InternalError("a LoRA adapter on a model cut for tensor parallelism");
   const std::map<std::string, torch::Tensor> weights = model.whole_weights();
   if (job.rank() != 0) return;
   Transformer whole(model.config(), model.dtype());

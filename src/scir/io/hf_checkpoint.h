@@ -8,6 +8,7 @@
 
 #include "scir/dist/comm.h"
 #include "scir/dist/process_grid.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/model/transformer.h"
 #include "scir/tokenizer/tokenizer.h"
 
@@ -32,7 +33,7 @@ LoadedModel load_hf_model(const std::string& directory, torch::ScalarType dtype 
 // of at most that size (one tensor never splits) with an index file.
 void save_hf_model(const std::string& directory, const Transformer& model,
                    const Tokenizer& tokenizer, torch::ScalarType save_dtype = torch::kFloat,
-                   int64_t max_shard_bytes = 0);
+                   int64_t max_shard_bytes = 0, const LoraAdapter* merged = nullptr);
 
 // Moves the model to the grid's device, then cuts it into this rank's slices where the grid has
 // a tensor group.
@@ -45,7 +46,10 @@ LoadedModel load_hf_model_for(const ProcessGrid& grid, const std::string& direct
 // save_hf_model from the job's rank 0 of a model that may be cut for tensor parallelism: its
 // slices are gathered first, which is collective over its tensor-parallel group, so every rank
 // of the job calls this. Weights in the model's dtype (bfloat16, float16), else float32.
+// With `merged`, an adapter on the model, the checkpoint holds the model with the adapter
+// merged (LoraAdapter::merged_weight, each tensor made and written in turn) and the model in
+// memory stays unmerged.
 void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& model,
-                         const Tokenizer& tokenizer);
+                         const Tokenizer& tokenizer, const LoraAdapter* merged = nullptr);
 
 }  // namespace scir

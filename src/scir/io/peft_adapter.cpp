@@ -163,7 +163,7 @@ PeftLoraAdapter load_peft_adapter(const std::string& directory) {
   return adapter;
 }
 
-void merge_peft_adapter(Transformer& model, const std::string& directory) {
+std::unique_ptr<LoraAdapter> attach_peft_adapter(Transformer& model, const std::string& directory) {
   const PeftLoraAdapter loaded = load_peft_adapter(directory);
   std::unique_ptr<LoraAdapter> adapter;
   try {
@@ -172,7 +172,11 @@ void merge_peft_adapter(Transformer& model, const std::string& directory) {
     throw InputError(cat((fs::path(directory) / kConfigFile).string(), ": ", error.what()));
   }
   adapter->assign(loaded.weights, (fs::path(directory) / kWeightsFile).string());
-  adapter->merge();
+  return adapter;
+}
+
+void merge_peft_adapter(Transformer& model, const std::string& directory) {
+  attach_peft_adapter(model, directory)->merge();
 }
 
 }  // namespace scir

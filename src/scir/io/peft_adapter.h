@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "scir/model/lora_adapter.h"
@@ -28,6 +29,11 @@ void save_peft_adapter(const std::string& directory, const LoraAdapter& adapter,
 // Reads and checks a PEFT LoRA adapter directory (every defect an InputError naming the file
 // and field).
 PeftLoraAdapter load_peft_adapter(const std::string& directory);
+
+// The adapter in `directory` attached to `model`, unmerged (its weights as the file holds them,
+// float32); an adapter whose targets, layers or shapes do not match the model is refused naming
+// it.
+std::unique_ptr<LoraAdapter> attach_peft_adapter(Transformer& model, const std::string& directory);
 
 // Loads the adapter in `directory` onto `model` and merges it into the weights (W + scale B A);
 // an adapter whose targets, layers or shapes do not match the model is refused naming it.

@@ -156,15 +156,33 @@ LoraAdapter::~LoraAdapter() {
   for (auto& [parameter, requires_grad] : frozen_) parameter.set_requires_grad(requires_grad);
 }
 
+namespace {
+
+// W + scale B A in float32, rounded once to W's dtype.
+torch::Tensor merged(const torch::Tensor& weight, const LoraProjection& p) {
+  const torch::Tensor delta = torch::matmul(p.b, p.a) * p.scale;
+  return (weight.to(torch::kFloat) + delta.to(weight.device())).to(weight.scalar_type());
+}
+
+}  // namespace
+
 void LoraAdapter::merge() {
   torch::NoGradGuard no_grad;
   for (Adapted& adapted : adapted_) {
-    const LoraProjection& p = *adapted.projection;
-    const torch::Tensor delta = torch::matmul(p.b, p.a) * p.scale;
-    torch::Tensor& weight = adapted.base_weight;
-    weight.copy_((weight.to(torch::kFloat) + delta.to(weight.device())).to(weight.scalar_type()));
+    adapted.base_weight.copy_(merged(adapted.base_weight, *adapted.projection));
     adapted.projection->b.zero_();
   }
+}
+
+torch::Tensor LoraAdapter::merged_weight(const std::string& name,
+                                         const torch::Tensor& weight) const {
+  torch::NoGradGuard no_grad;
+  const std::string prefix = "base_model.model.";  // PEFT's module names, the model's after it
+  for (const Adapted& adapted : adapted_) {
+    if (adapted.name.substr(prefix.size()) + ".weight" == name)
+      return merged(weight, *adapted.projection);
+  }
+  return weight;
 }
 
 std::map<std::string, torch::Tensor> LoraAdapter::named_weights() const {

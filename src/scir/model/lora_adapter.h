@@ -65,6 +65,10 @@ class LoraAdapter : public torch::nn::Module {
   // W += scale * B A in every target (computed in float32, rounded once to W's dtype), then
   // B = 0, so that the model's function is unchanged and the adapter adds nothing more.
   void merge();
+  // What merge() would make of the model's weight `name` ("model.layers.<i>.self_attn.q_proj.
+  // weight"), a new tensor, the model untouched: `weight` itself where `name` is not adapted.
+  torch::Tensor merged_weight(const std::string& name, const torch::Tensor& weight) const;
+  Transformer& model() { return model_; }
   // The adapter's weights under PEFT's names, "base_model.model.model.layers.<i>.<module>.
   // lora_A.weight" and "...lora_B.weight".
   std::map<std::string, torch::Tensor> named_weights() const;
@@ -86,6 +90,21 @@ class LoraAdapter : public torch::nn::Module {
   bool enabled_ = true;
   std::vector<Adapted> adapted_;
   std::vector<std::pair<torch::Tensor, bool>> frozen_;  // the model's parameters, requires_grad
+};
+
+// The adapter switched off for a scope (the base model's function), and back as it was.
+class LoraAdapterOff {
+ public:
+  explicit LoraAdapterOff(LoraAdapter& adapter) : adapter_(adapter), was_(adapter.enabled()) {
+    adapter.set_enabled(false);
+  }
+  ~LoraAdapterOff() { adapter_.set_enabled(was_); }
+  LoraAdapterOff(const LoraAdapterOff&) = delete;
+  LoraAdapterOff& operator=(const LoraAdapterOff&) = delete;
+
+ private:
+  LoraAdapter& adapter_;
+  bool was_;
 };
 
 }  // namespace scir

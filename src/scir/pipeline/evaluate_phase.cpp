@@ -98,18 +98,18 @@ std::map<std::string, double> iteration_fields(const IterationContext& context) 
 }  // namespace
 
 void evaluate_phase(const IterationContext& context, Transformer& trained, Transformer& m1,
-                    Transformer& reference, const EvaluationData& data) {
+                    const ReferenceModel& reference, const EvaluationData& data) {
   const IterationJudges& judges = context.judges;
   const std::string prefix = "[" + context.name() + "] M" + std::to_string(context.t + 1);
   WorldEvaluation evaluation = no_evaluation();
   if (context.world) {
     evaluation = evaluate_world(
-        context.copies(), trained, &m1, &reference,
+        context.copies(), trained, &m1, reference,
         {*context.world, judges.pairwise(), data.prompts, data.heldout, judges.pointwise()},
         context.plan.eval);
     log_info(prefix + "\n" + format_world_evaluation(evaluation));
   } else if (!data.heldout.empty()) {
-    evaluate_reward_models(context.copies(), trained, &reference, judges.pairwise(),
+    evaluate_reward_models(context.copies(), trained, reference, judges.pairwise(),
                            judges.pointwise(), data.heldout, context.plan.eval, &evaluation);
     log_info(cat(prefix, " on the labelled pairs: judge accuracy ", evaluation.acc_grm,
                  ", implicit reward accuracy ", evaluation.acc_irm));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scir/data/labelled_pairs.h"
+#include "scir/model/reference_model.h"
 #include "scir/model/transformer.h"
 #include "scir/pipeline/iteration_context.h"
 
@@ -18,6 +19,6 @@ struct EvaluationData {
 };
 
 void evaluate_phase(const IterationContext& context, Transformer& trained, Transformer& m1,
-                    Transformer& reference, const EvaluationData& data);
+                    const ReferenceModel& reference, const EvaluationData& data);
 
 }  // namespace scir

@@ -18,10 +18,15 @@ std::unique_ptr<LoraAdapter> attach_lora(Transformer& model, const LoraSettings&
   return adapter;
 }
 
+void save_lora(Comm& job, const LoraAdapter& adapter, const std::string& directory,
+               const std::string& base_model) {
+  if (job.rank() == 0) save_peft_adapter(directory, adapter, base_model);
+}
+
 void save_and_merge_lora(Comm& job, std::unique_ptr<LoraAdapter>& adapter,
                          const std::string& directory, const std::string& base_model) {
   if (!adapter) return;
-  if (job.rank() == 0) save_peft_adapter(directory, *adapter, base_model);
+  save_lora(job, *adapter, directory, base_model);
   adapter->merge();  // M = M + scale B A, rounded once to the model's dtype
   adapter.reset();
 }

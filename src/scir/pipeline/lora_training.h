@@ -17,8 +17,12 @@ std::unique_ptr<LoraAdapter> attach_lora(Transformer& model, const LoraSettings&
                                          uint64_t seed, const std::string& label);
 
 // Rank 0 of `job` writes `adapter` to `directory` (PEFT's format; `base_model`, the directory
-// of the model it adapts, recorded as its base); then every rank merges it into the model's
-// weights and drops it. Nothing when `adapter` is null.
+// of the model it adapts, recorded as its base).
+void save_lora(Comm& job, const LoraAdapter& adapter, const std::string& directory,
+               const std::string& base_model);
+
+// save_lora, then every rank merges the adapter into the model's weights and drops it. Nothing
+// when `adapter` is null.
 void save_and_merge_lora(Comm& job, std::unique_ptr<LoraAdapter>& adapter,
                          const std::string& directory, const std::string& base_model);
 

@@ -50,8 +50,8 @@ void reference_phase(const IterationContext& context, Transformer& policy, Trans
   write_pair_columns(context, pairs, PairStage::kReferenced);
   if (plan.scir.stop_grad == ConsistencyStopGrad::kReliable) {
     WorldEvaluation accuracy = no_evaluation();
-    evaluate_reward_models(context.copies(), policy, &reference, judges.pairwise(),
-                           judges.pointwise(), heldout, plan.eval, &accuracy);
+    evaluate_reward_models(context.copies(), policy, ReferenceModel::of(reference),
+                           judges.pairwise(), judges.pointwise(), heldout, plan.eval, &accuracy);
     if (context.job().rank() == 0) {
       H5Group group;
       group.numbers = {{"acc_grm_heldout0", accuracy.acc_grm},

@@ -145,7 +145,7 @@ SeedModels build_seed_models(const ProcessGrid& grid, const RunDirectory& run,
                                                          plan.pointwise_template, plan.eval.tau);
     }
     const WorldEvaluation evaluation = evaluate_world(
-        grid.data(), *m1.model, nullptr, m0.model.get(),
+        grid.data(), *m1.model, nullptr, ReferenceModel::of(*m0.model),
         {world, judge, prompts, read_labelled_pairs(data_file(run_contract::kHeldoutPairsFile)),
          pointwise ? &pointwise->judge() : nullptr},
         plan.eval);

@@ -4,6 +4,7 @@
 #include "scir/core/logging.h"
 #include "scir/data/text_records.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/io/peft_adapter.h"
 #include "scir/io/run_contract.h"
 #include "scir/pipeline/evaluate_phase.h"
 #include "scir/pipeline/generate_phase.h"
@@ -43,11 +44,23 @@ void run_iteration(const IterationContext& context, const IterationModels& model
   const bool trained =
       labelled && context.done("train", PhaseOutputs{{models.trained}, {}, {group + "/steps"}});
   const torch::ScalarType dtype = context.plan.dtype;
-  LoadedModel policy =
-      load_hf_model_for(context.grid, trained ? models.trained : models.current, dtype);
-  LoadedModel reference = load_hf_model_for(context.grid, models.reference, dtype);
+  // With LoRA, a reference that is M(t) itself is M(t) with the adapter switched off: no second
+  // copy. The trained policy then stays M(t) with the adapter on through the evaluation (M(t+1)'s
+  // checkpoint is the two merged), also when a rerun finds the training done.
+  const bool base_is_reference =
+      context.plan.lora.on() && reference_is_current(context.plan, context.t);
+  LoadedModel policy = load_hf_model_for(
+      context.grid, trained && !base_is_reference ? models.trained : models.current, dtype);
+  LoadedModel reference;
+  if (base_is_reference) {
+    log_info(cat("[", context.name(), "] reference ", models.reference,
+                 ": the policy with its LoRA adapter off (no second copy)"));
+  } else {
+    reference = load_hf_model_for(context.grid, models.reference, dtype);
+    log_info(cat("[", context.name(), "] reference ", models.reference));
+  }
   policy.model->eval();
-  log_info(cat("[", context.name(), "] reference ", models.reference));
+  std::unique_ptr<LoraAdapter> adapter;
   if (!trained) {
     // A rerun reads the pair store as far as the finished phases wrote it.
     if (generated) {
@@ -58,12 +71,20 @@ void run_iteration(const IterationContext& context, const IterationModels& model
                            : labelled   ? read_pair_store(context, PairStage::kLabelled)
                            : referenced ? read_pair_store(context, PairStage::kReferenced)
                                         : read_pair_store(context, PairStage::kGenerated);
-    if (!referenced)
-      reference_phase(context, *policy.model, *reference.model, pairs, evaluation_data.heldout);
+    if (!referenced) {
+      reference_phase(context, *policy.model, base_is_reference ? *policy.model : *reference.model,
+                      pairs, evaluation_data.heldout);
+    }
     if (!labelled) label_phase(context, pairs);
-    train_phase(context, *policy.model, pairs, models.current);
+    adapter = train_phase(context, *policy.model, pairs, models.current, base_is_reference);
+  } else if (base_is_reference) {
+    adapter = attach_peft_adapter(*policy.model,
+                                  context.run.path(run_contract::iteration_adapter(context.t)));
   }
-  evaluate_phase(context, *policy.model, m1, *reference.model, evaluation_data);
+  evaluate_phase(
+      context, *policy.model, m1,
+      base_is_reference ? ReferenceModel::base_of(*adapter) : ReferenceModel::of(*reference.model),
+      evaluation_data);
 }
 
 }  // namespace

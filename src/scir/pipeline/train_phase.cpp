@@ -106,8 +106,9 @@ void restore(const TrainingState::Columns& columns, StepColumns& steps, Iteratio
 
 }  // namespace
 
-void train_phase(const IterationContext& context, Transformer& policy, IterationPairs& pairs,
-                 const std::string& policy_directory) {
+std::unique_ptr<LoraAdapter> train_phase(const IterationContext& context, Transformer& policy,
+                                         IterationPairs& pairs, const std::string& policy_directory,
+                                         bool keep_adapter) {
   const SelfRewardingPlan& plan = context.plan;
   Comm& comm = context.copies();
   const std::string prefix = "[" + context.name() + "] ";
@@ -201,15 +202,16 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   }
   policy.eval();
   policy.set_activation_checkpointing(false);
-  // The adapter in PEFT's format beside the checkpoint, then merged: M(t+1) = M(t) + scale B A.
-  save_and_merge_lora(context.job(), lora,
-                      context.run.path(run_contract::iteration_adapter(context.t)),
-                      policy_directory);
-
+  // The adapter in PEFT's format beside the checkpoint M(t+1) = M(t) + scale B A, merged into
+  // the policy or only into the checkpoint.
+  const std::string adapter_directory =
+      context.run.path(run_contract::iteration_adapter(context.t));
+  if (!keep_adapter) save_and_merge_lora(context.job(), lora, adapter_directory, policy_directory);
+  if (lora) save_lora(context.job(), *lora, adapter_directory, policy_directory);
   // Collective over the tensor group: before rank 0 alone goes on to write.
   save_whole_hf_model(context.job(),
                       context.run.path(run_contract::iteration_checkpoint(context.t)), policy,
-                      context.judges.tokenizer());
+                      context.judges.tokenizer(), lora.get());
   log_info(prefix + "memory: " + memory_summary(policy.device()));
   write_pair_columns(context, pairs, PairStage::kTrained);
   if (context.job().rank() == 0) {
@@ -219,6 +221,7 @@ void train_phase(const IterationContext& context, Transformer& policy, Iteration
   }
   context.mark_done("train");
   state.clear(context.job());  // the phase is done: no restart needed
+  return lora;
 }
 
 }  // namespace scir

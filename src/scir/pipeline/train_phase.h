@@ -6,13 +6,20 @@
 // /iter_<t>/steps, and each pair's last label and step in the pair store.
 #pragma once
 
+#include <memory>
+
+#include "scir/model/lora_adapter.h"
 #include "scir/model/transformer.h"
 #include "scir/pipeline/iteration_pairs.h"
 
 namespace scir {
 
-// `policy_directory` is M(t)'s, the base a LoRA adapter (plan.lora) is written for.
-void train_phase(const IterationContext& context, Transformer& policy, IterationPairs& pairs,
-                 const std::string& policy_directory);
+// `policy_directory` is M(t)'s, the base a LoRA adapter (plan.lora) is written for. With LoRA
+// and `keep_adapter`, M(t+1)'s checkpoint is written merged while the policy stays M(t) with
+// the adapter on, which is returned: M(t) is still there as the adapter switched off. Otherwise
+// the adapter is merged into the policy and nullptr returned.
+std::unique_ptr<LoraAdapter> train_phase(const IterationContext& context, Transformer& policy,
+                                         IterationPairs& pairs, const std::string& policy_directory,
+                                         bool keep_adapter);
 
 }  // namespace scir
