@@ -7,9 +7,10 @@
 //                  [--response-tokens 128] [--new-tokens 128] [--repeats 3]
 //                  [--nominal-tflops 989] [--out results.json]
 //                  [--profile-phase sft_step --trace trace.json] [--shape 125m|1b]
-//                  [--activation-checkpointing on|off]
+//                  [--activation-checkpointing on|off] [--lora-rank 16]
 // --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
-// operators on the host, kernels on the GPU) and writes a Chrome trace to --trace.
+// operators on the host, kernels on the GPU) and writes a Chrome trace to --trace. --lora-rank R
+// adds the SCIR step with LoRA adapters of rank R on every projection (scir_step_lora).
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -103,7 +104,8 @@ int run(int argc, char** argv) {
                                {"--profile-phase", ""},
                                {"--trace", ""},
                                {"--shape", "125m"},
-                               {"--activation-checkpointing", "off"}});
+                               {"--activation-checkpointing", "off"},
+                               {"--lora-rank", "0"}});
   scir::PhaseBenchSettings settings;
   settings.batch = scir::bench::positive_flag("--batch", flags["--batch"]);
   settings.prompt_tokens = scir::bench::positive_flag("--prompt-tokens", flags["--prompt-tokens"]);
@@ -128,6 +130,9 @@ int run(int argc, char** argv) {
     throw scir::InputError("option '--activation-checkpointing': expected on or off, got '" +
                            checkpointing + "'");
   settings.activation_checkpointing = checkpointing == "on";
+  // 0: no LoRA step; else the adapters' rank, a whole number.
+  if (flags["--lora-rank"] != "0")
+    settings.lora_rank = scir::bench::positive_flag("--lora-rank", flags["--lora-rank"]);
   settings.profile_phase = flags["--profile-phase"];
   if (settings.profile_phase.empty() != flags["--trace"].empty())
     throw scir::InputError("options '--profile-phase' and '--trace': expected both or neither");

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "lora_options.h"
 #include "model_shape_options.h"
 #include "process_grid_options.h"
 #include "scir/core/option_binding.h"
@@ -31,7 +32,10 @@ void bind_bench_options(OptionBinder& bind, PhaseBenchSettings& settings) {
               OptionRange::above(0, "a number > 0"))
       .number("bench.nominal_tflops", settings.nominal_peak_tflops,
               "a nominal peak for a second MFU, e.g. 989 (H100 dense bfloat16); 0: none",
-              OptionRange::at_least(0, "a number >= 0"));
+              OptionRange::at_least(0, "a number >= 0"))
+      .integer("bench.lora_rank", settings.lora_rank,
+               "> 0: a LoRA SCIR step too (adapters of this rank on every projection)",
+               OptionRange::at_least(0, "an integer >= 0 (0: no LoRA step)"));
 }
 
 void declare(OptionSet& options) {
@@ -63,6 +67,8 @@ void run(const OptionSet& options, Comm& comm) {
           read_model_shape_options(options, *loaded.tokenizer), dtype);
       loaded.model->init_weights(1);
     }
+    check_lora_fits(options, "bench.lora_rank", settings.lora_rank, lora_target_names(),
+                    loaded.model->config());
     place_on_grid(*grid, *loaded.model);
   });
   const PhaseBenchResult result =

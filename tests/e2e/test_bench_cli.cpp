@@ -83,6 +83,37 @@ TEST(BenchCli, WritesEveryPhaseWithTheTokensOfItsSettings) {
   EXPECT_NE(result.out.find("scir_step"), std::string::npos) << result.out;
 }
 
+// --bench.lora_rank adds the SCIR step with adapters: the same tokens and counted FLOPs as the
+// full step, and both training steps report their optimiser's share of the time.
+TEST(BenchCli, ALoraRankAddsTheLoraScirStepWithTheFullStepsWork) {
+  const std::string out = scratch_path("scir_bench_lora.json");
+  std::filesystem::remove(out);
+  const CommandResult result =
+      run_command(tiny_bench("--bench.batch 2 --bench.prompt_tokens 5 --bench.response_tokens 4 "
+                             "--bench.new_tokens 2 --bench.repeats 2 --bench.sgemm_seconds 0.02 "
+                             "--bench.lora_rank 4",
+                             out));
+  ASSERT_EQ(result.exit_code, 0) << result.out;
+  std::map<std::string, nlohmann::json> phases = phases_of(out);
+  ASSERT_EQ(phases.size(), 7u);
+  const nlohmann::json& full = phases["scir_step"];
+  const nlohmann::json& lora = phases["scir_step_lora"];
+  EXPECT_EQ(lora["tokens"].get<double>(), full["tokens"].get<double>());
+  EXPECT_NEAR(lora["gflops_per_s"].get<double>() * lora["seconds"].get<double>(),
+              full["gflops_per_s"].get<double>() * full["seconds"].get<double>(),
+              1e-9 * full["gflops_per_s"].get<double>() * full["seconds"].get<double>());
+  for (const char* name : {"scir_step", "dpo_step", "scir_step_lora"}) {
+    const double share = phases[name]["optimizer_share"].get<double>();
+    EXPECT_TRUE(share > 0 && share < 1) << name << " " << share;
+  }
+  EXPECT_EQ(phases["scoring"]["optimizer_share"].get<double>(), -1);
+  const CommandResult too_wide = run_command(tiny_bench("--bench.lora_rank 9", out));
+  EXPECT_EQ(too_wide.exit_code, 2);
+  EXPECT_EQ(too_wide.out,
+            "scir_hpc: error: option '--bench.lora_rank': expected at most 8, the smaller "
+            "dimension of self_attn.k_proj (8 x 16), got '9'\n");
+}
+
 TEST(BenchCli, TwoRanksReportTheJobsTokensAndPeak) {
   const std::string out = scratch_path("scir_bench_2ranks.json");
   std::filesystem::remove(out);

@@ -9,6 +9,7 @@
 #include "scir/core/platform_info.h"
 #include "scir/core/rng.h"
 #include "scir/model/generation.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/perf/model_flops.h"
 #include "scir/rewards/grm.h"
@@ -199,21 +200,41 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   adamw.lr = 1e-6;
   DataParallelOptimizer optimizer(comm, model.parameters(), adamw, DataParallelSettings{},
                                   model.tensor_parallel_norm());
-  const auto training_step = [&](const std::vector<TrainingPair>& batch, ScirSettings scir) {
-    optimizer.zero_grad();
-    scir.loss_scale = optimizer.loss_scale();
+  // The optimiser steps' times of a phase's calls, the warm-up call's first.
+  std::vector<double> optimizer_seconds;
+  const auto training_step = [&](DataParallelOptimizer& trained,
+                                 const std::vector<TrainingPair>& batch, ScirSettings scir) {
+    trained.zero_grad();
+    scir.loss_scale = trained.loss_scale();
     scir_step(model, judge, batch, scir, comm);
-    optimizer.step(1.0, "bench");
+    synchronize_device(device);
+    const auto start = Clock::now();
+    trained.step(1.0, "bench");
+    synchronize_device(device);
+    optimizer_seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+  };
+  // A training phase timed, with its optimiser's share of the time (the slowest rank's).
+  const auto timed_training = [&](const std::string& phase,
+                                  const std::function<PhaseWork()>& call) {
+    optimizer_seconds.clear();
+    PhaseThroughput measured = timed_phase(phase, settings.repeats, call);
+    double seconds = 0;
+    for (int r = 1; r <= settings.repeats; ++r) seconds += optimizer_seconds.at(r);
+    measured.optimizer_share = all_reduce_scalar(comm, seconds, ReduceOp::kMax) / measured.seconds;
+    return measured;
   };
   ScirSettings scir;
   model.train();
   model.set_activation_checkpointing(settings.activation_checkpointing);
-  result.phases.push_back(timed_phase("scir_step", settings.repeats, [&] {
-    training_step(pairs, scir);
-    // Both responses of every pair with their prompt, and the judge prompts in both orders.
+  // Both responses of every pair with their prompt, and the judge prompts in both orders.
+  const auto scir_work = [&] {
     PhaseWork work = work_of(pair_lengths, true);
     work += work_of(judge_lengths, true);
     return work;
+  };
+  result.phases.push_back(timed_training("scir_step", [&] {
+    training_step(optimizer, pairs, scir);
+    return scir_work();
   }));
   // The same step with fixed labels (the labelled methods): DPO alone, no judge forwards, the
   // work a DPO trainer does with cached reference log-probs.
@@ -221,10 +242,22 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   dpo.method = {LabelSource::kOracle, false};
   std::vector<TrainingPair> labelled = pairs;
   for (TrainingPair& pair : labelled) pair.fixed_label = 1;
-  result.phases.push_back(timed_phase("dpo_step", settings.repeats, [&] {
-    training_step(labelled, dpo);
+  result.phases.push_back(timed_training("dpo_step", [&] {
+    training_step(optimizer, labelled, dpo);
     return work_of(pair_lengths, true);
   }));
+  if (settings.lora_rank > 0) {
+    // The SCIR step with LoRA: adapters on every projection train, the model frozen under them.
+    LoraSettings lora;
+    lora.rank = settings.lora_rank;
+    LoraAdapter adapter(model, lora, settings.seed);
+    DataParallelOptimizer lora_optimizer(comm, adapter.parameters(), adamw, DataParallelSettings{},
+                                         TensorParallelNorm{});
+    result.phases.push_back(timed_training("scir_step_lora", [&] {
+      training_step(lora_optimizer, pairs, scir);
+      return scir_work();
+    }));
+  }
   model.set_activation_checkpointing(false);
   model.eval();
   return result;
@@ -239,7 +272,8 @@ std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSet
                       {"tokens_per_s", p.tokens_per_s},
                       {"gflops_per_s", p.gflops_per_s},
                       {"mfu", p.mfu},
-                      {"mfu_nominal", p.mfu_nominal}});
+                      {"mfu_nominal", p.mfu_nominal},
+                      {"optimizer_share", p.optimizer_share}});
   }
   return nlohmann::json({{"device", result.device},
                          {"peak", result.peak},
@@ -248,6 +282,7 @@ std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSet
                          {"multiplying_parameters", result.multiplying_parameters},
                          {"batch", settings.batch},
                          {"activation_checkpointing", settings.activation_checkpointing},
+                         {"lora_rank", settings.lora_rank},
                          {"prompt_tokens", settings.prompt_tokens},
                          {"response_tokens", settings.response_tokens},
                          {"new_tokens", settings.new_tokens},
@@ -263,16 +298,21 @@ std::string phase_bench_table(const PhaseBenchResult& result) {
   out << "on " << result.device << ": peak (" << result.peak << ") " << result.peak_gflops
       << " GFLOP/s; N = " << result.multiplying_parameters << " multiplying parameters\n";
   const bool nominal = !result.phases.empty() && result.phases.front().mfu_nominal > 0;
-  out << "phase         tokens/s    GFLOP/s   MFU" << (nominal ? "     MFU of nominal" : "")
-      << "\n";
+  out << "phase             tokens/s    GFLOP/s   MFU   optimiser"
+      << (nominal ? "   MFU of nominal" : "") << "\n";
   for (const PhaseThroughput& p : result.phases) {
-    out << p.phase << std::string(12 - std::min<size_t>(11, p.phase.size()), ' ');
+    out << p.phase << std::string(16 - std::min<size_t>(15, p.phase.size()), ' ');
     out.width(10);
     out << p.tokens_per_s;
     out.width(11);
     out << p.gflops_per_s;
     out.precision(3);
     out << "   " << p.mfu;
+    if (p.optimizer_share >= 0) {
+      out << "   " << p.optimizer_share;
+    } else {
+      out << "   -    ";
+    }
     if (nominal) out << "   " << p.mfu_nominal;
     out << "\n";
     out.precision(1);

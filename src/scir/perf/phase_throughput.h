@@ -27,7 +27,7 @@
 namespace scir {
 
 // The phases run_phase_bench measures, in its order: generation, scoring, judging, sft_step,
-// scir_step, dpo_step.
+// scir_step, dpo_step (and scir_step_lora with a LoRA rank).
 const std::vector<std::string>& phase_bench_phases();
 
 struct PhaseBenchSettings {
@@ -42,6 +42,10 @@ struct PhaseBenchSettings {
   // The training steps recompute each layer in the backward (their MFU still counts the model's
   // FLOPs only, so the recomputation lowers it).
   bool activation_checkpointing = false;
+  // > 0: a LoRA SCIR step as well (scir_step_lora, adapters of this rank on every projection,
+  // the model frozen under them). Its MFU counts the full step's FLOPs for the same tokens, so
+  // its ratio to scir_step's is the speed-up; a frozen weight skips its gradient product.
+  int64_t lora_rank = 0;
   // When both are set, the phase named `profile_phase` runs once more, after it is timed, inside
   // `profiler` (which may record a trace of it); that run is not timed.
   std::string profile_phase;
@@ -56,6 +60,9 @@ struct PhaseThroughput {
   double gflops_per_s = 0;  // counted model FLOPs / s, in GFLOP/s
   double mfu = 0;           // of the measured peak
   double mfu_nominal = 0;   // of the nominal peak (0 without one)
+  // The optimiser step's share of the timed time (gradient average, clipping, AdamW) in the
+  // SCIR and DPO steps; -1 where not measured on its own (the other phases, the SFT steps).
+  double optimizer_share = -1;
 };
 
 struct PhaseBenchResult {
