@@ -14,6 +14,7 @@
 #include "scir/dist/agreement.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/io/peft_adapter.h"
 #include "scir/tokenizer/chat_template.h"
 #include "seed_options.h"
 #include "train_options.h"
@@ -116,6 +117,9 @@ void bind_run_options(OptionBinder& bind, SelfRewardingPlan& plan, SelfRewarding
                "new tokens at most a judgement", at_least_one)
       .text("model.m1", inputs.m1_dir,
             "a user's M1 (HF directory with its tokenizer): no embedded world, no oracle")
+      .text("model.adapter", inputs.m1_adapter_dir,
+            "with model.m1: a PEFT LoRA adapter directory merged into M1 before the iterations "
+            "(written to RUN/ckpt/m1_adapted)")
       .text("model.m0", inputs.m0_dir,
             "with model.m1: the base model M0, reference of iteration 1 under scir.irm_ref = "
             "previous (of every iteration under first)")
@@ -169,8 +173,8 @@ void reject_inapplicable_srlm_options(const OptionSet& options, const SelfReward
 // The options of a user's M1 (model.*, data.prompt_pools, data.heldout_pairs_file) have no use
 // in a run of the embedded world, which makes its own models and data.
 void reject_user_model_options_without_m1(const OptionSet& options) {
-  for (const char* key :
-       {"model.m0", "model.chat_template", "data.prompt_pools", "data.heldout_pairs_file"}) {
+  for (const char* key : {"model.m0", "model.adapter", "model.chat_template", "data.prompt_pools",
+                          "data.heldout_pairs_file"}) {
     if (options.was_set(key)) options.reject(key, "no value without model.m1");
   }
 }
@@ -179,7 +183,8 @@ void reject_user_model_options_without_m1(const OptionSet& options) {
 // seed-model training (world.*, data.* but the user's files, model.* but the user's models,
 // pretrain.*, sft.*, judge_sft.*, finish.*) would be ignored without a word.
 void reject_seed_options_with_m1(const OptionSet& options) {
-  const std::set<std::string> user_keys = {"model.m1", "model.m0", "model.chat_template",
+  const std::set<std::string> user_keys = {"model.m1",          "model.m0",
+                                           "model.adapter",     "model.chat_template",
                                            "data.prompt_pools", "data.heldout_pairs_file"};
   for (const auto& [key, value] : options.effective_values()) {
     if (!options.was_given(key) || user_keys.count(key)) continue;
@@ -257,6 +262,7 @@ SelfRewardingPlan read_plan(const OptionSet& options, const SeedModelsPlan& seed
 SelfRewardingInputs user_model_inputs(const OptionSet& options, const SelfRewardingPlan& plan,
                                       SelfRewardingInputs inputs) {
   const ModelConfig m1 = check_hf_model(inputs.m1_dir);
+  if (!inputs.m1_adapter_dir.empty()) check_peft_adapter_fits(inputs.m1_adapter_dir, m1);
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(inputs.m1_dir);
   if (!tokenizer->has_text()) {
     options.reject("model.m1",

@@ -429,6 +429,8 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
        "option '--model.m0': expected no value without model.m1, got '/models/base'"},
       {"--data.prompt_pools a.jsonl",
        "option '--data.prompt_pools': expected no value without model.m1, got 'a.jsonl'"},
+      {"--model.adapter lora",
+       "option '--model.adapter': expected no value without model.m1, got 'lora'"},
       {"--threads 99999999999",
        "option '--threads': expected an integer in [0, 4096] (0: automatic), got '99999999999'"},
       {"--scir.irm_ref fixed",

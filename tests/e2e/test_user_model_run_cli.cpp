@@ -11,6 +11,7 @@
 
 #include "cli_runner.h"
 #include "scir/io/h5_group.h"
+#include "scir/io/hf_checkpoint.h"
 
 namespace {
 
@@ -136,6 +137,67 @@ TEST(UserModelRunCli, SrlmSampledJudgeCountsItsJudgementsAndParseFailures) {
   const std::vector<double>& prompt_ids = pairs.columns.at("prompt_id");
   // Best against worst: at most one pair a prompt.
   EXPECT_EQ(std::set<double>(prompt_ids.begin(), prompt_ids.end()).size(), prompt_ids.size());
+}
+
+// model.adapter: a user's M1 plus their PEFT LoRA adapter. Run A trains a LoRA adapter on the
+// user's M1 in its first iteration; run B starts from M1 with that adapter, merged into
+// RUN/ckpt/m1_adapted before the iterations: run A's M2 bit for bit. An adapter that does not
+// fit M1 is refused before any work, naming its file.
+TEST(UserModelRunCli, AUsersAdapterIsMergedIntoM1BeforeTheIterations) {
+  const fs::path a = fs::path(scratch_path("scir_user_adapter_a"));
+  const fs::path b = fs::path(scratch_path("scir_user_adapter_b"));
+  fs::remove_all(a);
+  fs::remove_all(b);
+  const CommandResult trained =
+      run_command(scir_hpc(user_run(a, "--scir.irm_ref current --scir.lora_rank 2")));
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  const fs::path adapter = a / "ckpt" / "iter_1" / "adapter";
+  const CommandResult started = run_command(
+      scir_hpc(user_run(b, "--scir.irm_ref current --model.adapter " + adapter.string())));
+  ASSERT_EQ(started.exit_code, 0) << started.out;
+  EXPECT_NE(started.out.find("[iter_1] reference " + (b / "ckpt" / "m1_adapted").string()),
+            std::string::npos)
+      << started.out;
+  const auto expected =
+      scir::load_hf_model((a / "ckpt" / "iter_1" / "final").string()).model->named_weights();
+  const auto merged =
+      scir::load_hf_model((b / "ckpt" / "m1_adapted").string()).model->named_weights();
+  bool adapted = false;
+  const auto original = scir::load_hf_model(user_files().m1.string()).model->named_weights();
+  for (const auto& [name, weight] : merged) {
+    EXPECT_TRUE(torch::equal(weight, expected.at(name))) << name;
+    adapted = adapted || !torch::equal(weight, original.at(name));
+  }
+  EXPECT_TRUE(adapted) << "the adapter changed nothing";
+  // The same adapter claiming rank 3: its tensors no longer fit.
+  const fs::path wrong = a / "wrong_rank";
+  fs::remove_all(wrong);
+  fs::copy(adapter, wrong);
+  {
+    std::ifstream in(wrong / "adapter_config.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t at = text.find("\"r\": 2");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 6, "\"r\": 3");
+    std::ofstream(wrong / "adapter_config.json") << text;
+  }
+  const fs::path refused = fs::path(scratch_path("scir_user_adapter_refused"));
+  fs::remove_all(refused);
+  const std::pair<std::string, std::string> cases[] = {
+      {"--model.adapter " + (a / "none").string(),
+       (a / "none").string() + ": not an adapter directory"},
+      {"--model.adapter " + wrong.string(),
+       (wrong / "adapter_model.safetensors").string() +
+           ": base_model.model.model.layers.0.mlp.down_proj.lora_A.weight has shape [2, 32], "
+           "expected [3, 32] for this model and rank"},
+  };
+  for (const auto& [option, message] : cases) {
+    const CommandResult result =
+        run_command(scir_hpc(user_run(refused, "--scir.irm_ref current " + option)));
+    EXPECT_EQ(result.exit_code, 2) << option;
+    EXPECT_EQ(result.out, "scir_hpc: error: " + message + "\n") << option;
+    EXPECT_FALSE(fs::exists(refused)) << option;
+  }
 }
 
 TEST(UserModelRunCli, BadInputsAreRefusedBeforeAnyWork) {

@@ -163,6 +163,18 @@ PeftLoraAdapter load_peft_adapter(const std::string& directory) {
   return adapter;
 }
 
+void check_peft_adapter_fits(const std::string& directory, const ModelConfig& config) {
+  const PeftLoraAdapter loaded = load_peft_adapter(directory);
+  const LoraRankLimit limit = lora_rank_limit(config, loaded.settings.targets);
+  if (loaded.settings.rank > limit.rank) {
+    throw InputError(cat((fs::path(directory) / kConfigFile).string(), ": LoRA rank ",
+                         loaded.settings.rank, ": above the smaller dimension of ", limit.module,
+                         " (", limit.out, " x ", limit.in, ")"));
+  }
+  check_lora_weights(lora_weight_shapes(config, loaded.settings), loaded.weights,
+                     (fs::path(directory) / kWeightsFile).string());
+}
+
 std::unique_ptr<LoraAdapter> attach_peft_adapter(Transformer& model, const std::string& directory) {
   const PeftLoraAdapter loaded = load_peft_adapter(directory);
   std::unique_ptr<LoraAdapter> adapter;

@@ -30,6 +30,11 @@ void save_peft_adapter(const std::string& directory, const LoraAdapter& adapter,
 // and field).
 PeftLoraAdapter load_peft_adapter(const std::string& directory);
 
+// Refuses (naming the adapter's file) a PEFT LoRA adapter in `directory` that does not fit a
+// model of `config`: a rank above a target's smaller dimension, or tensors of other names or
+// shapes. Reads the adapter, not the model: a check before any work.
+void check_peft_adapter_fits(const std::string& directory, const ModelConfig& config);
+
 // The adapter in `directory` attached to `model`, unmerged (its weights as the file holds them,
 // float32); an adapter whose targets, layers or shapes do not match the model is refused naming
 // it.

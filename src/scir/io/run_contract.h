@@ -7,7 +7,8 @@
 // RUN/data/       the embedded world's data sets (data/world/world_datasets.h)
 // RUN/ckpt/       m0, m1 (m1_base), iter_<t>/final = M(t+1), iter_<t>/adapter (with LoRA: the
 //                 adapter merged into it, PEFT's format), sft_adapter and judge_sft_adapter
-//                 (with sft.lora_rank, judge_sft.lora_rank), <phase>_state restart states
+//                 (with sft.lora_rank, judge_sft.lora_rank), m1_adapted (a user's M1 with
+//                 model.adapter merged), <phase>_state restart states
 //
 // run.h5 groups: /config (attributes: every option), /provenance (attributes), /pretrain/steps,
 // /sft/steps (/judge_sft/steps), /sft/eval (the SFT model M1's evaluation record; with M1's
@@ -121,6 +122,8 @@ inline std::string iteration_adapter(int t) {  // the LoRA adapter of iteration 
 }
 inline std::string state_directory(const std::string& phase) { return "ckpt/" + phase + "_state"; }
 inline std::string seed_checkpoint(const std::string& name) { return "ckpt/" + name; }  // m0, m1
+// A user's M1 with model.adapter merged into it, the iterations' M1.
+inline constexpr const char* kAdaptedM1 = "ckpt/m1_adapted";
 // The LoRA adapter of a seed model's training phase (sft, judge_sft), PEFT's format.
 inline std::string phase_adapter(const std::string& phase) { return "ckpt/" + phase + "_adapter"; }
 inline std::string prompt_pool_file(int t) { return "pool_" + std::to_string(t) + ".jsonl"; }

@@ -194,25 +194,48 @@ std::map<std::string, torch::Tensor> LoraAdapter::named_weights() const {
   return weights;
 }
 
-void LoraAdapter::assign(const std::map<std::string, torch::Tensor>& weights,
-                         const std::string& source) {
-  torch::NoGradGuard no_grad;
-  std::map<std::string, torch::Tensor> mine = named_weights();
+std::map<std::string, std::vector<int64_t>> lora_weight_shapes(const ModelConfig& config,
+                                                               const LoraSettings& settings) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
+    for (const std::string& target : settings.targets) {
+      const auto [out, in] = lora_target_shape(config, target);
+      const std::string module =
+          cat("base_model.model.model.layers.", i, ".", lora_target_module(target));
+      shapes[module + ".lora_A.weight"] = {settings.rank, in};
+      shapes[module + ".lora_B.weight"] = {out, settings.rank};
+    }
+  }
+  return shapes;
+}
+
+void check_lora_weights(const std::map<std::string, std::vector<int64_t>>& expected,
+                        const std::map<std::string, torch::Tensor>& weights,
+                        const std::string& source) {
   for (const auto& [name, tensor] : weights) {
-    if (!mine.count(name)) {
+    if (!expected.count(name)) {
       throw InputError(
           cat(source, ": tensor ", name, " adapts no projection of the model with these targets"));
     }
   }
-  for (auto& [name, tensor] : mine) {
+  for (const auto& [name, shape] : expected) {
     const auto found = weights.find(name);
     if (found == weights.end()) throw InputError(cat(source, ": no tensor ", name));
-    if (found->second.sizes() != tensor.sizes()) {
+    if (found->second.sizes() != c10::IntArrayRef(shape)) {
       throw InputError(cat(source, ": ", name, " has shape ", found->second.sizes(), ", expected ",
-                           tensor.sizes(), " for this model and rank"));
+                           c10::IntArrayRef(shape), " for this model and rank"));
     }
-    tensor.copy_(found->second.to(tensor.scalar_type()));
   }
+}
+
+void LoraAdapter::assign(const std::map<std::string, torch::Tensor>& weights,
+                         const std::string& source) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, torch::Tensor> mine = named_weights();
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& [name, tensor] : mine) shapes[name] = tensor.sizes().vec();
+  check_lora_weights(shapes, weights, source);
+  for (auto& [name, tensor] : mine) tensor.copy_(weights.at(name).to(tensor.scalar_type()));
 }
 
 }  // namespace scir

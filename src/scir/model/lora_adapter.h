@@ -47,6 +47,17 @@ struct LoraRankLimit {
 };
 LoraRankLimit lora_rank_limit(const ModelConfig& config, const std::vector<std::string>& targets);
 
+// The tensors of an adapter of `settings` for a model of `config` by PEFT's names
+// ("base_model.model.model.layers.<i>.<module>.lora_A.weight" [rank, in], "...lora_B.weight"
+// [out, rank]).
+std::map<std::string, std::vector<int64_t>> lora_weight_shapes(const ModelConfig& config,
+                                                               const LoraSettings& settings);
+// Refuses (InputError naming `source`) `weights` that are not exactly the `expected` tensors: a
+// tensor that adapts nothing listed, a missing one, or one of another shape.
+void check_lora_weights(const std::map<std::string, std::vector<int64_t>>& expected,
+                        const std::map<std::string, torch::Tensor>& weights,
+                        const std::string& source);
+
 class LoraAdapter : public torch::nn::Module {
  public:
   // Adapters on `settings.targets` of every layer: A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's

@@ -4,11 +4,14 @@
 #include <memory>
 
 #include "scir/core/blas_kernel.h"
+#include "scir/core/errors.h"
 #include "scir/core/logging.h"
 #include "scir/core/platform_info.h"
 #include "scir/eval/evaluation_record.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hdf5_info.h"
+#include "scir/io/hf_checkpoint.h"
+#include "scir/io/peft_adapter.h"
 #include "scir/io/run_contract.h"
 #include "scir/pipeline/self_rewarding.h"
 
@@ -57,6 +60,22 @@ SelfRewardingInputs world_inputs(const world::World& world, const SeedModels& mo
   return inputs;
 }
 
+// A user's M1 with their LoRA adapter merged (RUN/ckpt/m1_adapted), written once by rank 0.
+std::string merge_user_adapter(const ProcessGrid& grid, const RunDirectory& run,
+                               const SelfRewardingInputs& inputs, torch::ScalarType dtype) {
+  const std::string merged = run.path(run_contract::kAdaptedM1);
+  if (run.done(grid.job(), "m1_adapter", merged)) return merged;
+  if (grid.job().rank() == 0) {
+    LoadedModel m1 = load_hf_model(inputs.m1_dir, dtype);
+    merge_peft_adapter(*m1.model, inputs.m1_adapter_dir);
+    save_whole_hf_model(grid.job(), merged, *m1.model, *m1.tokenizer);
+    log_info(cat("[m1_adapter] ", inputs.m1_dir, " + ", inputs.m1_adapter_dir, " -> ", merged));
+    run.mark_done("m1_adapter");
+  }
+  grid.job().barrier();
+  return merged;
+}
+
 }  // namespace
 
 void run_job(const ProcessGrid& grid, const RunJob& job) {
@@ -75,6 +94,8 @@ void run_job(const ProcessGrid& grid, const RunJob& job) {
       seeds.m0_dir = sft_model;  // iteration 1's reference under irm_ref previous or first
     }
     inputs = world_inputs(*world, seeds, job.plan.iterations);
+  } else if (!inputs.m1_adapter_dir.empty()) {
+    inputs.m1_dir = merge_user_adapter(grid, run, inputs, job.plan.dtype);
   }
   const std::vector<IterationSummary> iterations = run_self_rewarding(grid, run, inputs, job.plan);
   if (grid.job().rank() != 0) return;    // rank 0 alone reads run.h5 and prints the summary

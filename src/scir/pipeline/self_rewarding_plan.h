@@ -101,6 +101,8 @@ inline bool srlm_pairs_best_vs_worst(const SelfRewardingPlan& plan) {
 struct SelfRewardingInputs {
   std::string m0_dir;  // reference of iteration 1 under irm_ref previous or first ("": none)
   std::string m1_dir;
+  // With a user's M1: a PEFT LoRA adapter merged into it before the iterations ("": none).
+  std::string m1_adapter_dir;
   const world::World* world = nullptr;  // the oracle; null for a user's model (no oracle)
   std::vector<std::string> pool_paths;  // iteration t reads pool_paths[t - 1] ([0] when fixed)
   std::string eval_prompts_path;        // held-out prompts (world only)
