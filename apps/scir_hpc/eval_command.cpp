@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "model_options.h"
 #include "process_grid_options.h"
 #include "scir/core/option_binding.h"
 #include "scir/data/text_records.h"
@@ -22,6 +23,9 @@ void declare(OptionSet& options) {
       .add_string("adapter", "",
                   "a PEFT LoRA adapter directory merged into --model's weights before the "
                   "evaluation")
+      .add_bool("merge", true,
+                "with --adapter: merge it into the weights (false: keep it separate, computed "
+                "beside each projection)")
       .add_string("baseline", "", "model directory to compare against (win rate)")
       .add_string("reference", "", "reference model of the implicit reward (its accuracy)")
       .add_required_string("world-data", "directory written by 'scir_hpc world'")
@@ -39,6 +43,7 @@ void declare(OptionSet& options) {
 
 void run(const OptionSet& options, Comm& comm) {
   LoadedModel model, baseline, reference;
+  std::unique_ptr<LoraAdapter> adapter;  // --merge false: on `model`, unmerged
   std::unique_ptr<world::World> world;
   std::unique_ptr<JudgeTemplate> judge_text;
   std::vector<std::string> prompts;
@@ -61,8 +66,7 @@ void run(const OptionSet& options, Comm& comm) {
                                JudgeKind::kPointwise);
     const torch::ScalarType dtype = read_choice(options, "dtype", dtype_names());
     model = load_hf_model(options.get_string("model"), dtype);
-    if (!options.get_string("adapter").empty())
-      merge_peft_adapter(*model.model, options.get_string("adapter"));
+    merge_or_check_adapter(options, *model.model);
     if (!model.tokenizer->has_text()) {
       throw InputError(cat(options.get_string("model"),
                            ": no tokenizer, and eval judges the world's text answers (expected "
@@ -77,6 +81,7 @@ void run(const OptionSet& options, Comm& comm) {
     pairs = read_labelled_pairs(data + "/heldout_pairs.jsonl");
     for (LoadedModel* loaded : {&model, &baseline, &reference})
       if (loaded->model) place_on_grid(*grid, *loaded->model);
+    adapter = attach_unmerged_adapter(options, *grid, *model.model);
   });
   const Tokenizer& tokenizer = *model.tokenizer;
   const PairwiseJudge judge = PairwiseJudge::with_ab_verdicts(tokenizer, chat, *judge_text);

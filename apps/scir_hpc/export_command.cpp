@@ -37,7 +37,7 @@ void run(const OptionSet& options, Comm& comm) {
     check_max_new_tokens(options, io.loaded.model->config());
     prompts = read_prompt_records(options.get_string("prompts"), io.encoding());
     texts = read_prompt_texts(options.get_string("prompts"));
-    place_on_grid(*grid, *io.loaded.model);
+    place_model_io(options, *grid, io);
   });
   std::string generator = options.get_string("generator");
   if (generator.empty())

@@ -43,7 +43,7 @@ void run(const OptionSet& options, Comm& comm) {
       options.reject("n", cat("at most ", INT32_MAX / std::max<size_t>(1, prompts.size()),
                               " for the ", prompts.size(), " prompts (2^31 - 1 samples in all)"));
     }
-    place_on_grid(*grid, *io.loaded.model);
+    place_model_io(options, *grid, io);
   });
   // The ranks of one copy decide the same tokens from the same joined logits and streams.
   Comm& copies = grid->data();

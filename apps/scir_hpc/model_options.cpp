@@ -14,6 +14,9 @@ void declare_model_io_options(OptionSet& options, const std::string& input) {
       .add_string("adapter", "",
                   "a PEFT LoRA adapter directory (adapter_config.json, "
                   "adapter_model.safetensors), merged into the model's weights before use")
+      .add_bool("merge", true,
+                "with --adapter: merge it into the weights (false: keep it separate, computed "
+                "beside each projection)")
       .add_string("output", "-", "output JSONL file ('-': stdout)")
       .add_string("dtype", "float32", "compute dtype: float32, bfloat16 or float16")
       .add_string("chat-template", "none",
@@ -21,6 +24,33 @@ void declare_model_io_options(OptionSet& options, const std::string& input) {
                   "([INST] ... [/INST]), chatml, llama3, or model (the model's own template's "
                   "family and default system message)")
       .add_int("batch-size", 16, "sequences a forward pass");
+}
+
+void merge_or_check_adapter(const OptionSet& options, Transformer& model) {
+  const std::string adapter = options.get_string("adapter");
+  if (adapter.empty()) {
+    if (options.was_set("merge")) options.reject("merge", "no value without --adapter");
+  } else if (options.get_bool("merge")) {
+    merge_peft_adapter(model, adapter);
+  } else {
+    check_peft_adapter_fits(adapter, model.config());
+  }
+}
+
+std::unique_ptr<LoraAdapter> attach_unmerged_adapter(const OptionSet& options,
+                                                     const ProcessGrid& grid, Transformer& model) {
+  if (options.get_string("adapter").empty() || options.get_bool("merge")) return nullptr;
+  if (grid.tensor()) {
+    options.reject("merge",
+                   "true with --tp > 1 (an unmerged adapter under tensor parallelism is "
+                   "not implemented yet)");
+  }
+  return attach_peft_adapter(model, options.get_string("adapter"));
+}
+
+void place_model_io(const OptionSet& options, const ProcessGrid& grid, ModelIo& io) {
+  place_on_grid(grid, *io.loaded.model);
+  io.adapter = attach_unmerged_adapter(options, grid, *io.loaded.model);
 }
 
 ModelIo open_model_io(const OptionSet& options, const std::string& input) {
@@ -32,8 +62,7 @@ ModelIo open_model_io(const OptionSet& options, const std::string& input) {
   options.existing_file(input);
   check_output_file(options.get_string("output"));  // before the model loads and runs
   io.loaded = load_hf_model(options.get_string("model"), dtype);
-  if (!options.get_string("adapter").empty())
-    merge_peft_adapter(*io.loaded.model, options.get_string("adapter"));
+  merge_or_check_adapter(options, *io.loaded.model);
   resolve_chat_template(io.chat_template, *io.loaded.tokenizer);  // 'model' needs one it knows
   io.loaded.model->eval();
   return io;

@@ -3,7 +3,9 @@
 
 #include "scir/core/config.h"
 #include "scir/data/text_records.h"
+#include "scir/dist/process_grid.h"
 #include "scir/io/hf_checkpoint.h"
+#include "scir/model/lora_adapter.h"
 
 namespace scir::app {
 
@@ -12,6 +14,7 @@ void declare_model_io_options(OptionSet& options, const std::string& input = "in
 
 struct ModelIo {
   LoadedModel loaded;
+  std::unique_ptr<LoraAdapter> adapter;  // --adapter with --merge false: on the model, unmerged
   ChatTemplate chat_template = ChatTemplate::kNone;
   int64_t batch_size = 16;
   TextEncoding encoding() const {
@@ -19,6 +22,17 @@ struct ModelIo {
             /*append_eos=*/false};
   }
 };
+
+// --adapter DIR, before the model is placed: merged into its weights, or with --merge false
+// only checked against the model's shape. Refuses --merge without --adapter.
+void merge_or_check_adapter(const OptionSet& options, Transformer& model);
+// After the model is placed on the grid: with --adapter and --merge false, the adapter attached
+// unmerged (W x + s B (A x) at every projection, on the model's device) and returned; else null.
+// An unmerged adapter under --tp > 1 is refused naming --merge.
+std::unique_ptr<LoraAdapter> attach_unmerged_adapter(const OptionSet& options,
+                                                     const ProcessGrid& grid, Transformer& model);
+// place_on_grid, then attach_unmerged_adapter into io.adapter.
+void place_model_io(const OptionSet& options, const ProcessGrid& grid, ModelIo& io);
 
 // Validates the shared options and loads the model; InputErrors name the option or file.
 ModelIo open_model_io(const OptionSet& options, const std::string& input = "input");

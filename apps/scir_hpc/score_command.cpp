@@ -27,7 +27,7 @@ void run(const OptionSet& options, Comm& comm) {
     TextEncoding encoding = io.encoding();
     encoding.append_eos = options.get_bool("append-eos");
     records = read_score_records(options.get_string("input"), encoding);
-    place_on_grid(*grid, *io.loaded.model);
+    place_model_io(options, *grid, io);
   });
   torch::NoGradGuard no_grad;
   Comm& copies = grid->data();

@@ -76,11 +76,13 @@ TEST(LoraCli, EachIterationTrainsAnAdapterAndMergesItIntoTheNextModel) {
   const std::string input = (run / "score.jsonl").string();
   std::ofstream(input) << "{\"prompt\": \"sort: 3 1 2\\n\", \"response\": \"1 2 3\"}\n"
                           "{\"prompt\": \"max: 4 9\\n\", \"response\": \"9\"}\n";
-  std::vector<nlohmann::json> scored[2];
-  const std::string models[2] = {"--model " + (run / "ckpt" / "m1").string() + " --adapter " +
-                                     (run / "ckpt" / "iter_1" / "adapter").string(),
+  // The adapter merged, kept separate (--merge false), and the merged checkpoint.
+  std::vector<nlohmann::json> scored[3];
+  const std::string with_adapter = "--model " + (run / "ckpt" / "m1").string() + " --adapter " +
+                                   (run / "ckpt" / "iter_1" / "adapter").string();
+  const std::string models[3] = {with_adapter, with_adapter + " --merge false",
                                  "--model " + (run / "ckpt" / "iter_1" / "final").string()};
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     const std::string output = (run / ("scored_" + std::to_string(i) + ".jsonl")).string();
     const CommandResult score =
         run_command(scir_hpc("score " + models[i] + " --input " + input + " --output " + output));
@@ -89,10 +91,17 @@ TEST(LoraCli, EachIterationTrainsAnAdapterAndMergesItIntoTheNextModel) {
     for (std::string line; std::getline(lines, line);)
       scored[i].push_back(nlohmann::json::parse(line));
   }
-  ASSERT_EQ(scored[0].size(), 2u);
-  ASSERT_EQ(scored[1].size(), 2u);
-  for (size_t i = 0; i < 2; ++i)
-    EXPECT_NEAR(scored[0][i]["logp"].get<double>(), scored[1][i]["logp"].get<double>(), 1e-5);
+  for (int k = 0; k < 3; ++k) ASSERT_EQ(scored[k].size(), 2u) << k;
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_NEAR(scored[0][i]["logp"].get<double>(), scored[2][i]["logp"].get<double>(), 1e-5);
+    EXPECT_NEAR(scored[1][i]["logp"].get<double>(), scored[2][i]["logp"].get<double>(), 1e-5);
+  }
+  const CommandResult merge_alone = run_command(scir_hpc(
+      "score --model " + (run / "ckpt" / "m1").string() + " --merge false --input " + input));
+  EXPECT_EQ(merge_alone.exit_code, 2);
+  EXPECT_NE(merge_alone.out.find("option '--merge': expected no value without --adapter"),
+            std::string::npos)
+      << merge_alone.out;
   const CommandResult missing =
       run_command(scir_hpc("score --model " + (run / "ckpt" / "m1").string() + " --adapter " +
                            (run / "no_adapter").string() + " --input " + input));
