@@ -243,6 +243,37 @@ TEST(LoraCli, TheCurrentReferenceIsThePolicyWithItsAdapterOff) {
   }
 }
 
+// Every method trains with LoRA: the online ones (their judge and implicit reward through the
+// adapted model) and the offline ones (srlm, oracle: their DPO reference is M(t), the policy
+// with its adapter off). Each writes its adapter; a method that kept pairs moved the checkpoint
+// away from M1, and one that kept none (the oracle here: M1's samples in this tiny world all
+// have quality 0, so no pair is labelled) left it M1 bit for bit, its B still zero.
+TEST(LoraCli, EveryMethodTrainsItsAdapter) {
+  for (const char* method :
+       {"scir", "scir_no_cons", "scir_no_select", "irm_only", "grm_online", "srlm", "oracle"}) {
+    const fs::path run = scratch_path(std::string("scir_lora_method_") + method);
+    fs::remove_all(run);
+    const CommandResult result = run_command(
+        tiny_run(run, std::string("--scir.lora_rank 2 --scir.lr 0.01 --scir.method ") + method));
+    ASSERT_EQ(result.exit_code, 0) << method << "\n" << result.out;
+    EXPECT_EQ(scir::load_peft_adapter((run / "ckpt" / "iter_1" / "adapter").string()).settings.rank,
+              2)
+        << method;
+    const scir::H5Group steps = scir::read_h5_group((run / "run.h5").string(), "/iter_1/steps");
+    double kept = 0;
+    for (double share : steps.columns.at("kept_share")) kept += share;
+    const auto before = scir::load_hf_model((run / "ckpt" / "m1").string()).model->named_weights();
+    bool moved = false;
+    for (const auto& [name, weight] :
+         scir::load_hf_model((run / "ckpt" / "iter_1" / "final").string()).model->named_weights())
+      moved = moved || !torch::equal(weight, before.at(name));
+    EXPECT_EQ(moved, kept > 0) << method << ": kept share summed over the steps " << kept;
+    if (std::string(method) != "oracle") {
+      EXPECT_GT(kept, 0) << method;
+    }
+  }
+}
+
 TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {
   const fs::path run = scratch_path("scir_lora_cli_bad");
   const std::pair<std::string, std::string> cases[] = {
