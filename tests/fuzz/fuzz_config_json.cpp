@@ -8,11 +8,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       scir::fuzz::write_file(scir::fuzz::scratch() / "config.json", data, size);
   scir::fuzz::expect_input_error_at_most([&] {
     const scir::ModelConfig config = scir::ModelConfig::from_file(path);
-    scir::fuzz::check(config.parameter_count() > 0, "an accepted shape has parameters");
+    scir::fuzz::assert_property(config.parameter_count() > 0, "an accepted shape has parameters");
     // What is written reads back as the same shape.
-    scir::fuzz::check(scir::ModelConfig::from_json(config.to_json(), path).parameter_count() ==
-                          config.parameter_count(),
-                      "config.json written and read again is the same shape");
+    scir::fuzz::assert_property(
+        scir::ModelConfig::from_json(config.to_json(), path).parameter_count() ==
+            config.parameter_count(),
+        "config.json written and read again is the same shape");
   });
   return 0;
 }

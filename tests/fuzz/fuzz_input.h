@@ -39,7 +39,7 @@ inline std::string write_file(const std::filesystem::path& path, const uint8_t* 
 
 // A property of what a parser accepted; false ends the process, which libFuzzer and the replay
 // both report as a failure.
-inline void check(bool holds, const char* what) {
+inline void assert_property(bool holds, const char* what) {
   if (!holds) {
     std::fprintf(stderr, "fuzz check failed: %s\n", what);
     std::abort();

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   expect_input_error_at_most([&] {
     const size_t texts = scir::read_prompt_texts(path).size();
     const size_t records = scir::read_prompt_records(path, encoding).size();
-    scir::fuzz::check(texts == records, "prompts read as text and as records agree in number");
+    scir::fuzz::assert_property(texts == records,
+                                "prompts read as text and as records agree in number");
   });
   expect_input_error_at_most([&] { scir::read_score_records(path, encoding); });
   expect_input_error_at_most([&] { scir::read_labelled_pairs(path); });

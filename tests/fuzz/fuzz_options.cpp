@@ -17,9 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         .add_int("data.pool", 8, "");
     options.parse({"--config", path, "--seed", "3"});
     // The command line wins over the file, and the dump says so.
-    scir::fuzz::check(options.get_int("seed") == 3, "the command line's seed wins");
-    scir::fuzz::check(options.dump_ini().find("\nseed = 3\n") != std::string::npos,
-                      "the dump holds the effective seed");
+    scir::fuzz::assert_property(options.get_int("seed") == 3, "the command line's seed wins");
+    scir::fuzz::assert_property(options.dump_ini().find("\nseed = 3\n") != std::string::npos,
+                                "the dump holds the effective seed");
   });
   std::ofstream(scir::fuzz::scratch() / "base.ini") << "seed = 1\n";
   scir::fuzz::expect_input_error_at_most([&] { scir::SweepGrid::from_file(path).expand(); });

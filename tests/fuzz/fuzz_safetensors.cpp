@@ -9,9 +9,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   scir::fuzz::expect_input_error_at_most([&] {
     const auto shapes = scir::check_safetensors(path);
     const scir::SafetensorsContents contents = scir::read_safetensors(path);
-    scir::fuzz::check(contents.tensors.size() == shapes.size(), "every checked tensor is read");
+    scir::fuzz::assert_property(contents.tensors.size() == shapes.size(),
+                                "every checked tensor is read");
     for (const auto& [name, tensor] : contents.tensors)
-      scir::fuzz::check(tensor.sizes().vec() == shapes.at(name), "a tensor has its header's shape");
+      scir::fuzz::assert_property(tensor.sizes().vec() == shapes.at(name),
+                                  "a tensor has its header's shape");
   });
   return 0;
 }

@@ -29,8 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   scir::fuzz::write_file(std::filesystem::path(directory) / "model.safetensors.index.json", data,
                          size);
   scir::fuzz::expect_input_error_at_most([&] {
-    scir::fuzz::check(scir::check_hf_model(directory).vocab_size == scir::ByteTokenizer::kVocabSize,
-                      "an accepted index leaves the model it indexes");
+    scir::fuzz::assert_property(
+        scir::check_hf_model(directory).vocab_size == scir::ByteTokenizer::kVocabSize,
+        "an accepted index leaves the model it indexes");
   });
   return 0;
 }

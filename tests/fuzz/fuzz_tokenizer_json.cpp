@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       try {
         const std::vector<int64_t> ids = tokenizer->encode(text);
         for (const int64_t id : ids)
-          scir::fuzz::check(id >= 0 && id < tokenizer->vocab_size(), "ids in the vocabulary");
+          scir::fuzz::assert_property(id >= 0 && id < tokenizer->vocab_size(),
+                                      "ids in the vocabulary");
         tokenizer->decode(ids);
         scir::prompt_ids(*tokenizer, scir::ChatTemplate::kModel, text);
       } catch (const scir::InputError&) {

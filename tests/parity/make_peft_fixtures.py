@@ -58,6 +58,22 @@ def random_adapter(base_dir, out_dir, config):
     os.remove(os.path.join(out_dir, "README.md"))  # peft's model card: not a fixture
 
 
+def require_close(name, expected, actual, tolerance):
+    """Stops (no fixture written) unless two reference lists agree token by token."""
+    for e, a in zip(expected, actual):
+        worst = max(abs(x - y) for x, y in zip(e["token_logps"], a["token_logps"]))
+        if worst > tolerance:
+            raise SystemExit(f"{name}: log-probs differ by {worst:.3g} (> {tolerance})")
+
+
+def require_apart(name, base, adapted, at_least):
+    """Stops unless the adapter changes some token's log-prob: else the fixture tests nothing."""
+    worst = max(abs(x - y) for b, a in zip(base, adapted)
+                for x, y in zip(b["token_logps"], a["token_logps"]))
+    if worst < at_least:
+        raise SystemExit(f"{name}: the adapter moves no log-prob by {at_least} ({worst:.3g})")
+
+
 def peft_model(base_dir, adapter_dir):
     base = transformers.AutoModelForCausalLM.from_pretrained(base_dir, torch_dtype=torch.float32)
     model = peft.PeftModel.from_pretrained(base, adapter_dir)
@@ -98,7 +114,13 @@ def main():
         directory = os.path.join(args.out, name)
         shutil.rmtree(directory, ignore_errors=True)
         random_adapter(base_dir, directory, lora)
-        references[name] = references_of(peft_model(base_dir, directory))
+        model = peft_model(base_dir, directory)
+        references[name] = references_of(model)
+        # peft's own two paths agree (unmerged and merged), and the adapter does something.
+        require_close(name + " merged", references[name],
+                      references_of(model.merge_and_unload()), 1e-5)
+        require_apart(name, references_of(transformers.AutoModelForCausalLM.from_pretrained(
+            base_dir, torch_dtype=torch.float32)), references[name], 1e-3)
 
     # scir_hpc's own adapter, from a tiny run with LoRA, loaded by peft.
     with tempfile.TemporaryDirectory() as scratch:
