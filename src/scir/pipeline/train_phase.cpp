@@ -206,8 +206,11 @@ std::unique_ptr<LoraAdapter> train_phase(const IterationContext& context, Transf
   // the policy or only into the checkpoint.
   const std::string adapter_directory =
       context.run.path(run_contract::iteration_adapter(context.t));
-  if (!keep_adapter) save_and_merge_lora(context.job(), lora, adapter_directory, policy_directory);
-  if (lora) save_lora(context.job(), *lora, adapter_directory, policy_directory);
+  if (!keep_adapter) {
+    save_and_merge_lora(context.job(), lora, adapter_directory, policy_directory);
+  } else if (lora) {
+    save_lora(context.job(), *lora, adapter_directory, policy_directory);
+  }
   // Collective over the tensor group: before rank 0 alone goes on to write.
   save_whole_hf_model(context.job(),
                       context.run.path(run_contract::iteration_checkpoint(context.t)), policy,
