@@ -81,7 +81,7 @@ void run(const OptionSet& options, Comm& comm) {
     pairs = read_labelled_pairs(data + "/heldout_pairs.jsonl");
     for (LoadedModel* loaded : {&model, &baseline, &reference})
       if (loaded->model) place_on_grid(*grid, *loaded->model);
-    adapter = attach_unmerged_adapter(options, *grid, *model.model);
+    adapter = attach_unmerged_adapter(options, *model.model);
   });
   const Tokenizer& tokenizer = *model.tokenizer;
   const PairwiseJudge judge = PairwiseJudge::with_ab_verdicts(tokenizer, chat, *judge_text);

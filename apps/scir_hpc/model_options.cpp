@@ -37,20 +37,14 @@ void merge_or_check_adapter(const OptionSet& options, Transformer& model) {
   }
 }
 
-std::unique_ptr<LoraAdapter> attach_unmerged_adapter(const OptionSet& options,
-                                                     const ProcessGrid& grid, Transformer& model) {
+std::unique_ptr<LoraAdapter> attach_unmerged_adapter(const OptionSet& options, Transformer& model) {
   if (options.get_string("adapter").empty() || options.get_bool("merge")) return nullptr;
-  if (grid.tensor()) {
-    options.reject("merge",
-                   "true with --tp > 1 (an unmerged adapter under tensor parallelism is "
-                   "not implemented yet)");
-  }
   return attach_peft_adapter(model, options.get_string("adapter"));
 }
 
 void place_model_io(const OptionSet& options, const ProcessGrid& grid, ModelIo& io) {
   place_on_grid(grid, *io.loaded.model);
-  io.adapter = attach_unmerged_adapter(options, grid, *io.loaded.model);
+  io.adapter = attach_unmerged_adapter(options, *io.loaded.model);
 }
 
 ModelIo open_model_io(const OptionSet& options, const std::string& input) {

@@ -27,10 +27,9 @@ struct ModelIo {
 // only checked against the model's shape. Refuses --merge without --adapter.
 void merge_or_check_adapter(const OptionSet& options, Transformer& model);
 // After the model is placed on the grid: with --adapter and --merge false, the adapter attached
-// unmerged (W x + s B (A x) at every projection, on the model's device) and returned; else null.
-// An unmerged adapter under --tp > 1 is refused naming --merge.
-std::unique_ptr<LoraAdapter> attach_unmerged_adapter(const OptionSet& options,
-                                                     const ProcessGrid& grid, Transformer& model);
+// unmerged (W x + s B (A x) at every projection, on the model's device, cut with the model
+// under --tp > 1) and returned; else null.
+std::unique_ptr<LoraAdapter> attach_unmerged_adapter(const OptionSet& options, Transformer& model);
 // place_on_grid, then attach_unmerged_adapter into io.adapter.
 void place_model_io(const OptionSet& options, const ProcessGrid& grid, ModelIo& io);
 

@@ -327,13 +327,6 @@ RunJob read_run_job(const OptionSet& options, const ProcessGrid& grid) {
     job.seeds = read_seed_options(options);
     SelfRewardingInputs bound;  // the model.* and data.* options of a user's M1
     job.plan = read_plan(options, job.seeds, bound);
-    for (const auto& [key, lora] : {std::pair{"scir.lora_rank", &job.plan.lora},
-                                    {"sft.lora_rank", &job.seeds.sft.lora},
-                                    {"judge_sft.lora_rank", &job.seeds.judge_sft.lora}}) {
-      if (lora->on() && grid.tensor())
-        options.reject(key,
-                       "0 with --tp > 1 (LoRA under tensor parallelism is not implemented yet)");
-    }
     if (job.plan.batch_pairs % copies != 0) {
       options.reject("scir.batch_pairs",
                      cat("a multiple of the ", copies, grid.tensor() ? " model copies" : " ranks"));

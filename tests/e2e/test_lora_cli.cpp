@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "run_phases.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/hf_checkpoint.h"
 #include "scir/io/peft_adapter.h"
@@ -243,6 +244,84 @@ TEST(LoraCli, TheCurrentReferenceIsThePolicyWithItsAdapterOff) {
   }
 }
 
+// LoRA under --tp 2 (one model copy cut in two, each rank holding its slices of the factors),
+// as RunCli.TensorParallelRunFollowsOneRank checks full-parameter training: each LoRA phase run
+// under --tp 2 from a one-rank run's own inputs takes the same first step (sft, judge_sft, and
+// iteration 1 with the implicit reward's reference the policy with its adapter off). Its adapter
+// is written whole, in PEFT's shapes, and its checkpoint is its start with that adapter merged
+// (each slice merged, then gathered); the adapter is the one-rank run's up to the AdamW steps
+// between them. score --tp 2 --adapter, merged or not, scores as the merged checkpoint.
+TEST(LoraCli, UnderTensorParallelismEachPhaseFollowsOneRank) {
+  const fs::path root = scratch_path("scir_lora_cli_tp");
+  fs::remove_all(root);
+  const std::string options =
+      " --config " + std::string(SCIR_SOURCE_DIR) +
+      "/tests/fixtures/tiny_run.ini --threads 1 --model.num_hidden_layers 2 "
+      "--model.vocab_size 260 --data.judge_prompts 4 --judge_sft.steps 2 "
+      "--judge_sft.batch_size 4 --scir.lr 0.005 --scir.batch_pairs 12 --scir.irm_ref current "
+      "--sft.lora_rank 2 "
+      "--judge_sft.lora_rank 2 --scir.lora_rank 2";
+  const fs::path one = root / "one";
+  const CommandResult single = run_command(scir_hpc("run --out " + one.string() + options));
+  ASSERT_EQ(single.exit_code, 0) << single.out;
+  const std::pair<const char*, const char*> phases[] = {
+      {"sft", "/sft/steps"}, {"eft_own", "/judge_sft/steps"}, {"sft_eval", "/iter_1/steps"}};
+  for (const auto& [phase, steps] : phases) {
+    const fs::path dir = root / (std::string("tp_from_") + phase);
+    copy_run_undoing(one, dir, phase);
+    const CommandResult tp = run_command(std::string(SCIR_MPIEXEC) + " " +
+                                         scir_hpc("run --tp 2 --out " + dir.string() + options));
+    ASSERT_EQ(tp.exit_code, 0) << phase << "\n" << tp.out;
+    expect_same_first_step((one / "run.h5").string(), (dir / "run.h5").string(), steps);
+  }
+  const fs::path tp = root / "tp_from_sft_eval";
+  const fs::path adapter = tp / "ckpt" / "iter_1" / "adapter";
+  const scir::PeftLoraAdapter written = scir::load_peft_adapter(adapter.string());
+  const scir::PeftLoraAdapter alone =
+      scir::load_peft_adapter((one / "ckpt" / "iter_1" / "adapter").string());
+  ASSERT_EQ(written.weights.size(), alone.weights.size());
+  // AdamW moves each factor's element by at most about lr a step (3.2 lr where a gradient's
+  // sign has just turned), so the two adapters part by at most 2 x 3.2 x lr x steps, while a
+  // slice gathered in the wrong place is off by A's own size (up to 1 / sqrt(16) = 0.25).
+  const double steps = static_cast<double>(
+      scir::read_h5_group((tp / "run.h5").string(), "/iter_1/steps").columns.at("loss").size());
+  const double bound = 2 * 3.2 * 0.005 * steps;
+  ASSERT_LT(bound, 0.2);
+  for (const auto& [name, factor] : written.weights) {
+    ASSERT_EQ(factor.sizes(), alone.weights.at(name).sizes()) << name;
+    EXPECT_LT((factor - alone.weights.at(name)).abs().max().item<double>(), bound) << name;
+  }
+  scir::LoadedModel base = scir::load_hf_model((tp / "ckpt" / "m1").string());
+  scir::merge_peft_adapter(*base.model, adapter.string());
+  const auto expected = base.model->named_weights();
+  const fs::path final_model = tp / "ckpt" / "iter_1" / "final";
+  for (const auto& [name, weight] :
+       scir::load_hf_model(final_model.string()).model->named_weights())
+    EXPECT_TRUE(torch::allclose(weight, expected.at(name), 1e-6, 1e-7)) << name;
+
+  const std::string input = (root / "score.jsonl").string();
+  std::ofstream(input) << "{\"prompt\": \"sort: 3 1 2\\n\", \"response\": \"1 2 3\"}\n"
+                          "{\"prompt\": \"max: 4 9\\n\", \"response\": \"9\"}\n";
+  const std::string with_adapter =
+      "--model " + (tp / "ckpt" / "m1").string() + " --adapter " + adapter.string();
+  const std::string models[3] = {"--model " + final_model.string(), with_adapter,
+                                 with_adapter + " --merge false"};
+  std::vector<double> logp[3];
+  for (int i = 0; i < 3; ++i) {
+    const std::string output = (root / ("scored_" + std::to_string(i) + ".jsonl")).string();
+    const CommandResult score = run_command(std::string(SCIR_MPIEXEC) + " " +
+                                            scir_hpc("score --tp 2 --threads 1 " + models[i] +
+                                                     " --input " + input + " --output " + output));
+    ASSERT_EQ(score.exit_code, 0) << models[i] << "\n" << score.out;
+    std::ifstream lines(output);
+    for (std::string line; std::getline(lines, line);)
+      logp[i].push_back(nlohmann::json::parse(line)["logp"].get<double>());
+    ASSERT_EQ(logp[i].size(), 2u) << models[i];
+  }
+  for (int i = 1; i < 3; ++i)
+    for (size_t k = 0; k < 2; ++k) EXPECT_NEAR(logp[i][k], logp[0][k], 1e-5) << models[i];
+}
+
 // Every method trains with LoRA: the online ones (their judge and implicit reward through the
 // adapted model) and the offline ones (srlm, oracle: their DPO reference is M(t), the policy
 // with its adapter off). Each writes its adapter; a method that kept pairs moved the checkpoint
@@ -290,12 +369,6 @@ TEST(LoraCli, BadLoraSettingsAreRefusedBeforeAnyWork) {
       {"--scir.lora_alpha 8",
        "option '--scir.lora_alpha': expected no value unless "
        "scir.lora_rank > 0"},
-      {"--scir.lora_rank 2 --tp 2",
-       "option '--scir.lora_rank': expected 0 with --tp > 1 (LoRA under tensor parallelism is "
-       "not implemented yet)"},
-      {"--sft.lora_rank 2 --tp 2",
-       "option '--sft.lora_rank': expected 0 with --tp > 1 (LoRA under tensor parallelism is "
-       "not implemented yet)"},
       {"--judge_sft.lora_rank 2",
        "option '--judge_sft.lora_rank': expected 0 unless judge_sft.steps > 0 (no judge stage "
        "runs)"},

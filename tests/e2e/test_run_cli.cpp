@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli_runner.h"
+#include "run_phases.h"
 #include "scir/core/errors.h"
 #include "scir/eval/evaluation_record.h"
 #include "scir/io/h5_group.h"
@@ -460,22 +461,6 @@ TEST(RunCli, OptionsOutOfRangeAreRefusedBeforeAnyWork) {
   EXPECT_FALSE(fs::exists(run));
 }
 
-// Losses and gradient norms of a step computed from the same weights and batch agree within
-// float32 rounding of the other summation order across the slices; a wrong slice or a missing
-// reduction moves them by their own size.
-void expect_same_first_step(const std::string& h5_one, const std::string& h5_two,
-                            const char* group) {
-  const auto a = scir::read_h5_group(h5_one, group).columns;
-  const auto b = scir::read_h5_group(h5_two, group).columns;
-  for (const char* column : {"loss", "grad_norm"}) {
-    ASSERT_FALSE(a.at(column).empty()) << group << " " << column;
-    ASSERT_EQ(a.at(column).size(), b.at(column).size()) << group << " " << column;
-    EXPECT_NEAR(b.at(column)[0], a.at(column)[0], 1e-5 * std::abs(a.at(column)[0]))
-        << group << " " << column;
-    for (double value : b.at(column)) EXPECT_TRUE(std::isfinite(value)) << group << " " << column;
-  }
-}
-
 // run --tp 2 on 2 ranks (one model copy cut in two) against run on 1 rank. Training amplifies
 // float order: the two runs start a step 3e-9 apart and, 14 steps of pretraining at lr 0.01
 // later, 1e-4 apart, as 2 data-parallel ranks drift from 1 rank (measured; the difference grows
@@ -501,17 +486,10 @@ TEST(RunCli, TensorParallelRunFollowsOneRank) {
   const CommandResult single = run_command(scir_hpc("run --out " + one.string() + options));
   ASSERT_EQ(single.exit_code, 0) << single.out;
   const std::string h5_one = (one / "run.h5").string();
-  // The phases in the order a run takes them; a rerun from `phase` undoes it and the later ones.
-  const std::vector<std::string> phases = {"pretrain", "sft",    "eft_own", "judge_sft",
-                                           "sft_eval", "iter_1", "run"};
+  // A rerun from `phase` undoes it and the later ones.
   const auto run_tp_from = [&](const std::string& phase) {
     const fs::path dir = root / ("tp_from_" + phase);
-    fs::copy(one, dir, fs::copy_options::recursive);
-    bool undo = false;
-    for (const std::string& p : phases) {
-      undo = undo || p == phase;
-      if (undo) fs::remove(dir / ".done" / p);
-    }
+    copy_run_undoing(one, dir, phase);
     const CommandResult result = run_command(
         std::string(SCIR_MPIEXEC) + " " + scir_hpc("run --tp 2 --out " + dir.string() + options));
     EXPECT_EQ(result.exit_code, 0) << phase << "\n" << result.out;

@@ -1,12 +1,13 @@
 // Tensor parallelism over 2 ranks against the full model on each rank: logits, response
-// log-probs, greedy generation, gradients, an SGD step and clipped AdamW steps, untied and tied
-// heads, and Qwen2's and Qwen3's attention.
+// log-probs, greedy generation, gradients, an SGD step and clipped AdamW steps, LoRA adapters,
+// untied and tied heads, and Qwen2's and Qwen3's attention.
 #include <gtest/gtest.h>
 
 #include "../unit/tiny_model.h"
 #include "scir/core/errors.h"
 #include "scir/dist/mpi_comm.h"
 #include "scir/model/generation.h"
+#include "scir/model/lora_adapter.h"
 #include "scir/model/sequence_logprobs.h"
 #include "scir/model/tensor_parallel.h"
 #include "scir/train/data_parallel_optimizer.h"
@@ -140,6 +141,86 @@ TEST_P(TensorParallelTest, ClippedAdamWStepsMatchTheFullModel) {
           std::max(largest, max_difference(weight, slice_of(name, full_weights.at(name), *comm)));
     EXPECT_LT(largest, 1e-6);
   }
+}
+
+// LoRA on every projection of a model cut in two: each rank's factors are slices of the adapter
+// the same seed gives the uncut model (A drawn whole, then cut), whole_weights gathers them back,
+// and with B made non-zero the loss, the adapters' gradients, clipped AdamW steps on the adapters
+// alone and the merge match the uncut model's, slice for slice. A factor cut along the wrong
+// dimension, or a whole factor whose gradient is not summed over the group, is off by its own
+// size.
+TEST_P(TensorParallelTest, LoraAdaptersMatchTheFullModel) {
+  LoraSettings settings;
+  settings.rank = 3;
+  LoraAdapter full_adapter(*full, settings, 11), sharded_adapter(*sharded, settings, 11);
+  const auto drawn = full_adapter.named_weights();
+  for (const auto& [name, factor] : sharded_adapter.named_weights())
+    EXPECT_TRUE(torch::equal(factor, slice_of(name, drawn.at(name), *comm))) << name;
+  torch::manual_seed(5);  // the same draw on both ranks
+  std::map<std::string, torch::Tensor> trained;
+  for (const auto& [name, factor] : drawn)
+    trained[name] = factor.detach() + 0.1 * torch::randn(factor.sizes());
+  full_adapter.assign(trained, "full");
+  sharded_adapter.assign(trained, "sharded");
+  const auto gathered = sharded_adapter.whole_weights();
+  for (const auto& [name, factor] : trained)
+    EXPECT_TRUE(torch::equal(gathered.at(name), factor)) << name;
+
+  const auto batch = batch_of_sequences();
+  std::unique_ptr<Comm> alone = comm->split(comm->rank(), 0);
+  // With eps = lr, AdamW's update is Lipschitz in the gradient with constant lr / eps = 1 (with
+  // eps = 1e-8 a gradient near eps would turn a rounding difference into one of up to lr), so
+  // the gradients' rounding differences (< 1e-5, asserted) move a weight by less than 1e-5 a
+  // step, while a wrong slice or a missing sum moves it by a share of lr.
+  AdamWSettings adamw;
+  adamw.lr = 1e-3;
+  adamw.eps = 1e-3;
+  DataParallelOptimizer full_optimizer(*alone, full_adapter.parameters(), adamw,
+                                       DataParallelSettings{});
+  DataParallelOptimizer sharded_optimizer(*alone, sharded_adapter.parameters(), adamw,
+                                          DataParallelSettings{},
+                                          sharded_adapter.tensor_parallel_norm());
+  for (int step = 0; step < 2; ++step) {
+    std::vector<torch::Tensor> losses;
+    for (auto* model : {full.get(), sharded.get()}) {
+      losses.push_back(-response_logprobs(*model, batch, 0).sum.sum() / 40.0);
+      losses.back().backward();
+    }
+    EXPECT_LT(max_difference(losses[1], losses[0]), 1e-6) << "step " << step;
+    if (step == 0) {
+      const auto full_factors = full_adapter.named_weights();
+      for (const auto& [name, factor] : sharded_adapter.named_weights()) {
+        ASSERT_TRUE(factor.grad().defined()) << name;
+        EXPECT_LT(
+            max_difference(factor.grad(), slice_of(name, full_factors.at(name).grad(), *comm)),
+            1e-5)
+            << name;
+      }
+      for (const auto& [name, weight] : sharded->named_weights())
+        EXPECT_FALSE(weight.grad().defined()) << name << ": frozen under the adapter";
+    }
+    const double full_norm = full_optimizer.step(0.05, "full");  // clipping acts
+    EXPECT_GT(full_norm, 0.1);
+    EXPECT_NEAR(sharded_optimizer.step(0.05, "sharded"), full_norm, 1e-5 * full_norm);
+    full_optimizer.zero_grad();
+    sharded_optimizer.zero_grad();
+  }
+  const auto full_factors = full_adapter.named_weights();
+  double moved = 0;
+  for (const auto& [name, factor] : sharded_adapter.named_weights()) {
+    EXPECT_LT(max_difference(factor, slice_of(name, full_factors.at(name), *comm)), 2e-5) << name;
+    moved = std::max(moved, max_difference(factor, slice_of(name, trained.at(name), *comm)));
+  }
+  EXPECT_GT(moved, 5e-4);  // the steps moved the factors by far more than the bound
+  // The merge adds scale x B A of factors that agree within 2e-5 and whose entries stay below 0.7
+  // (a draw within +-1/sqrt(in) plus 0.1 of a normal), over a rank of 3, scaled by 16 / 3:
+  // 3 x 2 x 2e-5 x 0.7 x 16 / 3 = 4.5e-4 at most, while a slice merged with another's factors
+  // is off by the term's size (about 0.1).
+  full_adapter.merge();
+  sharded_adapter.merge();
+  const auto full_weights = full->named_weights();
+  for (const auto& [name, weight] : sharded->named_weights())
+    EXPECT_LT(max_difference(weight, slice_of(name, full_weights.at(name), *comm)), 5e-4) << name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TensorParallelTest,

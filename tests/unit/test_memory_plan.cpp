@@ -92,10 +92,14 @@ TEST(MemoryPlan, LoraFreezesTheBaseAndTrainsFloat32Adapters) {
   EXPECT_LT(lora.training(), 80e9);
   s.lora_targets = {"q", "v"};  // 16 x (8192 + 5120) a layer
   EXPECT_EQ(plan_memory(s).trained_parameters, 16 * (8192 + 5120) * 32);
+  // Under --tp 2 a rank holds the slices of the factors cut with their matrix: q and v are cut
+  // by rows, so B's rows (out / 2) beside A whole; o and down by columns, so A's (in / 2) beside
+  // B whole.
   s.tensor_parallel = 2;
   s.ranks = 2;
-  EXPECT_EQ(input_error([&] { plan_memory(s); }),
-            "LoRA under tensor parallelism is not implemented yet");
+  EXPECT_EQ(plan_memory(s).trained_parameters, 16 * (4096 + 4096 / 2 + 4096 + 1024 / 2) * 32);
+  s.lora_targets = {"o", "down"};
+  EXPECT_EQ(plan_memory(s).trained_parameters, 16 * (4096 / 2 + 4096 + 14336 / 2 + 4096) * 32);
 }
 
 TEST(MemoryPlan, KvCacheIsKeysAndValuesOfEveryLayer) {

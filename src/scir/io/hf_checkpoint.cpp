@@ -10,6 +10,7 @@
 
 #include "scir/core/errors.h"
 #include "scir/io/safetensors.h"
+#include "scir/model/tensor_parallel.h"
 
 namespace scir {
 
@@ -271,11 +272,17 @@ void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& m
     if (job.rank() == 0) save_hf_model(directory, model, tokenizer, save_dtype, 0, merged);
     return;
   }
-  if (merged) throw InternalError("a LoRA adapter on a model cut for tensor parallelism");
-  const std::map<std::string, torch::Tensor> weights = model.whole_weights();
+  torch::NoGradGuard no_grad;
+  // Each slice merged with its adapter's slices (a slice of the merged whole), then gathered.
+  std::map<std::string, torch::Tensor> weights = model.named_weights();
+  for (auto& [name, weight] : weights) {
+    const torch::Tensor slice = merged ? merged->merged_weight(name, weight) : weight;
+    const int dim = tensor_parallel_split_dim(name);
+    weight = dim >= 0 ? gather_tensor_parallel_slices(slice, dim, *model.tensor_parallel_group())
+                      : slice;
+  }
   if (job.rank() != 0) return;
   Transformer whole(model.config(), model.dtype());
-  torch::NoGradGuard no_grad;
   for (auto& [name, weight] : whole.named_weights()) weight.copy_(weights.at(name));
   save_hf_model(directory, whole, tokenizer, save_dtype);
 }

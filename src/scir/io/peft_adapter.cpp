@@ -106,12 +106,17 @@ LoraSettings settings_from(const nlohmann::json& config, const std::string& file
 
 void save_peft_adapter(const std::string& directory, const LoraAdapter& adapter,
                        const std::string& base_model) {
+  save_peft_adapter(directory, adapter.settings(), adapter.whole_weights(), base_model);
+}
+
+void save_peft_adapter(const std::string& directory, const LoraSettings& settings,
+                       const std::map<std::string, torch::Tensor>& weights,
+                       const std::string& base_model) {
   const fs::path target = fs::absolute(directory);
   const fs::path staging =
       target.parent_path() / cat(".", target.filename().string(), ".tmp-", getpid());
   fs::remove_all(staging);
   fs::create_directories(staging);
-  const LoraSettings& settings = adapter.settings();
   nlohmann::json modules = nlohmann::json::array();
   for (const std::string& t : settings.targets) modules.push_back(t + "_proj");
   const nlohmann::json config = {{"peft_type", "LORA"},
@@ -134,7 +139,7 @@ void save_peft_adapter(const std::string& directory, const LoraAdapter& adapter,
     if (!file) throw InputError(cat((staging / kConfigFile).string(), ": cannot write"));
   }
   NamedTensors tensors;
-  for (const auto& [name, weight] : adapter.named_weights())
+  for (const auto& [name, weight] : weights)
     tensors.emplace_back(name, weight.detach().to(torch::kCPU, torch::kFloat));
   write_safetensors((staging / kWeightsFile).string(), tensors, {{"format", "pt"}});
   fs::remove_all(target);

@@ -21,8 +21,13 @@ struct PeftLoraAdapter {
   std::map<std::string, torch::Tensor> weights;  // PEFT's names, the file's dtype
 };
 
-// Writes `adapter` (float32) to `directory` through a staging directory renamed at the end.
-// `base_model` is recorded as base_model_name_or_path.
+// Writes an adapter of `settings` whose whole weights (PEFT's names) are `weights` to
+// `directory` (float32) through a staging directory renamed at the end. `base_model` is
+// recorded as base_model_name_or_path.
+void save_peft_adapter(const std::string& directory, const LoraSettings& settings,
+                       const std::map<std::string, torch::Tensor>& weights,
+                       const std::string& base_model);
+// The same for `adapter` (collective over its tensor-parallel group, if any).
 void save_peft_adapter(const std::string& directory, const LoraAdapter& adapter,
                        const std::string& base_model);
 

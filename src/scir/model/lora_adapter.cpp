@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "scir/core/errors.h"
+#include "scir/model/tensor_parallel.h"
 
 namespace scir {
 namespace {
@@ -47,11 +48,13 @@ std::pair<int64_t, int64_t> lora_target_shape(const ModelConfig& config,
 }
 
 int64_t lora_parameter_count(const ModelConfig& config, const std::vector<std::string>& targets,
-                             int64_t rank) {
+                             int64_t rank, int64_t tp) {
   int64_t per_layer = 0;
   for (const std::string& target : targets) {
     const auto [out, in] = lora_target_shape(config, target);
-    per_layer += rank * (in + out);
+    // A row-cut projection's B is cut with it, a column-cut one's A (tensor_parallel_split_dim).
+    const bool rows_cut = target != "o" && target != "down";
+    per_layer += rank * (rows_cut ? in + out / tp : in / tp + out);
   }
   return per_layer * config.num_hidden_layers;
 }
@@ -104,8 +107,6 @@ LoraAdapter::LoraAdapter(Transformer& model, const LoraSettings& settings, uint6
       throw InputError(
           cat("LoRA target '", target, "': expected some of q, k, v, o, gate, up, down"));
   }
-  if (model.tensor_parallel())
-    throw InputError("LoRA under tensor parallelism (--tp > 1) is not implemented yet");
   const auto chosen = [&](const std::string& target) {
     return std::find(settings.targets.begin(), settings.targets.end(), target) !=
            settings.targets.end();
@@ -121,6 +122,7 @@ LoraAdapter::LoraAdapter(Transformer& model, const LoraSettings& settings, uint6
     p.set_requires_grad(false);
   }
   auto generator = at::detail::createCPUGenerator(seed);
+  Comm* group = model.tensor_parallel_group();
   const int64_t layers = model.config().num_hidden_layers;
   for (int64_t i = 0; i < layers; ++i) {
     DecoderLayer& layer = model.layer(i);
@@ -128,12 +130,17 @@ LoraAdapter::LoraAdapter(Transformer& model, const LoraSettings& settings, uint6
       const std::string target = place.target;
       if (!chosen(target)) continue;
       auto [linear, slot] = target_in(layer, target);
-      const int64_t out = linear->weight.size(0), in = linear->weight.size(1);
-      const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+      // A is drawn whole and then cut, so that a rank's factors are slices of the adapter the
+      // same seed gives an uncut model.
+      const auto [whole_out, whole_in] = lora_target_shape(model.config(), target);
+      const double bound = 1.0 / std::sqrt(static_cast<double>(whole_in));
       const auto options = torch::TensorOptions().dtype(torch::kFloat);
-      torch::Tensor a = at::empty({settings.rank, in}, options);
+      torch::Tensor a = at::empty({settings.rank, whole_in}, options);
       a.uniform_(-bound, bound, generator);
-      torch::Tensor b = torch::zeros({out, settings.rank}, options);
+      const std::string name = cat("base_model.model.model.layers.", i, ".", place.module);
+      const int a_dim = group ? tensor_parallel_split_dim(name + ".lora_A.weight") : -1;
+      if (a_dim >= 0) a = tensor_parallel_slice(a, a_dim, *group);
+      torch::Tensor b = torch::zeros({linear->weight.size(0), settings.rank}, options);
       const std::string key = cat("layer", i, "_", target);
       a = register_parameter(key + "_A", a.to(linear->weight.device()));
       b = register_parameter(key + "_B", b.to(linear->weight.device()));
@@ -142,11 +149,12 @@ LoraAdapter::LoraAdapter(Transformer& model, const LoraSettings& settings, uint6
       projection->b = b;
       projection->scale = settings.scale();
       projection->enabled = &enabled_;
+      projection->group = group;
+      projection->rows_cut = group && a_dim < 0;
       const std::string module =
           std::string(place.module).substr(std::string(place.module).find('.') + 1);
       (*slot)[module] = projection.get();
-      adapted_.push_back({cat("base_model.model.model.layers.", i, ".", place.module),
-                          std::move(projection), linear->weight, slot, module});
+      adapted_.push_back({name, std::move(projection), linear->weight, slot, module});
     }
   }
 }
@@ -228,14 +236,41 @@ void check_lora_weights(const std::map<std::string, std::vector<int64_t>>& expec
   }
 }
 
+std::map<std::string, torch::Tensor> LoraAdapter::whole_weights() const {
+  std::map<std::string, torch::Tensor> weights = named_weights();
+  Comm* group = model_.tensor_parallel_group();
+  if (!group) return weights;
+  torch::NoGradGuard no_grad;
+  for (auto& [name, weight] : weights) {
+    const int dim = tensor_parallel_split_dim(name);
+    if (dim >= 0) weight = gather_tensor_parallel_slices(weight, dim, *group);
+  }
+  return weights;
+}
+
 void LoraAdapter::assign(const std::map<std::string, torch::Tensor>& weights,
                          const std::string& source) {
   torch::NoGradGuard no_grad;
-  std::map<std::string, torch::Tensor> mine = named_weights();
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const auto& [name, tensor] : mine) shapes[name] = tensor.sizes().vec();
-  check_lora_weights(shapes, weights, source);
-  for (auto& [name, tensor] : mine) tensor.copy_(weights.at(name).to(tensor.scalar_type()));
+  check_lora_weights(lora_weight_shapes(model_.config(), settings_), weights, source);
+  Comm* group = model_.tensor_parallel_group();
+  for (auto& [name, tensor] : named_weights()) {
+    const torch::Tensor& whole = weights.at(name);
+    const int dim = group ? tensor_parallel_split_dim(name) : -1;
+    tensor.copy_(
+        (dim >= 0 ? tensor_parallel_slice(whole, dim, *group) : whole).to(tensor.scalar_type()));
+  }
+}
+
+TensorParallelNorm LoraAdapter::tensor_parallel_norm() const {
+  TensorParallelNorm norm;
+  norm.group = model_.tensor_parallel_group();
+  if (!norm.group) return norm;
+  // parameters() lists each adapted projection's A, then its B, in the order they were made.
+  for (const Adapted& adapted : adapted_) {
+    norm.replicated.push_back(adapted.projection->rows_cut);   // A whole where B is cut
+    norm.replicated.push_back(!adapted.projection->rows_cut);  // B whole where A is cut
+  }
+  return norm;
 }
 
 }  // namespace scir

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "scir/dist/gradient_norm.h"
 #include "scir/model/lora_projection.h"
 #include "scir/model/transformer.h"
 
@@ -34,9 +35,10 @@ std::string lora_target_of_module(const std::string& module);
 
 // A target's weight shape [out, in] in a model of `config` (whole, not cut by tensor parallelism).
 std::pair<int64_t, int64_t> lora_target_shape(const ModelConfig& config, const std::string& target);
-// The parameters of rank-`rank` adapters on `targets` of every layer: rank x (in + out) each.
+// The parameters of rank-`rank` adapters on `targets` of every layer: rank x (in + out) each,
+// or a rank's share of them under tensor parallelism over `tp` ranks.
 int64_t lora_parameter_count(const ModelConfig& config, const std::vector<std::string>& targets,
-                             int64_t rank);
+                             int64_t rank, int64_t tp = 1);
 
 // The largest rank the targets of a model of `config` take: the smaller dimension of the
 // narrowest of them, that projection's module and its [out, in] shape.
@@ -62,9 +64,11 @@ class LoraAdapter : public torch::nn::Module {
  public:
   // Adapters on `settings.targets` of every layer: A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's
   // default, Kaiming-uniform with a = sqrt(5)) from a generator seeded with `seed`, B = 0. The
-  // model's own parameters stop requiring gradients until the adapter is destroyed. Refused
-  // (InputError) for a rank above a target's smaller dimension, an unknown target, alpha <= 0,
-  // or a model cut for tensor parallelism.
+  // model's own parameters stop requiring gradients until the adapter is destroyed. On a model
+  // cut for tensor parallelism each rank holds its slices of the factors
+  // (tensor_parallel_split_dim), those of the uncut model's adapter from the same seed. Refused
+  // (InputError) for a rank above a target's smaller dimension, an unknown target or
+  // alpha <= 0.
   LoraAdapter(Transformer& model, const LoraSettings& settings, uint64_t seed);
   ~LoraAdapter() override;
   LoraAdapter(const LoraAdapter&) = delete;
@@ -81,11 +85,16 @@ class LoraAdapter : public torch::nn::Module {
   torch::Tensor merged_weight(const std::string& name, const torch::Tensor& weight) const;
   Transformer& model() { return model_; }
   // The adapter's weights under PEFT's names, "base_model.model.model.layers.<i>.<module>.
-  // lora_A.weight" and "...lora_B.weight".
+  // lora_A.weight" and "...lora_B.weight": this rank's slices under tensor parallelism.
   std::map<std::string, torch::Tensor> named_weights() const;
-  // Copies `weights` (PEFT's names, every adapter's A and B, shapes as named_weights()) in;
-  // `source` names their file in errors.
+  // named_weights() whole: the slices gathered (collective over the tensor-parallel group).
+  std::map<std::string, torch::Tensor> whole_weights() const;
+  // Copies `weights` (PEFT's names, every adapter's A and B, whole: lora_weight_shapes) in,
+  // this rank's slices under tensor parallelism; `source` names their file in errors.
   void assign(const std::map<std::string, torch::Tensor>& weights, const std::string& source);
+  // Which of parameters() every rank of the tensor-parallel group holds whole, for the
+  // gradient norm (no group without tensor parallelism).
+  TensorParallelNorm tensor_parallel_norm() const;
   const LoraSettings& settings() const { return settings_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "scir/model/lora_projection.h"
 
+#include "scir/model/tensor_parallel.h"
+
 namespace scir {
 
 torch::Tensor lora_term(const torch::Tensor& x, const LoraProjections& projections,
@@ -7,8 +9,13 @@ torch::Tensor lora_term(const torch::Tensor& x, const LoraProjections& projectio
   const auto found = projections.find(name);
   if (found == projections.end() || !*found->second->enabled) return torch::Tensor();
   const LoraProjection& p = *found->second;
+  torch::Tensor a = p.a, b = p.b;
+  if (p.group) {
+    torch::Tensor& whole = p.rows_cut ? a : b;
+    whole = copy_to_tensor_parallel(whole, *p.group);
+  }
   namespace F = torch::nn::functional;
-  return (F::linear(F::linear(x.to(p.a.scalar_type()), p.a), p.b) * p.scale).to(dtype);
+  return (F::linear(F::linear(x.to(a.scalar_type()), a), b) * p.scale).to(dtype);
 }
 
 torch::Tensor add_lora(const torch::Tensor& base, const torch::Tensor& x,

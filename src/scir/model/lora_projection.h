@@ -9,12 +9,20 @@
 #include <map>
 #include <string>
 
+#include "scir/dist/comm.h"
+
 namespace scir {
 
 struct LoraProjection {
   torch::Tensor a, b;             // [rank, in], [out, rank]; float32 whatever the model's dtype
   double scale = 0;               // alpha / rank, or alpha / sqrt(rank) (rsLoRA)
   const bool* enabled = nullptr;  // the adapter's switch: off, the base model alone
+  // Under tensor parallelism (model/tensor_parallel.h) the factors are cut with the projection:
+  // a row-cut (column-parallel) projection holds B's rows and A whole, a column-cut
+  // (row-parallel) one A's columns and B whole. The whole factor's gradient is a sum of every
+  // rank's part, so it enters through copy_to_tensor_parallel. nullptr: not cut.
+  Comm* group = nullptr;
+  bool rows_cut = false;  // B cut by rows and A whole; else A cut by columns and B whole
 };
 
 // A layer's adapted projections by module name ("q_proj", "gate_proj", ...).

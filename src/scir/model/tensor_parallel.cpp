@@ -79,7 +79,20 @@ int tensor_parallel_split_dim(const std::string& name) {
     if (ends_with(rows)) return 0;
   }
   if (ends_with("o_proj.weight") || ends_with("down_proj.weight")) return 1;
+  for (const char* rows : {"q_proj", "k_proj", "v_proj", "gate_proj", "up_proj"}) {
+    if (ends_with(cat(rows, ".lora_B.weight"))) return 0;
+  }
+  if (ends_with("o_proj.lora_A.weight") || ends_with("down_proj.lora_A.weight")) return 1;
   return -1;
+}
+
+torch::Tensor tensor_parallel_slice(const torch::Tensor& whole, int dim, Comm& group) {
+  const int64_t chunk = whole.size(dim) / group.size();
+  return whole.narrow(dim, group.rank() * chunk, chunk).clone();
+}
+
+torch::Tensor gather_tensor_parallel_slices(const torch::Tensor& slice, int dim, Comm& group) {
+  return torch::cat(group.all_gather(slice.contiguous()).unbind(0), dim);
 }
 
 std::string indivisible_dimension(const ModelConfig& config, int64_t parts) {

@@ -22,8 +22,15 @@ torch::Tensor reduce_from_tensor_parallel(const torch::Tensor& x, Comm& group);
 torch::Tensor gather_last_dim(const torch::Tensor& x, Comm& group);
 
 // How a parameter named `name` (Hugging Face names) is cut: 0 by rows, 1 by columns, -1 not
-// at all (norms).
+// at all (norms). A LoRA adapter's factors (PEFT's names, "...q_proj.lora_A.weight") are cut with
+// the matrix they adapt: a row-cut projection's B by rows (its A whole), a column-cut one's A by
+// columns (its B whole), so that B_slice A or B A_slice is the product's slice.
 int tensor_parallel_split_dim(const std::string& name);
+
+// This rank's slice of `whole` cut along `dim` into the group's equal parts (a new tensor).
+torch::Tensor tensor_parallel_slice(const torch::Tensor& whole, int dim, Comm& group);
+// The whole tensor from every rank's `slice` along `dim` (collective over the group).
+torch::Tensor gather_tensor_parallel_slices(const torch::Tensor& slice, int dim, Comm& group);
 
 // The first dimension that tensor parallelism cuts (heads, key-value heads, MLP width,
 // vocabulary) which `parts` does not divide, as "name (extent)"; empty when all divide.

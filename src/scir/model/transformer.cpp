@@ -299,18 +299,6 @@ torch::Tensor Transformer::target_logprobs(const torch::Tensor& hidden_states,
   return picked - total.log();
 }
 
-std::map<std::string, torch::Tensor> Transformer::whole_weights() {
-  std::map<std::string, torch::Tensor> weights = named_weights();
-  if (!tp_) return weights;
-  torch::NoGradGuard no_grad;
-  for (auto& [name, weight] : weights) {
-    const int dim = tensor_parallel_split_dim(name);
-    if (dim < 0) continue;
-    weight = torch::cat(tp_->all_gather(weight.contiguous()).unbind(0), dim);
-  }
-  return weights;
-}
-
 void Transformer::shard_tensor_parallel(Comm& group) {
   const int size = group.size(), rank = group.rank();
   const std::string indivisible = indivisible_dimension(config_, size);
@@ -321,9 +309,7 @@ void Transformer::shard_tensor_parallel(Comm& group) {
   torch::NoGradGuard no_grad;
   for (auto& [name, weight] : named_weights()) {
     const int dim = tensor_parallel_split_dim(name);
-    if (dim < 0) continue;
-    const int64_t chunk = weight.size(dim) / size;
-    weight.set_data(weight.narrow(dim, rank * chunk, chunk).clone());
+    if (dim >= 0) weight.set_data(tensor_parallel_slice(weight, dim, group));
   }
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     auto layer = model_->layers->ptr<DecoderLayer>(i);

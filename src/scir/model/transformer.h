@@ -140,9 +140,6 @@ class Transformer : public torch::nn::Module {
   // must divide them (an InputError otherwise). logits() still returns the whole vocabulary.
   // named_weights() then holds this rank's slices. `group` must outlive the model.
   void shard_tensor_parallel(Comm& group);
-  // named_weights() of the whole model: with tensor parallelism the slices gathered over the
-  // group (collective), otherwise the parameters themselves.
-  std::map<std::string, torch::Tensor> whole_weights();
 
  private:
   // This rank's columns of the logits (all of them without tensor parallelism).

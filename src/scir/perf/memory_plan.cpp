@@ -66,9 +66,8 @@ MemoryPlan plan_memory(const MemoryPlanSettings& s) {
   const bool mixed = s.dtype != torch::kFloat;
   const double value_bytes = static_cast<double>(c10::elementSize(s.dtype));
   if (s.lora_rank > 0) {
-    if (tp > 1) throw InputError("LoRA under tensor parallelism is not implemented yet");
     // The frozen weights take no gradient, master copy or moments; the float32 adapters do.
-    plan.trained_parameters = lora_parameter_count(m, s.lora_targets, s.lora_rank);
+    plan.trained_parameters = lora_parameter_count(m, s.lora_targets, s.lora_rank, tp);
     const double a = static_cast<double>(plan.trained_parameters);
     plan.weights = p * value_bytes + a * 4.0;
     plan.gradients = a * 4.0;

@@ -252,7 +252,7 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     lora.rank = settings.lora_rank;
     LoraAdapter adapter(model, lora, settings.seed);
     DataParallelOptimizer lora_optimizer(comm, adapter.parameters(), adamw, DataParallelSettings{},
-                                         TensorParallelNorm{});
+                                         adapter.tensor_parallel_norm());
     result.phases.push_back(timed_training("scir_step_lora", [&] {
       training_step(lora_optimizer, pairs, scir);
       return scir_work();

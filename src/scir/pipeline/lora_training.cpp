@@ -20,7 +20,8 @@ std::unique_ptr<LoraAdapter> attach_lora(Transformer& model, const LoraSettings&
 
 void save_lora(Comm& job, const LoraAdapter& adapter, const std::string& directory,
                const std::string& base_model) {
-  if (job.rank() == 0) save_peft_adapter(directory, adapter, base_model);
+  const std::map<std::string, torch::Tensor> weights = adapter.whole_weights();  // collective
+  if (job.rank() == 0) save_peft_adapter(directory, adapter.settings(), weights, base_model);
 }
 
 void save_and_merge_lora(Comm& job, std::unique_ptr<LoraAdapter>& adapter,

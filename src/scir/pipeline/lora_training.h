@@ -16,8 +16,9 @@ namespace scir {
 std::unique_ptr<LoraAdapter> attach_lora(Transformer& model, const LoraSettings& settings,
                                          uint64_t seed, const std::string& label);
 
-// Rank 0 of `job` writes `adapter` to `directory` (PEFT's format; `base_model`, the directory
-// of the model it adapts, recorded as its base).
+// Rank 0 of `job` writes `adapter` to `directory` (PEFT's format, whole: collective over the
+// tensor-parallel group; `base_model`, the directory of the model it adapts, recorded as its
+// base).
 void save_lora(Comm& job, const LoraAdapter& adapter, const std::string& directory,
                const std::string& base_model);
 

@@ -127,9 +127,9 @@ std::unique_ptr<LoraAdapter> train_phase(const IterationContext& context, Transf
       policy, plan.lora,
       RngStream::derive(plan.seed, {static_cast<uint64_t>(context.t), kStreamLora}).next_u64(),
       context.name());
-  DataParallelOptimizer optimizer(comm, lora ? lora->parameters() : policy.parameters(), adamw,
-                                  plan.parallel,
-                                  lora ? TensorParallelNorm{} : policy.tensor_parallel_norm());
+  DataParallelOptimizer optimizer(
+      comm, lora ? lora->parameters() : policy.parameters(), adamw, plan.parallel,
+      lora ? lora->tensor_parallel_norm() : policy.tensor_parallel_norm());
   log_info(prefix + optimizer.describe_memory());
   const LrSchedule schedule{plan.lr, 1.0, plan.warmup_steps, std::max<int64_t>(1, total_steps)};
   StepColumns steps;  // every column exists even when no step runs: one row count a group

@@ -82,8 +82,9 @@ LmStepMetrics train_language_model(Transformer& model, Comm& comm,
   adamw.beta1 = options.adam_beta1;
   adamw.beta2 = options.adam_beta2;
   adamw.weight_decay = options.weight_decay;
-  DataParallelOptimizer optimizer(comm, parameters, adamw, options.parallel,
-                                  adapter ? TensorParallelNorm{} : model.tensor_parallel_norm());
+  DataParallelOptimizer optimizer(
+      comm, parameters, adamw, options.parallel,
+      adapter ? adapter->tensor_parallel_norm() : model.tensor_parallel_norm());
   log_info(cat("[", options.label, "] ", optimizer.describe_memory()));
   const LrSchedule schedule{options.lr, options.min_lr_ratio, options.warmup_steps, options.steps};
   BatchSampler sampler(examples.size(), options.seed);
