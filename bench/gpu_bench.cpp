@@ -8,14 +8,20 @@
 //                  [--nominal-tflops 989] [--out results.json]
 //                  [--profile-phase sft_step --trace trace.json] [--shape 125m|1b]
 //                  [--activation-checkpointing on|off] [--lora-rank 16]
+//                  [--finished-check-every 8] [--phases generation,scoring]
+//                  [--nominal-bandwidth-gbs 3350]
 // --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
 // operators on the host, kernels on the GPU) and writes a Chrome trace to --trace. --lora-rank R
 // adds the SCIR step with LoRA adapters of rank R on every projection (scir_step_lora).
+// --finished-check-every K: generation's host reads whether every row has finished every K steps.
+// --phases: the phases to time (default all); --nominal-bandwidth-gbs: the card's memory
+// bandwidth, for generation's share of its bound (perf/decode_traffic).
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <torch/csrc/autograd/profiler_kineto.h>
 
@@ -32,7 +38,8 @@
 namespace {
 
 // --shape 125m: a Mistral-shaped ~125M model (100M multiplying parameters); 1b: Llama 3.2 1B's
-// shape (1.24B parameters, tied 128,256-token vocabulary).
+// shape (1.24B parameters, tied 128,256-token vocabulary); 7b: Mistral-7B's (7.24B parameters;
+// its training steps need more than one GPU's memory: time its generation alone, --phases).
 scir::ModelConfig config_of(const std::string& shape) {
   scir::ModelConfig config;
   config.bos_token_id = scir::ByteTokenizer::kBos;
@@ -58,8 +65,18 @@ scir::ModelConfig config_of(const std::string& shape) {
     config.vocab_size = 128256;
     config.tie_word_embeddings = true;
     config.rope.theta = 500000;
+  } else if (shape == "7b") {
+    config.architecture = "MistralForCausalLM";
+    config.hidden_size = 4096;
+    config.intermediate_size = 14336;
+    config.num_hidden_layers = 32;
+    config.num_attention_heads = 32;
+    config.num_key_value_heads = 8;
+    config.head_dim = 128;
+    config.vocab_size = 32000;
+    config.rope.theta = 1000000;
   } else {
-    throw scir::InputError("option '--shape': expected 125m or 1b, got '" + shape + "'");
+    throw scir::InputError("option '--shape': expected 125m, 1b or 7b, got '" + shape + "'");
   }
   return config;
 }
@@ -105,13 +122,18 @@ int run(int argc, char** argv) {
                                {"--trace", ""},
                                {"--shape", "125m"},
                                {"--activation-checkpointing", "off"},
-                               {"--lora-rank", "0"}});
+                               {"--lora-rank", "0"},
+                               {"--finished-check-every", "8"},
+                               {"--phases", ""},
+                               {"--nominal-bandwidth-gbs", "0"}});
   scir::PhaseBenchSettings settings;
   settings.batch = scir::bench::positive_flag("--batch", flags["--batch"]);
   settings.prompt_tokens = scir::bench::positive_flag("--prompt-tokens", flags["--prompt-tokens"]);
   settings.response_tokens =
       scir::bench::positive_flag("--response-tokens", flags["--response-tokens"]);
   settings.new_tokens = scir::bench::positive_flag("--new-tokens", flags["--new-tokens"]);
+  settings.finished_check_every =
+      scir::bench::positive_flag("--finished-check-every", flags["--finished-check-every"]);
   settings.repeats = static_cast<int>(scir::bench::positive_flag("--repeats", flags["--repeats"]));
   settings.nominal_peak_tflops =
       scir::bench::non_negative_flag("--nominal-tflops", flags["--nominal-tflops"]);
@@ -133,6 +155,19 @@ int run(int argc, char** argv) {
   // 0: no LoRA step; else the adapters' rank, a whole number.
   if (flags["--lora-rank"] != "0")
     settings.lora_rank = scir::bench::positive_flag("--lora-rank", flags["--lora-rank"]);
+  settings.nominal_bandwidth_gbs =
+      scir::bench::non_negative_flag("--nominal-bandwidth-gbs", flags["--nominal-bandwidth-gbs"]);
+  std::vector<std::string> known = scir::phase_bench_phases();
+  known.push_back("scir_step_lora");
+  std::stringstream phases(flags["--phases"]);
+  for (std::string phase; std::getline(phases, phase, ',');) {
+    if (std::find(known.begin(), known.end(), phase) == known.end()) {
+      throw scir::InputError(scir::cat("option '--phases': expected names among generation, ",
+                                       "scoring, judging, sft_step, scir_step, dpo_step, ",
+                                       "scir_step_lora, got '", phase, "'"));
+    }
+    settings.phases.push_back(phase);
+  }
   settings.profile_phase = flags["--profile-phase"];
   if (settings.profile_phase.empty() != flags["--trace"].empty())
     throw scir::InputError("options '--profile-phase' and '--trace': expected both or neither");

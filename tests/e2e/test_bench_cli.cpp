@@ -156,6 +156,40 @@ TEST(BenchCli, ANominalPeakGivesASecondMfu) {
 
 // The KV-cache bench: a small model shape of its flags gives the same tokens both ways, and a
 // bad flag is one line naming it, exit code 2.
+// scir_gpu_bench on the CPU: --phases times generation alone, and its bytes are the least a
+// decoding step reads (perf/decode_traffic), counted per step: 2 steps of one row after a
+// 4-token prompt read the N multiplying weights twice and the row's keys and values over 5 and
+// then 6 positions (the 125M shape: 12 layers, 4 key-value heads of 64; float32).
+TEST(GpuBench, GenerationAloneWithTheBytesItsStepsRead) {
+  const std::string out = scratch_path("scir_gpu_bench_generation.json");
+  const CommandResult ok = run_command(
+      std::string(SCIR_GPU_BENCH_BINARY) +
+      " --device cpu --dtype float32 --shape 125m --phases generation --batch 1 "
+      "--prompt-tokens 4 --new-tokens 2 --repeats 1 --nominal-bandwidth-gbs 100 --out " +
+      out);
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("generation: "), std::string::npos) << ok.out;
+  std::ifstream file(out);
+  const nlohmann::json json = nlohmann::json::parse(file);
+  ASSERT_EQ(json["phases"].size(), 1u);
+  const nlohmann::json& generation = json["phases"][0];
+  EXPECT_EQ(generation["phase"], "generation");
+  EXPECT_EQ(generation["tokens"].get<double>(), 2.0);
+  const double weights = json["multiplying_parameters"].get<double>() * 4;
+  const double cache = 2.0 * 12 * 4 * 64 * 4;  // a position's keys and values, all layers
+  const double bytes =
+      generation["gbytes_per_s"].get<double>() * 1e9 * generation["seconds"].get<double>();
+  EXPECT_NEAR(bytes, 2 * weights + (5 + 6) * cache, 1e-9 * bytes);
+  EXPECT_DOUBLE_EQ(generation["bandwidth_share"].get<double>(),
+                   generation["gbytes_per_s"].get<double>() / 100);
+  const std::pair<const char*, const char*> cases[] = {
+      {"--device cpu --phases generation,decode",
+       "option '--phases': expected names among generation, scoring, judging, sft_step, "
+       "scir_step, dpo_step, scir_step_lora, got 'decode'"},
+      {"--device cpu --shape 70b", "option '--shape': expected 125m, 1b or 7b, got '70b'"}};
+  expect_refused(SCIR_GPU_BENCH_BINARY, "scir_gpu_bench", cases);
+}
+
 TEST(KvCacheBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {
   const std::string bench = SCIR_KV_CACHE_BENCH_BINARY;
   const CommandResult ok = run_command(

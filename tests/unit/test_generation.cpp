@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "scir/core/rng.h"
 #include "scir/model/generation.h"
+#include "scir/model/stream_uniforms.h"
 #include "tiny_model.h"
 
 namespace scir {
@@ -109,6 +111,64 @@ TEST(Generate, StopsRightAfterTheFirstStopId) {
   const int64_t later = free_run[5], earlier = free_run[3];
   EXPECT_EQ(generate(*model, {request}, options, {later, earlier}, 0)[0], up_to({later, earlier}));
   EXPECT_EQ(generate(*model, {request}, options, {later}, 0)[0], up_to({later}));
+}
+
+// The streams are counters: draw k computed directly, on the host or as tensors, is the k-th
+// next_uniform() of the stream, bit for bit (states with the top bit set included, where int64
+// arithmetic and signed shifts would go wrong without the masking).
+TEST(StreamUniforms, EqualTheHostStreamsDrawForDraw) {
+  std::vector<uint64_t> states;
+  for (uint64_t seed : {0ULL, 1ULL, 42ULL, ~0ULL})
+    for (uint64_t prompt : {0ULL, 7ULL, 1ULL << 40})
+      states.push_back(RngStream::derive(seed, {prompt, seed % 5}).state());
+  states.push_back(~0ULL);
+  states.push_back(1ULL << 63);
+  const torch::Tensor on_tensor = stream_states(states, torch::kCPU);
+  std::vector<RngStream> streams;
+  for (uint64_t state : states) streams.emplace_back(state);
+  int64_t top_bit = 0;
+  for (uint64_t k = 0; k < 40; ++k) {
+    const torch::Tensor drawn = stream_uniforms(on_tensor, k);
+    ASSERT_EQ(drawn.scalar_type(), torch::kDouble);
+    for (size_t i = 0; i < states.size(); ++i) {
+      const double expected = streams[i].next_uniform();
+      EXPECT_EQ(RngStream::uniform_at(states[i], k), expected) << i << " draw " << k;
+      EXPECT_EQ(drawn[i].item<double>(), expected) << i << " draw " << k;
+      top_bit += expected >= 0.5;
+    }
+  }
+  EXPECT_GT(top_bit, 0);  // uniforms whose top bit is set were compared
+}
+
+// The decode loop that keeps mask, finished flags, stop test and uniforms on the model's device
+// (a GPU's; a CPU model's when asked) samples what the host loop samples: greedy and sampled,
+// prompts of several lengths, rows stopping at different steps, the host checking for the end
+// every step, every 3 steps, or only at the end.
+TEST(Generate, TheDeviceLoopSamplesWhatTheHostLoopSamples) {
+  auto model = tiny_model();
+  const std::vector<GenerationRequest> requests = {
+      {{1, 5, 6, 7}, 3, 0}, {{1, 9}, 4, 1}, {{1, 30, 31, 32, 33, 34}, 5, 0}, {{1, 8, 8}, 3, 2}};
+  for (const bool greedy : {true, false}) {
+    SamplingOptions options;
+    options.greedy = greedy;
+    options.temperature = 1.0;
+    options.top_p = 0.95;
+    options.max_new_tokens = 10;
+    options.seed = 11;
+    const auto free_run = generate(*model, requests, options, {}, 0);
+    // Stop ids that end some rows early and leave others running: a token of each row's run.
+    const std::vector<int64_t> stops = {free_run[0][2], free_run[1][6]};
+    const auto on_host = generate(*model, requests, options, stops, 0);
+    ASSERT_NE(on_host[0].size(), 10u);
+    for (const int64_t every : {1, 3, 100}) {
+      SamplingOptions device = options;
+      device.decode_on_device = true;
+      device.finished_check_every = every;
+      EXPECT_EQ(generate(*model, requests, device, stops, 0), on_host)
+          << (greedy ? "greedy" : "sampled") << ", checked every " << every;
+      EXPECT_EQ(generate(*model, requests, device, {}, 0), free_run);
+    }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
-// The FLOP count of MFU (perf/model_flops) against sums worked out by hand.
+// The FLOP count of MFU (perf/model_flops) and the bytes of generation's bandwidth bound
+// (perf/decode_traffic) against sums worked out by hand.
 #include <gtest/gtest.h>
 
+#include "scir/perf/decode_traffic.h"
 #include "scir/perf/model_flops.h"
 #include "tiny_model.h"
 
@@ -25,6 +27,15 @@ TEST(ModelFlops, AddsAttentionsProductsToTwoFlopsAParameter) {
   EXPECT_DOUBLE_EQ(sequence_training_flops(config, 5), 3 * 48800.0);
   // One token over 7 cached positions: 2 N + 4 L d x 7.
   EXPECT_DOUBLE_EQ(decode_step_flops(config, 7), 9120.0 + 896.0);
+}
+
+// A decoding step reads the N multiplying weights once (4560 x 4 bytes in float32, x 2 in
+// bfloat16) and each row's keys and values: 2 x 2 layers x 2 key-value heads x 4 x context.
+TEST(DecodeTraffic, WeightsOnceAStepAndEachRowsCache) {
+  const ModelConfig config = tiny_config();
+  EXPECT_DOUBLE_EQ(decode_weight_bytes(config, 4), 18240.0);
+  EXPECT_DOUBLE_EQ(decode_weight_bytes(config, 2), 9120.0);
+  EXPECT_DOUBLE_EQ(decode_cache_bytes(config, 4, 7), 2 * 2 * 2 * 4 * 7 * 4.0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "scir/core/rng.h"
 #include "scir/model/cpu_decoder.h"
 #include "scir/model/precision.h"
+#include "scir/model/stream_uniforms.h"
 
 namespace scir {
 
@@ -60,96 +61,154 @@ torch::Tensor sample_top_p_rows(const torch::Tensor& logits, double temperature,
   return order.gather(-1, position).squeeze(-1);
 }
 
+namespace {
+
+// What both decode loops start from: left-padded prompts, the attention mask over the prompts
+// and every step to come, and each row's random stream.
+struct DecodeStart {
+  torch::Tensor ids;              // [rows, longest]
+  torch::Tensor mask;             // [rows, longest + max_new_tokens]
+  std::vector<uint64_t> streams;  // RngStream states, one a row
+  int64_t longest = 0;
+};
+
+bool is_stop(const std::vector<int64_t>& stop_ids, int64_t token) {
+  return std::find(stop_ids.begin(), stop_ids.end(), token) != stop_ids.end();
+}
+
+// On the host, one row at a time: the CPU decoder's arithmetic after the prompt where it
+// applies, each step's tokens decided from logits on the host.
+std::vector<std::vector<int64_t>> decode_on_host(Transformer& model, DecodeStart& start,
+                                                 const SamplingOptions& options,
+                                                 const std::vector<int64_t>& stop_ids,
+                                                 int64_t pad_id, KvCache& cache) {
+  const int64_t rows = start.ids.size(0);
+  std::vector<std::vector<int64_t>> outputs(rows);
+  std::optional<CpuDecoder> decoder;
+  if (CpuDecoder::supports(model)) decoder.emplace(model, cache.capacity);
+  std::vector<bool> finished(rows, false);
+  std::vector<int64_t> chosen;
+  for (int64_t step = 0; step < options.max_new_tokens; ++step) {
+    const int64_t filled = step == 0 ? start.longest : cache.length + 1;
+    torch::Tensor logits;
+    if (step > 0 && decoder) {
+      logits = decoder->step(chosen, start.mask.narrow(1, 0, filled), cache);
+    } else {
+      const torch::Tensor input =
+          step == 0 ? start.ids : torch::tensor(chosen, torch::kLong).unsqueeze(1);
+      const torch::Tensor hidden = model.hidden(input, start.mask.narrow(1, 0, filled), &cache);
+      logits = model.logits(hidden.select(1, hidden.size(1) - 1));
+    }
+    const torch::Tensor last = logits.to(torch::kCPU, torch::kFloat).contiguous();
+    chosen.assign(rows, pad_id);
+    bool all_done = true;
+    for (int64_t b = 0; b < rows; ++b) {
+      if (finished[b]) continue;
+      const float* row = last.data_ptr<float>() + b * last.size(1);
+      // Draw `step` of the row's stream: greedy draws none, sampling one a step.
+      const int64_t token =
+          options.greedy ? std::max_element(row, row + last.size(1)) - row
+                         : sample_top_p(row, last.size(1), options.temperature, options.top_p,
+                                        RngStream::uniform_at(start.streams[b], step));
+      outputs[b].push_back(token);
+      chosen[b] = token;
+      finished[b] = is_stop(stop_ids, token);
+      all_done = all_done && finished[b];
+    }
+    if (all_done) break;
+    // Through an accessor: indexing the tensor row by row would cost three operators a row.
+    auto mask_rows = start.mask.accessor<int64_t, 2>();
+    for (int64_t b = 0; b < rows; ++b)
+      mask_rows[b][filled] = outputs[b].size() == size_t(step + 1) ? 1 : 0;
+  }
+  return outputs;
+}
+
+// On the model's device, with no host round trip a step: the mask, the finished flags, the stop
+// test and the sampling uniforms (stream_uniforms, the host's numbers) live there, and the host
+// reads whether every row has finished only every options.finished_check_every steps, and the
+// tokens once at the end. The same samples as decode_on_host.
+std::vector<std::vector<int64_t>> decode_on_device(Transformer& model, const DecodeStart& start,
+                                                   const SamplingOptions& options,
+                                                   const std::vector<int64_t>& stop_ids,
+                                                   int64_t pad_id, KvCache& cache) {
+  const torch::Device device = model.device();
+  const int64_t rows = start.ids.size(0);
+  const auto on_device = torch::TensorOptions().device(device);
+  const torch::Tensor states = stream_states(start.streams, device);
+  const torch::Tensor stops = torch::tensor(stop_ids, torch::kLong).to(device);
+  torch::Tensor mask = start.mask.to(device);
+  torch::Tensor finished = torch::zeros({rows}, on_device.dtype(torch::kBool));
+  torch::Tensor produced =
+      torch::full({rows, options.max_new_tokens}, pad_id, on_device.dtype(torch::kLong));
+  torch::Tensor input = start.ids.to(device);
+  int64_t steps = 0;
+  for (int64_t step = 0; step < options.max_new_tokens; ++step) {
+    const int64_t filled = step == 0 ? start.longest : cache.length + 1;
+    const torch::Tensor hidden = model.hidden(input, mask.narrow(1, 0, filled), &cache);
+    const torch::Tensor logits = model.logits(hidden.select(1, hidden.size(1) - 1));
+    const torch::Tensor picked = options.greedy
+                                     ? logits.argmax(-1)
+                                     : sample_top_p_rows(logits, options.temperature, options.top_p,
+                                                         stream_uniforms(states, step));
+    const torch::Tensor chosen = picked.masked_fill(finished, pad_id);
+    produced.select(1, step).copy_(chosen);
+    steps = step + 1;
+    // A row still going took a token, which the next step attends to.
+    mask.select(1, filled).copy_(finished.logical_not());
+    finished = finished.logical_or(torch::isin(chosen, stops));
+    input = chosen.unsqueeze(1);
+    if (steps % options.finished_check_every == 0 && finished.all().item<bool>()) break;
+  }
+  const torch::Tensor tokens = produced.narrow(1, 0, steps).to(torch::kCPU).contiguous();
+  const auto token_rows = tokens.accessor<int64_t, 2>();
+  std::vector<std::vector<int64_t>> outputs(rows);
+  for (int64_t b = 0; b < rows; ++b) {
+    for (int64_t k = 0; k < steps; ++k) {
+      outputs[b].push_back(token_rows[b][k]);
+      if (is_stop(stop_ids, token_rows[b][k])) break;
+    }
+  }
+  return outputs;
+}
+
+}  // namespace
+
 std::vector<std::vector<int64_t>> generate(Transformer& model,
                                            const std::vector<GenerationRequest>& requests,
                                            const SamplingOptions& options,
                                            const std::vector<int64_t>& stop_ids, int64_t pad_id) {
   torch::NoGradGuard no_grad;
   const int64_t rows = static_cast<int64_t>(requests.size());
-  std::vector<std::vector<int64_t>> outputs(rows);
-  if (rows == 0 || options.max_new_tokens <= 0) return outputs;
+  if (rows == 0 || options.max_new_tokens <= 0) return std::vector<std::vector<int64_t>>(rows);
   if (!options.greedy && (options.temperature <= 0 || options.top_p <= 0 || options.top_p > 1)) {
     throw InputError(cat("sampling needs temperature > 0 and top_p in (0, 1], got ",
                          options.temperature, " and ", options.top_p));
   }
-  int64_t longest = 0;
-  for (const auto& request : requests) longest = std::max<int64_t>(longest, request.prompt.size());
-
+  if (options.finished_check_every < 1)
+    throw InputError(cat("finished_check_every ", options.finished_check_every, ": expected >= 1"));
+  DecodeStart start;
+  for (const auto& request : requests)
+    start.longest = std::max<int64_t>(start.longest, request.prompt.size());
   // Left padding: every prompt ends at the same cache index, so one step serves all rows.
-  torch::Tensor ids = torch::full({rows, longest}, pad_id, torch::kLong);
-  torch::Tensor mask = torch::zeros({rows, longest + options.max_new_tokens}, torch::kLong);
-  std::vector<RngStream> streams;
-  auto id_rows = ids.accessor<int64_t, 2>();
-  auto mask_start = mask.accessor<int64_t, 2>();
+  start.ids = torch::full({rows, start.longest}, pad_id, torch::kLong);
+  start.mask = torch::zeros({rows, start.longest + options.max_new_tokens}, torch::kLong);
+  auto id_rows = start.ids.accessor<int64_t, 2>();
+  auto mask_rows = start.mask.accessor<int64_t, 2>();
   for (int64_t b = 0; b < rows; ++b) {
     const auto& prompt = requests[b].prompt;
-    const int64_t offset = longest - static_cast<int64_t>(prompt.size());
+    const int64_t offset = start.longest - static_cast<int64_t>(prompt.size());
     for (size_t k = 0; k < prompt.size(); ++k) {
       id_rows[b][offset + k] = prompt[k];
-      mask_start[b][offset + k] = 1;
+      mask_rows[b][offset + k] = 1;
     }
-    streams.push_back(
-        RngStream::derive(options.seed, {requests[b].prompt_id, requests[b].sample_index}));
+    start.streams.push_back(
+        RngStream::derive(options.seed, {requests[b].prompt_id, requests[b].sample_index}).state());
   }
-  KvCache cache = model.new_cache(rows, longest + options.max_new_tokens);
-  // The prompts go through the model's forward; each later step, one token a row, through the
-  // CPU decoder where it applies (the same arithmetic without operator dispatch).
-  std::optional<CpuDecoder> decoder;
-  if (CpuDecoder::supports(model)) decoder.emplace(model, cache.capacity);
-  std::vector<bool> finished(rows, false);
-  std::vector<int64_t> chosen;
-  for (int64_t step = 0; step < options.max_new_tokens; ++step) {
-    const int64_t filled = step == 0 ? longest : cache.length + 1;
-    torch::Tensor logits;
-    if (step > 0 && decoder) {
-      logits = decoder->step(chosen, mask.narrow(1, 0, filled), cache);
-    } else {
-      const torch::Tensor input =
-          step == 0 ? ids : torch::tensor(chosen, torch::kLong).unsqueeze(1);
-      const torch::Tensor hidden = model.hidden(input, mask.narrow(1, 0, filled), &cache);
-      logits = model.logits(hidden.select(1, hidden.size(1) - 1));
-    }
-    // Greedy draws no random number, sampling exactly one a step: streams stay aligned.
-    std::vector<double> u(rows, 0.0);
-    for (int64_t b = 0; b < rows && !options.greedy; ++b)
-      if (!finished[b]) u[b] = streams[b].next_uniform();
-    std::vector<int64_t> tokens(rows, pad_id);
-    if (logits.is_cuda()) {
-      // On a GPU the whole batch is decided there; only the chosen ids come to the host.
-      const torch::Tensor picked =
-          (options.greedy ? logits.argmax(-1)
-                          : sample_top_p_rows(logits, options.temperature, options.top_p,
-                                              from_doubles(u).to(logits.device())))
-              .to(torch::kCPU, torch::kLong)
-              .contiguous();
-      std::copy(picked.data_ptr<int64_t>(), picked.data_ptr<int64_t>() + rows, tokens.begin());
-    } else {
-      const torch::Tensor last = logits.to(torch::kFloat).contiguous();
-      for (int64_t b = 0; b < rows; ++b) {
-        if (finished[b]) continue;
-        const float* row = last.data_ptr<float>() + b * last.size(1);
-        tokens[b] = options.greedy
-                        ? std::max_element(row, row + last.size(1)) - row
-                        : sample_top_p(row, last.size(1), options.temperature, options.top_p, u[b]);
-      }
-    }
-    chosen.assign(rows, pad_id);
-    bool all_done = true;
-    for (int64_t b = 0; b < rows; ++b) {
-      if (finished[b]) continue;
-      const int64_t token = tokens[b];
-      outputs[b].push_back(token);
-      chosen[b] = token;
-      finished[b] = std::find(stop_ids.begin(), stop_ids.end(), token) != stop_ids.end();
-      all_done = all_done && finished[b];
-    }
-    if (all_done) break;
-    // Through an accessor: indexing the tensor row by row would cost three operators a row.
-    auto mask_rows = mask.accessor<int64_t, 2>();
-    for (int64_t b = 0; b < rows; ++b)
-      mask_rows[b][filled] = outputs[b].size() == size_t(step + 1) ? 1 : 0;
-  }
-  return outputs;
+  KvCache cache = model.new_cache(rows, start.longest + options.max_new_tokens);
+  return model.device().is_cuda() || options.decode_on_device
+             ? decode_on_device(model, start, options, stop_ids, pad_id, cache)
+             : decode_on_host(model, start, options, stop_ids, pad_id, cache);
 }
 
 }  // namespace scir

@@ -1,6 +1,8 @@
 // Batched sampling with a KV cache: temperature, top-p, a cap on new tokens, EOS stop, or greedy.
 // Each sequence draws from its own random stream derived from (seed, prompt id, sample index),
-// so what it samples does not depend on which other sequences share its batch or rank.
+// its step s taking the stream's draw s (a counter: RngStream::uniform_at, and stream_uniforms on
+// a device), so what it samples does not depend on which other sequences share its batch or
+// rank, nor on the device.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,12 @@ struct SamplingOptions {
   int64_t max_new_tokens = 64;
   bool greedy = false;
   uint64_t seed = 0;
+  // The decode loop that keeps everything on the model's device (a GPU model always takes it;
+  // a CPU model takes it when asked, for tests: the same samples as the host loop).
+  bool decode_on_device = false;
+  // On the device, the host learns whether every row has finished every this many steps (each
+  // time a synchronisation), and once at the end.
+  int64_t finished_check_every = 8;
 };
 
 struct GenerationRequest {

@@ -1,5 +1,6 @@
 #include "scir/perf/phase_throughput.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "scir/model/generation.h"
 #include "scir/model/lora_adapter.h"
 #include "scir/model/sequence_logprobs.h"
+#include "scir/perf/decode_traffic.h"
 #include "scir/perf/model_flops.h"
 #include "scir/rewards/grm.h"
 #include "scir/train/data_parallel_optimizer.h"
@@ -40,9 +42,11 @@ std::pair<std::string, double> measure_peak(const Transformer& model, double sec
 // What a call put through the model: tokens and their model FLOPs (perf/model_flops).
 struct PhaseWork {
   double tokens = 0, flops = 0;
+  double bytes = 0;  // the least memory read (generation's decoding steps), 0: not counted
   PhaseWork& operator+=(const PhaseWork& other) {
     tokens += other.tokens;
     flops += other.flops;
+    bytes += other.bytes;
     return *this;
   }
 };
@@ -50,7 +54,7 @@ struct PhaseWork {
 // Runs `call` `calls` times after one warm-up call; the device's queue is drained before the
 // clock starts and stops.
 PhaseThroughput timed(Comm& comm, const std::string& phase, const torch::Device& device, int calls,
-                      const PhaseBenchResult& bench, double nominal_peak_tflops,
+                      const PhaseBenchResult& bench, const PhaseBenchSettings& settings,
                       const std::function<PhaseWork()>& call) {
   call();  // warm-up: allocator, thread pool
   synchronize_device(device);
@@ -67,8 +71,11 @@ PhaseThroughput timed(Comm& comm, const std::string& phase, const torch::Device&
   result.tokens_per_s = result.tokens / result.seconds;
   result.gflops_per_s = all_reduce_scalar(comm, work.flops, ReduceOp::kSum) / result.seconds / 1e9;
   result.mfu = result.gflops_per_s / bench.peak_gflops;
-  if (nominal_peak_tflops > 0)
-    result.mfu_nominal = result.gflops_per_s / (nominal_peak_tflops * 1e3);
+  if (settings.nominal_peak_tflops > 0)
+    result.mfu_nominal = result.gflops_per_s / (settings.nominal_peak_tflops * 1e3);
+  result.gbytes_per_s = all_reduce_scalar(comm, work.bytes, ReduceOp::kSum) / result.seconds / 1e9;
+  if (work.bytes > 0 && settings.nominal_bandwidth_gbs > 0)
+    result.bandwidth_share = result.gbytes_per_s / (settings.nominal_bandwidth_gbs * comm.size());
   return result;
 }
 
@@ -88,12 +95,17 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   comm.barrier();  // every rank measures at once, as they compute in the phases
   std::tie(result.peak, result.peak_gflops) = measure_peak(model, settings.sgemm_seconds);
   result.peak_gflops = all_reduce_scalar(comm, result.peak_gflops, ReduceOp::kSum);
+  const auto wanted = [&](const std::string& phase) {
+    return settings.phases.empty() || std::find(settings.phases.begin(), settings.phases.end(),
+                                                phase) != settings.phases.end();
+  };
+  // Times a wanted phase into result.phases; true when it ran.
   const auto timed_phase = [&](const std::string& phase, int calls,
                                const std::function<PhaseWork()>& call) {
-    PhaseThroughput measured =
-        timed(comm, phase, device, calls, result, settings.nominal_peak_tflops, call);
+    if (!wanted(phase)) return false;
+    result.phases.push_back(timed(comm, phase, device, calls, result, settings, call));
     if (settings.profiler && phase == settings.profile_phase) settings.profiler([&] { call(); });
-    return measured;
+    return true;
   };
   const ModelConfig& config = model.config();
   result.multiplying_parameters = multiplying_parameters(config);
@@ -151,34 +163,48 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     sampling.temperature = 1.0;
     sampling.top_p = 1.0;
     sampling.max_new_tokens = settings.new_tokens;
+    sampling.finished_check_every = settings.finished_check_every;
     std::vector<GenerationRequest> requests;
     for (int64_t i = 0; i < settings.batch; ++i)
       requests.push_back({sequences[i].prompt, static_cast<uint64_t>(i), 0});
     // EOS is not a stop here: -1 is no token, so every sequence runs new_tokens steps.
-    result.phases.push_back(timed_phase("generation", settings.repeats, [&] {
+    const int64_t element_bytes = static_cast<int64_t>(c10::elementSize(model.dtype()));
+    timed_phase("generation", settings.repeats, [&] {
       PhaseWork work;
       const std::vector<std::vector<int64_t>> outputs =
           generate(model, requests, sampling, {}, tokenizer.pad_id());
+      size_t steps = 0;
       for (size_t i = 0; i < outputs.size(); ++i) {
         // New tokens only (the prompts' prefill is not counted); the k-th is computed at
         // position prompt + k - 1 and attends over prompt + k positions.
         const auto prompt = static_cast<int64_t>(requests[i].prompt.size());
-        for (size_t k = 0; k < outputs[i].size(); ++k)
-          work.flops += decode_step_flops(config, prompt + static_cast<int64_t>(k) + 1);
+        for (size_t k = 0; k < outputs[i].size(); ++k) {
+          const int64_t context = prompt + static_cast<int64_t>(k) + 1;
+          work.flops += decode_step_flops(config, context);
+          work.bytes += decode_cache_bytes(config, element_bytes, context);
+        }
         work.tokens += static_cast<double>(outputs[i].size());
+        steps = std::max(steps, outputs[i].size());
       }
+      // The weights once a step: the batch shares them.
+      work.bytes += static_cast<double>(steps) * decode_weight_bytes(config, element_bytes);
       return work;
-    }));
+    });
   }
-  result.phases.push_back(timed_phase("scoring", settings.repeats, [&] {
+  timed_phase("scoring", settings.repeats, [&] {
     torch::NoGradGuard no_grad;
     response_logprobs(model, sequences, tokenizer.pad_id());
     return work_of(sequence_lengths, false);
-  }));
-  result.phases.push_back(timed_phase("judging", settings.repeats, [&] {
+  });
+  timed_phase("judging", settings.repeats, [&] {
     judge_pairs(model, judge, judged, settings.batch);
     return work_of(judge_lengths, false);
-  }));
+  });
+  // Without a training phase nothing is trained and no optimiser state is allocated (a 7B
+  // shape's would not fit beside its generation).
+  if (!wanted("sft_step") && !wanted("scir_step") && !wanted("dpo_step") &&
+      !(settings.lora_rank > 0 && wanted("scir_step_lora")))
+    return result;
   // One call trains `repeats` steps, as a run does: the optimiser is set up once, not a step.
   LmTrainOptions sft;
   sft.steps = settings.repeats;
@@ -187,13 +213,13 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   sft.lr = 1e-6;
   sft.warmup_steps = 0;
   sft.activation_checkpointing = settings.activation_checkpointing;
-  result.phases.push_back(timed_phase("sft_step", 1, [&] {
+  timed_phase("sft_step", 1, [&] {
     train_language_model(model, comm, sequences, sft, tokenizer.pad_id());
     PhaseWork work = work_of(sequence_lengths, true);
     work.tokens *= settings.repeats;
     work.flops *= settings.repeats;
     return work;
-  }));
+  });
   // The SCIR and DPO steps with their optimiser step (gradient average, clipping, AdamW), as an
   // iteration runs them.
   AdamWSettings adamw;
@@ -217,11 +243,11 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
   const auto timed_training = [&](const std::string& phase,
                                   const std::function<PhaseWork()>& call) {
     optimizer_seconds.clear();
-    PhaseThroughput measured = timed_phase(phase, settings.repeats, call);
+    if (!timed_phase(phase, settings.repeats, call)) return;
+    PhaseThroughput& measured = result.phases.back();
     double seconds = 0;
     for (int r = 1; r <= settings.repeats; ++r) seconds += optimizer_seconds.at(r);
     measured.optimizer_share = all_reduce_scalar(comm, seconds, ReduceOp::kMax) / measured.seconds;
-    return measured;
   };
   ScirSettings scir;
   model.train();
@@ -232,20 +258,20 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     work += work_of(judge_lengths, true);
     return work;
   };
-  result.phases.push_back(timed_training("scir_step", [&] {
+  timed_training("scir_step", [&] {
     training_step(optimizer, pairs, scir);
     return scir_work();
-  }));
+  });
   // The same step with fixed labels (the labelled methods): DPO alone, no judge forwards, the
   // work a DPO trainer does with cached reference log-probs.
   ScirSettings dpo;
   dpo.method = {LabelSource::kOracle, false};
   std::vector<TrainingPair> labelled = pairs;
   for (TrainingPair& pair : labelled) pair.fixed_label = 1;
-  result.phases.push_back(timed_training("dpo_step", [&] {
+  timed_training("dpo_step", [&] {
     training_step(optimizer, labelled, dpo);
     return work_of(pair_lengths, true);
-  }));
+  });
   if (settings.lora_rank > 0) {
     // The SCIR step with LoRA: adapters on every projection train, the model frozen under them.
     LoraSettings lora;
@@ -253,10 +279,10 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
     LoraAdapter adapter(model, lora, settings.seed);
     DataParallelOptimizer lora_optimizer(comm, adapter.parameters(), adamw, DataParallelSettings{},
                                          adapter.tensor_parallel_norm());
-    result.phases.push_back(timed_training("scir_step_lora", [&] {
+    timed_training("scir_step_lora", [&] {
       training_step(lora_optimizer, pairs, scir);
       return scir_work();
-    }));
+    });
   }
   model.set_activation_checkpointing(false);
   model.eval();
@@ -273,7 +299,9 @@ std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSet
                       {"gflops_per_s", p.gflops_per_s},
                       {"mfu", p.mfu},
                       {"mfu_nominal", p.mfu_nominal},
-                      {"optimizer_share", p.optimizer_share}});
+                      {"optimizer_share", p.optimizer_share},
+                      {"gbytes_per_s", p.gbytes_per_s},
+                      {"bandwidth_share", p.bandwidth_share}});
   }
   return nlohmann::json({{"device", result.device},
                          {"peak", result.peak},
@@ -286,6 +314,8 @@ std::string phase_bench_json(const PhaseBenchResult& result, const PhaseBenchSet
                          {"prompt_tokens", settings.prompt_tokens},
                          {"response_tokens", settings.response_tokens},
                          {"new_tokens", settings.new_tokens},
+                         {"finished_check_every", settings.finished_check_every},
+                         {"nominal_bandwidth_gbs", settings.nominal_bandwidth_gbs},
                          {"repeats", settings.repeats},
                          {"phases", phases}})
       .dump(2);
@@ -314,6 +344,14 @@ std::string phase_bench_table(const PhaseBenchResult& result) {
       out << "   -    ";
     }
     if (nominal) out << "   " << p.mfu_nominal;
+    out << "\n";
+    out.precision(1);
+  }
+  for (const PhaseThroughput& p : result.phases) {
+    if (p.gbytes_per_s <= 0) continue;
+    out << p.phase << ": " << p.gbytes_per_s << " GB/s of weights and key-value cache read";
+    out.precision(3);
+    if (p.bandwidth_share >= 0) out << ", " << p.bandwidth_share << " of the nominal bandwidth";
     out << "\n";
     out.precision(1);
   }

@@ -46,6 +46,14 @@ struct PhaseBenchSettings {
   // the model frozen under them). Its MFU counts the full step's FLOPs for the same tokens, so
   // its ratio to scir_step's is the speed-up; a frozen weight skips its gradient product.
   int64_t lora_rank = 0;
+  // Generation on a GPU: the host reads whether every row has finished every this many steps
+  // (SamplingOptions::finished_check_every).
+  int64_t finished_check_every = 8;
+  // The phases to time (phase_bench_phases' names); empty: all of them. Generation alone fits a
+  // 7B shape that a training step would not.
+  std::vector<std::string> phases;
+  // A device's nominal memory bandwidth in GB/s (0: none): generation's share of its bound.
+  double nominal_bandwidth_gbs = 0;
   // When both are set, the phase named `profile_phase` runs once more, after it is timed, inside
   // `profiler` (which may record a trace of it); that run is not timed.
   std::string profile_phase;
@@ -63,6 +71,11 @@ struct PhaseThroughput {
   // The optimiser step's share of the timed time (gradient average, clipping, AdamW) in the
   // SCIR and DPO steps; -1 where not measured on its own (the other phases, the SFT steps).
   double optimizer_share = -1;
+  // Generation: the least bytes its steps read a second (perf/decode_traffic), in GB/s, and
+  // their share of the nominal bandwidth, the share of the memory-bandwidth bound it reaches;
+  // 0 and -1 elsewhere, and -1 without a nominal bandwidth.
+  double gbytes_per_s = 0;
+  double bandwidth_share = -1;
 };
 
 struct PhaseBenchResult {
