@@ -19,14 +19,19 @@ inline const std::vector<std::string>& run_phases() {
 }
 
 // A copy of the run directory `from` at `to` with `phase` and every later one undone (their
-// DONE markers removed), so that a rerun in `to` redoes them from `from`'s own inputs.
+// DONE markers removed, an iteration's own phases' too: iter_1.generate, ... iter_1.train), so
+// that a rerun in `to` redoes them from `from`'s own inputs.
 inline void copy_run_undoing(const std::filesystem::path& from, const std::filesystem::path& to,
                              const std::string& phase) {
   std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
   bool undo = false;
   for (const std::string& p : run_phases()) {
     undo = undo || p == phase;
-    if (undo) std::filesystem::remove(to / ".done" / p);
+    if (!undo) continue;
+    for (const auto& marker : std::filesystem::directory_iterator(to / ".done")) {
+      const std::string name = marker.path().filename().string();
+      if (name == p || name.rfind(p + ".", 0) == 0) std::filesystem::remove(marker.path());
+    }
   }
 }
 

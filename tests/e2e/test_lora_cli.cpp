@@ -272,6 +272,14 @@ TEST(LoraCli, UnderTensorParallelismEachPhaseFollowsOneRank) {
     const CommandResult tp = run_command(std::string(SCIR_MPIEXEC) + " " +
                                          scir_hpc("run --tp 2 --out " + dir.string() + options));
     ASSERT_EQ(tp.exit_code, 0) << phase << "\n" << tp.out;
+    // Each rank trains its slices: the log says so (2 layers of rank 2 on all seven targets,
+    // 1,024 parameters whole, 736 a rank).
+    if (std::string(phase) == "sft_eval") {
+      EXPECT_NE(tp.out.find("[iter_1] LoRA rank 2, scale 8: 736 parameters trained, 6544 frozen "
+                            "(this rank's slices)"),
+                std::string::npos)
+          << tp.out;
+    }
     expect_same_first_step((one / "run.h5").string(), (dir / "run.h5").string(), steps);
   }
   const fs::path tp = root / "tp_from_sft_eval";

@@ -14,7 +14,8 @@ std::unique_ptr<LoraAdapter> attach_lora(Transformer& model, const LoraSettings&
   for (const torch::Tensor& p : adapter->parameters()) trained += p.numel();
   for (const torch::Tensor& p : model.parameters()) frozen += p.numel();
   log_info(cat("[", label, "] LoRA rank ", settings.rank, ", scale ", settings.scale(), ": ",
-               trained, " parameters trained, ", frozen, " frozen"));
+               trained, " parameters trained, ", frozen, " frozen",
+               model.tensor_parallel() ? " (this rank's slices)" : ""));
   return adapter;
 }
 
