@@ -274,13 +274,11 @@ void save_whole_hf_model(Comm& job, const std::string& directory, Transformer& m
   }
   torch::NoGradGuard no_grad;
   // Each slice merged with its adapter's slices (a slice of the merged whole), then gathered.
-  std::map<std::string, torch::Tensor> weights = model.named_weights();
-  for (auto& [name, weight] : weights) {
-    const torch::Tensor slice = merged ? merged->merged_weight(name, weight) : weight;
-    const int dim = tensor_parallel_split_dim(name);
-    weight = dim >= 0 ? gather_tensor_parallel_slices(slice, dim, *model.tensor_parallel_group())
-                      : slice;
-  }
+  std::map<std::string, torch::Tensor> slices = model.named_weights();
+  if (merged)
+    for (auto& [name, slice] : slices) slice = merged->merged_weight(name, slice);
+  const std::map<std::string, torch::Tensor> weights =
+      gather_tensor_parallel_weights(std::move(slices), *model.tensor_parallel_group());
   if (job.rank() != 0) return;
   Transformer whole(model.config(), model.dtype());
   for (auto& [name, weight] : whole.named_weights()) weight.copy_(weights.at(name));

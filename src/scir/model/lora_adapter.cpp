@@ -237,15 +237,8 @@ void check_lora_weights(const std::map<std::string, std::vector<int64_t>>& expec
 }
 
 std::map<std::string, torch::Tensor> LoraAdapter::whole_weights() const {
-  std::map<std::string, torch::Tensor> weights = named_weights();
   Comm* group = model_.tensor_parallel_group();
-  if (!group) return weights;
-  torch::NoGradGuard no_grad;
-  for (auto& [name, weight] : weights) {
-    const int dim = tensor_parallel_split_dim(name);
-    if (dim >= 0) weight = gather_tensor_parallel_slices(weight, dim, *group);
-  }
-  return weights;
+  return group ? gather_tensor_parallel_weights(named_weights(), *group) : named_weights();
 }
 
 void LoraAdapter::assign(const std::map<std::string, torch::Tensor>& weights,

@@ -95,6 +95,16 @@ torch::Tensor gather_tensor_parallel_slices(const torch::Tensor& slice, int dim,
   return torch::cat(group.all_gather(slice.contiguous()).unbind(0), dim);
 }
 
+std::map<std::string, torch::Tensor> gather_tensor_parallel_weights(
+    std::map<std::string, torch::Tensor> slices, Comm& group) {
+  torch::NoGradGuard no_grad;
+  for (auto& [name, slice] : slices) {
+    const int dim = tensor_parallel_split_dim(name);
+    if (dim >= 0) slice = gather_tensor_parallel_slices(slice, dim, group);
+  }
+  return slices;
+}
+
 std::string indivisible_dimension(const ModelConfig& config, int64_t parts) {
   for (const auto& [what, extent] :
        {std::pair<const char*, int64_t>{"num_attention_heads", config.num_attention_heads},

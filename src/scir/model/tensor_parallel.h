@@ -31,6 +31,10 @@ int tensor_parallel_split_dim(const std::string& name);
 torch::Tensor tensor_parallel_slice(const torch::Tensor& whole, int dim, Comm& group);
 // The whole tensor from every rank's `slice` along `dim` (collective over the group).
 torch::Tensor gather_tensor_parallel_slices(const torch::Tensor& slice, int dim, Comm& group);
+// Each of `slices` (by name) whole: gathered along tensor_parallel_split_dim(name), or kept where
+// that is -1 (collective over the group).
+std::map<std::string, torch::Tensor> gather_tensor_parallel_weights(
+    std::map<std::string, torch::Tensor> slices, Comm& group);
 
 // The first dimension that tensor parallelism cuts (heads, key-value heads, MLP width,
 // vocabulary) which `parts` does not divide, as "name (extent)"; empty when all divide.
