@@ -8,12 +8,14 @@
 //                  [--nominal-tflops 989] [--out results.json]
 //                  [--profile-phase sft_step --trace trace.json] [--shape 125m|1b]
 //                  [--activation-checkpointing on|off] [--lora-rank 16]
-//                  [--finished-check-every 8] [--phases generation,scoring]
+//                  [--finished-check-every 8] [--refill-rounds 0] [--phases generation,scoring]
 //                  [--nominal-bandwidth-gbs 3350]
 // --profile-phase runs that phase once more after the timings under PyTorch's profiler (kineto:
 // operators on the host, kernels on the GPU) and writes a Chrome trace to --trace. --lora-rank R
 // adds the SCIR step with LoRA adapters of rank R on every projection (scir_step_lora).
 // --finished-check-every K: generation's host reads whether every row has finished every K steps.
+// --refill-rounds R: also R x batch requests of differing lengths, batch by batch and in batch
+// slots refilled as rows finish (generation_batched, generation_refilled).
 // --phases: the phases to time (default all); --nominal-bandwidth-gbs: the card's memory
 // bandwidth, for generation's share of its bound (perf/decode_traffic).
 #include <algorithm>
@@ -124,6 +126,7 @@ int run(int argc, char** argv) {
                                {"--activation-checkpointing", "off"},
                                {"--lora-rank", "0"},
                                {"--finished-check-every", "8"},
+                               {"--refill-rounds", "0"},
                                {"--phases", ""},
                                {"--nominal-bandwidth-gbs", "0"}});
   scir::PhaseBenchSettings settings;
@@ -134,6 +137,10 @@ int run(int argc, char** argv) {
   settings.new_tokens = scir::bench::positive_flag("--new-tokens", flags["--new-tokens"]);
   settings.finished_check_every =
       scir::bench::positive_flag("--finished-check-every", flags["--finished-check-every"]);
+  // 0: no refill phases; else rounds of --batch requests, a whole number.
+  if (flags["--refill-rounds"] != "0")
+    settings.refill_rounds =
+        scir::bench::positive_flag("--refill-rounds", flags["--refill-rounds"]);
   settings.repeats = static_cast<int>(scir::bench::positive_flag("--repeats", flags["--repeats"]));
   settings.nominal_peak_tflops =
       scir::bench::non_negative_flag("--nominal-tflops", flags["--nominal-tflops"]);
@@ -159,12 +166,15 @@ int run(int argc, char** argv) {
       scir::bench::non_negative_flag("--nominal-bandwidth-gbs", flags["--nominal-bandwidth-gbs"]);
   std::vector<std::string> known = scir::phase_bench_phases();
   known.push_back("scir_step_lora");
+  known.push_back("generation_batched");
+  known.push_back("generation_refilled");
   std::stringstream phases(flags["--phases"]);
   for (std::string phase; std::getline(phases, phase, ',');) {
     if (std::find(known.begin(), known.end(), phase) == known.end()) {
       throw scir::InputError(scir::cat("option '--phases': expected names among generation, ",
                                        "scoring, judging, sft_step, scir_step, dpo_step, ",
-                                       "scir_step_lora, got '", phase, "'"));
+                                       "scir_step_lora, generation_batched, ",
+                                       "generation_refilled, got '", phase, "'"));
     }
     settings.phases.push_back(phase);
   }

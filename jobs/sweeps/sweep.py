@@ -6,7 +6,7 @@
   python3 jobs/sweeps/sweep.py command GRID INDEX    the scir_hpc arguments of run INDEX
                                                      (0-based; a job array's task)
 Options of all three: --only KEY=V1,V2 keeps those values of the grid's KEY (a subset of the
-grid, e.g. one seed again under another BLAS kernel), --out DIR puts the runs in DIR instead of
+grid, e.g. one seed again under another BLAS kernel; repeat it for other keys), --out DIR puts the runs in DIR instead of
 [sweep] out.
 
 A grid file is INI:
@@ -106,11 +106,24 @@ def read_variants(path, parser, grid, fixed):
 
 
 def restrict(sweep, path, only, out):
-    """The grid with --only's values of one key and the runs in --out (each when given)."""
+    """The grid with --only's values (one KEY=V1,V2 string or a list of them, each of another
+    key) and the runs in --out (each when given)."""
     if out is not None:
         sweep = {**sweep, "out": out}
     if only is None:
         return sweep
+    restricted = set()
+    for one in [only] if isinstance(only, str) else only:
+        key = one.partition("=")[0]
+        if key in restricted:
+            raise GridError(f"--only {one}: {key} is restricted twice; give its values in one "
+                            f"--only {key}=V1,V2")
+        sweep = restrict_one(sweep, path, one)
+        restricted.add(key)
+    return sweep
+
+
+def restrict_one(sweep, path, only):
     key, _, text = only.partition("=")
     values = [v.strip() for v in text.split(",") if v.strip()]
     grid = dict(sweep["grid"])
@@ -211,7 +224,8 @@ def main(argv=None):
     parser.add_argument("--binary", default="build/release/apps/scir_hpc")
     parser.add_argument("--mpirun", default="mpirun --allow-run-as-root -q",
                         help="launcher and its options before -np")
-    parser.add_argument("--only", metavar="KEY=V1,V2", help="these values of one grid key only")
+    parser.add_argument("--only", metavar="KEY=V1,V2", action="append",
+                        help="these values of one grid key only (repeat it for other keys)")
     parser.add_argument("--out", metavar="DIR", help="the runs' directory instead of [sweep] out")
     args = parser.parse_args(argv)
     try:

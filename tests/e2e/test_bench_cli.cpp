@@ -185,9 +185,34 @@ TEST(GpuBench, GenerationAloneWithTheBytesItsStepsRead) {
   const std::pair<const char*, const char*> cases[] = {
       {"--device cpu --phases generation,decode",
        "option '--phases': expected names among generation, scoring, judging, sft_step, "
-       "scir_step, dpo_step, scir_step_lora, got 'decode'"},
-      {"--device cpu --shape 70b", "option '--shape': expected 125m, 1b or 7b, got '70b'"}};
+       "scir_step, dpo_step, scir_step_lora, generation_batched, generation_refilled, got "
+       "'decode'"},
+      {"--device cpu --shape 70b", "option '--shape': expected 125m, 1b or 7b, got '70b'"},
+      {"--device cpu --refill-rounds 1.5",
+       "option '--refill-rounds': expected an integer >= 1, got '1.5'"}};
   expect_refused(SCIR_GPU_BENCH_BINARY, "scir_gpu_bench", cases);
+}
+
+// --refill-rounds: the same requests of differing lengths batch by batch and in refilled
+// slots; refilling changes no sample, so both phases produce the same number of tokens, fewer
+// than every request's cap (rows stopped early).
+TEST(GpuBench, RefilledSlotsGenerateWhatBatchesGenerate) {
+  const std::string out = scratch_path("scir_gpu_bench_refill.json");
+  const CommandResult ok = run_command(
+      std::string(SCIR_GPU_BENCH_BINARY) +
+      " --device cpu --dtype float32 --shape 125m --phases generation_batched,generation_refilled"
+      " --batch 2 --refill-rounds 3 --prompt-tokens 4 --new-tokens 6 --repeats 1 --out " +
+      out);
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  std::ifstream file(out);
+  const nlohmann::json json = nlohmann::json::parse(file);
+  ASSERT_EQ(json["phases"].size(), 2u);
+  EXPECT_EQ(json["phases"][0]["phase"], "generation_batched");
+  EXPECT_EQ(json["phases"][1]["phase"], "generation_refilled");
+  const double tokens = json["phases"][0]["tokens"].get<double>();
+  EXPECT_EQ(json["phases"][1]["tokens"].get<double>(), tokens);
+  EXPECT_GE(tokens, 6.0);      // at least one token a request
+  EXPECT_LT(tokens, 6.0 * 6);  // not every request ran to its cap
 }
 
 TEST(KvCacheBench, RunsTheShapeItIsGivenAndRefusesBadFlagsByName) {

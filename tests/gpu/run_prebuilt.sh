@@ -97,6 +97,9 @@ for every in 1 8 32; do
   generation "1b_64_every$every" 60 --shape 1b --batch 64 --finished-check-every "$every"
 done
 generation 1b_256 90 --shape 1b --batch 256
+# Refill (item 3): 4 x 64 requests of differing lengths, batch by batch and in 64 refilled slots.
+generation 1b_64_refill 120 --shape 1b --batch 64 --refill-rounds 4 \
+  --phases generation_batched,generation_refilled
 # The 7B weights are drawn on the host before they move to the card: minutes, not timed.
 generation 7b_64 240 --shape 7b --batch 64
 peer_python=(env -u LD_LIBRARY_PATH python3)

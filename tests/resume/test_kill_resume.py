@@ -175,7 +175,7 @@ class KillAndResumeTest(unittest.TestCase):
         self.assertIn("option '--resume': expected auto or no, got 'sometimes'", bad.stderr)
 
     def test_killed_during_generation(self):
-        self.check_kill_point("[iter_1] generation batch 1", "killed_in_generation")
+        self.check_kill_point("[iter_1] generation", "killed_in_generation")
 
     def test_killed_during_training(self):
         # The rerun skips the iteration's finished phases, reads their pairs back from run.h5

@@ -71,6 +71,17 @@ class SweepTest(unittest.TestCase):
         self.assertEqual(runs[1]["options"], [("seed", "1"), ("scir.method", "oracle")])
         self.assertEqual([r["dir"] for r in sweep.expand(sweep.restrict(grid, path, None, None))],
                          [r["dir"] for r in sweep.expand(grid)])
+        # Two keys at once: each keeps its values.
+        both = sweep.expand(sweep.restrict(grid, path, ["seed=3", "scir.method=srlm,scir"], None))
+        self.assertEqual([r["dir"] for r in both],
+                         ["out/seed=3__scir.method=srlm", "out/seed=3__scir.method=scir"])
+        with self.assertRaisesRegex(sweep.GridError, "--only seed=2: seed is restricted twice"):
+            sweep.restrict(grid, path, ["seed=1", "seed=2"], None)
+        result = subprocess.run([sys.executable, os.path.join(SOURCE, "jobs/sweeps/sweep.py"),
+                                 "expand", path, "--only", "seed=2", "--only", "scir.method=scir"],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "out/seed=2__scir.method=scir\t--seed 2 --scir.method scir\n")
         for only, message in [("seed=4", "--only seed=4: 4 not among [grid] seed of"),
                               ("lr=1", "--only lr=1: expected KEY=V1,V2,... with KEY one of "
                                        "[grid] seed, scir.method in"),

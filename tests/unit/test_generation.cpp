@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "scir/core/errors.h"
 #include "scir/core/rng.h"
 #include "scir/model/generation.h"
 #include "scir/model/stream_uniforms.h"
@@ -138,6 +139,23 @@ TEST(StreamUniforms, EqualTheHostStreamsDrawForDraw) {
     }
   }
   EXPECT_GT(top_bit, 0);  // uniforms whose top bit is set were compared
+  // Each stream at its own draw, as rows refilled at different steps draw.
+  const torch::Tensor draws = torch::arange(static_cast<int64_t>(states.size())) * 3 % 7;
+  const torch::Tensor each = stream_uniforms(on_tensor, draws);
+  for (size_t i = 0; i < states.size(); ++i) {
+    EXPECT_EQ(each[i].item<double>(), RngStream::uniform_at(states[i], 3 * i % 7)) << i;
+  }
+}
+
+// Greedy or sampled (temperature 1, top-p 0.95), 10 new tokens, seed 11.
+SamplingOptions ten_tokens(bool greedy) {
+  SamplingOptions options;
+  options.greedy = greedy;
+  options.temperature = 1.0;
+  options.top_p = 0.95;
+  options.max_new_tokens = 10;
+  options.seed = 11;
+  return options;
 }
 
 // The decode loop that keeps mask, finished flags, stop test and uniforms on the model's device
@@ -149,12 +167,7 @@ TEST(Generate, TheDeviceLoopSamplesWhatTheHostLoopSamples) {
   const std::vector<GenerationRequest> requests = {
       {{1, 5, 6, 7}, 3, 0}, {{1, 9}, 4, 1}, {{1, 30, 31, 32, 33, 34}, 5, 0}, {{1, 8, 8}, 3, 2}};
   for (const bool greedy : {true, false}) {
-    SamplingOptions options;
-    options.greedy = greedy;
-    options.temperature = 1.0;
-    options.top_p = 0.95;
-    options.max_new_tokens = 10;
-    options.seed = 11;
+    const SamplingOptions options = ten_tokens(greedy);
     const auto free_run = generate(*model, requests, options, {}, 0);
     // Stop ids that end some rows early and leave others running: a token of each row's run.
     const std::vector<int64_t> stops = {free_run[0][2], free_run[1][6]};
@@ -169,6 +182,48 @@ TEST(Generate, TheDeviceLoopSamplesWhatTheHostLoopSamples) {
       EXPECT_EQ(generate(*model, requests, device, {}, 0), free_run);
     }
   }
+}
+
+// Fewer slots than requests: a finished row takes the next waiting request (its prompt run
+// alone, its keys placed to end where every row's end), and the cache shifts its live keys to
+// the start when it is full. Every request samples what it samples in one batch of all, greedy
+// and sampled, with rows stopping at different steps, checked every step or every 3.
+TEST(Generate, RefilledSlotsSampleWhatOneBatchSamples) {
+  auto model = tiny_model();
+  const std::vector<GenerationRequest> requests = {
+      {{1, 5, 6, 7}, 3, 0}, {{1, 9}, 4, 1},  {{1, 30, 31, 32, 33, 34}, 5, 0},
+      {{1, 8, 8}, 3, 2},    {{1, 12}, 6, 0}, {{1, 20, 21, 22, 23, 24, 25, 26}, 7, 1},
+      {{1, 5, 6, 7}, 3, 1}};
+  for (const bool greedy : {true, false}) {
+    const SamplingOptions options = ten_tokens(greedy);
+    const auto free_run = generate(*model, requests, options, {}, 0);
+    // Stops that end rows at different steps (a token of three rows' free runs).
+    const std::vector<int64_t> stops = {free_run[0][2], free_run[1][6], free_run[4][4]};
+    const auto all_at_once = generate(*model, requests, options, stops, 0);
+    size_t ended_early = 0;
+    for (const auto& sample : all_at_once) ended_early += sample.size() < 10;
+    ASSERT_GE(ended_early, 3u);
+    for (const int64_t slots : {1, 2, 3}) {
+      for (const int64_t every : {1, 3}) {
+        SamplingOptions refilled = options;
+        refilled.decode_on_device = true;
+        refilled.slots = slots;
+        refilled.finished_check_every = every;
+        // The free runs in one slot take 7 x 9 steps from index 8, past the cache's 8 + 2 x 10
+        // positions: the keys were shifted to the start of the cache at least twice.
+        EXPECT_EQ(generate(*model, requests, refilled, stops, 0), all_at_once)
+            << (greedy ? "greedy" : "sampled") << ", " << slots << " slots, every " << every;
+        EXPECT_EQ(generate(*model, requests, refilled, {}, 0), free_run);
+      }
+      // The host loop decodes `slots` requests at a time.
+      SamplingOptions batched = options;
+      batched.slots = slots;
+      EXPECT_EQ(generate(*model, requests, batched, stops, 0), all_at_once);
+    }
+  }
+  SamplingOptions negative;
+  negative.slots = -1;
+  EXPECT_THROW(generate(*model, requests, negative, {}, 0), InputError);
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 #include "scir/core/errors.h"
 #include "scir/core/rng.h"
 #include "scir/model/cpu_decoder.h"
+#include "scir/model/device_decode.h"
+#include "scir/model/left_padded_prompts.h"
 #include "scir/model/precision.h"
-#include "scir/model/stream_uniforms.h"
 
 namespace scir {
 
@@ -63,25 +64,17 @@ torch::Tensor sample_top_p_rows(const torch::Tensor& logits, double temperature,
 
 namespace {
 
-// What both decode loops start from: left-padded prompts, the attention mask over the prompts
-// and every step to come, and each row's random stream.
-struct DecodeStart {
-  torch::Tensor ids;              // [rows, longest]
-  torch::Tensor mask;             // [rows, longest + max_new_tokens]
-  std::vector<uint64_t> streams;  // RngStream states, one a row
-  int64_t longest = 0;
-};
-
 bool is_stop(const std::vector<int64_t>& stop_ids, int64_t token) {
   return std::find(stop_ids.begin(), stop_ids.end(), token) != stop_ids.end();
 }
 
 // On the host, one row at a time: the CPU decoder's arithmetic after the prompt where it
 // applies, each step's tokens decided from logits on the host.
-std::vector<std::vector<int64_t>> decode_on_host(Transformer& model, DecodeStart& start,
-                                                 const SamplingOptions& options,
-                                                 const std::vector<int64_t>& stop_ids,
-                                                 int64_t pad_id, KvCache& cache) {
+std::vector<std::vector<int64_t>> decode_batch_on_host(
+    Transformer& model, const std::vector<GenerationRequest>& requests,
+    const SamplingOptions& options, const std::vector<int64_t>& stop_ids, int64_t pad_id) {
+  LeftPaddedPrompts start = left_padded(requests, options.seed, options.max_new_tokens, pad_id);
+  KvCache cache = model.new_cache(start.ids.size(0), start.longest + options.max_new_tokens);
   const int64_t rows = start.ids.size(0);
   std::vector<std::vector<int64_t>> outputs(rows);
   std::optional<CpuDecoder> decoder;
@@ -124,54 +117,6 @@ std::vector<std::vector<int64_t>> decode_on_host(Transformer& model, DecodeStart
   return outputs;
 }
 
-// On the model's device, with no host round trip a step: the mask, the finished flags, the stop
-// test and the sampling uniforms (stream_uniforms, the host's numbers) live there, and the host
-// reads whether every row has finished only every options.finished_check_every steps, and the
-// tokens once at the end. The same samples as decode_on_host.
-std::vector<std::vector<int64_t>> decode_on_device(Transformer& model, const DecodeStart& start,
-                                                   const SamplingOptions& options,
-                                                   const std::vector<int64_t>& stop_ids,
-                                                   int64_t pad_id, KvCache& cache) {
-  const torch::Device device = model.device();
-  const int64_t rows = start.ids.size(0);
-  const auto on_device = torch::TensorOptions().device(device);
-  const torch::Tensor states = stream_states(start.streams, device);
-  const torch::Tensor stops = torch::tensor(stop_ids, torch::kLong).to(device);
-  torch::Tensor mask = start.mask.to(device);
-  torch::Tensor finished = torch::zeros({rows}, on_device.dtype(torch::kBool));
-  torch::Tensor produced =
-      torch::full({rows, options.max_new_tokens}, pad_id, on_device.dtype(torch::kLong));
-  torch::Tensor input = start.ids.to(device);
-  int64_t steps = 0;
-  for (int64_t step = 0; step < options.max_new_tokens; ++step) {
-    const int64_t filled = step == 0 ? start.longest : cache.length + 1;
-    const torch::Tensor hidden = model.hidden(input, mask.narrow(1, 0, filled), &cache);
-    const torch::Tensor logits = model.logits(hidden.select(1, hidden.size(1) - 1));
-    const torch::Tensor picked = options.greedy
-                                     ? logits.argmax(-1)
-                                     : sample_top_p_rows(logits, options.temperature, options.top_p,
-                                                         stream_uniforms(states, step));
-    const torch::Tensor chosen = picked.masked_fill(finished, pad_id);
-    produced.select(1, step).copy_(chosen);
-    steps = step + 1;
-    // A row still going took a token, which the next step attends to.
-    mask.select(1, filled).copy_(finished.logical_not());
-    finished = finished.logical_or(torch::isin(chosen, stops));
-    input = chosen.unsqueeze(1);
-    if (steps % options.finished_check_every == 0 && finished.all().item<bool>()) break;
-  }
-  const torch::Tensor tokens = produced.narrow(1, 0, steps).to(torch::kCPU).contiguous();
-  const auto token_rows = tokens.accessor<int64_t, 2>();
-  std::vector<std::vector<int64_t>> outputs(rows);
-  for (int64_t b = 0; b < rows; ++b) {
-    for (int64_t k = 0; k < steps; ++k) {
-      outputs[b].push_back(token_rows[b][k]);
-      if (is_stop(stop_ids, token_rows[b][k])) break;
-    }
-  }
-  return outputs;
-}
-
 }  // namespace
 
 std::vector<std::vector<int64_t>> generate(Transformer& model,
@@ -187,28 +132,20 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
   }
   if (options.finished_check_every < 1)
     throw InputError(cat("finished_check_every ", options.finished_check_every, ": expected >= 1"));
-  DecodeStart start;
-  for (const auto& request : requests)
-    start.longest = std::max<int64_t>(start.longest, request.prompt.size());
-  // Left padding: every prompt ends at the same cache index, so one step serves all rows.
-  start.ids = torch::full({rows, start.longest}, pad_id, torch::kLong);
-  start.mask = torch::zeros({rows, start.longest + options.max_new_tokens}, torch::kLong);
-  auto id_rows = start.ids.accessor<int64_t, 2>();
-  auto mask_rows = start.mask.accessor<int64_t, 2>();
-  for (int64_t b = 0; b < rows; ++b) {
-    const auto& prompt = requests[b].prompt;
-    const int64_t offset = start.longest - static_cast<int64_t>(prompt.size());
-    for (size_t k = 0; k < prompt.size(); ++k) {
-      id_rows[b][offset + k] = prompt[k];
-      mask_rows[b][offset + k] = 1;
-    }
-    start.streams.push_back(
-        RngStream::derive(options.seed, {requests[b].prompt_id, requests[b].sample_index}).state());
+  if (options.slots < 0)
+    throw InputError(cat("slots ", options.slots, ": expected >= 0 (0: every request at once)"));
+  if (model.device().is_cuda() || options.decode_on_device)
+    return decode_on_device(model, requests, options, stop_ids, pad_id);
+  // The host loop has no refill: it decodes `slots` requests at a time, one batch after another.
+  const size_t per_batch = options.slots > 0 ? static_cast<size_t>(options.slots) : requests.size();
+  std::vector<std::vector<int64_t>> outputs;
+  for (size_t first = 0; first < requests.size(); first += per_batch) {
+    const std::vector<GenerationRequest> batch(
+        requests.begin() + first, requests.begin() + std::min(requests.size(), first + per_batch));
+    for (auto& output : decode_batch_on_host(model, batch, options, stop_ids, pad_id))
+      outputs.push_back(std::move(output));
   }
-  KvCache cache = model.new_cache(rows, start.longest + options.max_new_tokens);
-  return model.device().is_cuda() || options.decode_on_device
-             ? decode_on_device(model, start, options, stop_ids, pad_id, cache)
-             : decode_on_host(model, start, options, stop_ids, pad_id, cache);
+  return outputs;
 }
 
 }  // namespace scir

@@ -24,6 +24,10 @@ struct SamplingOptions {
   // On the device, the host learns whether every row has finished every this many steps (each
   // time a synchronisation), and once at the end.
   int64_t finished_check_every = 8;
+  // Rows decoded at once (0: every request). On the device, a row that has finished takes the
+  // next waiting request at the next check, so a batch does not run at the pace of its longest
+  // sample; the host loop decodes `slots` requests at a time. The samples are the same.
+  int64_t slots = 0;
 };
 
 struct GenerationRequest {

@@ -18,5 +18,7 @@ torch::Tensor stream_states(const std::vector<uint64_t>& states, const torch::De
 // int64 tensor operations: two's-complement wrap-around is uint64 arithmetic, and the logical
 // shifts are arithmetic ones masked.
 torch::Tensor stream_uniforms(const torch::Tensor& states, uint64_t k);
+// RngStream::uniform_at(states[i], draws[i]): each stream at its own draw (draws: [n] int64).
+torch::Tensor stream_uniforms(const torch::Tensor& states, const torch::Tensor& draws);
 
 }  // namespace scir

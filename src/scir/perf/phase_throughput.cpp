@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sstream>
 
 #include "scir/core/errors.h"
@@ -189,6 +190,38 @@ PhaseBenchResult run_phase_bench(Comm& comm, Transformer& model, const Tokenizer
       // The weights once a step: the batch shares them.
       work.bytes += static_cast<double>(steps) * decode_weight_bytes(config, element_bytes);
       return work;
+    });
+  }
+  if (settings.refill_rounds > 0) {
+    SamplingOptions sampling;
+    sampling.temperature = 1.0;
+    sampling.top_p = 1.0;
+    sampling.max_new_tokens = settings.new_tokens;
+    sampling.finished_check_every = settings.finished_check_every;
+    sampling.decode_on_device = true;
+    std::vector<GenerationRequest> requests;
+    for (int64_t i = 0; i < settings.refill_rounds * settings.batch; ++i)
+      requests.push_back({sequences[i % settings.batch].prompt, static_cast<uint64_t>(i), 0});
+    std::vector<int64_t> stops(std::max<int64_t>(1, config.vocab_size / settings.new_tokens));
+    std::iota(stops.begin(), stops.end(), 0);
+    const auto new_tokens = [](const std::vector<std::vector<int64_t>>& outputs) {
+      PhaseWork work;
+      for (const auto& output : outputs) work.tokens += static_cast<double>(output.size());
+      return work;
+    };
+    timed_phase("generation_batched", settings.repeats, [&] {
+      PhaseWork work;
+      for (size_t first = 0; first < requests.size(); first += settings.batch) {
+        const std::vector<GenerationRequest> batch(requests.begin() + first,
+                                                   requests.begin() + first + settings.batch);
+        work += new_tokens(generate(model, batch, sampling, stops, tokenizer.pad_id()));
+      }
+      return work;
+    });
+    SamplingOptions refilled = sampling;
+    refilled.slots = settings.batch;
+    timed_phase("generation_refilled", settings.repeats, [&] {
+      return new_tokens(generate(model, requests, refilled, stops, tokenizer.pad_id()));
     });
   }
   timed_phase("scoring", settings.repeats, [&] {

@@ -27,7 +27,8 @@
 namespace scir {
 
 // The phases run_phase_bench measures, in its order: generation, scoring, judging, sft_step,
-// scir_step, dpo_step (and scir_step_lora with a LoRA rank).
+// scir_step, dpo_step (and scir_step_lora with a LoRA rank, generation_batched and
+// generation_refilled with refill_rounds).
 const std::vector<std::string>& phase_bench_phases();
 
 struct PhaseBenchSettings {
@@ -49,6 +50,12 @@ struct PhaseBenchSettings {
   // Generation on a GPU: the host reads whether every row has finished every this many steps
   // (SamplingOptions::finished_check_every).
   int64_t finished_check_every = 8;
+  // > 0: generation of refill_rounds x batch requests whose lengths differ (each stops at one of
+  // the first vocabulary / new_tokens ids, so a sample's length is about geometric, capped at
+  // new_tokens), once batch by batch (generation_batched: a batch runs at the pace of its longest
+  // sample) and once in `batch` slots that finished rows hand to waiting requests
+  // (generation_refilled, SamplingOptions::slots); both in the device loop on every device.
+  int64_t refill_rounds = 0;
   // The phases to time (phase_bench_phases' names); empty: all of them. Generation alone fits a
   // 7B shape that a training step would not.
   std::vector<std::string> phases;

@@ -12,6 +12,7 @@
 #include "scir/dist/sharding.h"
 #include "scir/io/h5_group.h"
 #include "scir/io/run_contract.h"
+#include "scir/model/device_decode.h"
 #include "scir/model/generation.h"
 #include "scir/model/precision.h"
 #include "scir/pipeline/random_streams.h"
@@ -143,13 +144,19 @@ void pair_samples(const IterationContext& context, Transformer& policy, size_t p
   }
 }
 
-// What generation's KV cache will hold at most on this rank: a batch of its longest prompt and
-// every new token (main.log's memory accounting beside the training phases').
+// What generation's KV cache will hold at most on this rank: `rows` sequences of its longest
+// prompt and every new token, on a GPU with room for refills (main.log's memory accounting
+// beside the training phases').
 void log_kv_cache_budget(const IterationContext& context, const Transformer& policy,
-                         const std::vector<std::vector<int64_t>>& prompts, size_t rows) {
+                         const std::vector<std::vector<int64_t>>& prompts, size_t rows,
+                         bool refilling) {
   size_t longest = 0;
   for (const std::vector<int64_t>& prompt : prompts) longest = std::max(longest, prompt.size());
-  const int64_t capacity = static_cast<int64_t>(longest) + context.plan.max_new_tokens;
+  const int64_t capacity =
+      policy.device().is_cuda()
+          ? device_cache_positions(static_cast<int64_t>(longest), context.plan.max_new_tokens,
+                                   refilling, policy.config().max_position_embeddings)
+          : static_cast<int64_t>(longest) + context.plan.max_new_tokens;
   log_info(cat("[", context.name(), "] KV cache of generation at most ",
                megabytes(policy.cache_bytes(static_cast<int64_t>(rows), capacity)), " a rank (",
                rows, " sequences x ", capacity, " positions, ", c10::toString(policy.dtype()),
@@ -175,22 +182,23 @@ SampledPairs sample_pairs(const IterationContext& context, Transformer& policy) 
     prompts.push_back(
         prompt_ids(tokenizer, context.judges.pairwise().chat_template, context.prompts[i]));
   const size_t per_batch = std::max<size_t>(1, plan.eval.batch_size / plan.samples);
-  log_kv_cache_budget(context, policy, prompts, std::min(per_batch, mine.size()) * plan.samples);
-  for (size_t start = 0; start < mine.size(); start += per_batch) {
-    CollectiveWatchdog::instance().set_progress(
-        cat("[", context.name(), "] generation batch ", start / per_batch + 1));
-    const size_t end = std::min(mine.size(), start + per_batch);
-    std::vector<GenerationRequest> requests;
-    for (size_t i = start; i < end; ++i) {
-      for (int s = 0; s < plan.samples; ++s)
-        requests.push_back({prompts[i], mine[i], static_cast<uint64_t>(s)});
-    }
-    const auto samples =
-        generate(policy, requests, sampling, tokenizer.stop_ids(), tokenizer.pad_id());
-    for (size_t i = start; i < end; ++i) {
-      const auto first = samples.begin() + static_cast<int64_t>((i - start) * plan.samples);
-      pair_samples(context, policy, mine[i], {first, first + plan.samples}, out);
-    }
+  // Every request of this rank in one call, per_batch prompts' samples decoding at once: on a
+  // GPU a finished row takes the next waiting request; the host loop decodes them batch by batch.
+  sampling.slots = static_cast<int64_t>(per_batch) * plan.samples;
+  std::vector<GenerationRequest> requests;
+  for (size_t i = 0; i < mine.size(); ++i) {
+    for (int s = 0; s < plan.samples; ++s)
+      requests.push_back({prompts[i], mine[i], static_cast<uint64_t>(s)});
+  }
+  log_kv_cache_budget(context, policy, prompts,
+                      std::min(static_cast<size_t>(sampling.slots), requests.size()),
+                      static_cast<size_t>(sampling.slots) < requests.size());
+  CollectiveWatchdog::instance().set_progress(cat("[", context.name(), "] generation"));
+  const auto samples =
+      generate(policy, requests, sampling, tokenizer.stop_ids(), tokenizer.pad_id());
+  for (size_t i = 0; i < mine.size(); ++i) {
+    const auto first = samples.begin() + static_cast<int64_t>(i * plan.samples);
+    pair_samples(context, policy, mine[i], {first, first + plan.samples}, out);
   }
   return out;
 }
