@@ -157,6 +157,33 @@ TEST_F(CudaAgainstCpu, GreedyAndSampledTokens) {
   EXPECT_NE(drawn_gpu, on_gpu);  // the sampled tokens are not the greedy ones
 }
 
+// Two slots refilled as 6 requests finish at different steps, with the decoding step replayed
+// from a CUDA graph or eager, sample on the GPU what one batch samples on the CPU.
+TEST_F(CudaAgainstCpu, RefilledSlotsAndTheGraphedStepSampleWhatTheCpuSamples) {
+  std::vector<scir::GenerationRequest> requests;
+  for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 1});
+  scir::SamplingOptions sampled;
+  sampled.temperature = 1.0;
+  sampled.top_p = 0.9;
+  sampled.max_new_tokens = 12;
+  sampled.seed = 5;
+  const auto free_run =
+      scir::generate(*cpu_model, requests, sampled, {}, scir::ByteTokenizer::kPad);
+  const std::vector<int64_t> stops = {free_run[0][3], free_run[2][7]};
+  const auto on_cpu =
+      scir::generate(*cpu_model, requests, sampled, stops, scir::ByteTokenizer::kPad);
+  for (const bool graph : {true, false}) {
+    for (const int64_t slots : {0, 2}) {
+      scir::SamplingOptions options = sampled;
+      options.cuda_graph = graph;
+      options.slots = slots;
+      EXPECT_EQ(scir::generate(*gpu_model, requests, options, stops, scir::ByteTokenizer::kPad),
+                on_cpu)
+          << (graph ? "graph" : "eager") << ", " << slots << " slots";
+    }
+  }
+}
+
 TEST_F(CudaAgainstCpu, SftLossGradients) {
   sft_loss(*gpu_model, batch).backward();
   sft_loss(*cpu_model, batch).backward();

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "scir/core/errors.h"
 #include "scir/model/attention_mask.h"
 #include "tiny_model.h"
 
@@ -52,6 +53,41 @@ TEST(Transformer, KvCacheDecodingEqualsFullForward) {
     EXPECT_EQ(cache.length, 10);
     EXPECT_LT(max_abs_diff(torch::cat(pieces, 1), full), 1e-5);
     EXPECT_GT(full.std().item<double>(), 0.1);  // the model is not trivially flat
+  }
+}
+
+// A step at the cache's write index (the shapes a CUDA graph replays: the whole capacity
+// attended under a mask of the whole capacity, the index a device tensor) gives the logits of
+// the full forward, as the step at cache.length does, and moves the index on: left-padded rows
+// (the mask's zeros before a prompt) and a sliding window of 3 included.
+TEST(Transformer, StepsAtTheCachesWriteIndexEqualFullForward) {
+  torch::NoGradGuard no_grad;
+  for (const int64_t window : {0, 3}) {
+    auto model = tiny_model(tiny_config(/*tied=*/false, window));
+    const torch::Tensor ids = random_ids(2, 10, 40, 3);
+    torch::Tensor mask = torch::ones({2, 10}, torch::kLong);
+    mask[1].narrow(0, 0, 2).zero_();  // row 1 starts at index 2
+    const torch::Tensor full = model->forward(ids, mask);
+    const int64_t capacity = 14;
+    KvCache cache = model->new_cache(2, capacity);
+    for (auto* tensors : {&cache.keys, &cache.values})
+      for (torch::Tensor& tensor : *tensors) tensor.zero_();
+    model->forward(ids.narrow(1, 0, 6), mask.narrow(1, 0, 6), &cache);
+    cache.write_index = torch::full({1}, 6, torch::kLong);
+    torch::Tensor whole = torch::zeros({2, capacity}, torch::kLong);
+    whole.narrow(1, 0, 6).copy_(mask.narrow(1, 0, 6));
+    for (int64_t t = 6; t < 10; ++t) {
+      whole.select(1, t).copy_(mask.select(1, t));
+      const torch::Tensor step = model->forward(ids.narrow(1, t, 1), whole, &cache);
+      EXPECT_LT(max_abs_diff(step.select(1, 0), full.select(1, t)), 1e-5)
+          << "window " << window << ", index " << t;
+      EXPECT_EQ(cache.write_index.item<int64_t>(), t + 1);
+      EXPECT_EQ(cache.length, t + 1);
+    }
+    // Only one token a row, and a mask of the whole capacity.
+    EXPECT_THROW(model->forward(ids.narrow(1, 0, 2), whole, &cache), InternalError);
+    EXPECT_THROW(model->forward(ids.narrow(1, 0, 1), whole.narrow(1, 0, 11), &cache),
+                 InternalError);
   }
 }
 

@@ -12,6 +12,12 @@ namespace scir {
 torch::Tensor attention_bias(const torch::Tensor& attention_mask, int64_t past, int64_t window,
                              torch::ScalarType dtype);
 
+// The bias of one query at cache index `query` ([1] int64 on the mask's device) over every key
+// [0, K) of attention_mask [B, K]: [B, 1, 1, K]. For a decoding step whose shapes never change
+// (one a CUDA graph can replay): the index is a tensor, not a host number.
+torch::Tensor attention_bias_at(const torch::Tensor& attention_mask, const torch::Tensor& query,
+                                int64_t window, torch::ScalarType dtype);
+
 // Positions for RoPE from the mask: the count of real tokens before each index (left padding
 // then gives every sequence positions 0, 1, 2, ... from its first real token).
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask);

@@ -1,8 +1,13 @@
 #include "scir/model/device_decode.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <string>
 
 #include "scir/core/errors.h"
+#include "scir/core/logging.h"
+#include "scir/model/cuda_decode_graph.h"
 #include "scir/model/left_padded_prompts.h"
 #include "scir/model/stream_uniforms.h"
 
@@ -13,7 +18,12 @@ class SlotDecoder {
  public:
   SlotDecoder(Transformer& model, const std::vector<GenerationRequest>& requests,
               const SamplingOptions& options, const std::vector<int64_t>& stop_ids, int64_t pad_id)
-      : model_(model), requests_(requests), options_(options), pad_id_(pad_id) {
+      : graph_(uses_cuda_graph(model, options) ? std::make_unique<DecodeStepGraph>(model.device())
+                                               : nullptr),
+        model_(model),
+        requests_(requests),
+        options_(options),
+        pad_id_(pad_id) {
     const int64_t count = static_cast<int64_t>(requests.size());
     rows_ = options.slots > 0 ? std::min(options.slots, count) : count;
     for (const auto& request : requests)
@@ -22,6 +32,7 @@ class SlotDecoder {
                                                     model.config().max_position_embeddings);
     on_device_ = torch::TensorOptions().device(model.device());
     cache_ = model.new_cache(rows_, capacity);
+    cache_.write_index = torch::full({1}, longest_, on_device_.dtype(torch::kLong));
     // Zeros, not whatever the allocation held: a row's masked keys still enter the product of
     // the attention weights with the values, where a NaN left in unused memory would survive a
     // zero weight (refilled rows leave positions before their prompt unwritten).
@@ -29,7 +40,7 @@ class SlotDecoder {
       cache_.keys[layer].zero_();
       cache_.values[layer].zero_();
     }
-    cache_.length = longest_;
+    cache_.length = longest_;  // every prompt ends here
     mask_ = torch::zeros({rows_, capacity}, on_device_.dtype(torch::kLong));
     finished_ = torch::ones({rows_}, on_device_.dtype(torch::kBool));
     counts_ = torch::zeros({rows_}, on_device_.dtype(torch::kLong));
@@ -136,20 +147,45 @@ class SlotDecoder {
     input_.select(1, 0).index_copy_(0, index, first);
   }
 
-  // One token for every row; finished rows compute and drop theirs.
+  // One token for every row; finished rows compute and drop theirs. After two eager steps (the
+  // warm-up a capture needs), on a GPU, the step is captured once and replayed.
   void step() {
-    const int64_t filled = cache_.length + 1;
-    const torch::Tensor hidden = model_.hidden(input_, mask_.narrow(1, 0, filled), &cache_);
+    ++steps_;
+    if (graph_ && captured_) {
+      model_.check_sequence_length(cache_.length + 1);
+      graph_->replay();
+      ++cache_.length;
+      return;
+    }
+    if (graph_ && steps_ == 3) {
+      const int64_t length = cache_.length;
+      captured_ = graph_->capture([this] { decode_step(); });
+      cache_.length = length;  // the capture ran the host's side of the step, not the step
+      if (captured_) {
+        graph_->replay();
+        ++cache_.length;
+        return;
+      }
+    }
+    decode_step();
+  }
+
+  // Reads and writes only the decoder's tensors, in place, and the cache at its write index.
+  void decode_step() {
+    const torch::Tensor hidden = model_.hidden(input_, mask_, &cache_);
     const torch::Tensor chosen = choose(model_.logits(hidden.select(1, 0)), states_, counts_)
                                      .masked_fill(finished_, pad_id_);
     // A finished row writes into the spare last column.
     const torch::Tensor column = counts_.masked_fill(finished_, options_.max_new_tokens);
     produced_.scatter_(1, column.unsqueeze(1), chosen.unsqueeze(1));
-    counts_ = counts_ + finished_.logical_not().to(torch::kLong);
-    finished_ = finished_.logical_or(stopped(chosen, counts_));
-    if (cache_.length < cache_.capacity)
-      mask_.select(1, cache_.length).copy_(finished_.logical_not());
-    input_ = chosen.unsqueeze(1);
+    counts_.add_(finished_.logical_not().to(torch::kLong));
+    finished_.logical_or_(stopped(chosen, counts_));
+    // The next index written holds a token of every row still going (at a full cache, the last
+    // index is written instead, harmlessly, and the cache is shifted before the next step).
+    const torch::Tensor next =
+        cache_.write_index.clamp_max(cache_.capacity - 1).view({1, 1}).expand({rows_, 1});
+    mask_.scatter_(1, next, finished_.logical_not().to(torch::kLong).unsqueeze(1));
+    input_.copy_(chosen.unsqueeze(1));
   }
 
   // Moves every live row's keys, values and mask (which start at or after `shift`) to the
@@ -168,6 +204,7 @@ class SlotDecoder {
     mask_.narrow(1, live, cache_.capacity - live).zero_();
     mask_.select(1, live).copy_(finished_.logical_not());
     cache_.length = live;
+    cache_.write_index.fill_(live);
     for (int64_t b = 0; b < rows_; ++b) slot_start_[b] -= shift;
   }
 
@@ -178,15 +215,34 @@ class SlotDecoder {
                              stream_uniforms(states, draws));
   }
 
-  // Rows whose token is a stop id or whose count reached max_new_tokens.
+  // Rows whose token is a stop id or whose count reached max_new_tokens (a comparison with
+  // every stop id: torch::isin may sort, which a graph may not capture).
+  torch::Tensor is_stop_id(const torch::Tensor& tokens) const {
+    return tokens.unsqueeze(1).eq(stops_.unsqueeze(0)).any(1);
+  }
   torch::Tensor stopped(const torch::Tensor& tokens, const torch::Tensor& counts) const {
-    return torch::isin(tokens, stops_).logical_or(counts >= options_.max_new_tokens);
+    return is_stop_id(tokens).logical_or(counts >= options_.max_new_tokens);
   }
   torch::Tensor stopped(const torch::Tensor& tokens, int64_t count) const {
-    const torch::Tensor stop = torch::isin(tokens, stops_);
+    const torch::Tensor stop = is_stop_id(tokens);
     return count >= options_.max_new_tokens ? torch::ones_like(stop) : stop;
   }
 
+  static bool uses_cuda_graph(const Transformer& model, const SamplingOptions& options) {
+    if (!options.cuda_graph || !model.device().is_cuda()) return false;
+    const std::string unsupported = cuda_graph_unsupported(model);
+    if (!unsupported.empty()) {
+      static std::atomic<bool> logged{false};
+      if (!logged.exchange(true))
+        log_info(cat("generation: eager decoding steps, no CUDA graph: ", unsupported));
+    }
+    return unsupported.empty();
+  }
+
+  // First: its side stream is current while the decoder's tensors are made and used.
+  std::unique_ptr<DecodeStepGraph> graph_;
+  bool captured_ = false;
+  int64_t steps_ = 0;
   Transformer& model_;
   const std::vector<GenerationRequest>& requests_;
   const SamplingOptions& options_;

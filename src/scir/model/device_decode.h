@@ -14,6 +14,11 @@
 // - When the cache index reaches the cache's capacity, every row's live keys (none before a
 //   live row's prompt) are shifted to the start of the cache: one copy, and the frontier falls
 //   back to the longest live row.
+// - A step's shapes never change: it writes at the cache's write_index (a device tensor) and
+//   attends over the whole capacity under the mask, and it updates the decoder's tensors in
+//   place. So on a GPU it is captured as a CUDA graph after two eager steps and replayed
+//   (model/cuda_decode_graph; SamplingOptions::cuda_graph); refills and shifts happen between
+//   replays, in place.
 #pragma once
 
 #include <cstdint>

@@ -28,6 +28,9 @@ struct SamplingOptions {
   // next waiting request at the next check, so a batch does not run at the pace of its longest
   // sample; the host loop decodes `slots` requests at a time. The samples are the same.
   int64_t slots = 0;
+  // On a GPU, the decoding step is captured as a CUDA graph after two eager steps and replayed
+  // (a LibTorch with CUDA, no tensor parallelism; model/cuda_decode_graph); false: eager steps.
+  bool cuda_graph = true;
 };
 
 struct GenerationRequest {

@@ -15,6 +15,11 @@ struct KvCache {
   std::vector<torch::Tensor> values;
   int64_t length = 0;    // positions filled
   int64_t capacity = 0;  // positions allocated
+  // Defined ([1] int64 on the cache's device): a step of one token a row writes at this index
+  // and attends over the whole capacity under a mask of the whole capacity, and the index moves
+  // on on the device. A step's shapes and addresses then never change, so a CUDA graph can
+  // replay it. Undefined: the step writes at `length` and attends over the filled positions.
+  torch::Tensor write_index;
 };
 
 // Bytes of the cache of `batch` sequences of `capacity` positions for a model cut over

@@ -133,7 +133,12 @@ torch::Tensor Attention::forward(const torch::Tensor& input, const RotaryTables&
   torch::Tensor v = qkv[2].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   q = apply_rotary(q, rotary);
   k = apply_rotary(k, rotary);
-  if (cache) {
+  if (cache && cache->write_index.defined()) {
+    cache->keys[layer].index_copy_(2, cache->write_index, k);
+    cache->values[layer].index_copy_(2, cache->write_index, v);
+    k = cache->keys[layer];
+    v = cache->values[layer];
+  } else if (cache) {
     const int64_t start = cache->length;
     cache->keys[layer].narrow(2, start, steps).copy_(k);
     cache->values[layer].narrow(2, start, steps).copy_(v);
@@ -217,7 +222,15 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
                                   const torch::Tensor& attention_mask, KvCache* cache) {
   const int64_t past = cache ? cache->length : 0;
   const int64_t steps = input_ids.size(1);
-  if (attention_mask.size(0) != input_ids.size(0) || attention_mask.size(1) != past + steps) {
+  const bool fixed_shapes = cache && cache->write_index.defined();
+  if (fixed_shapes && (steps != 1 || attention_mask.size(0) != input_ids.size(0) ||
+                       attention_mask.size(1) != cache->capacity)) {
+    throw InternalError(cat("a step at a cache's write index takes one token a row and a mask of ",
+                            cache->capacity, " positions, got ", input_ids.sizes(), " and ",
+                            attention_mask.sizes()));
+  }
+  if (!fixed_shapes &&
+      (attention_mask.size(0) != input_ids.size(0) || attention_mask.size(1) != past + steps)) {
     throw InternalError(cat("attention mask ", attention_mask.sizes(), " does not cover ", past,
                             " past + ", steps, " new positions"));
   }
@@ -229,9 +242,14 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
   // Callers build ids and masks on the CPU; a no-op when the model is there too.
   const torch::Tensor ids = input_ids.to(device());
   const torch::Tensor mask = attention_mask.to(device());
-  const torch::Tensor positions = positions_from_mask(mask).narrow(1, past, steps);
+  const torch::Tensor positions =
+      fixed_shapes ? positions_from_mask(mask).gather(
+                         1, cache->write_index.view({1, 1}).expand({mask.size(0), 1}))
+                   : positions_from_mask(mask).narrow(1, past, steps);
   const RotaryTables rotary = rotary_tables(positions, config_.head_dim, config_.rope);
-  const torch::Tensor bias = attention_bias(mask, past, config_.sliding_window, dtype_);
+  const torch::Tensor bias =
+      fixed_shapes ? attention_bias_at(mask, cache->write_index, config_.sliding_window, dtype_)
+                   : attention_bias(mask, past, config_.sliding_window, dtype_);
   torch::Tensor x;
   if (tp_) {
     // Vocabulary-parallel embedding: this rank looks up its rows, zeros elsewhere, then a sum.
@@ -248,6 +266,7 @@ torch::Tensor Transformer::hidden(const torch::Tensor& input_ids,
                      : layer.forward(x, rotary, bias, cache, i);
   }
   if (cache) cache->length += steps;
+  if (fixed_shapes) cache->write_index.add_(steps);
   return model_->norm->forward(x);
 }
 

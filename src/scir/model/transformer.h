@@ -91,7 +91,9 @@ class Transformer : public torch::nn::Module {
 
   // Final-normed hidden states [B, T, hidden] for input_ids [B, T]. attention_mask is
   // [B, past + T] (1: real token, 0: padding), past = cache ? cache->length : 0. With a cache,
-  // the new keys and values are appended and cache->length advances by T.
+  // the new keys and values are appended and cache->length advances by T. With a cache's
+  // write_index (T = 1, attention_mask [B, capacity]), they are written there, every position
+  // is attended under the mask, and the index advances too.
   torch::Tensor hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                        KvCache* cache = nullptr);
   // LM head over hidden states [..., hidden] -> [..., vocab].
