@@ -1,4 +1,5 @@
-"""Paired differences of each method against a baseline method (SRLM by default).
+"""Paired differences of each method against a baseline (SRLM by default; any runs whose options
+match a set of KEY=VALUE, e.g. SCIR's literal configuration against its variants).
 
 Runs of two methods with the same seed share their seed models (the sweep makes M0 and M1 once
 a seed), so a method's advantage is measured best seed by seed: d_s = x(method, s) - x(baseline,
@@ -20,6 +21,7 @@ from analysis.runs import KERNEL_KEY, differing_options, measured
 from analysis.seed_models import only_iterations
 
 METHOD_KEY = "scir.method"
+DEFAULT_BASELINE = {METHOD_KEY: "srlm"}
 PAIRED_METRICS = ("win_rate_vs_m1", "mean_quality", "acc_grm", "acc_irm")
 PAIR_BY = ("setting", "seed_models")
 
@@ -47,24 +49,38 @@ def _seed_models(run):
     return (run.seed, _setting(run, free=("seed", *iterations)))
 
 
-def _same_setting(run):
-    return (run.seed, _setting(run))
+def baseline_label(baseline):
+    """The baseline as the report names it: the method for the default, else its options."""
+    if baseline == DEFAULT_BASELINE:
+        return DEFAULT_BASELINE[METHOD_KEY]
+    return ", ".join(f"{key}={value}" for key, value in sorted(baseline.items()))
 
 
-def paired_differences(groups, baseline="srlm", pair_by="setting"):
-    """Long table: group, model, metric, mean difference, 95% interval (low, high), pairs."""
-    partner_key = {"setting": _same_setting, "seed_models": _seed_models}[pair_by]
+def is_baseline(run, baseline):
+    return all(run.config.get(key) == value for key, value in baseline.items())
+
+
+def paired_differences(groups, baseline=None, pair_by="setting"):
+    """Long table: group, model, metric, mean difference, 95% interval (low, high), pairs.
+    `baseline`: {option: value} that the baseline runs have (default: scir.method srlm); by
+    "setting", a partner may differ from the run in those options and the seed only."""
+    baseline = baseline or DEFAULT_BASELINE
+    if pair_by == "setting":
+        def partner_key(run):
+            return (run.seed, _setting(run, free=("seed", *baseline)))
+    else:
+        partner_key = _seed_models
     baseline_runs = {}
     for run in (run for members in groups.values() for run in members
-                if run.config.get(METHOD_KEY) == baseline):
+                if is_baseline(run, baseline)):
         first = baseline_runs.setdefault(partner_key(run), run)
         if first is not run:
-            raise PairingError(f"{first.file} and {run.file}: two {baseline} runs of seed "
-                               f"{run.seed} with the same {pair_by.replace('_', ' ')}; "
-                               "expected one to pair with")
+            raise PairingError(f"{first.file} and {run.file}: two {baseline_label(baseline)} "
+                               f"runs of seed {run.seed} with the same "
+                               f"{pair_by.replace('_', ' ')}; expected one to pair with")
     records = []
     for label, runs in groups.items():
-        if any(run.config.get(METHOD_KEY) == baseline for run in runs):
+        if any(is_baseline(run, baseline) for run in runs):
             continue
         differences = {}
         for run in runs:
@@ -94,7 +110,8 @@ def interval(differences):
 
 
 def format_paired(frame, baseline="srlm"):
-    """The differences as text, one line a group, model and metric."""
+    """The differences as text, one line a group, model and metric (`baseline`: the baseline's
+    label, baseline_label)."""
     if frame.empty:
         return ""
     lines = [f"paired differences against {baseline} (same seed and seed models), "

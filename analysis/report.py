@@ -1,6 +1,7 @@
 """Paper-style tables, CSV, plots and a Markdown report from run.h5 files.
 
   python3 -m analysis.report RUN [RUN ...] [--out DIR] [--pair-by setting|seed_models]
+                             [--baseline KEY=VALUE[,KEY=VALUE]]
 
 Runs whose configurations differ only in `seed` (and `out`) form one group; every number is a
 mean over the group's seeds with its standard deviation. Writes DIR/table.csv,
@@ -10,12 +11,15 @@ and DIR/report.md that embeds them; prints the table, then the labels' accuracy 
 iteration's training pairs (analysis/runs.py LABEL_METRICS, also in table.csv). Where the runs include SRLM (scir.method
 srlm), every other method's paired differences against it, seed by seed, with 95% intervals
 (analysis/paired.py; --pair-by seed_models pairs a run with the SRLM run on the same seed
-models whatever the iterations' options of the two, as a grid's variants need): printed,
-DIR/paired.csv and DIR/paired.png. Runs that differ only in
+models whatever the iterations' options of the two, as a grid's variants need; --baseline
+pairs with the runs of those options instead, e.g. scir.method=scir,scir.cons_stopgrad=none
+for SCIR's variants against its literal configuration): printed, DIR/paired.csv and
+DIR/paired.png. Runs that differ only in
 their BLAS kernel (run.h5's /provenance) are grouped apart, and their differences, float order
 alone, are printed and written to DIR/kernels.csv. A run that cannot be read stops the
 report with one line naming its file and what is missing (exit 2).
 """
+import argparse
 import os
 import sys
 
@@ -27,8 +31,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.cli import OneLineArgumentParser  # noqa: E402
-from analysis.paired import (PAIR_BY, PairingError, format_kernel_differences,  # noqa: E402
-                             format_paired, kernel_differences, paired_differences)
+from analysis.paired import (DEFAULT_BASELINE, PAIR_BY, PairingError,  # noqa: E402
+                             baseline_label, format_kernel_differences, format_paired,
+                             kernel_differences, paired_differences)
 from analysis.runs import (EVAL_METRICS, LABEL_METRICS, Run, RunError,  # noqa: E402
                            differing_options, measured)
 
@@ -166,8 +171,9 @@ def plot_calibration(groups, path):
     plt.close(figure)
 
 
-def plot_paired(paired, path):
-    """Each method's win rate against M1 minus SRLM's, by model, with its 95% interval."""
+def plot_paired(paired, path, baseline="srlm"):
+    """Each method's win rate against M1 minus the baseline's, by model, with its 95%
+    interval."""
     rows = paired[paired.metric == "win_rate_vs_m1"]
     figure, axis = plt.subplots(figsize=(7, 3.5))
     for offset, (group, members) in enumerate(rows.groupby("group", sort=True)):
@@ -177,14 +183,14 @@ def plot_paired(paired, path):
         axis.errorbar(x, members["mean"], yerr=[low, high], fmt="o", capsize=3, label=group)
         axis.set_xticks(np.arange(len(members)), members["model"])
     axis.axhline(0, color="grey", linewidth=0.8)
-    axis.set_ylabel("win rate vs M1, minus SRLM's")
+    axis.set_ylabel(f"win rate vs M1, minus {baseline}'s", fontsize=8 if len(baseline) > 20 else 10)
     axis.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
 
 
-def write_markdown(path, runs, groups, text, with_paired=False):
+def write_markdown(path, runs, groups, text, with_paired=False, baseline="srlm"):
     with open(path, "w") as f:
         f.write("# scir_hpc report\n\n")
         f.write(f"{len(runs)} runs in {len(groups)} groups (mean ± std over seeds):\n\n")
@@ -196,8 +202,20 @@ def write_markdown(path, runs, groups, text, with_paired=False):
         for name, caption in [("iterations.png", "Win rate and reward accuracy per iteration"),
                               ("steps.png", "Consistency rate and kept share per step"),
                               ("calibration.png", "Calibration of P_G and P_I")] + (
-                [("paired.png", "Win rate against SRLM, paired by seed")] if with_paired else []):
+                [("paired.png", f"Win rate against {baseline}, paired by seed")]
+                if with_paired else []):
             f.write(f"## {caption}\n\n![{caption}]({name})\n\n")
+
+
+def baseline_options(text):
+    """--baseline's KEY=VALUE[,KEY=VALUE] as a dict."""
+    options = {}
+    for pair in (part.strip() for part in text.split(",")):
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise argparse.ArgumentTypeError(f"expected KEY=VALUE[,KEY=VALUE], got '{text}'")
+        options[key.strip()] = value.strip()
+    return options
 
 
 def main(argv=None):
@@ -206,9 +224,14 @@ def main(argv=None):
     parser.add_argument("runs", nargs="+", help="run directories (or their run.h5)")
     parser.add_argument("--out", default="report", help="directory of the report files")
     parser.add_argument("--pair-by", choices=PAIR_BY, default="setting",
-                        help="an SRLM partner with the same settings but the method, or with "
-                             "the same seed models")
+                        help="a baseline partner with the same settings but the method, or "
+                             "with the same seed models")
+    parser.add_argument("--baseline", metavar="KEY=VALUE[,KEY=VALUE]", type=baseline_options,
+                        default=dict(DEFAULT_BASELINE),
+                        help="the runs every other group is paired with: those with these "
+                             "options (default scir.method=srlm)")
     args = parser.parse_args(argv)
+    label = baseline_label(args.baseline)
     # The report's directory is checked before anything is read or written.
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         print(f"analysis.report: error: --out {args.out}: exists and is not a directory",
@@ -217,7 +240,7 @@ def main(argv=None):
     try:
         runs = [Run(path) for path in args.runs]
         groups = group_runs(runs)
-        paired = paired_differences(groups, pair_by=args.pair_by)
+        paired = paired_differences(groups, baseline=args.baseline, pair_by=args.pair_by)
     except (RunError, PairingError) as error:
         print(f"analysis.report: error: {error}", file=sys.stderr)
         return 2
@@ -238,14 +261,14 @@ def main(argv=None):
     plot_calibration(groups, os.path.join(args.out, "calibration.png"))
     if not paired.empty:
         paired.to_csv(os.path.join(args.out, "paired.csv"), index=False)
-        plot_paired(paired, os.path.join(args.out, "paired.png"))
-        text += "\n\n" + format_paired(paired)
+        plot_paired(paired, os.path.join(args.out, "paired.png"), label)
+        text += "\n\n" + format_paired(paired, label)
     twins = kernel_differences(runs)
     if not twins.empty:
         twins.to_csv(os.path.join(args.out, "kernels.csv"), index=False)
         text += "\n\n" + format_kernel_differences(twins)
     write_markdown(os.path.join(args.out, "report.md"), runs, groups, text,
-                   with_paired=not paired.empty)
+                   with_paired=not paired.empty, baseline=label)
     print(text)
     print(f"report: {os.path.join(args.out, 'report.md')}")
     return 0

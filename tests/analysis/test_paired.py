@@ -8,8 +8,9 @@ import numpy as np
 
 sys.path.insert(0, os.environ.get("SCIR_SOURCE_DIR", os.path.join(os.path.dirname(__file__),
                                                                    "..", "..")))
-from analysis.paired import (PairingError, format_kernel_differences,  # noqa: E402
-                             format_paired, kernel_differences, paired_differences)
+from analysis.paired import (PairingError, baseline_label,  # noqa: E402
+                             format_kernel_differences, format_paired, kernel_differences,
+                             paired_differences)
 from analysis.runs import KERNEL_KEY, measured  # noqa: E402
 
 T_975_DF2 = 4.302652729911275  # Student's t, 97.5% quantile, 2 degrees of freedom
@@ -93,6 +94,28 @@ class PairedTest(unittest.TestCase):
                                     r"runs/srlm_1_0.3/run.h5: two srlm runs of seed 1 with the "
                                     r"same seed models; expected one to pair with$"):
             paired_differences(runs, pair_by="seed_models")
+
+    def test_a_baseline_of_several_options(self):
+        # SCIR's variants against its literal configuration on the same seed models: the
+        # baseline is the runs with both options, a variant differs from it in one of them.
+        literal = [FakeRun("scir", s, [0.40 + 0.01 * s], **{"scir.cons_stopgrad": "none"})
+                   for s in (1, 2)]
+        held = [FakeRun("scir", s, [0.50], **{"scir.cons_stopgrad": "grm"}) for s in (1, 2)]
+        srlm = [FakeRun("srlm", s, [0.55], **{"scir.cons_stopgrad": "none"}) for s in (1, 2)]
+        runs = {"literal": literal, "held": held, "srlm": srlm}
+        baseline = {"scir.method": "scir", "scir.cons_stopgrad": "none"}
+        frame = paired_differences(runs, baseline=baseline, pair_by="seed_models")
+        self.assertEqual(set(frame.group), {"held", "srlm"})
+        held_m2 = frame[frame.group == "held"].iloc[0]
+        self.assertAlmostEqual(held_m2["mean"], np.mean([0.09, 0.08]), places=12)
+        self.assertEqual(held_m2["pairs"], 2)
+        # By setting, a partner may differ in the baseline's options: the same pairs.
+        by_setting = paired_differences(runs, baseline=baseline)
+        self.assertAlmostEqual(by_setting[by_setting.group == "held"].iloc[0]["mean"],
+                               held_m2["mean"], places=12)
+        self.assertIn("against scir.cons_stopgrad=none, scir.method=scir",
+                      format_paired(frame, baseline_label(baseline)))
+        self.assertEqual(baseline_label({"scir.method": "srlm"}), "srlm")
 
     def test_nothing_without_the_baseline(self):
         frame = paired_differences({"a": [FakeRun("scir", 1, [0.7])]})

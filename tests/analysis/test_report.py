@@ -250,6 +250,27 @@ class ReportTest(unittest.TestCase):
         with open(os.path.join(out, "paired.png"), "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
+    def test_any_runs_can_be_the_baseline(self):
+        """--baseline scir.method=scir: SRLM is paired with SCIR instead (the differences turn
+        sign); a baseline that is not KEY=VALUE is refused in one line before anything is
+        written."""
+        paths = self.scir_and_srlm_copies("reversed")
+        out = os.path.join(self.dir, "reversed_report")
+        result = report(*paths, "--out", out, "--baseline", "scir.method=scir")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        rows = paired_rows(out)
+        m2 = rows[("scir.method=srlm", "M2", "win_rate_vs_m1")]
+        self.assertAlmostEqual(float(m2["mean"]), -0.15, places=12)
+        self.assertEqual(int(m2["pairs"]), 2)
+        self.assertNotIn(("scir.method=scir", "M2", "win_rate_vs_m1"), rows)
+        self.assertIn("paired differences against scir.method=scir", result.stdout)
+        unused = os.path.join(self.dir, "reversed_unused")
+        result = report(*paths, "--out", unused, "--baseline", "scir.method")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertEqual(result.stderr, "analysis.report: error: argument --baseline: expected "
+                         "KEY=VALUE[,KEY=VALUE], got 'scir.method' (--help for usage)\n")
+        self.assertFalse(os.path.exists(unused))
+
     def test_the_same_run_under_another_blas_kernel_is_its_twin(self):
         """Seed 1 again under OpenBLAS's Prescott kernel (SSE3, never a default on a CPU scir
         supports): the run records its kernel, the report keeps the two kernels' runs apart and
