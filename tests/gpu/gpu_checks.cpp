@@ -119,6 +119,22 @@ class CudaAgainstCpu : public ::testing::Test {
   std::shared_ptr<Transformer> cpu_model = model_on(torch::kCPU);
   std::shared_ptr<Transformer> gpu_model = model_on(kGpu);
   std::vector<scir::PromptResponse> batch = sequences(6, 3);
+
+  // The batch's prompts as requests with this sample index.
+  std::vector<scir::GenerationRequest> requests(uint64_t sample_index) const {
+    std::vector<scir::GenerationRequest> out;
+    for (size_t i = 0; i < batch.size(); ++i) out.push_back({batch[i].prompt, i, sample_index});
+    return out;
+  }
+  // Temperature 1, top-p 0.9, 12 new tokens.
+  static scir::SamplingOptions sampled(uint64_t seed) {
+    scir::SamplingOptions options;
+    options.temperature = 1.0;
+    options.top_p = 0.9;
+    options.max_new_tokens = 12;
+    options.seed = seed;
+    return options;
+  }
 };
 
 TEST_F(CudaAgainstCpu, Float32LogitsAndResponseLogProbs) {
@@ -137,22 +153,16 @@ TEST_F(CudaAgainstCpu, GreedyAndSampledTokens) {
   scir::SamplingOptions greedy;
   greedy.greedy = true;
   greedy.max_new_tokens = 12;
-  std::vector<scir::GenerationRequest> requests;
-  for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 0});
+  const std::vector<scir::GenerationRequest> requests = this->requests(0);
   const auto on_gpu = scir::generate(*gpu_model, requests, greedy, {}, scir::ByteTokenizer::kPad);
   const auto on_cpu = scir::generate(*cpu_model, requests, greedy, {}, scir::ByteTokenizer::kPad);
   EXPECT_EQ(on_gpu, on_cpu);
   // Sampling decides on the GPU (sample_top_p_rows) and on the host (sample_top_p) by the
   // same rule from the same streams.
-  scir::SamplingOptions sampled;
-  sampled.temperature = 1.0;
-  sampled.top_p = 0.9;
-  sampled.max_new_tokens = 12;
-  sampled.seed = 4;
   const auto drawn_gpu =
-      scir::generate(*gpu_model, requests, sampled, {}, scir::ByteTokenizer::kPad);
+      scir::generate(*gpu_model, requests, sampled(4), {}, scir::ByteTokenizer::kPad);
   const auto drawn_cpu =
-      scir::generate(*cpu_model, requests, sampled, {}, scir::ByteTokenizer::kPad);
+      scir::generate(*cpu_model, requests, sampled(4), {}, scir::ByteTokenizer::kPad);
   EXPECT_EQ(drawn_gpu, drawn_cpu);
   EXPECT_NE(drawn_gpu, on_gpu);  // the sampled tokens are not the greedy ones
 }
@@ -160,21 +170,15 @@ TEST_F(CudaAgainstCpu, GreedyAndSampledTokens) {
 // Two slots refilled as 6 requests finish at different steps, with the decoding step replayed
 // from a CUDA graph or eager, sample on the GPU what one batch samples on the CPU.
 TEST_F(CudaAgainstCpu, RefilledSlotsAndTheGraphedStepSampleWhatTheCpuSamples) {
-  std::vector<scir::GenerationRequest> requests;
-  for (size_t i = 0; i < batch.size(); ++i) requests.push_back({batch[i].prompt, i, 1});
-  scir::SamplingOptions sampled;
-  sampled.temperature = 1.0;
-  sampled.top_p = 0.9;
-  sampled.max_new_tokens = 12;
-  sampled.seed = 5;
+  const std::vector<scir::GenerationRequest> requests = this->requests(1);
   const auto free_run =
-      scir::generate(*cpu_model, requests, sampled, {}, scir::ByteTokenizer::kPad);
+      scir::generate(*cpu_model, requests, sampled(5), {}, scir::ByteTokenizer::kPad);
   const std::vector<int64_t> stops = {free_run[0][3], free_run[2][7]};
   const auto on_cpu =
-      scir::generate(*cpu_model, requests, sampled, stops, scir::ByteTokenizer::kPad);
+      scir::generate(*cpu_model, requests, sampled(5), stops, scir::ByteTokenizer::kPad);
   for (const bool graph : {true, false}) {
     for (const int64_t slots : {0, 2}) {
-      scir::SamplingOptions options = sampled;
+      scir::SamplingOptions options = sampled(5);
       options.cuda_graph = graph;
       options.slots = slots;
       EXPECT_EQ(scir::generate(*gpu_model, requests, options, stops, scir::ByteTokenizer::kPad),
