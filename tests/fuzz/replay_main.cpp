@@ -29,6 +29,12 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (const std::filesystem::path& input : inputs) {
     std::ifstream file(input, std::ios::binary);
+    // A corpus file that cannot be read would otherwise replay as the empty input and pass.
+    if (!file) {
+      std::cerr << "FAIL " << input.string() << ": cannot be read\n";
+      ++failures;
+      continue;
+    }
     const std::string bytes((std::istreambuf_iterator<char>(file)),
                             std::istreambuf_iterator<char>());
     try {

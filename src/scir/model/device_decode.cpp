@@ -101,10 +101,10 @@ class SlotDecoder {
     const torch::Tensor tokens = produced_.index_select(0, index).to(torch::kCPU).contiguous();
     const torch::Tensor counts = counts_.index_select(0, index).to(torch::kCPU);
     const auto token_rows = tokens.accessor<int64_t, 2>();
+    const auto count_of = counts.accessor<int64_t, 1>();
     for (size_t i = 0; i < slots.size(); ++i) {
       auto& output = outputs_[slot_request_[slots[i]]];
-      const int64_t count = counts[i].item<int64_t>();
-      for (int64_t k = 0; k < count; ++k) output.push_back(token_rows[i][k]);
+      for (int64_t k = 0; k < count_of[i]; ++k) output.push_back(token_rows[i][k]);
       slot_request_[slots[i]] = -1;
     }
   }

@@ -138,6 +138,8 @@ std::vector<std::vector<int64_t>> generate(Transformer& model,
     return decode_on_device(model, requests, options, stop_ids, pad_id);
   // The host loop has no refill: it decodes `slots` requests at a time, one batch after another.
   const size_t per_batch = options.slots > 0 ? static_cast<size_t>(options.slots) : requests.size();
+  if (per_batch >= requests.size())
+    return decode_batch_on_host(model, requests, options, stop_ids, pad_id);
   std::vector<std::vector<int64_t>> outputs;
   for (size_t first = 0; first < requests.size(); first += per_batch) {
     const std::vector<GenerationRequest> batch(

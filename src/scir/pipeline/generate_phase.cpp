@@ -152,11 +152,10 @@ void log_kv_cache_budget(const IterationContext& context, const Transformer& pol
                          bool refilling) {
   size_t longest = 0;
   for (const std::vector<int64_t>& prompt : prompts) longest = std::max(longest, prompt.size());
-  const int64_t capacity =
-      policy.device().is_cuda()
-          ? device_cache_positions(static_cast<int64_t>(longest), context.plan.max_new_tokens,
-                                   refilling, policy.config().max_position_embeddings)
-          : static_cast<int64_t>(longest) + context.plan.max_new_tokens;
+  // Only the device loop refills (the host loop decodes batch by batch).
+  const int64_t capacity = device_cache_positions(
+      static_cast<int64_t>(longest), context.plan.max_new_tokens,
+      refilling && policy.device().is_cuda(), policy.config().max_position_embeddings);
   log_info(cat("[", context.name(), "] KV cache of generation at most ",
                megabytes(policy.cache_bytes(static_cast<int64_t>(rows), capacity)), " a rank (",
                rows, " sequences x ", capacity, " positions, ", c10::toString(policy.dtype()),
